@@ -1,0 +1,3 @@
+from smr_sense.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""The ``smr-sense`` command line.
+
+Each command lives in its own module under ``smr_sense.cli`` with ``register(subparsers)`` and
+``run(args) -> int``. ``main`` turns every :class:`SmrError` into one sentence on stderr and a
+non-zero exit; a traceback reaching the user is a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from smr_sense import __version__
+from smr_sense.errors import SmrError
+
+# Order is the order ``smr-sense --help`` lists them in.
+COMMANDS = [
+    "demo",
+    "live",
+    "replay",
+    "record",
+    "sim",
+    "analyze",
+    "calibrate",
+    "export",
+    "scan",
+    "emulate",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one sentence, not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="smr-sense",
+        description="Measure self-myofascial release on an instrumented foam roller.",
+    )
+    parser.add_argument("--version", action="version", version=f"smr-sense {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"smr_sense.cli.{name}")
+        except ModuleNotFoundError as err:
+            if err.name == f"smr_sense.cli.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except SmrError as err:
+        sys.stderr.write(f"smr-sense: error: {err}\n")
+        return err.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("smr-sense: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,137 @@
+"""Calibration in effect: raw channel values -> force in newtons.
+
+The JSON form travels in every recording header and in device profiles::
+
+    {"version": 1, "device_id": "sim-imu-7", "channels": [
+        {"name": "load", "model": "linear", "offset_counts": 81234.0, "n_per_count": 0.00238},
+        {"name": "fsr0", "model": "power", "offset_counts": 0.0, "k": 3.1, "exponent": 1.2}
+    ]}
+
+Models: ``linear`` F = (raw - offset) * n_per_count (load cells); ``power`` F = k * G^exponent with
+G = raw - offset clipped at zero (FSR conductance); channels whose unit is already ``N`` or ``kg``
+need no entry. Fitting (tare, span) lives in ``core.calibrate``; this module only applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from smr_sense.core.samples import Channel, StreamInfo
+from smr_sense.errors import SmrError
+
+G_N_PER_KG = 9.80665
+CALIBRATION_VERSION = 1
+
+
+class CalibrationError(SmrError):
+    """A calibration that cannot be used (wrong device, missing channels, bad numbers)."""
+
+
+@dataclass(frozen=True)
+class ChannelCalibration:
+    name: str
+    model: str = "linear"  # linear | power | identity
+    offset_counts: float = 0.0
+    n_per_count: float = 1.0
+    k: float = 1.0
+    exponent: float = 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "model": self.model, "offset_counts": self.offset_counts}
+        if self.model == "linear":
+            out["n_per_count"] = self.n_per_count
+        elif self.model == "power":
+            out["k"] = self.k
+            out["exponent"] = self.exponent
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> ChannelCalibration:
+        model = str(obj.get("model", "linear"))
+        if model not in ("linear", "power", "identity"):
+            raise CalibrationError(f"calibration model '{model}' for channel {obj.get('name')!r} is not known")
+        try:
+            return cls(
+                name=str(obj["name"]),
+                model=model,
+                offset_counts=float(obj.get("offset_counts", 0.0)),
+                n_per_count=float(obj.get("n_per_count", 1.0)),
+                k=float(obj.get("k", 1.0)),
+                exponent=float(obj.get("exponent", 1.0)),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise CalibrationError("a channel calibration is missing its name or has a non-numeric value") from None
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        x = raw.astype(np.float64) - self.offset_counts
+        if self.model == "linear":
+            return x * self.n_per_count
+        if self.model == "power":
+            return self.k * np.power(np.clip(x, 0.0, None), self.exponent)
+        return x
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-channel conversion to newtons for one device."""
+
+    device_id: str
+    channels: tuple[ChannelCalibration, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": CALIBRATION_VERSION,
+            "device_id": self.device_id,
+            "channels": [c.to_json() for c in self.channels],
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Calibration:
+        if not isinstance(obj, dict) or "channels" not in obj:
+            raise CalibrationError("the calibration is not a JSON object with a 'channels' list")
+        if int(obj.get("version", 1)) > CALIBRATION_VERSION:
+            raise CalibrationError(
+                f"the calibration is version {obj.get('version')}; this smr-sense reads version {CALIBRATION_VERSION}"
+            )
+        return cls(
+            device_id=str(obj.get("device_id", "")),
+            channels=tuple(ChannelCalibration.from_json(c) for c in obj["channels"]),
+        )
+
+    def for_channel(self, name: str) -> ChannelCalibration | None:
+        for c in self.channels:
+            if c.name == name:
+                return c
+        return None
+
+
+def channel_to_newtons(channel: Channel, cal: ChannelCalibration | None, raw: np.ndarray) -> np.ndarray:
+    if channel.unit == "N":
+        return raw.astype(np.float64)
+    if channel.unit == "kg":
+        return raw.astype(np.float64) * G_N_PER_KG
+    if cal is None:
+        raise CalibrationError(
+            f"channel '{channel.name}' reports raw counts and has no calibration; run smr-sense calibrate first"
+        )
+    return cal.apply(raw)
+
+
+def is_calibrated(info: StreamInfo) -> bool:
+    """True when every channel can be converted to newtons."""
+    cal = Calibration.from_json(info.calibration) if info.calibration else None
+    return all(
+        c.unit in ("N", "kg") or (cal is not None and cal.for_channel(c.name) is not None) for c in info.channels
+    )
+
+
+def forces_n(info: StreamInfo, raw: np.ndarray) -> np.ndarray:
+    """Per-channel force in newtons, shape (n, k) float64, using the calibration in ``info``."""
+    cal = Calibration.from_json(info.calibration) if info.calibration else None
+    out = np.empty(raw.shape, dtype=np.float64)
+    for i, ch in enumerate(info.channels):
+        out[:, i] = channel_to_newtons(ch, cal.for_channel(ch.name) if cal else None, raw[:, i])
+    return out

@@ -1,0 +1,114 @@
+"""Typed session events, stamped in stream time (the device's ``t_s``), never the wall clock.
+
+The live dashboard, the headless recorder and the offline analyser all receive these same events
+from the same pipeline, so a replay announces every hold, warning and cap exactly where the live
+run did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all events. ``t_s`` is when the event is announced, in stream time."""
+
+    kind: ClassVar[str] = "event"
+    t_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, **asdict(self)}
+
+    def describe(self) -> str:
+        """One human line, used by ``record``'s output and the dashboard's event log."""
+        details = ", ".join(
+            f"{f.name}={_fmt(getattr(self, f.name))}" for f in fields(self) if f.name != "t_s"
+        )
+        return f"{self.t_s:9.2f} s  {self.kind}" + (f"  {details}" if details else "")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ContactStarted(Event):
+    """The user's weight came onto the roller."""
+
+    kind: ClassVar[str] = "contact_started"
+
+
+@dataclass(frozen=True)
+class ContactLost(Event):
+    """The user's weight left the roller."""
+
+    kind: ClassVar[str] = "contact_lost"
+
+
+@dataclass(frozen=True)
+class RollingStarted(Event):
+    """Rolling began (after contact, or after a hold ended)."""
+
+    kind: ClassVar[str] = "rolling_started"
+
+
+@dataclass(frozen=True)
+class HoldStarted(Event):
+    """A hold was confirmed at ``t_s``; it really began at the back-dated ``start_s``."""
+
+    kind: ClassVar[str] = "hold_started"
+    start_s: float
+
+
+@dataclass(frozen=True)
+class HoldWarning(Event):
+    """The hold is ``remaining_s`` from its cap."""
+
+    kind: ClassVar[str] = "hold_warning"
+    start_s: float
+    remaining_s: float
+
+
+@dataclass(frozen=True)
+class HoldCapReached(Event):
+    """The hold reached its cap (20 s by default): release now."""
+
+    kind: ClassVar[str] = "hold_cap_reached"
+    start_s: float
+    cap_s: float
+
+
+@dataclass(frozen=True)
+class HoldEnded(Event):
+    """A hold ended; carries its statistics."""
+
+    kind: ClassVar[str] = "hold_ended"
+    start_s: float
+    end_s: float
+    duration_s: float
+    mean_force_n: float
+    peak_force_n: float
+    capped: bool
+    cap_at_s: float | None
+    over_cap_s: float
+
+
+@dataclass(frozen=True)
+class CeilingExceeded(Event):
+    """Force went above the user's pressure ceiling: it should hurt, never unbearably."""
+
+    kind: ClassVar[str] = "ceiling_exceeded"
+    force_n: float
+    ceiling_n: float
+
+
+@dataclass(frozen=True)
+class SignalLost(Event):
+    """No samples for ``gap_s`` seconds of stream time (a dropped link or a gap in a file)."""
+
+    kind: ClassVar[str] = "signal_lost"
+    gap_s: float

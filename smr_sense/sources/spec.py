@@ -1,0 +1,94 @@
+"""Parse ``--source`` strings and build the matching source.
+
+Forms: ``sim``, ``sim:?seed=7&build=imu``, ``replay:PATH[?speed=4]``, ``serial:PORT[?baud=..]``,
+``ble:NAME_OR_ADDRESS[?profile=..]``. Each scheme's module is imported only when used, so that
+``sim`` never loads bleak and ``ble:`` never loads pyserial.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from smr_sense.sources.base import Source, SourceError
+
+# scheme -> "module:factory"; the factory takes a SourceSpec and returns a Source.
+SCHEMES: dict[str, str] = {
+    "sim": "smr_sense.sources.sim:make_source",
+    "replay": "smr_sense.sources.replay:make_source",
+    "serial": "smr_sense.sources.serial:make_source",
+    "ble": "smr_sense.sources.ble:make_source",
+}
+
+EXAMPLES = "sim, sim:?seed=7&build=imu, replay:FILE, serial:PORT or ble:NAME"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    text: str
+    scheme: str
+    target: str
+    options: dict[str, str]
+
+    def option(self, name: str, default: str | None = None) -> str | None:
+        return self.options.get(name, default)
+
+    def float_option(self, name: str, default: float) -> float:
+        value = self.options.get(name)
+        if value is None:
+            return default
+        if value in ("max", "inf", "fast"):
+            return float("inf")
+        try:
+            return float(value)
+        except ValueError:
+            raise SourceError(f"source option {name}={value!r} is not a number") from None
+
+    def int_option(self, name: str, default: int) -> int:
+        value = self.options.get(name)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise SourceError(f"source option {name}={value!r} is not a whole number") from None
+
+    def check_options(self, allowed: set[str]) -> None:
+        unknown = sorted(set(self.options) - allowed)
+        if unknown:
+            raise SourceError(
+                f"source '{self.text}' has unknown option {unknown[0]!r}; "
+                f"{self.scheme} takes {', '.join(sorted(allowed)) or 'no options'}"
+            )
+
+
+def parse_source_spec(text: str) -> SourceSpec:
+    """Split ``scheme:target?key=value&...`` into its parts; refuse unknown schemes in one sentence."""
+    text = text.strip()
+    scheme, sep, rest = text.partition(":")
+    if not sep:
+        scheme, rest = text, ""
+    scheme = scheme.lower()
+    if scheme not in SCHEMES:
+        raise SourceError(f"unknown source '{text}': use {EXAMPLES}")
+    target, _, query = rest.partition("?")
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise SourceError(f"source options '{query}' are not in the form key=value&key=value") from None
+    return SourceSpec(text=text, scheme=scheme, target=target, options=dict(pairs))
+
+
+def make_source(text: str) -> Source:
+    """Build the source a ``--source`` string names (not opened yet)."""
+    spec = parse_source_spec(text)
+    module_name, _, factory_name = SCHEMES[spec.scheme].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name and err.name.startswith("smr_sense"):
+            raise SourceError(f"the {spec.scheme} source is not available in this version of smr-sense") from None
+        raise SourceError(f"the {spec.scheme} source needs the Python package '{err.name}', which is not installed") from None
+    factory = getattr(module, factory_name)
+    return factory(spec)
