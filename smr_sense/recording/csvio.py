@@ -1,0 +1,205 @@
+"""Interchange CSV: the shape any logger can write and any spreadsheet can open.
+
+A header row, then one row per sample::
+
+    time_s, force_n | force_n_0..k | raw_0..k [, gyro_x_dps, gyro_y_dps, gyro_z_dps]
+           [, accel_x_g, accel_y_g, accel_z_g] [, host_time_s]
+
+``force_n*`` columns are newtons; ``raw_*`` columns are uncalibrated counts. Lines starting with
+``#`` are comments. Empty cells and ``nan`` are missing values (kept as NaN for the detector to
+bridge); anything else that is not a number is refused with its line number.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from smr_sense.core.calibration import forces_n, is_calibrated
+from smr_sense.core.samples import GYRO_AXES, Channel, SampleBlock, StreamInfo
+from smr_sense.errors import FileFormatError
+from smr_sense.recording.reader import Recording, check_monotonic
+
+_FORCE = re.compile(r"^force_n(?:_(\d+))?$")
+_RAW = re.compile(r"^raw_(\d+)$")
+
+
+def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
+    """Skip comments and blank lines; return column names, the rest, and the header's line number."""
+    pos = 0
+    line_no = 0
+    while pos < len(data):
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        line = data[pos:end].strip()
+        line_no += 1
+        pos = end + 1
+        if not line or line.startswith(b"#"):
+            continue
+        try:
+            text = line.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FileFormatError(f"{name} is not a text CSV file") from None
+        return [c.strip().lower() for c in text.split(",")], data[pos:], line_no
+    raise FileFormatError(f"{name} has no header row")
+
+
+def _column_plan(cols: list[str], name: str) -> tuple[list[int], str, list[str]]:
+    if "time_s" not in cols:
+        raise FileFormatError(
+            f"{name} has no time_s column; an interchange CSV starts with time_s, then force_n or raw_0..k"
+        )
+    if len(set(cols)) != len(cols):
+        raise FileFormatError(f"{name} repeats a column name in its header")
+    force = sorted((int(m.group(1) or 0), i) for i, c in enumerate(cols) if (m := _FORCE.match(c)))
+    raw = sorted((int(m.group(1)), i) for i, c in enumerate(cols) if (m := _RAW.match(c)))
+    if force:
+        unit, chosen = "N", force
+    elif raw:
+        unit, chosen = "count", raw
+    else:
+        raise FileFormatError(f"{name} has no force_n, force_n_0.. or raw_0.. column")
+    return [i for _, i in chosen], unit, cols
+
+
+def _parse_numbers(body: bytes, n_cols: int, first_line: int, name: str) -> np.ndarray:
+    if not body.strip():
+        return np.empty((0, n_cols))
+    try:
+        table = np.loadtxt(io.BytesIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments="#")
+    except ValueError:
+        table = None
+    if table is not None and table.shape[1] == n_cols:
+        return table
+    # Slow path, only for files with gaps or a damaged line: find and name the problem.
+    rows = []
+    for offset, raw_line in enumerate(body.splitlines()):
+        line = raw_line.strip()
+        if not line or line.startswith(b"#"):
+            continue
+        cells = line.split(b",")
+        line_no = first_line + 1 + offset
+        if len(cells) != n_cols:
+            raise FileFormatError(f"{name}: line {line_no} has {len(cells)} values where the header has {n_cols}")
+        row = []
+        for cell in cells:
+            cell = cell.strip()
+            if not cell or cell.lower() in (b"nan", b"na", b"null"):
+                row.append(np.nan)
+                continue
+            try:
+                row.append(float(cell))
+            except ValueError:
+                text = cell[:20].decode(errors="replace")
+                raise FileFormatError(f"{name}: line {line_no} has '{text}', which is not a number") from None
+        rows.append(row)
+    return np.array(rows, dtype=np.float64).reshape(-1, n_cols)
+
+
+def parse_interchange_csv(path: Path, data: bytes) -> Recording:
+    name = str(path)
+    cols, body, header_line = _header_and_body(data, name)
+    chosen, unit, cols = _column_plan(cols, name)
+    table = _parse_numbers(body, len(cols), header_line, name)
+    if table.shape[0] == 0:
+        raise FileFormatError(f"{name} has a header but no samples")
+    t = table[:, cols.index("time_s")]
+    if np.isnan(t).any():
+        line = int(np.flatnonzero(np.isnan(t))[0])
+        raise FileFormatError(f"{name}: sample {line + 1} has no time_s value")
+    check_monotonic(t, name)
+
+    def axes(prefix: str, unit_name: str) -> np.ndarray | None:
+        names = [f"{prefix}_{a}_{unit_name}" for a in GYRO_AXES]
+        if all(n in cols for n in names):
+            return table[:, [cols.index(n) for n in names]]
+        return None
+
+    gyro, accel = axes("gyro", "dps"), axes("accel", "g")
+    host = table[:, cols.index("host_time_s")] if "host_time_s" in cols else None
+    used = {"time_s", "host_time_s"} | {cols[i] for i in chosen}
+    used |= {f"{p}_{a}_{u}" for p, u in (("gyro", "dps"), ("accel", "g")) for a in GYRO_AXES}
+    ignored = [c for c in cols if c not in used and not c.startswith(("force_n", "raw_"))]
+    warnings = [f"{name}: ignoring columns {', '.join(ignored)}"] if ignored else []
+    channels = tuple(
+        Channel(cols[i], unit, "load_cell", None) for i in chosen
+    ) if len(chosen) > 1 else (Channel(cols[chosen[0]], unit, "load_cell", None),)
+    dt = np.diff(t)
+    rate = float(1.0 / np.median(dt)) if dt.size else 1.0
+    info = StreamInfo(
+        source=f"replay:{path}",
+        device_id=f"csv:{path.name}",
+        device_name=path.name,
+        channels=channels,
+        rate_hz=rate,
+        has_gyro=gyro is not None,
+        has_accel=accel is not None,
+    )
+    block = SampleBlock.build(t, table[:, chosen], gyro, accel, host)
+    return Recording(path, info, block, [], warnings, {"schema": "interchange-csv"})
+
+
+def read_interchange_csv(path: str | os.PathLike[str]) -> Recording:
+    from smr_sense.recording.reader import _read_bytes
+
+    p = Path(path)
+    data = _read_bytes(p)
+    if not data:
+        raise FileFormatError(f"{p} is empty")
+    return parse_interchange_csv(p, data)
+
+
+def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = False) -> list[str]:
+    """Write ``rec`` as interchange CSV (plus a markers CSV beside it when there are markers).
+
+    Returns the paths written. Calibrated streams get ``force_n*`` columns; raw values are always kept.
+    """
+    out = Path(out)
+    if out.exists() and not force:
+        raise FileFormatError(f"{out} already exists; use --force to overwrite it")
+    info, block = rec.info, rec.block
+    k = info.n_channels
+    names: list[str] = ["time_s"]
+    cols: list[np.ndarray] = [block.t_s]
+    fmts: list[str] = ["%.6f"]
+    if info.channels[0].unit != "N" and is_calibrated(info):
+        f = forces_n(info, block.raw)
+        names += ["force_n"] if k == 1 else [f"force_n_{i}" for i in range(k)]
+        cols += [f[:, i] for i in range(k)]
+        fmts += ["%.3f"] * k
+    unit_prefix = "force_n" if info.channels[0].unit == "N" else "raw"
+    names += ([unit_prefix] if unit_prefix == "force_n" and k == 1 else [f"{unit_prefix}_{i}" for i in range(k)])
+    cols += [block.raw[:, i].astype(np.float64) for i in range(k)]
+    fmts += ["%.9g"] * k
+    for prefix, arr, unit in (("gyro", block.gyro_dps, "dps"), ("accel", block.accel_g, "g")):
+        if arr is not None:
+            names += [f"{prefix}_{a}_{unit}" for a in GYRO_AXES]
+            cols += [arr[:, j].astype(np.float64) for j in range(3)]
+            fmts += ["%.9g"] * 3
+    if block.host_t_s is not None and not np.isnan(block.host_t_s).all():
+        names.append("host_time_s")
+        cols.append(block.host_t_s)
+        fmts.append("%.6f")
+    table = np.column_stack(cols) if len(block) else np.empty((0, len(names)))
+    try:
+        with open(out, "w", newline="") as fh:
+            fh.write(",".join(names) + "\n")
+            np.savetxt(fh, table, fmt=fmts, delimiter=",")
+    except OSError as err:
+        raise FileFormatError(f"cannot write {out}: {err.strerror}") from None
+    written = [str(out)]
+    if rec.markers:
+        mpath = out.with_name(out.stem + ".markers.csv")
+        with open(mpath, "w", newline="") as fh:
+            fh.write("time_s,kind,data\n")
+            import json
+
+            for m in rec.markers:
+                data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
+                fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')
+        written.append(str(mpath))
+    return written

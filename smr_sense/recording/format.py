@@ -1,0 +1,197 @@
+"""The recording file format (``.smr``), as bytes. No file handling here: see writer and reader.
+
+Layout (all integers little-endian)::
+
+    magic      8 bytes   b"\\x89SMR\\r\\n\\x1a\\n"   (PNG-style: catches text-mode mangling)
+    header     u32 length, JSON (UTF-8), u32 CRC-32 of the JSON
+    chunk*     u8 tag, u32 payload length, payload, u32 CRC-32 of tag + length + payload
+
+Chunk tags: ``D`` samples (rows of the header's ``columns`` as a packed numpy record array),
+``M`` a marker (JSON), ``E`` a clean end (JSON with sample count and last time).
+Chunks are appended as samples arrive. A crash leaves at most one torn chunk at the end, which the
+reader drops with a warning; a missing ``E`` chunk means the recorder did not close cleanly.
+Binary rows keep float32 sensor values bit for bit and load an hour at 200 Hz in milliseconds;
+``smr-sense export`` writes the spreadsheet-friendly interchange CSV.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from smr_sense.core.samples import GYRO_AXES, Marker, SampleBlock, StreamInfo
+from smr_sense.errors import FileFormatError
+
+MAGIC = b"\x89SMR\r\n\x1a\n"
+SCHEMA = "smr-sense-recording"
+SCHEMA_VERSION = 1
+TAG_DATA = b"D"
+TAG_MARKER = b"M"
+TAG_END = b"E"
+_CHUNK_HEAD = struct.Struct("<cI")
+_U32 = struct.Struct("<I")
+MAX_HEADER_BYTES = 1 << 20
+
+
+def row_dtype(info: StreamInfo) -> np.dtype:
+    """The packed row layout for a stream: times as float64, sensor values as float32."""
+    fields: list[tuple[str, str]] = [("t_s", "<f8"), ("host_t_s", "<f8")]
+    fields += [(f"raw_{i}", "<f4") for i in range(info.n_channels)]
+    if info.has_gyro:
+        fields += [(f"gyro_{a}_dps", "<f4") for a in GYRO_AXES]
+    if info.has_accel:
+        fields += [(f"accel_{a}_g", "<f4") for a in GYRO_AXES]
+    return np.dtype(fields)
+
+
+@dataclass
+class Header:
+    info: StreamInfo
+    created_utc: str
+    app_version: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        dtype = row_dtype(self.info)
+        return {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "created_utc": self.created_utc,
+            "app_version": self.app_version,
+            "stream": self.info.to_json(),
+            "columns": [{"name": n, "dtype": dtype[n].str} for n in dtype.names or ()],
+            "extra": self.extra,
+        }
+
+
+def encode_header(header: Header) -> bytes:
+    body = json.dumps(header.to_json(), separators=(",", ":")).encode()
+    return MAGIC + _U32.pack(len(body)) + body + _U32.pack(zlib.crc32(body))
+
+
+def encode_chunk(tag: bytes, payload: bytes) -> bytes:
+    head = _CHUNK_HEAD.pack(tag, len(payload))
+    return head + payload + _U32.pack(zlib.crc32(payload, zlib.crc32(head)))
+
+
+def encode_samples(block: SampleBlock, dtype: np.dtype) -> bytes:
+    rows = np.empty(len(block), dtype=dtype)
+    rows["t_s"] = block.t_s
+    rows["host_t_s"] = block.host_t_s if block.host_t_s is not None else np.nan
+    for i in range(block.n_channels):
+        rows[f"raw_{i}"] = block.raw[:, i]
+    names = dtype.names or ()
+    for prefix, arr, unit in (("gyro", block.gyro_dps, "dps"), ("accel", block.accel_g, "g")):
+        if f"{prefix}_x_{unit}" in names:
+            for j, a in enumerate(GYRO_AXES):
+                rows[f"{prefix}_{a}_{unit}"] = arr[:, j] if arr is not None else np.nan
+    return encode_chunk(TAG_DATA, rows.tobytes())
+
+
+def encode_marker(marker: Marker) -> bytes:
+    return encode_chunk(TAG_MARKER, json.dumps(marker.to_json(), separators=(",", ":")).encode())
+
+
+def encode_end(samples: int, last_t_s: float | None) -> bytes:
+    return encode_chunk(TAG_END, json.dumps({"samples": samples, "last_t_s": last_t_s}).encode())
+
+
+@dataclass
+class Decoded:
+    header: dict[str, Any]
+    info: StreamInfo
+    rows: np.ndarray
+    markers: list[Marker]
+    closed_cleanly: bool
+    torn_bytes: int
+
+
+def decode(data: bytes, name: str = "the recording") -> Decoded:
+    """Parse a whole recording. Raises FileFormatError with one sentence for anything unusable."""
+    if not data:
+        raise FileFormatError(f"{name} is empty")
+    if not data.startswith(MAGIC):
+        raise FileFormatError(f"{name} is not an smr-sense recording (it does not start with the recording signature)")
+    pos = len(MAGIC)
+    if len(data) < pos + 4:
+        raise FileFormatError(f"{name} was cut off inside its header")
+    (hlen,) = _U32.unpack_from(data, pos)
+    pos += 4
+    if hlen > MAX_HEADER_BYTES or len(data) < pos + hlen + 4:
+        raise FileFormatError(f"{name} was cut off inside its header")
+    body = data[pos : pos + hlen]
+    (crc,) = _U32.unpack_from(data, pos + hlen)
+    if zlib.crc32(body) != crc:
+        raise FileFormatError(f"{name} has a corrupt header (checksum mismatch)")
+    pos += hlen + 4
+    try:
+        header = json.loads(body)
+    except ValueError:
+        raise FileFormatError(f"{name} has a header that is not valid JSON") from None
+    if not isinstance(header, dict) or header.get("schema") != SCHEMA:
+        raise FileFormatError(f"{name} is not an smr-sense recording (its header names another schema)")
+    version = header.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise FileFormatError(
+            f"{name} uses recording schema version {version}; this smr-sense reads version {SCHEMA_VERSION}"
+        )
+    try:
+        info = StreamInfo.from_json(header["stream"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise FileFormatError(f"{name} has a header without a usable stream description ({err})") from None
+    dtype = row_dtype(info)
+    columns = [c.get("name") for c in header.get("columns", [])]
+    if columns != list(dtype.names or ()):
+        raise FileFormatError(f"{name} lists columns that do not match its stream description")
+
+    data_parts: list[bytes] = []
+    markers: list[Marker] = []
+    closed = False
+    mv = memoryview(data)
+    end = len(data)
+    while pos < end:
+        if end - pos < _CHUNK_HEAD.size + 4:
+            break
+        tag, length = _CHUNK_HEAD.unpack_from(data, pos)
+        stop = pos + _CHUNK_HEAD.size + length
+        if stop + 4 > end:
+            break
+        (crc,) = _U32.unpack_from(data, stop)
+        if zlib.crc32(mv[pos:stop]) != crc:
+            break  # a torn or damaged chunk: everything after it is unreliable
+        payload = mv[pos + _CHUNK_HEAD.size : stop]
+        if tag == TAG_DATA:
+            if length % dtype.itemsize:
+                break
+            data_parts.append(payload)
+        elif tag == TAG_MARKER:
+            try:
+                markers.append(Marker.from_json(json.loads(bytes(payload))))
+            except (ValueError, KeyError, TypeError):
+                pass  # an unreadable marker loses only itself
+        elif tag == TAG_END:
+            closed = True
+        pos = stop + 4
+    rows = np.frombuffer(b"".join(data_parts), dtype=dtype) if data_parts else np.empty(0, dtype=dtype)
+    return Decoded(header, info, rows, markers, closed, end - pos)
+
+
+def rows_to_block(rows: np.ndarray, info: StreamInfo) -> SampleBlock:
+    raw = np.stack([rows[f"raw_{i}"] for i in range(info.n_channels)], axis=1) if len(rows) else None
+    gyro = accel = None
+    if info.has_gyro:
+        gyro = np.stack([rows[f"gyro_{a}_dps"] for a in GYRO_AXES], axis=1)
+    if info.has_accel:
+        accel = np.stack([rows[f"accel_{a}_g"] for a in GYRO_AXES], axis=1)
+    return SampleBlock.build(
+        rows["t_s"],
+        raw if raw is not None else np.empty((0, info.n_channels)),
+        gyro,
+        accel,
+        rows["host_t_s"],
+    )

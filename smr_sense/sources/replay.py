@@ -1,0 +1,166 @@
+"""``replay:PATH[?speed=4]``: a recording or interchange CSV played back as a live source.
+
+Hands downstream exactly the samples the live run gave, by device time, paced at ``speed`` times
+real time (``speed=max`` for as fast as possible). Offers :class:`Playback` for pause, speed and
+seek; a seek yields ``Marker(t_s, "seek", {"from_s": ..})`` so consumers can rebuild their state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import numpy as np
+
+from smr_sense.core.samples import StreamInfo
+from smr_sense.recording import Recording, load_any
+from smr_sense.sources.base import Playback, Source, SourceError, SourceItem
+from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
+from smr_sense.sources.spec import SourceSpec
+
+OPTIONS = {"speed", "start"}
+
+
+class ReplaySource(Source, Playback):
+    def __init__(self, spec: str, path: str, speed: float = 1.0, start_s: float = 0.0,
+                 recording: Recording | None = None) -> None:
+        super().__init__(spec)
+        self.path = path
+        self._speed = speed
+        self._start_s = start_s
+        self.recording = recording
+        self._pacer: Pacer | None = None
+        self._index = 0
+        self._seek_to: float | None = None
+        self._wake = asyncio.Event()
+
+    # -- Source ---------------------------------------------------------------------------------
+    async def _open(self) -> StreamInfo:
+        if self.recording is None:
+            self.recording = await asyncio.to_thread(load_any, self.path)
+        if len(self.recording.block) == 0:
+            raise SourceError(f"{self.path} holds no samples to replay")
+        self._index = self._index_at(self._t0 + self._start_s)
+        self.stats.connected = True
+        self.stats.state = "streaming"
+        return self.recording.info
+
+    @property
+    def playback(self) -> Playback:
+        return self
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.recording.warnings) if self.recording else []
+
+    @property
+    def _t0(self) -> float:
+        assert self.recording is not None
+        return float(self.recording.block.t_s[0])
+
+    def _index_at(self, t_s: float) -> int:
+        assert self.recording is not None
+        return int(np.searchsorted(self.recording.block.t_s, t_s, side="left"))
+
+    async def _items(self) -> AsyncIterator[SourceItem]:
+        rec = self.recording
+        assert rec is not None, "open the source first"
+        block, t = rec.block, rec.block.t_s
+        markers = sorted(rec.markers, key=lambda m: m.t_s)
+        self._pacer = Pacer(float(t[min(self._index, len(t) - 1)]), self._speed)
+        self.stats.state = "streaming"
+        while self._index < len(t):
+            if self._seek_to is not None:
+                target = self._seek_to
+                self._seek_to = None
+                from_s = self.position_s
+                self._index = self._index_at(target)
+                self._pacer.rebase(target)
+                yield rec_marker(target, from_s)
+                continue
+            await self._pause_or_tick()
+            if self._pacer.paused:
+                continue
+            if self._pacer.as_fast_as_possible:
+                stop = min(self._index + MAX_BLOCK_AS_FAST, len(t))
+            else:
+                stop = int(np.searchsorted(t, self._pacer.target_s(), side="right"))
+            if stop <= self._index:
+                continue
+            start_t, stop_t = t[self._index], t[stop - 1]
+            for m in markers:
+                if start_t <= m.t_s <= stop_t:
+                    yield m
+            out = block.slice(self._index, stop)
+            self._index = stop
+            self.stats.count(len(out))
+            yield out
+        self.stats.state = "ended"
+
+    async def _pause_or_tick(self) -> None:
+        assert self._pacer is not None
+        if self._pacer.paused:
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            except TimeoutError:
+                pass
+        else:
+            await self._pacer.wait()
+
+    # -- Playback -------------------------------------------------------------------------------
+    @property
+    def position_s(self) -> float:
+        rec = self.recording
+        if rec is None or len(rec.block) == 0:
+            return 0.0
+        i = min(max(self._index - 1, 0), len(rec.block) - 1)
+        return float(rec.block.t_s[i])
+
+    @property
+    def duration_s(self) -> float | None:
+        rec = self.recording
+        return None if rec is None else float(rec.block.t_s[-1] - rec.block.t_s[0])
+
+    @property
+    def speed(self) -> float:
+        return self._pacer.speed if self._pacer else self._speed
+
+    def set_speed(self, speed: float) -> None:
+        if not speed > 0:
+            raise SourceError("replay speed must be above zero")
+        self._speed = speed
+        if self._pacer:
+            self._pacer.set_speed(speed, self.position_s)
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._pacer and self._pacer.paused)
+
+    def set_paused(self, paused: bool) -> None:
+        if self._pacer:
+            self._pacer.set_paused(paused, self.position_s)
+            self._wake.set()
+
+    def seek(self, t_s: float) -> None:
+        rec = self.recording
+        if rec is None:
+            return
+        self._seek_to = float(np.clip(t_s, rec.block.t_s[0], rec.block.t_s[-1]))
+        self._wake.set()
+
+
+def rec_marker(t_s: float, from_s: float):
+    from smr_sense.core.samples import Marker
+
+    return Marker(t_s, "seek", {"from_s": from_s})
+
+
+def make_source(spec: SourceSpec) -> ReplaySource:
+    spec.check_options(OPTIONS)
+    if not spec.target:
+        raise SourceError("replay needs a file: replay:PATH (for example replay:recordings/imu_basic.smr)")
+    speed = spec.float_option("speed", 1.0)
+    if not speed > 0:
+        raise SourceError("replay speed must be above zero")
+    return ReplaySource(spec.text, spec.target, speed=speed, start_s=spec.float_option("start", 0.0))

@@ -1,0 +1,84 @@
+"""``sim`` / ``sim:?seed=7&build=imu&rate=100&speed=1&duration=600&hard=1``: the simulated roller.
+
+The default source: it makes the app useful with no hardware. Samples come from the pure
+simulator in ``core.sim``; this edge only paces them against the wall clock and stamps host time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import numpy as np
+
+from smr_sense.core.samples import StreamInfo
+from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
+from smr_sense.sources.base import Source, SourceError, SourceItem
+from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
+from smr_sense.sources.spec import SourceSpec
+
+OPTIONS = {"seed", "build", "rate", "speed", "duration", "hard", "channels", "mass", "drop"}
+
+
+class SimSource(Source):
+    def __init__(self, spec: str, config: SimConfig, speed: float = 1.0, duration_s: float | None = None) -> None:
+        super().__init__(spec)
+        self.config = config
+        self.speed = speed
+        self.duration_s = duration_s
+        self.roller: SimRoller | None = None
+
+    async def _open(self) -> StreamInfo:
+        self.roller = SimRoller(self.config, source=self.spec)
+        self.stats.connected = True
+        self.stats.state = "streaming"
+        return self.roller.info
+
+    async def _items(self) -> AsyncIterator[SourceItem]:
+        assert self.roller is not None, "open the source first"
+        pacer = Pacer(0.0, self.speed)
+        position_s = 0.0
+        end_s = self.duration_s if self.duration_s is not None else float("inf")
+        while position_s < end_s:
+            await pacer.wait()
+            if pacer.as_fast_as_possible:
+                target = position_s + MAX_BLOCK_AS_FAST / self.config.rate_hz
+            else:
+                target = pacer.target_s()
+            target = min(target, end_s)
+            if target <= position_s:
+                continue
+            block = self.roller.read_until(target)
+            position_s = target
+            if len(block) == 0:
+                continue
+            block = block.with_host_time(np.full(len(block), time.time()))
+            self.stats.count(len(block))
+            yield block
+
+
+def make_source(spec: SourceSpec) -> SimSource:
+    spec.check_options(OPTIONS)
+    if spec.target:
+        raise SourceError(f"the sim source takes options after '?', not '{spec.target}' (try sim:?seed=7&build=imu)")
+    build = spec.option("build", "imu") or "imu"
+    if build not in BUILDS:
+        raise SourceError(f"unknown sensor build '{build}' for the sim source: use {', '.join(BUILDS)}")
+    mass = spec.options.get("mass")
+    try:
+        config = SimConfig(
+            seed=spec.int_option("seed", 1),
+            build=build,
+            rate_hz=spec.float_option("rate", 100.0),
+            hard=spec.option("hard", "0") not in ("0", "false", "no", ""),
+            channels=spec.int_option("channels", 4),
+            body_mass_kg=float(mass) if mass is not None else None,
+            drop_rate=spec.float_option("drop", 0.002),
+        )
+    except ValueError as err:
+        raise SourceError(f"sim source: {err}") from None
+    speed = spec.float_option("speed", 1.0)
+    if not speed > 0:
+        raise SourceError("sim source: speed must be above zero")
+    duration = spec.options.get("duration")
+    return SimSource(spec.text, config, speed=speed, duration_s=spec.float_option("duration", 0.0) if duration else None)
