@@ -1,0 +1,248 @@
+"""The session summary: per muscle group, what was held and rolled; as JSON and as a trainer's Markdown.
+
+Built from a :class:`RoutineTracker` at the end of a live session or a replay, and saved beside the
+recording (``session.smr`` -> ``session.summary.json`` and ``session.summary.md``). Pure apart from
+:func:`save_summary`: the caller passes in anything that depends on the clock (the start date).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smr_sense.core.calibration import G_N_PER_KG
+from smr_sense.errors import SmrError
+from smr_sense.routine import HoldRecord, RoutineTracker
+
+SUMMARY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    key: str
+    label: str
+    holds: tuple[HoldRecord, ...]
+    rolling_s: float
+
+    @property
+    def hold_count(self) -> int:
+        return len(self.holds)
+
+    @property
+    def hold_s(self) -> float:
+        return sum(h.duration_s for h in self.holds)
+
+    @property
+    def longest_hold_s(self) -> float:
+        return max((h.duration_s for h in self.holds), default=0.0)
+
+    @property
+    def mean_force_n(self) -> float | None:
+        """Hold-time-weighted mean force over the group's holds."""
+        total = self.hold_s
+        if not self.holds or total <= 0:
+            return None
+        return sum(h.mean_force_n * h.duration_s for h in self.holds) / total
+
+    @property
+    def peak_force_n(self) -> float | None:
+        return max((h.peak_force_n for h in self.holds), default=None)
+
+    @property
+    def caps(self) -> int:
+        return sum(1 for h in self.holds if h.capped)
+
+    @property
+    def over_cap_s(self) -> float:
+        return sum(h.over_cap_s for h in self.holds)
+
+    @property
+    def worked(self) -> bool:
+        return bool(self.holds) or self.rolling_s > 0
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    source: str
+    device_id: str
+    duration_s: float
+    hold_cap_s: float
+    groups: tuple[GroupSummary, ...]
+    body_mass_kg: float | None = None
+    ceiling_n: float | None = None
+    ceiling_exceeded: int = 0
+    recording: str | None = None
+    started_at: str | None = None  # ISO date-time, given by the caller
+    skipped_s: float = 0.0  # replay time jumped over: the summary covers the rest
+
+    @property
+    def holds(self) -> int:
+        return sum(g.hold_count for g in self.groups)
+
+    @property
+    def caps(self) -> int:
+        return sum(g.caps for g in self.groups)
+
+    @property
+    def over_cap_s(self) -> float:
+        return sum(g.over_cap_s for g in self.groups)
+
+    @property
+    def rolling_s(self) -> float:
+        return sum(g.rolling_s for g in self.groups)
+
+    def pct_bw(self, force_n: float | None) -> float | None:
+        if force_n is None or not self.body_mass_kg:
+            return None
+        return 100.0 * force_n / (self.body_mass_kg * G_N_PER_KG)
+
+
+def summarize(
+    tracker: RoutineTracker,
+    *,
+    source: str,
+    device_id: str,
+    duration_s: float,
+    hold_cap_s: float,
+    body_mass_kg: float | None = None,
+    ceiling_n: float | None = None,
+    ceiling_exceeded: int = 0,
+    recording: str | None = None,
+    started_at: str | None = None,
+) -> SessionSummary:
+    groups = tuple(
+        GroupSummary(t.group.key, t.group.label, tuple(t.holds), tracker.rolling_s(i))
+        for i, t in enumerate(tracker.tallies)
+    )
+    return SessionSummary(
+        source=source,
+        device_id=device_id,
+        duration_s=duration_s,
+        hold_cap_s=hold_cap_s,
+        groups=groups,
+        body_mass_kg=body_mass_kg,
+        ceiling_n=ceiling_n,
+        ceiling_exceeded=ceiling_exceeded,
+        recording=recording,
+        started_at=started_at,
+        skipped_s=tracker.skipped_s,
+    )
+
+
+def _r(x: float | None, nd: int = 1) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+def summary_to_json(s: SessionSummary) -> dict[str, Any]:
+    return {
+        "version": SUMMARY_VERSION,
+        "source": s.source,
+        "device_id": s.device_id,
+        "recording": s.recording,
+        "started_at": s.started_at,
+        "duration_s": _r(s.duration_s, 2),
+        "skipped_s": _r(s.skipped_s, 2),
+        "hold_cap_s": s.hold_cap_s,
+        "body_mass_kg": s.body_mass_kg,
+        "ceiling_n": _r(s.ceiling_n),
+        "totals": {
+            "holds": s.holds,
+            "caps_reached": s.caps,
+            "over_cap_s": _r(s.over_cap_s, 2),
+            "rolling_s": _r(s.rolling_s, 2),
+            "ceiling_exceeded": s.ceiling_exceeded,
+        },
+        "groups": [
+            {
+                "group": g.key,
+                "label": g.label,
+                "holds": g.hold_count,
+                "hold_s": _r(g.hold_s, 2),
+                "longest_hold_s": _r(g.longest_hold_s, 2),
+                "mean_force_n": _r(g.mean_force_n),
+                "peak_force_n": _r(g.peak_force_n),
+                "caps_reached": g.caps,
+                "over_cap_s": _r(g.over_cap_s, 2),
+                "rolling_s": _r(g.rolling_s, 2),
+                "hold_list": [h.to_json() for h in g.holds],
+            }
+            for g in s.groups
+        ],
+    }
+
+
+def _mmss(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def _force(s: SessionSummary, force_n: float | None) -> str:
+    if force_n is None:
+        return "-"
+    pct = s.pct_bw(force_n)
+    return f"{force_n:.0f} N" + (f" ({pct:.0f} % BW)" if pct is not None else "")
+
+
+def summary_markdown(s: SessionSummary) -> str:
+    """A short report a trainer can read: one table, then what stands out."""
+    lines = ["# Foam-rolling session", ""]
+    when = f"{s.started_at}, " if s.started_at else ""
+    lines.append(f"{when}{_mmss(s.duration_s)} min on {s.device_id} ({s.source}).")
+    if s.body_mass_kg:
+        lines.append(f"Body weight {s.body_mass_kg:g} kg" + (f", pressure ceiling {s.ceiling_n:.0f} N." if s.ceiling_n else "."))
+    if s.skipped_s > 0:
+        lines.append(f"Partial: {s.skipped_s:.0f} s of the recording were skipped and are not counted.")
+    lines += [
+        "",
+        f"| Muscle group | Holds | Hold time | Longest | Mean force | Peak force | Caps ({s.hold_cap_s:g} s) | Over cap | Rolling |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for g in s.groups:
+        if not g.worked:
+            lines.append(f"| {g.label} | - | - | - | - | - | - | - | - |")
+            continue
+        lines.append(
+            f"| {g.label} | {g.hold_count} | {g.hold_s:.0f} s | {g.longest_hold_s:.0f} s | {_force(s, g.mean_force_n)} "
+            f"| {_force(s, g.peak_force_n)} | {g.caps} | {g.over_cap_s:.1f} s | {_mmss(g.rolling_s)} |"
+        )
+    lines += ["", "## Notes", ""]
+    notes = []
+    notes.append(f"{s.holds} holds in all, {_mmss(s.rolling_s)} min of rolling.")
+    if s.caps:
+        notes.append(
+            f"{s.caps} hold(s) reached the {s.hold_cap_s:g} s cap and went on {s.over_cap_s:.1f} s past it: "
+            "release at the alarm."
+        )
+    else:
+        notes.append(f"No hold went past the {s.hold_cap_s:g} s cap.")
+    if s.ceiling_exceeded:
+        notes.append(f"The pressure ceiling was exceeded {s.ceiling_exceeded} time(s): it should hurt, never unbearably.")
+    missed = [g.label for g in s.groups if not g.worked]
+    if missed:
+        notes.append("Not worked: " + ", ".join(missed) + ".")
+    lines += [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def summary_paths(recording_path: Path) -> tuple[Path, Path]:
+    """Where a recording's summary lives: ``x.smr`` -> ``x.summary.json``, ``x.summary.md``."""
+    stem = recording_path.with_suffix("")
+    return stem.with_name(stem.name + ".summary.json"), stem.with_name(stem.name + ".summary.md")
+
+
+def save_summary(s: SessionSummary, recording_path: Path) -> tuple[Path, Path]:
+    json_path, md_path = summary_paths(recording_path)
+    try:
+        for path, text in (
+            (json_path, json.dumps(summary_to_json(s), indent=2) + "\n"),
+            (md_path, summary_markdown(s)),
+        ):
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)  # a reader never sees half a summary
+    except OSError as err:
+        raise SmrError(f"could not save the session summary beside {recording_path}: {err.strerror or err}") from None
+    return json_path, md_path

@@ -1,0 +1,55 @@
+"""The session summary: per-group figures, the JSON form and the trainer's Markdown, saved beside the recording."""
+
+import json
+
+from smr_sense.core.events import HoldEnded, HoldStarted, RollingStarted
+from smr_sense.core.samples import Marker
+from smr_sense.report import save_summary, summarize, summary_markdown, summary_paths, summary_to_json
+from smr_sense.routine import RoutineTracker
+
+
+def session():
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(0.0))
+    r.apply_event(HoldStarted(11.0, start_s=10.0))
+    r.apply_event(HoldEnded(35.0, 10.0, 35.0, 25.0, 300.0, 380.0, True, 30.0, 5.0))
+    r.apply_event(RollingStarted(35.0))
+    r.apply_event(HoldStarted(46.0, start_s=45.0))
+    r.apply_event(HoldEnded(60.0, 45.0, 60.0, 15.0, 200.0, 250.0, False, None, 0.0))
+    r.apply_marker(Marker(60.0, "muscle_group", {"group": "hamstrings"}))
+    r.apply_event(RollingStarted(61.0))
+    r.close(70.0)
+    return summarize(r, source="sim", device_id="sim-imu-7", duration_s=70.0, hold_cap_s=20.0,
+                     body_mass_kg=80.0, ceiling_n=450.0, ceiling_exceeded=1, started_at="2026-05-09 10:00")
+
+
+def test_per_group_figures():
+    s = session()
+    calves, hams = s.groups[0], s.groups[1]
+    assert (calves.hold_count, calves.hold_s, calves.longest_hold_s, calves.caps, calves.over_cap_s) == (2, 40.0, 25.0, 1, 5.0)
+    assert calves.mean_force_n == (300.0 * 25 + 200.0 * 15) / 40
+    assert calves.peak_force_n == 380.0
+    assert calves.rolling_s == 10.0 + 10.0
+    assert hams.hold_count == 0 and hams.rolling_s == 9.0 and hams.mean_force_n is None
+    assert (s.holds, s.caps, s.over_cap_s) == (2, 1, 5.0)
+
+
+def test_json_and_markdown_say_the_same_thing():
+    s = session()
+    obj = summary_to_json(s)
+    assert obj["totals"] == {"holds": 2, "caps_reached": 1, "over_cap_s": 5.0, "rolling_s": 29.0, "ceiling_exceeded": 1}
+    assert obj["groups"][0]["group"] == "calves" and len(obj["groups"][0]["hold_list"]) == 2
+    md = summary_markdown(s)
+    assert "| Calves | 2 | 40 s | 25 s | 262 N (33 % BW) | 380 N (48 % BW) | 1 | 5.0 s | 0:20 |" in md
+    assert "| Quads | - |" in md
+    assert "1 hold(s) reached the 20 s cap and went on 5.0 s past it" in md
+    assert "Not worked: Quads, Adductors, Glutes, IT band / TFL, Lower back, Upper back, Lats." in md
+
+
+def test_saved_beside_the_recording(tmp_path):
+    rec = tmp_path / "session-1.smr"
+    json_path, md_path = save_summary(session(), rec)
+    assert (json_path, md_path) == summary_paths(rec)
+    assert json_path.name == "session-1.summary.json" and md_path.name == "session-1.summary.md"
+    assert json.loads(json_path.read_text())["device_id"] == "sim-imu-7"
+    assert md_path.read_text().startswith("# Foam-rolling session")

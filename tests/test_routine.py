@@ -1,0 +1,69 @@
+"""The bottom-up routine: order, moving on and back, and filing holds and rolling under the right group."""
+
+from smr_sense.core.events import ContactLost, HoldEnded, HoldStarted, RollingStarted
+from smr_sense.core.samples import Marker
+from smr_sense.routine import ROUTINE, RoutineTracker
+
+
+def hold_ended(start_s, end_s, capped=False, over_cap_s=0.0, mean=300.0, peak=350.0):
+    return HoldEnded(end_s, start_s, end_s, end_s - start_s, mean, peak, capped, start_s + 20 if capped else None, over_cap_s)
+
+
+def test_routine_goes_bottom_up_through_the_nine_groups():
+    assert [g.key for g in ROUTINE] == [
+        "calves", "hamstrings", "quads", "adductors", "glutes", "it_band", "lower_back", "upper_back", "lats",
+    ]
+
+
+def test_moving_on_and_back_returns_markers_and_stops_at_the_ends():
+    r = RoutineTracker()
+    assert r.move(-1, 0.0) is None
+    m = r.move(+1, 12.5)
+    assert m == Marker(12.5, "muscle_group", {"group": "hamstrings", "label": "Hamstrings", "index": 1})
+    assert r.current.key == "hamstrings"
+    assert r.move(-1, 13.0).data["group"] == "calves"
+    for i in range(8):
+        assert r.move(+1, 20.0 + i) is not None
+    assert r.current.key == "lats"
+    assert r.move(+1, 40.0) is None
+
+
+def test_holds_and_rolling_are_filed_under_the_current_group():
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(2.0))
+    # Confirmed at 11.0 but back-dated to 10.0: rolling ended at 10.0.
+    r.apply_event(HoldStarted(11.0, start_s=10.0))
+    r.apply_event(hold_ended(10.0, 35.0, capped=True, over_cap_s=5.0))
+    r.apply_event(RollingStarted(35.0))
+    r.advance(40.0)
+    assert r.rolling_s(0) == 8.0 + 5.0  # the open stretch counts for the live panel
+    r.apply_marker(Marker(40.0, "muscle_group", {"group": "hamstrings"}))
+    r.apply_event(ContactLost(44.0))
+    r.close(50.0)
+    calves, hams = r.tallies[0], r.tallies[1]
+    assert calves.rolling_s == 13.0 and len(calves.holds) == 1 and calves.caps == 1 and calves.over_cap_s == 5.0
+    assert hams.rolling_s == 4.0 and hams.holds == []
+
+
+def test_seeking_back_forgets_what_will_be_seen_again_and_restores_the_group():
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(0.0))
+    r.apply_event(HoldStarted(6.0, start_s=5.0))
+    r.apply_event(hold_ended(5.0, 15.0))
+    r.apply_event(RollingStarted(15.0))
+    r.apply_marker(Marker(30.0, "muscle_group", {"group": "quads"}))
+    r.apply_event(HoldStarted(41.0, start_s=40.0))
+    r.apply_event(hold_ended(40.0, 50.0))
+    r.apply_marker(Marker(12.0, "seek", {"from_s": 52.0}))
+    assert r.current.key == "calves"
+    assert r.tallies[0].holds == []  # the hold still running at 12 s will be detected again
+    assert r.tallies[0].rolling_s == 5.0
+    assert r.tallies[2].holds == [] and r.skipped_s == 0.0
+    r.apply_marker(Marker(100.0, "seek", {"from_s": 20.0}))
+    assert r.skipped_s == 80.0
+
+
+def test_unknown_group_from_a_newer_recording_is_added_not_lost():
+    r = RoutineTracker()
+    r.apply_marker(Marker(1.0, "muscle_group", {"group": "feet"}))
+    assert r.current.key == "feet" and r.current.label == "Feet"
