@@ -71,3 +71,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as err:  # a bug: still one sentence for the user, the details in a file
+        return _internal_error(err)
+
+
+def _internal_error(err: Exception) -> int:
+    import os
+    import tempfile
+    import traceback
+
+    if os.environ.get("SMR_SENSE_DEBUG"):
+        raise err
+    fd, path = tempfile.mkstemp(prefix="smr-sense-crash-", suffix=".txt")
+    with os.fdopen(fd, "w") as fh:
+        fh.write("".join(traceback.format_exception(err)))
+    sys.stderr.write(
+        f"smr-sense: internal error ({type(err).__name__}: {err}); details saved to {path}, please report it\n"
+    )
+    return 70

@@ -66,15 +66,20 @@ def _column_plan(cols: list[str], name: str) -> tuple[list[int], str, list[str]]
     return [i for _, i in chosen], unit, cols
 
 
-def _parse_numbers(body: bytes, n_cols: int, first_line: int, name: str) -> np.ndarray:
+def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, name: str) -> np.ndarray:
+    """The used columns as float64 (other columns may hold anything); NaN where a cell is empty."""
+    out_shape = (0, n_cols)
     if not body.strip():
-        return np.empty((0, n_cols))
+        return np.empty(out_shape)
     try:
-        table = np.loadtxt(io.BytesIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments="#")
+        picked = np.loadtxt(io.BytesIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments="#", usecols=used)
+        # loadtxt ignores extra cells when given usecols: a comma count catches ragged rows cheaply.
+        if body.count(b",") == picked.shape[0] * (n_cols - 1):
+            table = np.full((picked.shape[0], n_cols), np.nan)
+            table[:, used] = picked
+            return table
     except ValueError:
-        table = None
-    if table is not None and table.shape[1] == n_cols:
-        return table
+        pass
     # Slow path, only for files with gaps or a damaged line: find and name the problem.
     rows = []
     for offset, raw_line in enumerate(body.splitlines()):
@@ -85,14 +90,13 @@ def _parse_numbers(body: bytes, n_cols: int, first_line: int, name: str) -> np.n
         line_no = first_line + 1 + offset
         if len(cells) != n_cols:
             raise FileFormatError(f"{name}: line {line_no} has {len(cells)} values where the header has {n_cols}")
-        row = []
-        for cell in cells:
-            cell = cell.strip()
+        row = [np.nan] * n_cols
+        for col in used:
+            cell = cells[col].strip()
             if not cell or cell.lower() in (b"nan", b"na", b"null"):
-                row.append(np.nan)
                 continue
             try:
-                row.append(float(cell))
+                row[col] = float(cell)
             except ValueError:
                 text = cell[:20].decode(errors="replace")
                 raise FileFormatError(f"{name}: line {line_no} has '{text}', which is not a number") from None
@@ -104,7 +108,10 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     name = str(path)
     cols, body, header_line = _header_and_body(data, name)
     chosen, unit, cols = _column_plan(cols, name)
-    table = _parse_numbers(body, len(cols), header_line, name)
+    used_names = {"time_s", "host_time_s"} | {cols[i] for i in chosen}
+    used_names |= {f"{p}_{a}_{u}" for p, u in (("gyro", "dps"), ("accel", "g")) for a in GYRO_AXES}
+    used_idx = [i for i, c in enumerate(cols) if c in used_names]
+    table = _parse_numbers(body, len(cols), used_idx, header_line, name)
     if table.shape[0] == 0:
         raise FileFormatError(f"{name} has a header but no samples")
     t = table[:, cols.index("time_s")]
@@ -121,9 +128,7 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
 
     gyro, accel = axes("gyro", "dps"), axes("accel", "g")
     host = table[:, cols.index("host_time_s")] if "host_time_s" in cols else None
-    used = {"time_s", "host_time_s"} | {cols[i] for i in chosen}
-    used |= {f"{p}_{a}_{u}" for p, u in (("gyro", "dps"), ("accel", "g")) for a in GYRO_AXES}
-    ignored = [c for c in cols if c not in used and not c.startswith(("force_n", "raw_"))]
+    ignored = [c for c in cols if c not in used_names and not c.startswith(("force_n", "raw_"))]
     warnings = [f"{name}: ignoring columns {', '.join(ignored)}"] if ignored else []
     channels = tuple(
         Channel(cols[i], unit, "load_cell", None) for i in chosen

@@ -1,0 +1,33 @@
+"""``smr-sense export``: a recording as interchange CSV for spreadsheets and pandas."""
+
+from __future__ import annotations
+
+import argparse
+
+from smr_sense.cli.common import warn
+from smr_sense.errors import FileFormatError
+from smr_sense.recording import export_csv, load_any
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="export a recording as interchange CSV",
+        description="Write a recording as interchange CSV (time_s, force_n.., raw_.., gyro_*_dps ..); "
+        "markers go to OUT's stem + .markers.csv.",
+    )
+    p.add_argument("file", metavar="FILE", help="recording (.smr) or interchange CSV")
+    p.add_argument("--csv", required=True, metavar="OUT", help="CSV file to write")
+    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    rec = load_any(args.file)
+    for w in rec.warnings:
+        warn(w)
+    if len(rec.block) == 0:
+        raise FileFormatError(f"{args.file} holds no samples to export")
+    written = export_csv(rec, args.csv, force=args.force)
+    print(f"wrote {' and '.join(written)} ({len(rec.block)} samples)")
+    return 0

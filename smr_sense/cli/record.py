@@ -1,0 +1,108 @@
+"""``smr-sense record``: headless recording from any source, one printed line per event.
+
+The same pipeline as the dashboard runs on the samples, so the printed holds and caps are the ones
+the dashboard would show; the recording is appended as samples arrive (crash-safe) and closed
+cleanly on Ctrl-C, SIGTERM, the end of the stream or ``--duration``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+import numpy as np
+
+from smr_sense.cli.common import positive_float, warn
+from smr_sense.core.samples import Marker, SampleBlock
+from smr_sense.recording import RecordingWriter
+from smr_sense.sources import make_source
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "record",
+        help="record a session without the dashboard",
+        description="Record from a source to FILE, printing one line per event (holds, caps, contact, link).",
+    )
+    p.add_argument("--source", default="sim", metavar="SRC", help="sim, sim:?seed=7&build=imu, replay:FILE, serial:PORT, ble:NAME")
+    p.add_argument("--out", required=True, metavar="FILE", help="recording to write (.smr)")
+    p.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds of stream time")
+    p.add_argument("--hold-cap", type=positive_float, default=20.0, metavar="S", help="hold cap in seconds (default 20)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_record(args))
+
+
+def _print(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+async def _record(args: argparse.Namespace) -> int:
+    from smr_sense.core.pipeline import Pipeline, SessionSettings
+
+    source = make_source(args.source)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    writer: RecordingWriter | None = None
+    try:
+        info = await source.open()
+        for w in getattr(source, "warnings", []):
+            warn(w)
+        writer = RecordingWriter(args.out, info, force=args.force)
+        pipeline = Pipeline(info, SessionSettings(hold_cap_s=args.hold_cap))
+        channels = ", ".join(c.name for c in info.channels)
+        _print(
+            f"recording {info.device_name} [{channels}] at {info.rate_hz:g} Hz from {source.spec} "
+            f"to {args.out} (Ctrl-C to stop)"
+        )
+        first_t: float | None = None
+        items = source.__aiter__()
+        while not stop.is_set():
+            next_item = asyncio.ensure_future(items.__anext__())
+            stopper = asyncio.ensure_future(stop.wait())
+            done, _ = await asyncio.wait({next_item, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if next_item not in done:
+                next_item.cancel()
+                stopper.cancel()
+                break
+            stopper.cancel()
+            try:
+                item = next_item.result()
+            except StopAsyncIteration:
+                break
+            if isinstance(item, Marker):
+                writer.mark(item)
+                _print(f"{item.t_s:9.2f} s  {item.kind}  {item.data if item.data else ''}".rstrip())
+                for event in pipeline.mark(item):
+                    _print(event.describe())
+                continue
+            assert isinstance(item, SampleBlock)
+            reached_end = False
+            if args.duration is not None and len(item):
+                first_t = float(item.t_s[0]) if first_t is None else first_t
+                keep = int(np.searchsorted(item.t_s, first_t + args.duration, side="left"))
+                reached_end = keep < len(item)
+                item = item.slice(0, keep)
+            writer.append(item)
+            for event in pipeline.feed(item).events:
+                _print(event.describe())
+            if reached_end:
+                break
+        result = pipeline.finish()
+        summary = getattr(result, "summary", None)
+        if summary:
+            _print("summary: " + ", ".join(f"{k}={v}" for k, v in summary.items() if not isinstance(v, (dict, list))))
+    finally:
+        await source.close()
+        if writer is not None:
+            writer.close()
+            _print(f"saved {writer.samples} samples to {args.out}")
+    return 0
