@@ -118,3 +118,26 @@ async def test_replay_of_missing_file_is_one_sentence(tmp_path):
 
     with pytest.raises(SmrError, match="does not exist"):
         await make_source(f"replay:{tmp_path}/nope.smr").open()
+
+
+async def test_replay_yields_every_marker_in_stream_order(tmp_path):
+    path = tmp_path / "m.smr"
+    roller = SimRoller(SimConfig(seed=2, drop_rate=0.0, burst_per_min=0.0))
+    block = roller.read_until(30.0)
+    with RecordingWriter(path, roller.info) as w:
+        w.append(block)
+        # between two samples, before the first, after the last
+        for t in (-1.0, 10.005, 10.0051, 29.9999, 31.0):
+            w.mark(Marker(t, "note", {"t": t}))
+    items = []
+    async with make_source(f"replay:{path}?speed=max") as source:
+        async for item in source:
+            items.append(item)
+    marks = [i for i in items if isinstance(i, Marker)]
+    assert [m.t_s for m in marks] == [-1.0, 10.005, 10.0051, 29.9999, 31.0]
+    # each marker comes before the first sample block that passes its time
+    for m in marks:
+        pos = items.index(m)
+        earlier = [i for i in items[:pos] if isinstance(i, SampleBlock)]
+        if earlier:
+            assert earlier[-1].t_s[0] <= m.t_s

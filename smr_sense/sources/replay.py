@@ -67,6 +67,9 @@ class ReplaySource(Source, Playback):
         assert rec is not None, "open the source first"
         block, t = rec.block, rec.block.t_s
         markers = sorted(rec.markers, key=lambda m: m.t_s)
+        marker_times = np.array([m.t_s for m in markers])
+        # From the beginning, markers stamped before the first sample still count (e.g. a routine start).
+        next_marker = 0 if self._index == 0 else int(np.searchsorted(marker_times, t[self._index], side="left"))
         self._pacer = Pacer(float(t[min(self._index, len(t) - 1)]), self._speed)
         self.stats.state = "streaming"
         while self._index < len(t):
@@ -75,6 +78,7 @@ class ReplaySource(Source, Playback):
                 self._seek_to = None
                 from_s = self.position_s
                 self._index = self._index_at(target)
+                next_marker = int(np.searchsorted(marker_times, target, side="left"))
                 self._pacer.rebase(target)
                 yield rec_marker(target, from_s)
                 continue
@@ -87,14 +91,16 @@ class ReplaySource(Source, Playback):
                 stop = int(np.searchsorted(t, self._pacer.target_s(), side="right"))
             if stop <= self._index:
                 continue
-            start_t, stop_t = t[self._index], t[stop - 1]
-            for m in markers:
-                if start_t <= m.t_s <= stop_t:
-                    yield m
+            # Markers go out in stream order, just before the samples that follow them.
+            while next_marker < len(markers) and markers[next_marker].t_s <= t[stop - 1]:
+                yield markers[next_marker]
+                next_marker += 1
             out = block.slice(self._index, stop)
             self._index = stop
             self.stats.count(len(out))
             yield out
+        for m in markers[next_marker:]:
+            yield m
         self.stats.state = "ended"
 
     async def _pause_or_tick(self) -> None:

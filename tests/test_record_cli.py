@@ -1,0 +1,96 @@
+"""The headless recorder as a user runs it: a real process, real signals."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from smr_sense.core.sim import SimConfig, SimRoller
+from smr_sense.recording import load_any
+
+CMD = [sys.executable, "-m", "smr_sense"]
+
+
+def run(*args, timeout=60):
+    return subprocess.run([*CMD, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_sigkill_loses_at_most_the_last_second(tmp_path):
+    out = tmp_path / "killed.smr"
+    proc = subprocess.Popen([*CMD, "record", "--source", "sim", "--out", str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()  # printed once the source is open and the file exists
+        assert first.startswith("recording "), first
+        opened = time.monotonic()
+        time.sleep(5.0)
+        streamed_s = time.monotonic() - opened
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    rec = load_any(out)
+    assert any("not closed cleanly" in w or "cut off" in w for w in rec.warnings)
+    assert rec.block.t_s[-1] >= streamed_s - 1.0, (rec.block.t_s[-1], streamed_s)
+    # And what was kept is the simulated session itself, bit for bit.
+    direct = SimRoller(SimConfig(seed=1)).read(len(rec.block))
+    assert rec.block.identical(direct)
+
+
+def test_record_prints_events_and_saves(tmp_path):
+    out = tmp_path / "r.smr"
+    done = run("record", "--source", "sim:?seed=3&speed=max", "--duration", "120", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("recording Simulated roller (imu)")
+    assert any("hold_started" in line for line in lines)
+    assert any("rolling_started" in line for line in lines)
+    assert lines[-1].startswith("saved ")
+    rec = load_any(out)
+    assert rec.warnings == []
+    assert 119.0 < rec.block.t_s[-1] < 120.0
+    assert rec.block.identical(SimRoller(SimConfig(seed=3)).read_until(120.0))
+
+
+def test_sigterm_closes_the_recording_cleanly(tmp_path):
+    out = tmp_path / "t.smr"
+    proc = subprocess.Popen([*CMD, "record", "--source", "sim:?speed=5", "--out", str(out)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().startswith("recording ")
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    stdout, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "saved " in stdout
+    rec = load_any(out)
+    assert rec.warnings == [] and len(rec.block) > 100
+
+
+def test_record_never_overwrites(tmp_path):
+    out = tmp_path / "keep.smr"
+    out.write_bytes(b"precious")
+    done = run("record", "--source", "sim:?speed=max&duration=2", "--out", str(out))
+    assert done.returncode != 0
+    assert done.stderr.strip() == f"smr-sense: error: {out} already exists; use --force to overwrite it"
+    assert out.read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["record", "--source", "bogus", "--out", "x.smr"], "unknown source 'bogus'"),
+        (["record", "--source", "replay:nope.smr", "--out", "x.smr"], "nope.smr does not exist"),
+        (["export", "nope.smr", "--csv", "x.csv"], "nope.smr does not exist"),
+        (["sim", "--duration", "-3", "--out", "x.smr"], "must be above zero"),
+        (["record", "--out"], "expected one argument"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_non_zero(tmp_path, args, message):
+    done = subprocess.run([*CMD, *args], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
