@@ -1,0 +1,50 @@
+"""A virtual roller: the reference firmware's protocol on a pseudo-terminal, fed by the simulator.
+
+    roller = sim_virtual_roller(build="imu", seed=1, rate_hz=100.0, faults=FaultPlan.parse("drop"))
+    pty = PtyRoller(roller, PtyLink(link_path="/tmp/smr-roller0"))
+    pty.start()          # prints nothing; pty.link.slave_path is /dev/pts/N
+    await pty.run()      # real time; or pty.emit(n) to send n samples now
+"""
+
+from __future__ import annotations
+
+from smr_sense.emulator.faults import FAULT_KINDS, FaultInjector, FaultPlan
+from smr_sense.emulator.pty import PtyLink, PtyRoller, default_link_path
+from smr_sense.emulator.roller import SampleSupply, VirtualRoller
+
+
+def sim_virtual_roller(
+    build: str = "imu",
+    seed: int = 1,
+    rate_hz: float = 100.0,
+    faults: FaultPlan | None = None,
+    autostart: bool = False,
+) -> VirtualRoller:
+    """A virtual roller whose samples come from the physical simulator (``core.sim``)."""
+    from smr_sense.core.sim import SimConfig, SimRoller
+
+    def supply(rate: float) -> SampleSupply:
+        # transport losses are the fault injector's job here, not the simulator's
+        return SimRoller(SimConfig(seed=seed, build=build, rate_hz=rate, drop_rate=0.0, burst_per_min=0.0))
+
+    return VirtualRoller(
+        supply,
+        rate_hz,
+        faults=FaultInjector(faults, seed=seed),
+        autostart=autostart,
+        device_id=f"emu-{build}-{seed}",
+        device_name=f"Virtual roller ({build})",
+    )
+
+
+__all__ = [
+    "FAULT_KINDS",
+    "FaultInjector",
+    "FaultPlan",
+    "PtyLink",
+    "PtyRoller",
+    "SampleSupply",
+    "VirtualRoller",
+    "default_link_path",
+    "sim_virtual_roller",
+]

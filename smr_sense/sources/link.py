@@ -1,0 +1,265 @@
+"""What the serial and BLE sources share: a device link that can drop, and comes back.
+
+A transport (serial port, BLE client) only moves bytes: its callbacks call :meth:`_deliver` with
+what arrived, stamped with the host time of arrival, and :meth:`_link_lost` when the link drops.
+Both only put an event on a queue; decoding happens in the consumer's task (``DeviceStream``).
+When the link drops, the stream yields ``Marker(t, "disconnected")``, reconnects with backoff,
+repeats the profile's handshake, and goes on with ``Marker(t, "reconnected")`` before the first
+new block. ``stats`` (samples, lost, corrupt, reconnects, connected, state) stay live throughout.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.devices.profiles import DeviceProfile, ProfileError
+from smr_sense.devices.stream import DeviceStream
+from smr_sense.sources.base import Source, SourceError, SourceItem
+
+BACKOFF_FIRST_S = 0.1
+BACKOFF_MAX_S = 5.0
+CLOSE_COMMAND_TIMEOUT_S = 1.0
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    link: int
+    host_t_s: float
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Lost:
+    link: int
+    host_t_s: float
+    reason: str
+
+
+_CLOSED = object()
+
+
+class LinkSource(Source, abc.ABC):
+    """Base of sources that talk to a device over a link. Subclasses implement the transport hooks.
+
+    Hooks: ``_connect()`` (open the link and start delivering; raise :class:`SourceError` with one
+    sentence when it cannot), ``_disconnect()`` (release it; never raises), ``_write(data)``,
+    ``_describe_link()`` (e.g. "the serial port /dev/ttyUSB0", for messages).
+    """
+
+    def __init__(
+        self,
+        spec: str,
+        profile: DeviceProfile,
+        *,
+        handshake_timeout_s: float = 3.0,
+        reconnect: bool = True,
+        text_rate_hz: float | None = None,
+    ) -> None:
+        super().__init__(spec)
+        self.profile = profile
+        self.handshake_timeout_s = handshake_timeout_s
+        self.reconnect = reconnect
+        self.text_rate_hz = text_rate_hz
+        self.last_error: str | None = None
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._link = 0  # generation of the current link; events of older links are stale
+        self._stream: DeviceStream | None = None
+        self._pending: list[SourceItem] = []
+        self._closing = False
+        self._need_reconnect = False
+        self._token = 0
+
+    # --- transport hooks ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def _connect(self) -> None: ...
+
+    @abc.abstractmethod
+    async def _disconnect(self) -> None: ...
+
+    @abc.abstractmethod
+    async def _write(self, data: bytes) -> None: ...
+
+    @abc.abstractmethod
+    def _describe_link(self) -> str: ...
+
+    def _identity(self) -> tuple[str, str]:
+        """(device_id, device_name) before the device tells its own."""
+        return self.spec, self.spec
+
+    # --- called by transports (on the event loop thread, or through _deliver_threadsafe) ------
+
+    def _deliver(self, data: bytes, host_t_s: float | None = None, link: int | None = None) -> None:
+        self._queue.put_nowait(_Chunk(self._link if link is None else link, host_t_s or time.time(), data))
+
+    def _deliver_threadsafe(self, data: bytes, host_t_s: float, link: int) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._deliver, data, host_t_s, link)
+
+    def _link_lost(self, reason: str, link: int | None = None) -> None:
+        self._queue.put_nowait(_Lost(self._link if link is None else link, time.time(), reason))
+
+    def _link_lost_threadsafe(self, reason: str, link: int) -> None:
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # the loop closed first: nobody is listening
+            self._loop.call_soon_threadsafe(self._link_lost, reason, link)
+
+    # --- Source --------------------------------------------------------------------------------
+
+    async def _open(self) -> StreamInfo:
+        self._loop = asyncio.get_running_loop()
+        self.stats.state = "connecting"
+        device_id, device_name = self._identity()
+        await self._connect_once()
+        device_id, device_name = self._identity()
+        self._stream = DeviceStream(self.profile, self.spec, device_id, device_name, self.text_rate_hz)
+        try:
+            await self._handshake()
+        except BaseException:
+            await self._disconnect()
+            raise
+        self.stats.connected = True
+        self.stats.state = "streaming"
+        assert self._stream.info is not None
+        return self._stream.info
+
+    async def _close(self) -> None:
+        self._closing = True
+        if self.stats.connected and self.profile.on_close:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CLOSE_COMMAND_TIMEOUT_S):
+                    for name in self.profile.on_close:
+                        await self._write(self.profile.encode_command(name))
+        await self._disconnect()
+        self._queue.put_nowait(_CLOSED)
+
+    async def command(self, name: str, **args: Any) -> None:
+        try:
+            if self.profile.speaks_reference and not self.profile.commands:
+                self._token = (self._token + 1) % 256
+                args.setdefault("token", self._token)
+            data = self.profile.encode_command(name, **args)
+        except ProfileError as err:
+            raise SourceError(str(err)) from None
+        if not self.stats.connected:
+            raise SourceError(f"{self._describe_link()} is not connected right now; try again once it is back")
+        await self._write(data)
+
+    async def _items(self) -> AsyncIterator[SourceItem]:
+        stream = self._stream
+        if stream is None:
+            raise SourceError(f"source {self.spec} is not open yet")
+        while True:
+            # (checked each turn: a consumer may stop iterating mid-reconnect and iterate again)
+            if self._need_reconnect:
+                if not await self._reconnect():
+                    return
+                self._need_reconnect = False
+            pending, self._pending = self._pending, []
+            for item in pending:
+                yield self._counted(item)
+            event = await self._queue.get()
+            if event is _CLOSED or self._closing:
+                return
+            if event.link != self._link:
+                continue  # from a link that is gone
+            if isinstance(event, _Chunk):
+                for item in stream.feed(event.data, event.host_t_s):
+                    yield self._counted(item)
+                self._sync_stats()
+                continue
+            # the link dropped
+            self.stats.connected = False
+            self.stats.state = "reconnecting" if self.reconnect else "ended"
+            self._need_reconnect = self.reconnect
+            yield stream.link_lost(event.host_t_s, event.reason)
+            if not self.reconnect:
+                await self._disconnect()
+                raise SourceError(f"{self._describe_link()} went away ({event.reason})")
+
+    # --- inside --------------------------------------------------------------------------------
+
+    async def _connect_once(self) -> None:
+        self._link += 1
+        await self._connect()
+
+    async def _handshake(self) -> None:
+        """Send the profile's opening commands; wait until the device has described itself."""
+        stream = self._stream
+        assert stream is not None
+        for name in self.profile.on_connect:
+            await self._write(self.profile.encode_command(name))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.handshake_timeout_s
+        while not stream.ready:
+            remaining = deadline - loop.time()
+            try:
+                if remaining <= 0:
+                    raise TimeoutError
+                event = await asyncio.wait_for(self._queue.get(), remaining)
+            except TimeoutError:
+                raise SourceError(self._mismatch_sentence(stream.diagnosis())) from None
+            if event is _CLOSED:
+                raise SourceError(f"{self._describe_link()} was closed while connecting")
+            if event.link != self._link:
+                continue
+            if isinstance(event, _Lost):
+                raise SourceError(f"{self._describe_link()} went away while connecting ({event.reason})")
+            for item in stream.feed(event.data, event.host_t_s):
+                self._pending.append(item)
+        self._sync_stats()
+
+    def _mismatch_sentence(self, what: str) -> str:
+        return (
+            f"{self._describe_link()} did not answer as a {self.profile.title} device within "
+            f"{self.handshake_timeout_s:g} s: {what}{self._mismatch_hint()}"
+        )
+
+    def _mismatch_hint(self) -> str:
+        return ""
+
+    async def _reconnect(self) -> bool:
+        """Try again and again, waiting longer each time, until the device is back or we close."""
+        assert self._stream is not None
+        delay = BACKOFF_FIRST_S
+        while not self._closing:
+            await self._disconnect()
+            try:
+                await self._connect_once()
+                self._stream.link_restored()
+                await self._handshake()
+            except SourceError as err:
+                self.last_error = str(err)
+            else:
+                self.stats.reconnects += 1
+                self.stats.connected = True
+                self.stats.state = "streaming"
+                self.last_error = None
+                if self._stream.info is not None:
+                    self._info = self._stream.info
+                return True
+            if self._closing:
+                break
+            await asyncio.sleep(delay)  # backoff between attempts, not a synchronisation
+            delay = min(delay * 2, BACKOFF_MAX_S)
+        return False
+
+    def _counted(self, item: SourceItem) -> SourceItem:
+        if isinstance(item, SampleBlock):
+            self.stats.count(len(item))
+        elif isinstance(item, Marker) and item.kind == "device_info" and self._stream is not None:
+            self._info = self._stream.info
+        return item
+
+    def _sync_stats(self) -> None:
+        assert self._stream is not None
+        self.stats.lost = self._stream.lost
+        self.stats.corrupt = self._stream.corrupt
