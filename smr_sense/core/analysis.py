@@ -1,0 +1,70 @@
+"""A finished session as data: the summary and the JSON object ``smr-sense analyze --json`` prints.
+
+Times stay in the stream's own time base (the file's ``time_s``). ``cap_at_s`` is the stream time at
+which the live dashboard announced (or would announce) the cap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from smr_sense.core.pipeline import Pipeline, SessionResult
+
+
+def _r(x: float | None, nd: int = 3) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+def summarise(result: SessionResult, pipeline: Pipeline) -> dict[str, Any]:
+    first, last, samples = pipeline.span_s
+    duration = (last - first) if (first is not None and last is not None) else 0.0
+    rate = (samples - 1) / duration if duration > 0 else 0.0
+    holds = result.holds
+    hold_s = sum(h.duration_s for h in holds)
+    rolling_s = sum(r.duration_s for r in result.rolling)
+    kinds: dict[str, int] = {}
+    for e in result.events:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    s = pipeline.settings
+    return {
+        "start_s": _r(first),
+        "end_s": _r(last),
+        "duration_s": _r(duration),
+        "samples": samples,
+        "sample_rate_hz": _r(rate, 2),
+        "motion_cue": pipeline.cue_name,
+        "hold_cap_s": s.hold_cap_s,
+        "holds": len(holds),
+        "holds_capped": sum(1 for h in holds if h.capped),
+        "hold_time_s": _r(hold_s),
+        "longest_hold_s": _r(max((h.duration_s for h in holds), default=0.0)),
+        "mean_hold_s": _r(hold_s / len(holds)) if holds else 0.0,
+        "over_cap_s": _r(sum(h.over_cap_s for h in holds)),
+        "rolling_time_s": _r(rolling_s),
+        "rolling_stretches": len(result.rolling),
+        "peak_force_n": _r(pipeline.peak_force_n, 2),
+        "ceiling_n": _r(s.ceiling_force_n, 2),
+        "ceiling_exceeded": kinds.get("ceiling_exceeded", 0),
+        "signal_lost": kinds.get("signal_lost", 0),
+        "warnings": len(result.warnings),
+    }
+
+
+def result_to_json(result: SessionResult) -> dict[str, Any]:
+    """The ``analyze --json`` object for one session."""
+    return {
+        "device_id": result.info.device_id,
+        "duration_s": result.summary.get("duration_s", 0.0),
+        "sample_rate_hz": result.summary.get("sample_rate_hz", 0.0),
+        "holds": [h.to_json() for h in result.holds],
+        "rolling": [r.to_json() for r in result.rolling],
+        "events": [_event_json(e) for e in result.events],
+        "summary": result.summary,
+        "warnings": list(result.warnings),
+    }
+
+
+def _event_json(e: Any) -> dict[str, Any]:
+    out = e.to_json()
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}

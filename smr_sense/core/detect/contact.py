@@ -1,0 +1,166 @@
+"""Contact (someone is on the roller) from total force with hysteresis, and auto-zero while idle.
+
+Load cells drift by several newtons over a session (DOMAIN.md), so the zero is re-estimated, but
+only from unloaded stretches and only a little at a time:
+
+- when contact begins, the median of each channel over the idle stretch that preceded it (from 3 s
+  to 1 s before the onset, so the user's first touch is not part of it, and at least 0.5 s of it)
+  becomes the new zero, if that stretch was steady;
+- the zero moves at most ``autozero_rate_n_per_s`` times the time since the last update, and never
+  more than ``autozero_max_n`` from the calibration's own zero.
+
+The zero changes only at contact onsets, so the stream between two onsets is processed with one
+zero, vectorised, and the result does not depend on how the stream was chunked (medians do not
+depend on summation order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+IDLE_WINDOW_S = (3.0, 1.0)  # the idle stretch used for zeroing: from 3 s to 1 s before contact
+IDLE_MIN_SPAN_S = 0.5
+STEADY_SPREAD_N = 3.0  # max - min of an idle stretch steady enough to zero on (per channel)
+
+
+@dataclass(frozen=True)
+class ContactSettings:
+    on_n: float = 25.0
+    off_n: float = 12.0
+    autozero: bool = True
+    autozero_rate_n_per_s: float = 0.02  # 1.2 N per minute: drift is several N per hour
+    autozero_max_n: float = 30.0
+
+
+@dataclass(frozen=True)
+class ContactOut:
+    force_n: np.ndarray  # total force after zeroing (n,)
+    channel_force_n: np.ndarray  # per channel after zeroing (n, k)
+    contact: np.ndarray  # bool (n,)
+    onsets: np.ndarray  # indices where contact began in this block
+    idle_windows: list[tuple[int, float, float]]  # (onset index, from_s, to_s): the idle stretch before it
+
+
+def hysteresis(x: np.ndarray, on: float, off: float, prev: bool) -> np.ndarray:
+    """True from the first sample at or above ``on`` until the first below ``off``."""
+    n = x.shape[0]
+    up = x >= on
+    down = x < off
+    idx = np.where(up | down, np.arange(n), -1)
+    np.maximum.accumulate(idx, out=idx)
+    return np.where(idx >= 0, up[np.maximum(idx, 0)], prev)
+
+
+class ContactDetector:
+    def __init__(self, n_channels: int, settings: ContactSettings) -> None:
+        self.s = settings
+        self.offset_n = np.zeros(n_channels)  # subtracted from the calibrated force
+        self.contact = False
+        self.autozero_updates = 0
+        self.autozero_skipped = 0
+        self._last_update_t: float | None = None
+        self._last_loss_t = -np.inf
+        # Recent samples (t, channel force before zeroing, contact) for zeroing on the next onset.
+        self._recent: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def step(self, t: np.ndarray, channel_n: np.ndarray) -> ContactOut:
+        n = t.shape[0]
+        contact = np.empty(n, dtype=bool)
+        zeroed = np.empty_like(channel_n)
+        onsets: list[int] = []
+        windows: list[tuple[int, float, float]] = []
+        i = 0
+        look = 2048
+        while i < n:
+            j_end = min(n, i + look)
+            z = channel_n[i:j_end] - self.offset_n
+            total = z.sum(axis=1)
+            c = hysteresis(total, self.s.on_n, self.s.off_n, self.contact)
+            prev = np.concatenate([[self.contact], c[:-1]])
+            starts = np.flatnonzero(c & ~prev)
+            losses = np.flatnonzero(~c & prev)
+            first = int(starts[0]) if starts.size else None
+            if first is not None and not (first == 0 and self._onset_done(i, onsets)):
+                stop = i + first
+                self._accept(i, stop, t, channel_n, z[:first], c[:first], contact, zeroed, losses[losses < first])
+                # The onset is judged again with the new zero (the zero moves by a newton at most).
+                window = self._idle_window(float(t[stop]))
+                if window is not None:
+                    windows.append((stop, *window))
+                    self._rezero(t, channel_n, stop, window)
+                onsets.append(stop)
+                i = stop
+                continue
+            self._accept(i, j_end, t, channel_n, z, c, contact, zeroed, losses)
+            i = j_end
+            look *= 2
+        self._remember(t, channel_n, contact)
+        return ContactOut(
+            zeroed.sum(axis=1), zeroed, contact, np.array(sorted(set(onsets)), dtype=np.int64), windows
+        )
+
+    def _idle_window(self, onset_t: float) -> tuple[float, float] | None:
+        lo = max(onset_t - IDLE_WINDOW_S[0], self._last_loss_t + 0.5)
+        hi = onset_t - IDLE_WINDOW_S[1]
+        return (lo, hi) if hi - lo >= IDLE_MIN_SPAN_S else None
+
+    # An onset at the very sample we just re-zeroed for must not be re-zeroed again (that would loop).
+    def _onset_done(self, i: int, onsets: list[int]) -> bool:
+        return bool(onsets) and onsets[-1] == i
+
+    def _accept(self, i, j, t, channel_n, z, c, contact, zeroed, losses) -> None:
+        contact[i:j] = c
+        zeroed[i:j] = z
+        if j > i:
+            self.contact = bool(c[-1])
+        if losses.size:
+            self._last_loss_t = float(t[i + int(losses[-1])])
+
+    def _rezero(self, t: np.ndarray, channel_n: np.ndarray, onset: int, window: tuple[float, float]) -> bool:
+        """Zero on the idle stretch before ``onset``; True when the zero changed."""
+        if not self.s.autozero:
+            return False
+        lo, hi = window
+        onset_t = float(t[onset])
+        parts_t, parts_f = [], []
+        for rt, rf, _rc in self._recent:
+            if rt.shape[0] and rt[-1] >= lo:
+                a = int(np.searchsorted(rt, lo, "left"))
+                parts_t.append(rt[a:])
+                parts_f.append(rf[a:])
+        a = int(np.searchsorted(t[:onset], lo, "left"))
+        parts_t.append(t[a:onset])
+        parts_f.append(channel_n[a:onset])
+        tt = np.concatenate(parts_t)
+        ff = np.concatenate(parts_f)
+        a, b = np.searchsorted(tt, lo, "left"), np.searchsorted(tt, hi, "right")
+        window = ff[a:b]
+        if window.shape[0] < 3 or float(tt[b - 1] - tt[a]) < IDLE_MIN_SPAN_S:
+            return False
+        if float((window.max(axis=0) - window.min(axis=0)).max()) > STEADY_SPREAD_N:
+            self.autozero_skipped += 1
+            return False
+        target = np.median(window, axis=0)
+        if abs(float((target - self.offset_n).sum())) > 0.5 * self.s.off_n:
+            # Something rests on the roller (a leg, a bag): that is a load, not drift.
+            self.autozero_skipped += 1
+            return False
+        since = onset_t - self._last_update_t if self._last_update_t is not None else np.inf
+        step = np.clip(target - self.offset_n, -self.s.autozero_rate_n_per_s * since, self.s.autozero_rate_n_per_s * since)
+        new = np.clip(self.offset_n + step, -self.s.autozero_max_n, self.s.autozero_max_n)
+        self._last_update_t = onset_t
+        if np.array_equal(new, self.offset_n):
+            return False
+        self.offset_n = new
+        self.autozero_updates += 1
+        return True
+
+    def _remember(self, t: np.ndarray, channel_n: np.ndarray, contact: np.ndarray) -> None:
+        if not t.shape[0]:
+            return
+        self._recent.append((t, channel_n, contact))
+        horizon = float(t[-1]) - IDLE_WINDOW_S[0] - 0.1
+        while len(self._recent) > 1 and float(self._recent[0][0][-1]) < horizon:
+            self._recent.pop(0)

@@ -1,0 +1,209 @@
+"""Motion cues: is the roller moving under the user right now? One per sensor build, best first.
+
+- :class:`GyroCue` (an IMU in the roller): rotation rate about the roller's axis, bias-corrected on
+  the idle stretch before each contact. Tissue speed is omega * 2 r (the roller turns between floor
+  and body), and its integral is the tissue position, which tells a re-adjustment (under 1 cm) from
+  the start of a new stroke.
+- :class:`PressureCentreCue` (several load cells or FSRs with known positions): the centre of
+  pressure follows the roller's axle, which travels half as far as the tissue. Position directly,
+  no drift.
+- :class:`FluctuationCue` (one force channel): rolling over a muscle changes the force (leverage,
+  the muscle's contour) at stroke rates; a hold keeps it steady apart from sway and tremor. The
+  relative fluctuation in a short band-pass window, against its own threshold.
+
+Each ``step`` returns ``moving`` (bool per sample) and ``pos_m`` (tissue position, or None), and has
+a ``delay_s``: how late its smoothing reports that motion stopped, which the detector subtracts when
+it back-dates a hold's start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from smr_sense.core.detect.window import Lookback, MovingSum, samples_for
+from smr_sense.core.samples import StreamInfo
+
+DEFAULT_RADIUS_M = 0.06
+AXES = {"x": 0, "y": 1, "z": 2}
+
+
+@dataclass(frozen=True)
+class CueSettings:
+    move_speed_mps: float = 0.02  # tissue speed above which the roller is rolling
+    still_speed_mps: float = 0.012  # ... and below which it has stopped (hysteresis)
+    speed_window_s: float = 0.2
+    fluct_move: float = 0.012  # relative force fluctuation (band-passed, windowed) meaning rolling
+    fluct_still: float = 0.008
+    roller_axis: str | None = None  # "x" | "y" | "z"; None: the axis that turns the most
+
+
+@dataclass(frozen=True)
+class CueOut:
+    moving: np.ndarray
+    pos_m: np.ndarray | None
+    score: np.ndarray  # the cue's own measure (m/s or relative fluctuation), for display and tuning
+
+
+def _speed_hysteresis(speed: np.ndarray, on: float, off: float, prev: bool) -> np.ndarray:
+    from smr_sense.core.detect.contact import hysteresis
+
+    return hysteresis(speed, on, off, prev)
+
+
+class _IdleMedian:
+    """Median of a column over given time windows, from the recent past (for bias estimation)."""
+
+    def __init__(self, horizon_s: float = 3.5) -> None:
+        self.horizon_s = horizon_s
+        self._recent: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def median(self, lo: float, hi: float, t: np.ndarray, x: np.ndarray, upto: int) -> np.ndarray | None:
+        parts_t, parts_x = [], []
+        for rt, rx in self._recent:
+            if rt.shape[0] and rt[-1] >= lo:
+                a = int(np.searchsorted(rt, lo, "left"))
+                parts_t.append(rt[a:])
+                parts_x.append(rx[a:])
+        a = int(np.searchsorted(t[:upto], lo, "left"))
+        parts_t.append(t[a:upto])
+        parts_x.append(x[a:upto])
+        tt = np.concatenate(parts_t)
+        xx = np.concatenate(parts_x)
+        sel = (tt >= lo) & (tt <= hi)
+        if sel.sum() < 3:
+            return None
+        return np.median(xx[sel], axis=0)
+
+    def remember(self, t: np.ndarray, x: np.ndarray) -> None:
+        if not t.shape[0]:
+            return
+        self._recent.append((t, x))
+        horizon = float(t[-1]) - self.horizon_s
+        while len(self._recent) > 1 and float(self._recent[0][0][-1]) < horizon:
+            self._recent.pop(0)
+
+
+class GyroCue:
+    name = "gyro"
+
+    def __init__(self, info: StreamInfo, s: CueSettings) -> None:
+        self.s = s
+        self.radius_m = info.roller_radius_m or DEFAULT_RADIUS_M
+        axis = s.roller_axis or info.extra.get("roller_axis")
+        self.fixed_axis = AXES.get(str(axis).lower()) if axis else None
+        self.bias_dps = np.zeros(3)
+        self._energy = MovingSum(1, 3)  # running per-axis rotation energy during contact (argmax = roller axis)
+        self._energy_total = np.zeros(3)
+        w = samples_for(s.speed_window_s, info.rate_hz)
+        self._speed = MovingSum(w)
+        self._pos = np.zeros(1)
+        self._prev_t: float | None = None
+        self._moving = False
+        self._idle = _IdleMedian()
+        self.delay_s = (w - 1) / 2.0 / info.rate_hz
+
+    def step(self, t: np.ndarray, gyro_dps: np.ndarray, contact: np.ndarray, idle_windows: list) -> CueOut:
+        n = t.shape[0]
+        bias = np.broadcast_to(self.bias_dps, (n, 3)).copy()
+        for index, lo, hi in idle_windows:
+            b = self._idle.median(lo, hi, t, gyro_dps, index)
+            if b is not None:
+                self.bias_dps = b
+            bias[index:] = self.bias_dps
+        self._idle.remember(t, gyro_dps)
+        omega = gyro_dps - bias
+        if self.fixed_axis is not None:
+            w_dps = omega[:, self.fixed_axis]
+        else:
+            e = np.abs(omega) * contact[:, None]
+            seeded = np.concatenate([self._energy_total[None, :], e])
+            cum = np.cumsum(seeded, axis=0)[1:]
+            if n:
+                self._energy_total = cum[-1]
+            w_dps = np.take_along_axis(omega, np.argmax(cum, axis=1)[:, None], axis=1)[:, 0]
+        v_mps = np.radians(w_dps) * 2.0 * self.radius_m
+        dt = np.diff(np.concatenate([[t[0] if self._prev_t is None else self._prev_t], t])) if n else t
+        if n:
+            self._prev_t = float(t[-1])
+        pos = np.cumsum(np.concatenate([self._pos, v_mps * dt]))[1:]
+        if n:
+            self._pos = pos[-1:]
+        speed = np.abs(self._speed.mean(v_mps))
+        moving = _speed_hysteresis(speed, self.s.move_speed_mps, self.s.still_speed_mps, self._moving)
+        if n:
+            self._moving = bool(moving[-1])
+        return CueOut(moving, pos, speed)
+
+
+class PressureCentreCue:
+    name = "centre_of_pressure"
+
+    def __init__(self, info: StreamInfo, s: CueSettings, off_n: float) -> None:
+        self.s = s
+        self.x_m = np.array([c.position_m[0] for c in info.channels])
+        self.off_n = off_n
+        w = samples_for(s.speed_window_s, info.rate_hz)
+        self._smooth = MovingSum(w)
+        self._lag = Lookback(w, fill=0.0)
+        self._lag_t = Lookback(w, fill=np.nan)
+        self._last_pos = 0.0
+        self._moving = False
+        self.delay_s = (w - 1) / info.rate_hz  # smoothing (half a window) plus the difference (half)
+
+    def step(self, t: np.ndarray, channel_n: np.ndarray, total_n: np.ndarray) -> CueOut:
+        n = t.shape[0]
+        loaded = total_n > self.off_n
+        cop = np.where(loaded, (channel_n @ self.x_m) / np.where(loaded, total_n, 1.0), np.nan)
+        # Unloaded: hold the last position (it has no meaning without weight on the plate).
+        if n:
+            ext = np.concatenate([[self._last_pos], cop])
+            idx = np.where(~np.isnan(ext), np.arange(n + 1), 0)
+            np.maximum.accumulate(idx, out=idx)
+            cop = ext[idx][1:]
+            self._last_pos = float(cop[-1])
+        pos = 2.0 * cop  # the tissue travels twice as far as the axle
+        smooth = self._smooth.mean(pos)
+        before = self._lag.step(smooth)
+        t_before = self._lag_t.step(t)
+        dt = np.where(np.isnan(t_before), np.inf, t - t_before)
+        speed = np.abs(smooth - before) / dt
+        moving = _speed_hysteresis(speed, self.s.move_speed_mps, self.s.still_speed_mps, self._moving)
+        if n:
+            self._moving = bool(moving[-1])
+        return CueOut(moving, smooth, speed)
+
+
+class FluctuationCue:
+    name = "force_fluctuation"
+
+    def __init__(self, info: StreamInfo, s: CueSettings) -> None:
+        self.s = s
+        rate = info.rate_hz
+        self._fast = MovingSum(samples_for(0.25, rate))
+        self._slow = MovingSum(samples_for(1.0, rate))
+        self._level = MovingSum(samples_for(1.5, rate))
+        self._energy = MovingSum(samples_for(1.0, rate))
+        self._moving = False
+        self.delay_s = 0.6
+
+    def step(self, t: np.ndarray, total_n: np.ndarray) -> CueOut:
+        band = self._fast.mean(total_n) - self._slow.mean(total_n)
+        level = np.maximum(self._level.mean(total_n), 1.0)
+        score = self._energy.mean(np.abs(band)) / level
+        moving = _speed_hysteresis(score, self.s.fluct_move, self.s.fluct_still, self._moving)
+        if t.shape[0]:
+            self._moving = bool(moving[-1])
+        return CueOut(moving, None, score)
+
+
+def cue_for(info: StreamInfo, s: CueSettings, off_n: float):
+    """The strongest motion cue this sensor build offers."""
+    if info.has_gyro:
+        return GyroCue(info, s)
+    if info.n_channels >= 2 and all(c.position_m is not None for c in info.channels):
+        xs = {c.position_m[0] for c in info.channels}
+        if len(xs) >= 2:
+            return PressureCentreCue(info, s, off_n)
+    return FluctuationCue(info, s)

@@ -1,0 +1,289 @@
+"""The pipeline: samples in, states and session events out. Live, replay and ``analyze`` share it.
+
+    settings = SessionSettings(hold_cap_s=20.0, body_mass_kg=80, ceiling_pct_bw=50)
+    pipeline = Pipeline(info, settings)
+    for item in stream:                      # SampleBlock | Marker, in stream order
+        if isinstance(item, Marker):
+            events = pipeline.mark(item)     # gap / disconnected -> SignalLost (and ends a hold)
+        else:
+            out = pipeline.feed(item)        # PipelineOutput
+            out.events                       # list[Event], in order, stamped in stream time
+            out.t_s, out.force_n, out.state  # per accepted sample: float64, float64 (total N), int8
+            out.channel_force_n, out.motion  # per channel N (n, k); the motion cue's measure
+        pipeline.status                      # PipelineStatus: what a dashboard shows right now
+    result = pipeline.finish()               # SessionResult: holds, rolling, events, summary
+
+    result = analyze_block(info, block, markers)   # offline: the same pipeline fed one block
+
+States: 0 idle (no contact), 1 rolling, 2 hold (``STATE_NAMES``). Everything is in stream time
+(the samples' ``t_s``); nothing reads a clock, so a replay announces every event exactly where the
+live run did, and feeding a stream in any chunking gives identical states and events
+(``tests/test_pipeline_chunking.py``).
+
+Stages: :class:`~smr_sense.core.condition.Conditioner` (time order, NaN, spikes, newtons) ->
+:class:`~smr_sense.core.detect.contact.ContactDetector` (hysteresis, auto-zero) -> a motion cue
+(``core.detect.cues``: gyro, centre of pressure or force fluctuation) ->
+:class:`~smr_sense.core.detect.holds.HoldDetector` -> :class:`~smr_sense.core.session.SessionTracker`.
+Samples whose time repeats or steps back are dropped (counted in the result's warnings), so
+``out.t_s`` can be shorter than the block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from smr_sense.core.condition import Conditioner
+from smr_sense.core.detect.contact import ContactDetector, ContactSettings
+from smr_sense.core.detect.cues import CueSettings, FluctuationCue, GyroCue, PressureCentreCue, cue_for
+from smr_sense.core.detect.holds import HOLD, IDLE, STATE_NAMES, HoldDetector, HoldRules, Transition
+from smr_sense.core.events import Event, HoldEnded, SignalLost
+from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.core.session import HoldStats, RollingSegment, SessionTracker, ceiling_newtons
+
+GAP_MARKERS = ("gap", "disconnected")
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """What a user or a test can set. Times in seconds of stream time, forces in newtons."""
+
+    hold_cap_s: float = 20.0
+    warning_before_cap_s: float = 5.0
+    body_mass_kg: float | None = None
+    ceiling_n: float | None = None
+    ceiling_pct_bw: float | None = None
+    # Detector knobs: defaults are tuned on the simulator's physics (bench/bench_accuracy.py).
+    contact_on_n: float = 25.0
+    contact_off_n: float = 12.0
+    confirm_s: float = 1.2  # a stroke reversal stops the roller for up to 0.6 s: that is not a hold
+    readjust_max_s: float = 0.3
+    readjust_max_m: float = 0.01
+    move_speed_mps: float = 0.02
+    still_speed_mps: float = 0.012
+    fluct_move: float = 0.012
+    fluct_still: float = 0.008
+    roller_axis: str | None = None
+    autozero: bool = True
+    autozero_rate_n_per_s: float = 0.02
+    signal_gap_s: float = 0.5  # a stretch without samples longer than this is reported as SignalLost
+    max_gap_s: float = 2.0  # ... and one longer than this ends a hold
+
+    def __post_init__(self) -> None:
+        if not self.hold_cap_s > 0:
+            raise ValueError("the hold cap must be above zero seconds")
+        if self.contact_off_n > self.contact_on_n:
+            raise ValueError("contact_off_n must not be above contact_on_n")
+
+    @property
+    def ceiling_force_n(self) -> float | None:
+        return ceiling_newtons(self.ceiling_n, self.ceiling_pct_bw, self.body_mass_kg)
+
+    def replace(self, **changes: Any) -> SessionSettings:
+        known = {f.name for f in fields(self)}
+        return SessionSettings(**{**{k: getattr(self, k) for k in known}, **changes})
+
+
+@dataclass(frozen=True)
+class PipelineOutput:
+    events: list[Event]
+    t_s: np.ndarray  # float64 (n,) accepted samples
+    force_n: np.ndarray  # float64 (n,) total force, zeroed
+    state: np.ndarray  # int8 (n,) 0 idle, 1 rolling, 2 hold
+    channel_force_n: np.ndarray  # float64 (n, k)
+    motion: np.ndarray  # float64 (n,) the cue's measure (m/s for gyro and centre of pressure)
+
+
+@dataclass(frozen=True)
+class PipelineStatus:
+    t_s: float | None
+    state: str  # idle | rolling | hold
+    force_n: float
+    hold_start_s: float | None
+    hold_elapsed_s: float
+    warning: bool
+    capped: bool
+    over_cap_s: float
+    hold_cap_s: float
+    holds: int
+
+
+@dataclass
+class SessionResult:
+    info: StreamInfo
+    holds: list[HoldStats]
+    rolling: list[RollingSegment]
+    events: list[Event]
+    summary: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+class Pipeline:
+    def __init__(self, info: StreamInfo, settings: SessionSettings | None = None) -> None:
+        self.info = info
+        s = self.settings = settings or SessionSettings()
+        self._condition = Conditioner(info)
+        self._contact = ContactDetector(
+            info.n_channels,
+            ContactSettings(s.contact_on_n, s.contact_off_n, s.autozero, s.autozero_rate_n_per_s),
+        )
+        cue_settings = CueSettings(
+            move_speed_mps=s.move_speed_mps,
+            still_speed_mps=s.still_speed_mps,
+            fluct_move=s.fluct_move,
+            fluct_still=s.fluct_still,
+            roller_axis=s.roller_axis,
+        )
+        self._cue = cue_for(info, cue_settings, s.contact_off_n)
+        self._holds = HoldDetector(
+            HoldRules(s.confirm_s, s.readjust_max_s, s.readjust_max_m, s.max_gap_s), self._cue.delay_s
+        )
+        self._session = SessionTracker(
+            s.hold_cap_s, s.warning_before_cap_s, s.ceiling_force_n, history_s=s.confirm_s + 3.0
+        )
+        self._events: list[Event] = []
+        self._first_t: float | None = None
+        self._last_t: float | None = None
+        self._last_force = 0.0
+        self._samples = 0
+        self._gap_reported = False  # a marker already reported the gap before the next sample
+        self._finished: SessionResult | None = None
+
+    @property
+    def cue_name(self) -> str:
+        return self._cue.name
+
+    def feed(self, block: SampleBlock) -> PipelineOutput:
+        if self._finished is not None:
+            raise RuntimeError("the pipeline has finished; make a new one")
+        c = self._condition.step(block)
+        t = c.t_s
+        n = len(c)
+        events: list[Event] = []
+        if n:
+            events.extend(self._signal_gaps(t))
+        contact = self._contact.step(t, c.channel_force_n)
+        cue = self._cue
+        if isinstance(cue, GyroCue):
+            motion = cue.step(t, c.gyro_dps, contact.contact, contact.idle_windows)
+        elif isinstance(cue, PressureCentreCue):
+            motion = cue.step(t, contact.channel_force_n, contact.force_n)
+        else:
+            assert isinstance(cue, FluctuationCue)
+            motion = cue.step(t, contact.force_n)
+        state, transitions = self._holds.step(t, contact.contact, motion.moving, motion.pos_m)
+        events.extend(self._session.step(t, contact.force_n, transitions))
+        if n:
+            if self._first_t is None:
+                self._first_t = float(t[0])
+            self._last_t = float(t[-1])
+            self._last_force = float(contact.force_n[-1])
+            self._samples += n
+            self._gap_reported = False
+        self._events.extend(events)
+        return PipelineOutput(events, t, contact.force_n, state, contact.channel_force_n, motion.score)
+
+    def _signal_gaps(self, t: np.ndarray) -> list[Event]:
+        prev = self._last_t if self._last_t is not None else float(t[0])
+        d = np.diff(np.concatenate([[prev], t]))
+        out: list[Event] = []
+        for i in np.flatnonzero(d > self.settings.signal_gap_s).tolist():
+            if i == 0 and self._gap_reported:
+                continue
+            out.append(SignalLost(float(t[i]), float(d[i])))
+        return out
+
+    def mark(self, marker: Marker) -> list[Event]:
+        """A marker from the source, in stream order between blocks."""
+        if marker.kind not in GAP_MARKERS:
+            return []
+        gap = marker.data.get("gap_s", 0.0)
+        try:
+            gap_s = float(gap)
+        except (TypeError, ValueError):
+            gap_s = 0.0
+        t_s = float(marker.t_s)
+        events: list[Event] = [SignalLost(t_s, gap_s)]
+        self._gap_reported = True
+        if marker.kind == "disconnected" and self._last_t is not None:
+            transitions: list[Transition] = []
+            self._holds.interrupt(0, max(t_s, self._last_t), self._last_t, transitions)
+            events.extend(self._session.step(np.zeros(0), np.zeros(0), transitions))
+        self._events.extend(events)
+        return events
+
+    @property
+    def status(self) -> PipelineStatus:
+        h = self._session.open_hold
+        mode = self._holds.mode
+        t = self._last_t
+        elapsed = (t - h["start"]) if (h is not None and t is not None) else 0.0
+        cap = self.settings.hold_cap_s
+        return PipelineStatus(
+            t_s=t,
+            state=STATE_NAMES[mode],
+            force_n=self._last_force,
+            hold_start_s=h["start"] if h is not None else None,
+            hold_elapsed_s=max(0.0, elapsed),
+            warning=h is not None and elapsed >= cap - self.settings.warning_before_cap_s,
+            capped=h is not None and h["cap_at"] is not None,
+            over_cap_s=max(0.0, elapsed - cap) if h is not None else 0.0,
+            hold_cap_s=cap,
+            holds=len(self._session.holds),
+        )
+
+    def finish(self) -> SessionResult:
+        """End of the stream: close an open hold at the last sample and summarise."""
+        if self._finished is not None:
+            return self._finished
+        events: list[Event] = []
+        if self._holds.mode == HOLD and self._last_t is not None:
+            transitions: list[Transition] = []
+            self._holds.interrupt(0, self._last_t, self._last_t, transitions)
+            events.extend(e for e in self._session.step(np.zeros(0), np.zeros(0), transitions) if isinstance(e, HoldEnded))
+        if self._holds.mode != IDLE and self._last_t is not None:
+            self._session._close_rolling(self._last_t)
+        self._events.extend(events)
+        from smr_sense.core.analysis import summarise
+
+        warnings = self._condition.stats.warnings()
+        self._finished = SessionResult(
+            self.info,
+            list(self._session.holds),
+            list(self._session.rolling),
+            list(self._events),
+            {},
+            warnings,
+        )
+        self._finished.summary = summarise(self._finished, self)
+        return self._finished
+
+    # For summarise(): what the pipeline measured about the stream itself.
+    @property
+    def span_s(self) -> tuple[float | None, float | None, int]:
+        return self._first_t, self._last_t, self._samples
+
+    @property
+    def peak_force_n(self) -> float:
+        return self._session.peak_force_n
+
+
+def analyze_block(
+    info: StreamInfo, block: SampleBlock, markers: tuple[Marker, ...] | list[Marker] = (),
+    settings: SessionSettings | None = None,
+) -> SessionResult:
+    """The whole session at once: the same pipeline, fed one block (split only at markers)."""
+    pipeline = Pipeline(info, settings)
+    pending = sorted(markers, key=lambda m: m.t_s)
+    start = 0
+    for m in pending:
+        stop = int(np.searchsorted(block.t_s, m.t_s, "right"))
+        if stop > start:
+            pipeline.feed(block.slice(start, stop))
+            start = stop
+        pipeline.mark(m)
+    if start < len(block) or not pending:
+        pipeline.feed(block.slice(start, len(block)))
+    return pipeline.finish()

@@ -1,0 +1,232 @@
+"""Session logic on top of the detector: the hold timer, warning, cap, pressure ceiling and stats.
+
+The hold timer runs from the back-dated start. The warning (``warning_before_cap_s`` before the
+cap) and the cap are announced at exactly ``start + cap - warning`` and ``start + cap`` in stream
+time, by the first sample at or after that moment while the hold lasts (so a hold of 19.99 s is
+never capped and one of 20.00 s is). A hold confirmed late (a cap shorter than the confirmation
+delay) announces at its confirmation. Seconds past the cap are tracked per hold.
+
+The pressure ceiling (newtons, or a share of body weight) has its own event on every crossing
+upward, re-armed once the force has come back below 90 % of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from smr_sense.core.calibration import G_N_PER_KG
+from smr_sense.core.detect.contact import hysteresis
+from smr_sense.core.detect.holds import TIME_EPS_S, Transition
+from smr_sense.core.events import (
+    CeilingExceeded,
+    ContactLost,
+    ContactStarted,
+    Event,
+    HoldCapReached,
+    HoldEnded,
+    HoldStarted,
+    HoldWarning,
+    RollingStarted,
+)
+
+CEILING_REARM = 0.9
+
+
+@dataclass(frozen=True)
+class HoldStats:
+    start_s: float
+    end_s: float
+    duration_s: float
+    mean_force_n: float
+    peak_force_n: float
+    capped: bool
+    cap_at_s: float | None
+    over_cap_s: float
+    confirmed_s: float  # when the hold was announced (start + confirmation delay)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start_s": round(self.start_s, 4),
+            "end_s": round(self.end_s, 4),
+            "duration_s": round(self.duration_s, 4),
+            "capped": self.capped,
+            "cap_at_s": None if self.cap_at_s is None else round(self.cap_at_s, 4),
+            "over_cap_s": round(self.over_cap_s, 4),
+            "mean_force_n": round(self.mean_force_n, 2),
+            "peak_force_n": round(self.peak_force_n, 2),
+            "confirmed_s": round(self.confirmed_s, 4),
+        }
+
+
+@dataclass(frozen=True)
+class RollingSegment:
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start_s": round(self.start_s, 4), "end_s": round(self.end_s, 4)}
+
+
+def ceiling_newtons(ceiling_n: float | None, ceiling_pct_bw: float | None, body_mass_kg: float | None) -> float | None:
+    """The ceiling in newtons; the lower one when both forms are given."""
+    values = []
+    if ceiling_n is not None:
+        values.append(float(ceiling_n))
+    if ceiling_pct_bw is not None and body_mass_kg is not None:
+        values.append(float(ceiling_pct_bw) / 100.0 * float(body_mass_kg) * G_N_PER_KG)
+    return min(values) if values else None
+
+
+class _History:
+    """(t, force) of the last few seconds, so a back-dated hold can count its first samples."""
+
+    def __init__(self, horizon_s: float) -> None:
+        self.horizon_s = horizon_s
+        self.blocks: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, t: np.ndarray, f: np.ndarray) -> None:
+        if t.shape[0]:
+            self.blocks.append((t, f))
+            horizon = float(t[-1]) - self.horizon_s
+            while len(self.blocks) > 1 and float(self.blocks[0][0][-1]) < horizon:
+                self.blocks.pop(0)
+
+    def since(self, start_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        out = []
+        for t, f in self.blocks:
+            if t.shape[0] and t[-1] >= start_s:
+                a = int(np.searchsorted(t, start_s, "left"))
+                out.append((t[a:], f[a:]))
+        return out
+
+
+class SessionTracker:
+    def __init__(
+        self, hold_cap_s: float, warning_before_cap_s: float, ceiling_n: float | None, history_s: float
+    ) -> None:
+        self.cap_s = hold_cap_s
+        self.warn_s = max(0.0, min(warning_before_cap_s, hold_cap_s))
+        self.ceiling_n = ceiling_n
+        self.holds: list[HoldStats] = []
+        self.rolling: list[RollingSegment] = []
+        self._history = _History(history_s)
+        self._hold: dict[str, Any] | None = None  # the open hold
+        self._hold_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self._rolling_since: float | None = None
+        self._above_ceiling = False
+        self.peak_force_n = 0.0
+
+    @property
+    def open_hold(self) -> dict[str, Any] | None:
+        return self._hold
+
+    def step(self, t: np.ndarray, force_n: np.ndarray, transitions: list[Transition]) -> list[Event]:
+        events: list[Event] = []
+        n = t.shape[0]
+        if n:
+            self.peak_force_n = max(self.peak_force_n, float(force_n.max()))
+        ceiling_hits = self._ceiling(force_n)
+        hits = iter(ceiling_hits.tolist())
+        next_hit = next(hits, None)
+        self._history.add(t, force_n)
+        i = 0
+        for tr in transitions + [None]:
+            stop = n if tr is None else tr.index
+            # Samples [i, stop) pass with the current state: scheduled announcements, ceiling crossings.
+            while next_hit is not None and next_hit < stop:
+                events.extend(self._scheduled(t, i, next_hit + 1))
+                events.append(CeilingExceeded(float(t[next_hit]), float(force_n[next_hit]), float(self.ceiling_n)))
+                i = next_hit + 1
+                next_hit = next(hits, None)
+            events.extend(self._scheduled(t, i, stop))
+            if self._hold is not None:
+                self._hold_parts.append((t[i:stop], force_n[i:stop]))
+            i = stop
+            if tr is not None:
+                events.extend(self._transition(tr, t, force_n))
+        return events
+
+    def _ceiling(self, force_n: np.ndarray) -> np.ndarray:
+        if self.ceiling_n is None or not force_n.shape[0]:
+            return np.zeros(0, dtype=np.int64)
+        above = hysteresis(force_n, self.ceiling_n, CEILING_REARM * self.ceiling_n, self._above_ceiling)
+        prev = np.concatenate([[self._above_ceiling], above[:-1]])
+        self._above_ceiling = bool(above[-1])
+        return np.flatnonzero(above & ~prev)
+
+    def _scheduled(self, t: np.ndarray, i: int, stop: int) -> list[Event]:
+        """Warning and cap of the open hold, if a sample in [i, stop) reaches their time."""
+        h = self._hold
+        if h is None or stop <= i:
+            return []
+        out: list[Event] = []
+        last = float(t[stop - 1])
+        if not h["warned"] and self.warn_s > 0 and last >= h["warn_at"] - TIME_EPS_S:
+            h["warned"] = True
+            out.append(HoldWarning(max(h["warn_at"], h["confirmed"]), h["start"], self.warn_s))
+        if h["cap_at"] is None and last >= h["start"] + self.cap_s - TIME_EPS_S:
+            h["cap_at"] = max(h["start"] + self.cap_s, h["confirmed"])
+            if not h["warned"] and self.warn_s > 0:
+                h["warned"] = True
+                out.append(HoldWarning(h["cap_at"], h["start"], self.warn_s))
+            out.append(HoldCapReached(h["cap_at"], h["start"], self.cap_s))
+        return out
+
+    def _transition(self, tr: Transition, t: np.ndarray, force_n: np.ndarray) -> list[Event]:
+        if tr.kind == "contact_started":
+            return [ContactStarted(tr.t_s)]
+        if tr.kind == "rolling_started":
+            self._rolling_since = tr.t_s if self._rolling_since is None else self._rolling_since
+            return [RollingStarted(tr.t_s)]
+        if tr.kind == "contact_lost":
+            self._close_rolling(tr.t_s)
+            return [ContactLost(tr.t_s)]
+        if tr.kind == "hold_started":
+            start = float(tr.start_s)
+            self._close_rolling(start)
+            self._hold = {
+                "start": start,
+                "confirmed": tr.t_s,
+                "warn_at": start + self.cap_s - self.warn_s,
+                "warned": False,
+                "cap_at": None,
+            }
+            # The hold's samples so far: from its back-dated start up to (not including) this one.
+            self._hold_parts = [(ht, hf) for ht, hf in self._history.since(start)]
+            self._hold_parts = [(ht[ht < tr.t_s], hf[ht < tr.t_s]) for ht, hf in self._hold_parts]
+            return [HoldStarted(tr.t_s, start)] + self._scheduled(t, tr.index, tr.index + 1)
+        if tr.kind == "hold_ended":
+            return [self._end_hold(tr)]
+        raise ValueError(f"unknown transition {tr.kind}")  # pragma: no cover
+
+    def _end_hold(self, tr: Transition) -> HoldEnded:
+        h = self._hold or {"start": tr.start_s, "confirmed": tr.t_s, "cap_at": None}
+        start, end = float(h["start"]), float(tr.end_s if tr.end_s is not None else tr.t_s)
+        parts = [(pt, pf) for pt, pf in self._hold_parts if pt.shape[0]]
+        if parts:
+            ht = np.concatenate([p[0] for p in parts])
+            hf = np.concatenate([p[1] for p in parts])
+            sel = hf[ht <= end] if (ht <= end).any() else hf[:1]
+            mean_f, peak_f = float(np.mean(sel)), float(np.max(sel))
+        else:
+            mean_f = peak_f = 0.0
+        cap_at = h["cap_at"]
+        over = max(0.0, end - cap_at) if cap_at is not None else 0.0
+        stats = HoldStats(start, end, end - start, mean_f, peak_f, cap_at is not None, cap_at, over, h["confirmed"])
+        self.holds.append(stats)
+        self._hold = None
+        self._hold_parts = []
+        self._rolling_since = end
+        return HoldEnded(tr.t_s, start, end, end - start, mean_f, peak_f, cap_at is not None, cap_at, over)
+
+    def _close_rolling(self, end_s: float) -> None:
+        if self._rolling_since is not None and end_s > self._rolling_since:
+            self.rolling.append(RollingSegment(self._rolling_since, end_s))
+        self._rolling_since = None
