@@ -209,22 +209,33 @@ def summary_markdown(s: SessionSummary) -> str:
             f"| {_force(s, g.peak_force_n)} | {g.caps} | {g.over_cap_s:.1f} s | {_mmss(g.rolling_s)} |"
         )
     lines += ["", "## Notes", ""]
-    notes = []
-    notes.append(f"{s.holds} holds in all, {_mmss(s.rolling_s)} min of rolling.")
+    notes = summary_notes(s)
+    lines += [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def summary_notes(s: SessionSummary) -> list[str]:
+    """What stands out, one sentence each (the Markdown's notes and the summary screen's)."""
+    notes = [f"{plural(s.holds, 'hold')} in all, {_mmss(s.rolling_s)} min of rolling."]
     if s.caps:
         notes.append(
-            f"{s.caps} hold(s) reached the {s.hold_cap_s:g} s cap and went on {s.over_cap_s:.1f} s past it: "
+            f"{plural(s.caps, 'hold')} reached the {s.hold_cap_s:g} s cap and went on {s.over_cap_s:.1f} s past it: "
             "release at the alarm."
         )
     else:
         notes.append(f"No hold went past the {s.hold_cap_s:g} s cap.")
     if s.ceiling_exceeded:
-        notes.append(f"The pressure ceiling was exceeded {s.ceiling_exceeded} time(s): it should hurt, never unbearably.")
+        notes.append(
+            f"The pressure ceiling was exceeded {plural(s.ceiling_exceeded, 'time')}: it should hurt, never unbearably."
+        )
     missed = [g.label for g in s.groups if not g.worked]
     if missed:
         notes.append("Not worked: " + ", ".join(missed) + ".")
-    lines += [f"- {n}" for n in notes]
-    return "\n".join(lines) + "\n"
+    return notes
 
 
 def summary_paths(recording_path: Path) -> tuple[Path, Path]:

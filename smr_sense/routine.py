@@ -124,6 +124,7 @@ class RoutineTracker:
             raise ValueError("a routine needs at least one muscle group")
         self.index = max(0, min(index, len(self.tallies) - 1))
         self._rolling_since_s: float | None = None  # open rolling stretch, not yet filed
+        self._hold_end_s: float | None = None  # end of the hold just announced, if that was the last event
         self._now_s = 0.0
         self._switches: list[tuple[float, int]] = [(float("-inf"), self.index)]  # for rewinds
         self.skipped_s = 0.0  # stream time jumped over by forward seeks (a partial replay)
@@ -177,14 +178,19 @@ class RoutineTracker:
     def apply_event(self, event: Event) -> None:
         if isinstance(event, RollingStarted):
             self._file_rolling(event.t_s)
-            self._rolling_since_s = event.t_s
+            # After a hold the pipeline announces rolling late: it began when the hold ended.
+            since = self._hold_end_s if self._hold_end_s is not None else event.t_s
+            self._rolling_since_s = min(since, event.t_s)
         elif isinstance(event, HoldStarted):
             # The hold is confirmed late and back-dated: rolling ended when the motion stopped.
             self._file_rolling(event.start_s)
         elif isinstance(event, HoldEnded):
             self.tallies[self.index].holds.append(HoldRecord.from_event(event))
+            self._hold_end_s = event.end_s
         elif isinstance(event, (ContactLost, SignalLost)):
             self._file_rolling(event.t_s)
+        if not isinstance(event, HoldEnded):
+            self._hold_end_s = None
         self._now_s = max(self._now_s, event.t_s)
 
     def advance(self, t_s: float) -> None:

@@ -30,19 +30,20 @@ def test_per_group_figures():
     assert calves.mean_force_n == (300.0 * 25 + 200.0 * 15) / 40
     assert calves.peak_force_n == 380.0
     assert calves.rolling_s == 10.0 + 10.0
-    assert hams.hold_count == 0 and hams.rolling_s == 9.0 and hams.mean_force_n is None
+    # Rolling after a hold began when the hold ended (60 s), not when it was announced (61 s).
+    assert hams.hold_count == 0 and hams.rolling_s == 10.0 and hams.mean_force_n is None
     assert (s.holds, s.caps, s.over_cap_s) == (2, 1, 5.0)
 
 
 def test_json_and_markdown_say_the_same_thing():
     s = session()
     obj = summary_to_json(s)
-    assert obj["totals"] == {"holds": 2, "caps_reached": 1, "over_cap_s": 5.0, "rolling_s": 29.0, "ceiling_exceeded": 1}
+    assert obj["totals"] == {"holds": 2, "caps_reached": 1, "over_cap_s": 5.0, "rolling_s": 30.0, "ceiling_exceeded": 1}
     assert obj["groups"][0]["group"] == "calves" and len(obj["groups"][0]["hold_list"]) == 2
     md = summary_markdown(s)
     assert "| Calves | 2 | 40 s | 25 s | 262 N (33 % BW) | 380 N (48 % BW) | 1 | 5.0 s | 0:20 |" in md
     assert "| Quads | - |" in md
-    assert "1 hold(s) reached the 20 s cap and went on 5.0 s past it" in md
+    assert "1 hold reached the 20 s cap and went on 5.0 s past it" in md
     assert "Not worked: Quads, Adductors, Glutes, IT band / TFL, Lower back, Upper back, Lats." in md
 
 

@@ -67,3 +67,13 @@ def test_unknown_group_from_a_newer_recording_is_added_not_lost():
     r = RoutineTracker()
     r.apply_marker(Marker(1.0, "muscle_group", {"group": "feet"}))
     assert r.current.key == "feet" and r.current.label == "Feet"
+
+
+def test_rolling_after_a_hold_starts_where_the_hold_ended():
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(0.0))
+    r.apply_event(HoldStarted(6.0, start_s=5.0))
+    r.apply_event(hold_ended(5.0, 15.0))  # announced at its end, 15.0
+    r.apply_event(RollingStarted(15.4))  # rolling is confirmed a moment later
+    r.close(20.0)
+    assert r.tallies[0].rolling == [(0.0, 5.0), (15.0, 20.0)]

@@ -1,0 +1,122 @@
+"""``smr-sense live --source SRC``: the dashboard on a real (or any) source, recorded by default.
+
+The session is recorded into the user's data directory (``SMR_SENSE_DATA_DIR`` overrides it) unless
+``--record FILE`` names another place or ``--no-record`` turns it off; the summary is saved beside
+the recording. ``demo`` and ``replay`` are this command with a simulated or a recorded source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from smr_sense.cli.common import positive_float
+from smr_sense.errors import SmrError, UsageError
+
+DATA_DIR_ENV = "SMR_SENSE_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """Where sessions are kept: ``$SMR_SENSE_DATA_DIR`` or the platform's user data directory."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("smr-sense", appauthor=False))
+
+
+def default_record_path(prefix: str = "session") -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = data_dir() / "sessions" / f"{prefix}-{stamp}.smr"
+    n = 2
+    while path.exists():  # two sessions in one second
+        path = path.with_name(f"{prefix}-{stamp}-{n}.smr")
+        n += 1
+    return path
+
+
+def add_dashboard_options(p: argparse.ArgumentParser, *, recording: bool = True) -> None:
+    """Options shared by demo, live and replay."""
+    if recording:
+        rec = p.add_mutually_exclusive_group()
+        rec.add_argument("--record", metavar="FILE", help="record the session to FILE (default: a new file in the data directory)")
+        rec.add_argument("--no-record", action="store_true", help="do not record this session")
+    p.add_argument("--unit", choices=("N", "kg", "%BW"), default="N", help="force unit on screen (u cycles it)")
+    p.add_argument("--body-mass", type=positive_float, metavar="KG", help="your body weight, for %% body weight and the ceiling")
+    ceiling = p.add_mutually_exclusive_group()
+    ceiling.add_argument("--ceiling", type=positive_float, metavar="N", help="your pressure ceiling in newtons")
+    ceiling.add_argument("--ceiling-pct", type=positive_float, metavar="PCT", help="your pressure ceiling in %% of body weight")
+    p.add_argument("--hold-cap", type=positive_float, default=20.0, metavar="S", help="hold cap in seconds (default 20)")
+    p.add_argument("--window", type=float, default=20.0, metavar="S", help="seconds of force on the plot, 10-30 (default 20)")
+    p.add_argument("--no-bell", action="store_true", help="no terminal bell at the cap (b toggles it)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "live",
+        help="the dashboard on a roller (recorded by default)",
+        description="Show the live dashboard for a roller: force, holds and the 20 s cap, the bottom-up "
+        "routine. The session is recorded into your data directory unless told otherwise.",
+    )
+    p.add_argument("--source", required=True, metavar="SRC", help="serial:PORT, ble:NAME, sim, sim:?seed=7 or replay:FILE")
+    add_dashboard_options(p)
+    p.set_defaults(run=run)
+
+
+def settings_from(args: argparse.Namespace) -> Any:
+    from smr_sense.core.pipeline import SessionSettings
+
+    try:
+        return SessionSettings(
+            hold_cap_s=args.hold_cap,
+            body_mass_kg=args.body_mass,
+            ceiling_n=args.ceiling,
+            ceiling_pct_bw=args.ceiling_pct,
+        )
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def run_dashboard(
+    source_spec: str,
+    args: argparse.Namespace,
+    *,
+    record_path: Path | None,
+    summary_path: Path | None = None,
+) -> int:
+    """Build the app on ``source_spec``, run it, and say afterwards where everything went."""
+    from smr_sense.sources import make_source
+    from smr_sense.tui.app import DisplaySettings, make_app
+
+    if not 10.0 <= args.window <= 30.0:
+        raise UsageError(f"--window {args.window:g} is outside 10-30 seconds")
+    source = make_source(source_spec)  # a bad spec is one sentence, before the screen opens
+    settings = settings_from(args)
+    if record_path is not None and record_path.exists():
+        raise UsageError(f"{record_path} already exists; choose another --record file")
+    display = DisplaySettings(unit=args.unit, bell=not args.no_bell, plot_window_s=args.window)
+    started_at = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    app = make_app(
+        source, settings, record_path=record_path, summary_path=summary_path, display=display, started_at=started_at
+    )
+    try:
+        app.run()
+    finally:
+        outcome = app.session.finish()  # whatever happened on screen, save what there is
+    for path in outcome.saved:
+        sys.stdout.write(f"saved {path}\n")
+    if outcome.error:
+        raise SmrError(outcome.error)
+    if app.fault:
+        sys.stderr.write(f"smr-sense: {app.fault}\n")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    record = None if args.no_record else Path(args.record) if args.record else default_record_path()
+    return run_dashboard(args.source, args, record_path=record)

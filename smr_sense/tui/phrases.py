@@ -1,0 +1,53 @@
+"""Events as short sentences for the event log, in plain words."""
+
+from __future__ import annotations
+
+from smr_sense.core import events as ev
+from smr_sense.core.samples import Marker
+
+
+def _t(t_s: float) -> str:
+    return f"{int(t_s // 60):2d}:{t_s % 60:04.1f}"
+
+
+def describe_event(e: ev.Event, group: str) -> str | None:
+    if isinstance(e, ev.HoldStarted):
+        text = f"Hold on {group}"
+    elif isinstance(e, ev.HoldWarning):
+        text = f"{e.remaining_s:.0f} s left in this hold"
+    elif isinstance(e, ev.HoldCapReached):
+        text = f"CAP {e.cap_s:g} s reached: release"
+    elif isinstance(e, ev.HoldEnded):
+        over = f", {e.over_cap_s:.1f} s over the cap" if e.capped else ""
+        text = f"Hold ended: {e.duration_s:.1f} s at {e.mean_force_n:.0f} N{over}"
+    elif isinstance(e, ev.RollingStarted):
+        text = "Rolling"
+    elif isinstance(e, ev.ContactStarted):
+        text = "On the roller"
+    elif isinstance(e, ev.ContactLost):
+        text = "Off the roller"
+    elif isinstance(e, ev.CeilingExceeded):
+        text = f"Above your ceiling: {e.force_n:.0f} N > {e.ceiling_n:.0f} N"
+    elif isinstance(e, ev.SignalLost):
+        text = f"No samples for {e.gap_s:.1f} s"
+    else:
+        text = e.kind.replace("_", " ")
+    return f"{_t(e.t_s)}  {text}"
+
+
+def describe_marker(m: Marker) -> str | None:
+    if m.kind == "muscle_group":
+        text = f"Now: {m.data.get('label') or m.data.get('group')}"
+    elif m.kind == "seek":
+        text = "Jumped here"
+    elif m.kind == "disconnected":
+        text = "Roller disconnected"
+    elif m.kind == "reconnected":
+        text = "Roller reconnected"
+    elif m.kind == "calibration":
+        text = "New calibration in effect"
+    elif m.kind == "gap":
+        text = "Gap in the samples"
+    else:
+        text = m.kind.replace("_", " ")
+    return f"{_t(m.t_s)}  {text}"

@@ -1,0 +1,1 @@
+"""Screens beyond the dashboard: the session summary and the calibration wizard."""

@@ -1,0 +1,70 @@
+"""The session summary: per muscle group at a glance, what stands out, and where it was saved."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from smr_sense.report import SessionSummary, plural, summary_notes
+from smr_sense.tui.units import mmss
+
+
+def summary_table(s: SessionSummary) -> Table:
+    table = Table(expand=True, box=None, header_style="bold", pad_edge=False)
+    table.add_column("Muscle group", no_wrap=True, ratio=1)
+    for name in ("Holds", "Longest", "Force", "Caps", "Over cap", "Rolling"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for g in s.groups:
+        if not g.worked:
+            table.add_row(Text(g.label, style="dim"), *(Text("-", style="dim") for _ in range(6)))
+            continue
+        pct = s.pct_bw(g.mean_force_n)
+        force = "-" if g.mean_force_n is None else f"{g.mean_force_n:.0f} N" + (f" {pct:.0f}%" if pct is not None else "")
+        table.add_row(
+            g.label,
+            str(g.hold_count),
+            f"{g.longest_hold_s:.0f} s" if g.holds else "-",
+            force,
+            Text(str(g.caps), style="bold red" if g.caps else ""),
+            f"{g.over_cap_s:.1f} s" if g.caps else "-",
+            mmss(g.rolling_s),
+        )
+    return table
+
+
+class SummaryScreen(Screen[None]):
+    BINDINGS = [
+        Binding("q", "app.exit_now", "Quit"),
+        Binding("enter", "app.exit_now", "Quit", show=False),
+        Binding("escape", "dismiss", "Back to the dashboard"),
+    ]
+
+    def __init__(self, summary: SessionSummary | None, saved: tuple[str, ...], error: str | None) -> None:
+        super().__init__()
+        self.summary = summary
+        self.saved = saved
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        s = self.summary
+        with VerticalScroll(id="summary-body"):
+            if s is None:
+                yield Static("No samples arrived, so there is nothing to summarise.", id="summary-empty")
+            else:
+                yield Static(
+                    f"Session summary: {mmss(s.duration_s)} min, {plural(s.holds, 'hold')}, "
+                    f"{plural(s.caps, 'cap')} reached",
+                    id="summary-title",
+                )
+                yield Static(summary_table(s), id="summary-table")
+                yield Static("\n".join(f"• {n}" for n in summary_notes(s)), id="summary-notes")
+        saved = "Saved:\n" + "\n".join(f"  {p}" for p in self.saved) if self.saved else "Not saved (nothing was recorded)."
+        yield Static(saved, id="summary-saved")
+        if self.error:
+            yield Static(self.error, id="summary-error")
+        yield Footer()

@@ -1,0 +1,245 @@
+"""One dashboard session without the screen: pipeline, recording, routine, plot trace, summary.
+
+The acquisition worker hands every item from the source to :class:`DashboardSession` and the screen
+reads snapshots of it, so this class is where "what happened" lives and the widgets only draw. It
+imports no textual, so the benchmark and tests can drive it alone. Stream time only: the one wall
+clock here is the recording writer's flush timer.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from smr_sense.core.pipeline import Pipeline, SessionSettings
+from smr_sense.core.events import CeilingExceeded, Event
+from smr_sense.core.session import ceiling_newtons
+from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.errors import SmrError
+from smr_sense.recording import RecordingWriter
+from smr_sense.report import SessionSummary, save_summary, summarize
+from smr_sense.routine import RoutineTracker
+from smr_sense.tui.trace import ForceTrace, state_codes
+
+# Markers that describe the playback, not the session: never written into a recording.
+PLAYBACK_MARKERS = {"seek"}
+
+
+@dataclass(frozen=True)
+class SessionOutcome:
+    summary: SessionSummary | None
+    saved: tuple[Path, ...]
+    error: str | None = None
+
+
+class DashboardSession:
+    def __init__(
+        self,
+        settings: SessionSettings,
+        *,
+        record_path: Path | None = None,
+        summary_path: Path | None = None,
+        started_at: str | None = None,
+        trace_span_s: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.record_path = record_path
+        self.summary_path = summary_path if summary_path is not None else record_path
+        self.started_at = started_at
+        self.info: StreamInfo | None = None
+        self.pipeline: Any = None
+        self.writer: RecordingWriter | None = None
+        self.tracker = RoutineTracker()
+        self.trace = ForceTrace(span_s=trace_span_s)
+        self.problem: str | None = None  # why there is no force (no calibration ...), one sentence
+        self.first_t_s: float | None = None
+        self.last_t_s: float | None = None
+        self.samples = 0
+        self.ceiling_exceeded = 0
+        self.outcome: SessionOutcome | None = None
+        self._rate_window: deque[tuple[float, int]] = deque()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self, info: StreamInfo) -> None:
+        """The source is open: build the pipeline and open the recording."""
+        self.info = info
+        mass = info.extra.get("body_mass_kg")
+        if self.settings.body_mass_kg is None and isinstance(mass, (int, float)) and mass > 0:
+            # A simulated person (or a recording that noted it) knows their weight.
+            self.settings = self.settings.replace(body_mass_kg=float(mass))
+        self._build_pipeline(info)
+        if self.record_path is not None:
+            self.writer = RecordingWriter(self.record_path, info, extra=self._header_extra())
+
+    def _header_extra(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {"app": "dashboard"}
+        if self.body_mass_kg:
+            extra["body_mass_kg"] = self.body_mass_kg
+        return extra
+
+    def _build_pipeline(self, info: StreamInfo) -> None:
+        self._pipeline_events = 0  # events this pipeline has announced so far
+        try:
+            self.pipeline = Pipeline(info, self.settings)
+            self.problem = None
+        except SmrError as err:
+            # Typically a roller without a calibration: keep recording, show why there is no force.
+            self.pipeline = None
+            self.problem = str(err)
+
+    def recalibrate(self, calibration: dict[str, Any], t_s: float | None = None) -> None:
+        """A new calibration from the wizard: the pipeline starts over with it; the recording notes it."""
+        assert self.info is not None
+        self.info = self.info.with_calibration(calibration)
+        self._build_pipeline(self.info)
+        self._write_marker(Marker(self.now_s if t_s is None else t_s, "calibration", {"calibration": calibration}))
+
+    # -- items from the source ---------------------------------------------------------------------
+
+    def feed(self, block: SampleBlock) -> list[Event]:
+        if len(block) == 0:
+            return []
+        if self.writer is not None:
+            self.writer.append(block)
+        t = block.t_s
+        self.first_t_s = float(t[0]) if self.first_t_s is None else self.first_t_s
+        self.last_t_s = float(t[-1])
+        self.samples += len(block)
+        self._count_rate(float(t[-1]), len(block))
+        if self.pipeline is None:
+            return []
+        out = self.pipeline.feed(block)
+        events = list(out.events)
+        self._pipeline_events += len(events)
+        if len(out.t_s):
+            self.trace.add(np.asarray(out.t_s), np.asarray(out.force_n), state_codes(out.state))
+        self._note(events)
+        self.tracker.advance(self.last_t_s)
+        return events
+
+    def mark(self, marker: Marker) -> list[Event]:
+        if marker.kind not in PLAYBACK_MARKERS:
+            self._write_marker(marker)
+        self.tracker.apply_marker(marker)
+        if marker.kind == "seek":
+            # Stream time jumps (maybe backwards): the pipeline starts over from the new position,
+            # as it would on a fresh replay from there.
+            self.trace.clear()
+            self._rate_window.clear()
+            if self.info is not None:
+                self._build_pipeline(self.info)
+            self.last_t_s = marker.t_s
+            return []
+        events = list(self.pipeline.mark(marker)) if self.pipeline is not None else []
+        self._pipeline_events += len(events)
+        self._note(events)
+        return events
+
+    def move_group(self, step: int) -> Marker | None:
+        """The user moved on (+1) or back (-1) in the routine; the change goes into the recording."""
+        marker = self.tracker.move(step, self.now_s)
+        if marker is not None:
+            self._write_marker(marker)
+        return marker
+
+    def _note(self, events: list[Event]) -> None:
+        if events:
+            self.tracker.apply_events(events)
+            self.ceiling_exceeded += sum(1 for e in events if isinstance(e, CeilingExceeded))
+
+    def _write_marker(self, marker: Marker) -> None:
+        if self.writer is not None:
+            self.writer.mark(marker)
+
+    def _count_rate(self, t_end_s: float, n: int) -> None:
+        self._rate_window.append((t_end_s, n))
+        while len(self._rate_window) > 2 and t_end_s - self._rate_window[0][0] > 2.0:
+            self._rate_window.popleft()
+
+    # -- what the screen reads ---------------------------------------------------------------------
+
+    @property
+    def now_s(self) -> float:
+        return self.last_t_s if self.last_t_s is not None else 0.0
+
+    @property
+    def status(self) -> Any:
+        return self.pipeline.status if self.pipeline is not None else None
+
+    @property
+    def rate_hz(self) -> float | None:
+        """Samples per second of stream (device) time over the last 2 s: deterministic on replay."""
+        w = self._rate_window
+        if len(w) < 2:
+            return None
+        span = w[-1][0] - w[0][0]
+        return sum(n for _, n in list(w)[1:]) / span if span > 0 else None
+
+    @property
+    def body_mass_kg(self) -> float | None:
+        mass = self.settings.body_mass_kg
+        return float(mass) if mass else None
+
+    @property
+    def ceiling_n(self) -> float | None:
+        s = self.settings
+        return ceiling_newtons(s.ceiling_n, s.ceiling_pct_bw, self.body_mass_kg)
+
+    @property
+    def hold_cap_s(self) -> float:
+        return float(self.settings.hold_cap_s)
+
+    @property
+    def duration_s(self) -> float:
+        if self.first_t_s is None or self.last_t_s is None:
+            return 0.0
+        return self.last_t_s - self.first_t_s
+
+    # -- the end -----------------------------------------------------------------------------------
+
+    def finish(self) -> SessionOutcome:
+        """Close the pipeline and the recording, build and save the summary. Safe to call twice."""
+        if self.outcome is not None:
+            return self.outcome
+        errors: list[str] = []
+        if self.pipeline is not None:
+            try:
+                result = self.pipeline.finish()
+                # result.events is the whole session; only the tail (an open hold closed) is news.
+                self._note(list(result.events[self._pipeline_events :]))
+            except SmrError as err:
+                errors.append(str(err))
+        self.tracker.close(self.now_s)
+        saved: list[Path] = []
+        if self.writer is not None:
+            try:
+                self.writer.close()
+                saved.append(self.writer.path)
+            except OSError as err:
+                errors.append(f"the recording {self.writer.path} could not be closed: {err.strerror or err}")
+        summary = None
+        if self.info is not None:
+            summary = summarize(
+                self.tracker,
+                source=self.info.source,
+                device_id=self.info.device_id,
+                duration_s=self.duration_s,
+                hold_cap_s=self.hold_cap_s,
+                body_mass_kg=self.body_mass_kg,
+                ceiling_n=self.ceiling_n,
+                ceiling_exceeded=self.ceiling_exceeded,
+                recording=str(self.summary_path) if self.summary_path else None,
+                started_at=self.started_at,
+            )
+            if self.summary_path is not None:
+                try:
+                    saved.extend(save_summary(summary, self.summary_path))
+                except SmrError as err:
+                    errors.append(str(err))
+        self.outcome = SessionOutcome(summary, tuple(saved), "; ".join(errors) or None)
+        return self.outcome

@@ -1,0 +1,34 @@
+"""Force in the unit the user chose: newtons, kilograms (force) or percent of body weight."""
+
+from __future__ import annotations
+
+from smr_sense.core.calibration import G_N_PER_KG
+
+UNITS = ("N", "kg", "%BW")
+UNIT_LABELS = {"N": "N", "kg": "kg", "%BW": "% body weight"}
+
+
+def convert(force_n: float, unit: str, body_mass_kg: float | None) -> float:
+    if unit == "kg":
+        return force_n / G_N_PER_KG
+    if unit == "%BW" and body_mass_kg:
+        return 100.0 * force_n / (body_mass_kg * G_N_PER_KG)
+    return force_n
+
+
+def available_units(body_mass_kg: float | None) -> tuple[str, ...]:
+    """% body weight only makes sense once the body weight is known."""
+    return UNITS if body_mass_kg else UNITS[:2]
+
+
+def format_force(force_n: float | None, unit: str, body_mass_kg: float | None) -> str:
+    """The big readout's text: whole numbers, to read from two metres; '--' without a reading."""
+    if force_n is None:
+        return "--"
+    value = convert(force_n, unit, body_mass_kg)
+    return f"{value:.1f}" if unit == "kg" and abs(value) < 100 else f"{value:.0f}"
+
+
+def mmss(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"

@@ -1,0 +1,61 @@
+"""The top line: where the samples come from, whether they arrive, how fast, and where they go."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Label
+
+LINK_WORDS = {
+    "connecting": "connecting",
+    "streaming": "streaming",
+    "reconnecting": "reconnecting",
+    "ended": "ended",
+    "paused": "paused",
+}
+
+
+class StatusHeader(Horizontal):
+    """Source, link state, measured rate and link quality, recording indicator."""
+
+    source_text: reactive[str] = reactive("")
+    link_state: reactive[str] = reactive("connecting")
+    rate_hz: reactive[float | None] = reactive(None)
+    link_pct: reactive[float | None] = reactive(None)
+    recording: reactive[str | None] = reactive(None)
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="hdr-source")
+        yield Label("", id="hdr-link")
+        yield Label("", id="hdr-rate")
+        yield Label("", id="hdr-rec")
+
+    def watch_source_text(self, text: str) -> None:
+        self.query_one("#hdr-source", Label).update(text)
+
+    def watch_link_state(self, state: str) -> None:
+        label = self.query_one("#hdr-link", Label)
+        label.update(f"● {LINK_WORDS.get(state, state)}")
+        label.set_classes(f"-{state}")
+
+    def _update_rate(self) -> None:
+        rate = "-- Hz" if self.rate_hz is None else f"{self.rate_hz:.0f} Hz"
+        link = "" if self.link_pct is None else f"  link {self.link_pct:.1f} %"
+        label = self.query_one("#hdr-rate", Label)
+        label.update(rate + link)
+        label.set_class(self.link_pct is not None and self.link_pct < 95.0, "-poor")
+
+    def watch_rate_hz(self) -> None:
+        self._update_rate()
+
+    def watch_link_pct(self) -> None:
+        self._update_rate()
+
+    def watch_recording(self, path: str | None) -> None:
+        label = self.query_one("#hdr-rec", Label)
+        # The file name here; the full path is in the event log and on the summary screen.
+        label.update(f"● REC {PurePath(path).name}" if path else "not recording")
+        label.set_class(bool(path), "-on")

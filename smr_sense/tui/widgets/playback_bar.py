@@ -1,0 +1,41 @@
+"""Replay controls: position in the recording, speed, paused or playing. Shown only when the source
+offers playback; the keys live on the app."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from smr_sense.tui.units import mmss
+
+
+def speed_text(speed: float) -> str:
+    if speed == float("inf"):
+        return "max"
+    return f"{speed:g}×"
+
+
+class PlaybackBar(Widget):
+    COMPONENT_CLASSES = {"playback--done", "playback--todo", "playback--state"}
+
+    position_s: reactive[float] = reactive(0.0)
+    duration_s: reactive[float | None] = reactive(None)
+    speed: reactive[float] = reactive(1.0)
+    paused: reactive[bool] = reactive(False)
+    seeking_hold: reactive[bool] = reactive(False)
+
+    def render(self) -> Text:
+        width = max(self.size.width, 30)
+        state = "⏸ paused " if self.paused else ">> to next hold " if self.seeking_hold else "▶ playing "
+        head = f"{state}{speed_text(self.speed):>5} "
+        dur = self.duration_s or 0.0
+        tail = f" {mmss(self.position_s)} / {mmss(dur)}"
+        bar_w = max(width - len(head) - len(tail), 5)
+        done = int(round(bar_w * min(self.position_s / dur, 1.0))) if dur > 0 else 0
+        text = Text(no_wrap=True, overflow="crop")
+        text.append(head, self.get_component_rich_style("playback--state"))
+        text.append("━" * done, self.get_component_rich_style("playback--done"))
+        text.append("─" * (bar_w - done), self.get_component_rich_style("playback--todo"))
+        text.append(tail)
+        return text

@@ -1,0 +1,46 @@
+"""The bottom-up routine: every muscle group with its holds and rolling time, the current one lit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from smr_sense.tui.units import mmss
+
+
+@dataclass(frozen=True)
+class RoutineRow:
+    label: str
+    holds: int
+    caps: int
+    rolling_s: float
+
+
+class RoutinePanel(Widget):
+    COMPONENT_CLASSES = {"routine--current", "routine--done", "routine--todo", "routine--cap", "routine--advice"}
+
+    rows: reactive[tuple[RoutineRow, ...]] = reactive(tuple)
+    current: reactive[int] = reactive(0)
+    advice: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        width = max(self.size.width, 20)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        name_w = max(8, width - 18)
+        for i, row in enumerate(self.rows):
+            done = row.holds > 0 or row.rolling_s >= 1.0
+            style = self.get_component_rich_style(
+                "routine--current" if i == self.current else "routine--done" if done else "routine--todo"
+            )
+            mark = "▶" if i == self.current else "✓" if done else " "
+            holds = f"{row.holds}h" if row.holds else ""
+            caps = f"{row.caps}!" if row.caps else ""  # holds that ran into the cap
+            rolling = mmss(row.rolling_s) if done else ""
+            line = f"{mark} {row.label[:name_w]:<{name_w}} {holds:>3} {caps:>3} {rolling:>5}"
+            text.append(line.ljust(width)[:width] + "\n", style)
+        if self.advice:
+            text.append(self.advice, self.get_component_rich_style("routine--advice"))
+        return text
