@@ -37,7 +37,7 @@ import numpy as np
 
 from smr_sense.core.condition import Conditioner
 from smr_sense.core.detect.contact import ContactDetector, ContactSettings
-from smr_sense.core.detect.cues import CueSettings, FluctuationCue, GyroCue, PressureCentreCue, cue_for
+from smr_sense.core.detect.cues import CueSettings, FluctuationCue, GyroCue, PressureCentreCue, SteadyForce, cue_for
 from smr_sense.core.detect.holds import HOLD, IDLE, STATE_NAMES, HoldDetector, HoldRules, Transition
 from smr_sense.core.events import Event, HoldEnded, SignalLost
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
@@ -58,13 +58,14 @@ class SessionSettings:
     # Detector knobs: defaults are tuned on the simulator's physics (bench/bench_accuracy.py).
     contact_on_n: float = 25.0
     contact_off_n: float = 12.0
-    confirm_s: float = 1.2  # a stroke reversal stops the roller for up to 0.6 s: that is not a hold
-    readjust_max_s: float = 0.3
-    readjust_max_m: float = 0.01
-    move_speed_mps: float = 0.02
-    still_speed_mps: float = 0.012
+    confirm_min_s: float = 1.0  # a stroke reversal stops the roller for up to 0.6 s: that is not a hold
+    confirm_max_s: float = 3.0  # (the delay adapts to the user's pace in between)
+    readjust_max_s: float = 0.3  # a re-adjustment (shorter, and travelling less) does not end a hold
+    readjust_max_m: float = 0.02  # 1 cm of re-adjustment plus postural sway
+    stop_speed_mps: float = 0.006
+    move_speed_mps: float = 0.015
+    fluct_stop: float = 0.008
     fluct_move: float = 0.012
-    fluct_still: float = 0.008
     roller_axis: str | None = None
     autozero: bool = True
     autozero_rate_n_per_s: float = 0.02
@@ -130,18 +131,27 @@ class Pipeline:
             ContactSettings(s.contact_on_n, s.contact_off_n, s.autozero, s.autozero_rate_n_per_s),
         )
         cue_settings = CueSettings(
+            stop_speed_mps=s.stop_speed_mps,
             move_speed_mps=s.move_speed_mps,
-            still_speed_mps=s.still_speed_mps,
+            fluct_stop=s.fluct_stop,
             fluct_move=s.fluct_move,
-            fluct_still=s.fluct_still,
             roller_axis=s.roller_axis,
         )
-        self._cue = cue_for(info, cue_settings, s.contact_off_n)
-        self._holds = HoldDetector(
-            HoldRules(s.confirm_s, s.readjust_max_s, s.readjust_max_m, s.max_gap_s), self._cue.delay_s
+        cue = self._cue = cue_for(info, cue_settings, s.contact_off_n)
+        self._steady = SteadyForce(info.rate_hz)
+        stop, move = cue.levels
+        rules = HoldRules(
+            stop=stop,
+            move=move,
+            confirm_min_s=s.confirm_min_s,
+            confirm_max_s=s.confirm_max_s,
+            readjust_max_s=s.readjust_max_s + cue.window_s,  # the cue's smoothing stretches an episode
+            readjust_max_m=s.readjust_max_m,
+            max_gap_s=s.max_gap_s,
         )
+        self._holds = HoldDetector(rules, cue.delay_s, cue.has_position)
         self._session = SessionTracker(
-            s.hold_cap_s, s.warning_before_cap_s, s.ceiling_force_n, history_s=s.confirm_s + 3.0
+            s.hold_cap_s, s.warning_before_cap_s, s.ceiling_force_n, history_s=s.confirm_max_s + 3.0
         )
         self._events: list[Event] = []
         self._first_t: float | None = None
@@ -173,7 +183,8 @@ class Pipeline:
         else:
             assert isinstance(cue, FluctuationCue)
             motion = cue.step(t, contact.force_n)
-        state, transitions = self._holds.step(t, contact.contact, motion.moving, motion.pos_m)
+        steady = self._steady.step(contact.force_n)
+        state, transitions = self._holds.step(t, contact.contact, motion.speed, motion.pos_m, steady)
         events.extend(self._session.step(t, contact.force_n, transitions))
         if n:
             if self._first_t is None:
@@ -183,7 +194,7 @@ class Pipeline:
             self._samples += n
             self._gap_reported = False
         self._events.extend(events)
-        return PipelineOutput(events, t, contact.force_n, state, contact.channel_force_n, motion.score)
+        return PipelineOutput(events, t, contact.force_n, state, contact.channel_force_n, motion.speed)
 
     def _signal_gaps(self, t: np.ndarray) -> list[Event]:
         prev = self._last_t if self._last_t is not None else float(t[0])

@@ -31,25 +31,18 @@ AXES = {"x": 0, "y": 1, "z": 2}
 
 @dataclass(frozen=True)
 class CueSettings:
-    move_speed_mps: float = 0.02  # tissue speed above which the roller is rolling
-    still_speed_mps: float = 0.012  # ... and below which it has stopped (hysteresis)
+    stop_speed_mps: float = 0.006  # tissue speed below which the roller has stopped
+    move_speed_mps: float = 0.015  # ... above which it is rolling (postural sway stays below)
     speed_window_s: float = 0.2
-    fluct_move: float = 0.012  # relative force fluctuation (band-passed, windowed) meaning rolling
-    fluct_still: float = 0.008
+    fluct_stop: float = 0.008  # relative force fluctuation (band-passed, windowed): stopped
+    fluct_move: float = 0.012  # ... rolling
     roller_axis: str | None = None  # "x" | "y" | "z"; None: the axis that turns the most
 
 
 @dataclass(frozen=True)
 class CueOut:
-    moving: np.ndarray
-    pos_m: np.ndarray | None
-    score: np.ndarray  # the cue's own measure (m/s or relative fluctuation), for display and tuning
-
-
-def _speed_hysteresis(speed: np.ndarray, on: float, off: float, prev: bool) -> np.ndarray:
-    from smr_sense.core.detect.contact import hysteresis
-
-    return hysteresis(speed, on, off, prev)
+    speed: np.ndarray  # the cue's measure: tissue speed (m/s) or relative force fluctuation
+    pos_m: np.ndarray | None  # tissue position when the build can tell it
 
 
 class _IdleMedian:
@@ -87,6 +80,7 @@ class _IdleMedian:
 
 class GyroCue:
     name = "gyro"
+    has_position = True
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
@@ -100,9 +94,10 @@ class GyroCue:
         self._speed = MovingSum(w)
         self._pos = np.zeros(1)
         self._prev_t: float | None = None
-        self._moving = False
         self._idle = _IdleMedian()
         self.delay_s = (w - 1) / 2.0 / info.rate_hz
+        self.window_s = w / info.rate_hz
+        self.levels = (s.stop_speed_mps, s.move_speed_mps)
 
     def step(self, t: np.ndarray, gyro_dps: np.ndarray, contact: np.ndarray, idle_windows: list) -> CueOut:
         n = t.shape[0]
@@ -131,14 +126,12 @@ class GyroCue:
         if n:
             self._pos = pos[-1:]
         speed = np.abs(self._speed.mean(v_mps))
-        moving = _speed_hysteresis(speed, self.s.move_speed_mps, self.s.still_speed_mps, self._moving)
-        if n:
-            self._moving = bool(moving[-1])
-        return CueOut(moving, pos, speed)
+        return CueOut(speed, pos)
 
 
 class PressureCentreCue:
     name = "centre_of_pressure"
+    has_position = True
 
     def __init__(self, info: StreamInfo, s: CueSettings, off_n: float) -> None:
         self.s = s
@@ -149,8 +142,9 @@ class PressureCentreCue:
         self._lag = Lookback(w, fill=0.0)
         self._lag_t = Lookback(w, fill=np.nan)
         self._last_pos = 0.0
-        self._moving = False
         self.delay_s = (w - 1) / info.rate_hz  # smoothing (half a window) plus the difference (half)
+        self.window_s = 2 * w / info.rate_hz
+        self.levels = (s.stop_speed_mps, s.move_speed_mps)
 
     def step(self, t: np.ndarray, channel_n: np.ndarray, total_n: np.ndarray) -> CueOut:
         n = t.shape[0]
@@ -169,14 +163,12 @@ class PressureCentreCue:
         t_before = self._lag_t.step(t)
         dt = np.where(np.isnan(t_before), np.inf, t - t_before)
         speed = np.abs(smooth - before) / dt
-        moving = _speed_hysteresis(speed, self.s.move_speed_mps, self.s.still_speed_mps, self._moving)
-        if n:
-            self._moving = bool(moving[-1])
-        return CueOut(moving, smooth, speed)
+        return CueOut(speed, smooth)
 
 
 class FluctuationCue:
     name = "force_fluctuation"
+    has_position = False
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
@@ -185,17 +177,15 @@ class FluctuationCue:
         self._slow = MovingSum(samples_for(1.0, rate))
         self._level = MovingSum(samples_for(1.5, rate))
         self._energy = MovingSum(samples_for(1.0, rate))
-        self._moving = False
         self.delay_s = 0.6
+        self.window_s = 1.0
+        self.levels = (s.fluct_stop, s.fluct_move)
 
     def step(self, t: np.ndarray, total_n: np.ndarray) -> CueOut:
         band = self._fast.mean(total_n) - self._slow.mean(total_n)
         level = np.maximum(self._level.mean(total_n), 1.0)
         score = self._energy.mean(np.abs(band)) / level
-        moving = _speed_hysteresis(score, self.s.fluct_move, self.s.fluct_still, self._moving)
-        if t.shape[0]:
-            self._moving = bool(moving[-1])
-        return CueOut(moving, None, score)
+        return CueOut(score, None)
 
 
 def cue_for(info: StreamInfo, s: CueSettings, off_n: float):
@@ -207,3 +197,23 @@ def cue_for(info: StreamInfo, s: CueSettings, off_n: float):
         if len(xs) >= 2:
             return PressureCentreCue(info, s, off_n)
     return FluctuationCue(info, s)
+
+
+class SteadyForce:
+    """Is the force steady (not being lowered, lifted or leaned into)? A hold needs it to be.
+
+    Compares the mean of the last 0.25 s with the mean 0.5 s before: lowering onto or lifting off
+    the roller changes the force by far more than ``max_change`` (relative); postural sway (a few %),
+    creep and tremor do not.
+    """
+
+    def __init__(self, rate_hz: float, max_change: float = 0.12) -> None:
+        self.max_change = max_change
+        self._mean = MovingSum(samples_for(0.25, rate_hz))
+        self._lag = Lookback(samples_for(0.5, rate_hz), fill=np.nan)
+
+    def step(self, total_n: np.ndarray) -> np.ndarray:
+        m = self._mean.mean(total_n)
+        before = self._lag.step(m)
+        change = np.abs(m - before)
+        return ~(change > self.max_change * np.maximum(np.abs(m), 1.0))  # NaN (stream start) -> steady

@@ -1,21 +1,27 @@
 """The hold detector: idle / rolling / hold, one sample at a time or a whole recording at once.
 
-Per sample the rules are simple (DOMAIN.md):
+Input per sample: contact, the motion cue's ``speed`` (tissue speed in m/s, or a relative force
+fluctuation), its tissue position ``pos_m`` when the build can tell it, and whether the force is
+``steady``. Two speed levels: below ``stop`` the roller has stopped; above ``move`` it is rolling
+(postural sway lives between the two).
 
-- no contact: idle. Contact begins: rolling.
-- rolling, and the motion cue says still: remember when the stillness began. Once it has lasted
-  ``confirm_s`` (longer than any stroke reversal), the hold is confirmed and its start is back-dated
-  to when the motion stopped (minus the cue's own smoothing delay).
-- holding, and the cue says moving: a motion episode begins. It ends the hold only once it has
-  lasted longer than ``readjust_max_s`` or carried the roller further than ``readjust_max_m``;
-  the hold's end is then back-dated to the episode's start. Shorter, smaller episodes are
-  re-adjustments and the hold goes on.
-- contact lost, or no samples for ``max_gap_s``: any hold ends at the last sample before.
+- No contact: idle. Contact begins: rolling.
+- Rolling, the speed drops below ``stop``: a *candidate* hold starts there (the back-dated start).
+  It is confirmed once it has lasted ``confirm_s`` with the force steady. ``confirm_s`` adapts to
+  the user's own pace: after a reversal the next stroke needs time to show, and a slow roller's
+  stroke needs longer (``confirm_s = confirm_base_s + confirm_travel_m / recent peak speed``,
+  clipped), so a reversal pause (up to 0.6 s) never counts.
+- A candidate or a confirmed hold survives *motion episodes* (speed above ``stop``) that are short
+  and small: it ends when the speed stays above ``move`` for longer than ``readjust_max_s`` or the
+  roller travels more than ``readjust_max_m`` within the episode. Its end is back-dated to the
+  episode's start. So postural sway, creep, tremor and re-adjustments (under ~0.3 s, under 1 cm)
+  never end a hold; the next stroke does.
+- Contact lost, or no samples for ``max_gap_s``: any hold ends.
 
-The implementation walks runs of equal (contact, moving) flags, not samples, and finds the moments
-inside a run where a time or distance limit is crossed with ``searchsorted``: a one-hour recording
-has a few thousand runs, so the Python loop is short, and a block of one sample is a run of one.
-The result is identical however the stream is chunked.
+The implementation walks runs of equal flags, not samples, and finds the moment inside a run where
+a time or distance limit is crossed with ``searchsorted``/``argmax``: a one-hour recording has a
+few thousand runs, so the Python loop is short, and a block of one sample is a run of one. The
+result is identical however the stream is chunked.
 """
 
 from __future__ import annotations
@@ -27,13 +33,20 @@ import numpy as np
 IDLE, ROLLING, HOLD = 0, 1, 2
 STATE_NAMES = ("idle", "rolling", "hold")
 TIME_EPS_S = 1e-9  # stream times are sums of float steps: 20.000000000000004 is 20 s
+PEAK_WINDOW_S = 8.0  # "recent" strokes, for the user's pace
+SETTLE_S = 0.5  # after contact begins, the cues settle (the centre of pressure jumps on loading)
 
 
 @dataclass(frozen=True)
 class HoldRules:
-    confirm_s: float = 1.2
-    readjust_max_s: float = 0.3
-    readjust_max_m: float = 0.01
+    stop: float  # speed below which the roller has stopped
+    move: float  # speed above which it is rolling
+    confirm_base_s: float = 0.8
+    confirm_travel_m: float = 0.05  # confirm_s = base + travel / recent peak speed ...
+    confirm_min_s: float = 1.0  # ... clipped to [min, max]; a cue without position uses max
+    confirm_max_s: float = 3.0
+    readjust_max_s: float = 0.3  # time above ``move`` that ends a hold
+    readjust_max_m: float = 0.015  # travel within one episode that ends a hold
     max_gap_s: float = 2.0
 
 
@@ -48,117 +61,201 @@ class Transition:
     end_s: float | None = None  # hold_ended: the back-dated end
 
 
+class _SpeedHistory:
+    """Speed over the last ``PEAK_WINDOW_S``, to know the user's recent pace exactly."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, t: np.ndarray, speed: np.ndarray) -> None:
+        if t.shape[0]:
+            self.blocks.append((t, speed))
+
+    def trim(self, now_s: float) -> None:
+        while len(self.blocks) > 1 and float(self.blocks[0][0][-1]) < now_s - PEAK_WINDOW_S - 1.0:
+            self.blocks.pop(0)
+
+    def peak(self, lo: float, hi: float) -> float:
+        best = 0.0
+        if hi < lo:
+            return best
+        for t, s in self.blocks:
+            if t[-1] < lo or t[0] > hi:
+                continue
+            a, b = np.searchsorted(t, lo, "left"), np.searchsorted(t, hi, "right")
+            if b > a:
+                best = max(best, float(s[a:b].max()))
+        return best
+
+
 class HoldDetector:
-    def __init__(self, rules: HoldRules, cue_delay_s: float = 0.0) -> None:
+    def __init__(self, rules: HoldRules, cue_delay_s: float = 0.0, has_position: bool = True) -> None:
         self.rules = rules
         self.cue_delay_s = cue_delay_s
+        self.has_position = has_position
         self.mode = IDLE
-        self.still_since: float | None = None  # rolling: first still sample of the current stillness
-        self.last_moving_t = -np.inf  # last sample the cue called moving (or contact began)
-        self.hold_start_s: float | None = None
-        self.episode_start: float | None = None  # holding: first moving sample of the current episode
-        self.episode_x0 = 0.0
+        self.hold_start_s: float | None = None  # confirmed hold's back-dated start
+        self.cand_t: float | None = None  # candidate: when the speed dropped below ``stop``
+        self.confirm_at: float | None = None
+        self.armed = False  # rolling: the speed has been above ``stop`` since the last candidate ended
+        self.episode_t: float | None = None  # first sample of the current motion episode
+        self.episode_x = 0.0  # position just before it
+        self.move_since: float | None = None  # first sample of the current stretch above ``move``
+        self.contact_t = -np.inf  # when contact (and so this bout of rolling) began
         self._last_t: float | None = None
         self._last_pos = 0.0
+        self._speeds = _SpeedHistory()
 
     def step(
-        self, t: np.ndarray, contact: np.ndarray, moving: np.ndarray, pos_m: np.ndarray | None
+        self, t: np.ndarray, contact: np.ndarray, speed: np.ndarray, pos_m: np.ndarray | None, steady: np.ndarray
     ) -> tuple[np.ndarray, list[Transition]]:
         n = t.shape[0]
         state = np.empty(n, dtype=np.int8)
         out: list[Transition] = []
         if n == 0:
             return state, out
-        flags = contact.astype(np.int8) * 2 + (moving & contact)
+        r = self.rules
+        self._speeds.add(t, speed)
+        level = (speed >= r.stop).astype(np.int8) + (speed >= r.move)
+        flags = contact.astype(np.int8) * 8 + level * 2 + steady
         cuts = np.flatnonzero(flags[1:] != flags[:-1]) + 1
-        gaps = np.flatnonzero(np.diff(t) > self.rules.max_gap_s) + 1
-        if self._last_t is not None and t[0] - self._last_t > self.rules.max_gap_s:
+        gaps = np.flatnonzero(np.diff(t) > r.max_gap_s) + 1
+        if self._last_t is not None and t[0] - self._last_t > r.max_gap_s:
             gaps = np.concatenate([[0], gaps])
         bounds = np.union1d(np.union1d(cuts, gaps), [0, n]).astype(np.int64)
         gap_set = set(gaps.tolist())
-        prev_pos = self._last_pos
         for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
             if a in gap_set:
                 self._gap(a, t, out)
-            c, mv = bool(contact[a]), bool(moving[a]) and bool(contact[a])
-            if not c:
+            if not contact[a]:
                 if self.mode != IDLE:
                     self._lose_contact(a, float(t[a]), out)
+                self.move_since = None
                 state[a:b] = IDLE
+                continue
+            lvl = int(level[a])
+            if self.mode == IDLE:
+                ta = float(t[a])
+                out.append(Transition(a, ta, "contact_started"))
+                out.append(Transition(a, ta, "rolling_started"))
+                self.mode = ROLLING
+                self.contact_t = ta
+                self._reset_candidate()
+                self.armed = True  # lowering onto the roller and staying still is a hold too
+            if lvl == 2:
+                if self.move_since is None:
+                    self.move_since = float(t[a])
             else:
-                if self.mode == IDLE:
-                    ta = float(t[a])
-                    out.append(Transition(a, ta, "contact_started"))
-                    out.append(Transition(a, ta, "rolling_started"))
-                    self.mode = ROLLING
-                    self.still_since = None
-                    self.last_moving_t = ta
-                if self.mode == ROLLING:
-                    self._rolling_run(a, b, t, mv, state, out)
-                else:
-                    x_before = float(pos_m[a - 1]) if (pos_m is not None and a > 0) else prev_pos
-                    self._hold_run(a, b, t, mv, pos_m, x_before, state, out)
+                self.move_since = None
+            i = a
+            while i < b:
+                i = self._run(i, b, lvl, bool(steady[a]), t, pos_m, state, out)
         self._last_t = float(t[-1])
         if pos_m is not None:
             self._last_pos = float(pos_m[-1])
+        self._speeds.trim(self._last_t)
         return state, out
 
-    def _rolling_run(self, a: int, b: int, t: np.ndarray, mv: bool, state: np.ndarray, out: list[Transition]) -> None:
-        if mv:
-            self.still_since = None
-            self.last_moving_t = float(t[b - 1])
-            state[a:b] = ROLLING
-            return
-        if self.still_since is None:
-            self.still_since = float(t[a])
-        k = a + int(np.searchsorted(t[a:b], self.still_since + self.rules.confirm_s - TIME_EPS_S, "left"))
-        state[a:k] = ROLLING
-        if k < b:
-            start = max(self.still_since - self.cue_delay_s, self.last_moving_t)
-            self.mode = HOLD
-            self.hold_start_s = start
-            self.episode_start = None
-            out.append(Transition(k, float(t[k]), "hold_started", start_s=start))
-            state[k:b] = HOLD
+    # --- one stretch [i, b) of equal flags, in the current mode; returns where it stopped ----------
 
-    def _hold_run(
-        self, a: int, b: int, t: np.ndarray, mv: bool, pos_m: np.ndarray | None, x_before: float,
-        state: np.ndarray, out: list[Transition],
-    ) -> None:
-        if not mv:
-            self.episode_start = None
-            state[a:b] = HOLD
-            return
-        if self.episode_start is None:
-            self.episode_start = float(t[a])
-            self.episode_x0 = x_before
-        k = a + int(np.searchsorted(t[a:b], self.episode_start + self.rules.readjust_max_s + TIME_EPS_S, "left"))
-        if pos_m is not None:
-            far = np.flatnonzero(np.abs(pos_m[a:b] - self.episode_x0) > self.rules.readjust_max_m)
-            if far.size:
-                k = min(k, a + int(far[0]))
-        state[a:k] = HOLD
-        if k < b:
-            end = max(self.episode_start - self.cue_delay_s, self.hold_start_s or -np.inf)
-            self._end_hold(k, float(t[k]), end, out)
-            out.append(Transition(k, float(t[k]), "rolling_started"))
+    def _run(self, i: int, b: int, lvl: int, steady: bool, t: np.ndarray, pos_m, state, out) -> int:
+        if self.mode == ROLLING and self.cand_t is None:
+            if lvl > 0:
+                self.armed = True
+                state[i:b] = ROLLING
+                return b
+            if not self.armed:
+                state[i:b] = ROLLING
+                return b
+            self._start_candidate(i, t)
+        # A candidate or a hold: both survive short, small motion episodes.
+        end = self._episode_end(i, b, lvl, t, pos_m)
+        if self.mode == ROLLING:
+            confirm = b
+            if steady and lvl < 2:
+                confirm = i + int(np.searchsorted(t[i:b], self.confirm_at - TIME_EPS_S, "left"))
+                if lvl == 1 and pos_m is not None and confirm < end:
+                    # Not in the middle of what may be the next stroke getting going.
+                    calm = np.flatnonzero(np.abs(pos_m[confirm:end] - self.episode_x) < 0.5 * self.rules.readjust_max_m)
+                    confirm = confirm + int(calm[0]) if calm.size else b
+            if end < b and end <= confirm:
+                state[i:end] = ROLLING
+                self._reset_candidate()
+                self.armed = True
+                return end
+            if confirm < b:
+                state[i:confirm] = ROLLING
+                self._confirm(confirm, t, out)
+                return confirm
+            state[i:b] = ROLLING
+            return b
+        if end < b:
+            state[i:end] = HOLD
+            t_end = max(self.episode_t - self.cue_delay_s, self.hold_start_s)
+            self._end_hold(end, float(t[end]), t_end, out)
+            out.append(Transition(end, float(t[end]), "rolling_started"))
             self.mode = ROLLING
-            self.still_since = None
-            self.last_moving_t = float(t[b - 1])
-            state[k:b] = ROLLING
+            self._reset_candidate()
+            self.armed = True
+            return end
+        state[i:b] = HOLD
+        return b
+
+    def _episode_end(self, i: int, b: int, lvl: int, t: np.ndarray, pos_m) -> int:
+        """Index in [i, b) where the current motion episode ends the candidate / hold, else b."""
+        r = self.rules
+        if lvl == 0:
+            self.episode_t = None
+            return b
+        if self.episode_t is None:
+            self.episode_t = float(t[i])
+            self.episode_x = float(pos_m[i - 1]) if (pos_m is not None and i > 0) else self._last_pos
+        end = b
+        if lvl == 2 and self.move_since is not None:
+            end = i + int(np.searchsorted(t[i:b], self.move_since + r.readjust_max_s + TIME_EPS_S, "left"))
+        if pos_m is not None:
+            far = np.flatnonzero(np.abs(pos_m[i:end] - self.episode_x) > r.readjust_max_m)
+            if far.size:
+                end = i + int(far[0])
+        return end
+
+    def _start_candidate(self, i: int, t: np.ndarray) -> None:
+        r = self.rules
+        ti = float(t[i])
+        self.cand_t = ti
+        confirm_s = r.confirm_max_s
+        if self.has_position:
+            # The pace of this bout's strokes; right after contact (lowering on) there is none yet.
+            peak = self._speeds.peak(max(ti - PEAK_WINDOW_S, self.contact_t + SETTLE_S), ti)
+            if peak > 0:
+                confirm_s = min(r.confirm_max_s, max(r.confirm_min_s, r.confirm_base_s + r.confirm_travel_m / peak))
+        self.confirm_at = ti + confirm_s
+        self.episode_t = None
+
+    def _confirm(self, k: int, t: np.ndarray, out: list[Transition]) -> None:
+        start = max(self.cand_t - self.cue_delay_s, self.contact_t)
+        self.mode = HOLD
+        self.hold_start_s = start
+        out.append(Transition(k, float(t[k]), "hold_started", start_s=start))
+
+    def _reset_candidate(self) -> None:
+        self.cand_t = None
+        self.confirm_at = None
+        self.episode_t = None
+        self.armed = False
 
     def _end_hold(self, index: int, t_s: float, end_s: float, out: list[Transition]) -> None:
         out.append(Transition(index, t_s, "hold_ended", start_s=self.hold_start_s, end_s=end_s))
         self.hold_start_s = None
-        self.episode_start = None
+        self.episode_t = None
 
     def _lose_contact(self, index: int, t_s: float, out: list[Transition]) -> None:
         if self.mode == HOLD:
-            end = self.episode_start if self.episode_start is not None else t_s
-            self._end_hold(index, t_s, end, out)
+            end = self.episode_t if self.episode_t is not None else t_s
+            self._end_hold(index, t_s, max(end, self.hold_start_s), out)
         out.append(Transition(index, t_s, "contact_lost"))
         self.mode = IDLE
-        self.still_since = None
+        self._reset_candidate()
 
     def _gap(self, index: int, t: np.ndarray, out: list[Transition]) -> None:
         """No samples for longer than ``max_gap_s``: a hold cannot be vouched for across it."""
@@ -173,8 +270,7 @@ class HoldDetector:
             end = max(last_t, self.hold_start_s if self.hold_start_s is not None else last_t)
             out.append(Transition(index, t_s, "hold_ended", start_s=self.hold_start_s, end_s=end))
             self.hold_start_s = None
-            self.episode_start = None
             self.mode = ROLLING
             out.append(Transition(index, t_s, "rolling_started"))
-        self.still_since = None
-        self.last_moving_t = t_s
+        if self.mode == ROLLING:
+            self._reset_candidate()
