@@ -97,3 +97,10 @@ def test_binary_garbage_lines_are_counted_not_raised() -> None:
 def test_unknown_format_is_a_project_error() -> None:
     with pytest.raises(WireError):
         TextLineDecoder(format="json")
+
+
+def test_a_garbled_time_stamp_is_a_corrupt_line_not_a_crash() -> None:
+    dec = TextLineDecoder()
+    block = samples_of(dec.feed(b"t_ms:1,a:2\nt_ms:1e308,a:3\nt_ms:5,a:4\n"))
+    np.testing.assert_allclose(block.t_s, [0.001, 0.005])
+    assert dec.stats.corrupt == 1

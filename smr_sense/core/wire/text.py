@@ -86,6 +86,14 @@ def _channel(name: str, default_unit: str) -> Channel:
     return Channel(name=name, unit=unit, sensor="fsr" if "fsr" in lower else "load_cell")
 
 
+def _time_fits(layout: _Layout, values: list[float]) -> bool:
+    """A time stamp must fit the integer ticks it is unwrapped in (a garbled 1e308 does not)."""
+    if layout.time_col is None:
+        return True
+    tick_s = layout.time_scale if layout.time_scale < 1.0 else 1e-6
+    return abs(values[layout.time_col] * layout.time_scale / tick_s) < 2.0**52
+
+
 def _parse_number(token: str) -> float | None:
     try:
         value = float(token)
@@ -234,10 +242,13 @@ class TextLineDecoder:
     def _row(self, names: tuple[str, ...], values: list[float], from_header: bool = False) -> None:
         layout = self._layout
         if layout is not None and layout.names == names:
+            if not _time_fits(layout, values):
+                self.stats.corrupt += 1
+                return
             self._rows.append(values)
             return
         new = _make_layout(names)
-        if new is None:
+        if new is None or not _time_fits(new, values):
             self.stats.corrupt += 1
             return
         pending = self._candidate[1] if self._candidate and self._candidate[0].names == names else []
