@@ -21,12 +21,14 @@ class Event:
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, **asdict(self)}
 
+    def text(self) -> str:
+        """What happened, in words (subclasses say it better)."""
+        details = ", ".join(f"{f.name}={_fmt(getattr(self, f.name))}" for f in fields(self) if f.name != "t_s")
+        return details
+
     def describe(self) -> str:
-        """One human line, used by ``record``'s output and the dashboard's event log."""
-        details = ", ".join(
-            f"{f.name}={_fmt(getattr(self, f.name))}" for f in fields(self) if f.name != "t_s"
-        )
-        return f"{self.t_s:9.2f} s  {self.kind}" + (f"  {details}" if details else "")
+        """One line for ``record``'s output and the dashboard's event log: time, kind, words."""
+        return f"{self.t_s:9.2f} s  {self.kind:<17} {self.text()}".rstrip()
 
 
 def _fmt(value: Any) -> str:
@@ -41,12 +43,18 @@ class ContactStarted(Event):
 
     kind: ClassVar[str] = "contact_started"
 
+    def text(self) -> str:
+        return "weight on the roller"
+
 
 @dataclass(frozen=True)
 class ContactLost(Event):
     """The user's weight left the roller."""
 
     kind: ClassVar[str] = "contact_lost"
+
+    def text(self) -> str:
+        return "off the roller"
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,9 @@ class RollingStarted(Event):
 
     kind: ClassVar[str] = "rolling_started"
 
+    def text(self) -> str:
+        return "rolling"
+
 
 @dataclass(frozen=True)
 class HoldStarted(Event):
@@ -62,6 +73,9 @@ class HoldStarted(Event):
 
     kind: ClassVar[str] = "hold_started"
     start_s: float
+
+    def text(self) -> str:
+        return f"hold: stopped on a spot at {self.start_s:.2f} s"
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,9 @@ class HoldWarning(Event):
     start_s: float
     remaining_s: float
 
+    def text(self) -> str:
+        return f"hold: {self.remaining_s:.0f} s to go"
+
 
 @dataclass(frozen=True)
 class HoldCapReached(Event):
@@ -80,6 +97,9 @@ class HoldCapReached(Event):
     kind: ClassVar[str] = "hold_cap_reached"
     start_s: float
     cap_s: float
+
+    def text(self) -> str:
+        return f"RELEASE: {self.cap_s:.0f} s reached (hold began at {self.start_s:.2f} s)"
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,12 @@ class HoldEnded(Event):
     cap_at_s: float | None
     over_cap_s: float
 
+    def text(self) -> str:
+        return (
+            f"hold ended: {self.duration_s:.1f} s, mean {self.mean_force_n:.0f} N, peak {self.peak_force_n:.0f} N"
+            + (f", {self.over_cap_s:.1f} s over the cap" if self.capped else "")
+        )
+
 
 @dataclass(frozen=True)
 class CeilingExceeded(Event):
@@ -105,6 +131,9 @@ class CeilingExceeded(Event):
     force_n: float
     ceiling_n: float
 
+    def text(self) -> str:
+        return f"TOO MUCH PRESSURE: {self.force_n:.0f} N is above your ceiling of {self.ceiling_n:.0f} N"
+
 
 @dataclass(frozen=True)
 class SignalLost(Event):
@@ -112,3 +141,6 @@ class SignalLost(Event):
 
     kind: ClassVar[str] = "signal_lost"
     gap_s: float
+
+    def text(self) -> str:
+        return f"no samples for {self.gap_s:.1f} s"
