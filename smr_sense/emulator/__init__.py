@@ -19,8 +19,13 @@ def sim_virtual_roller(
     rate_hz: float = 100.0,
     faults: FaultPlan | None = None,
     autostart: bool = False,
+    units: str = "N",
 ) -> VirtualRoller:
-    """A virtual roller whose samples come from the physical simulator (``core.sim``)."""
+    """A virtual roller whose samples come from the physical simulator (``core.sim``).
+
+    ``units="N"`` sends newtons (firmware calibrated on the device: works with no host
+    calibration); ``"count"`` sends raw ADC counts, for trying ``smr-sense calibrate``.
+    """
     from smr_sense.core.sim import SimConfig, SimRoller
 
     def supply(rate: float) -> SampleSupply:
@@ -34,6 +39,7 @@ def sim_virtual_roller(
         autostart=autostart,
         device_id=f"emu-{build}-{seed}",
         device_name=f"Virtual roller ({build})",
+        units=units,
     )
 
 

@@ -89,14 +89,18 @@ class PtyRoller:
     vanish schedule. ``unplug()`` / ``replug()`` do by hand what ``vanish`` does on a timer.
     """
 
-    def __init__(self, roller: VirtualRoller, link: PtyLink | None = None) -> None:
+    def __init__(
+        self, roller: VirtualRoller, link: PtyLink | None = None, max_pending_bytes: int = MAX_PENDING_BYTES
+    ) -> None:
         self.roller = roller
         self.link = link or PtyLink()
+        self.max_pending_bytes = max_pending_bytes
         self.bytes_dropped = 0
         self._pending = bytearray()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer_registered = False
-        self.host_wrote = asyncio.Event()  # set whenever the host writes (tests await a handshake)
+        self.streaming = asyncio.Event()  # set while the roller streams (tests await a host's "start")
+        self.idle = asyncio.Event()  # ... and its opposite (tests await a host's "stop")
 
     @property
     def path(self) -> str:
@@ -108,6 +112,7 @@ class PtyRoller:
         path = self.link.plug()
         assert self.link.master is not None
         self._loop.add_reader(self.link.master, self._on_host_bytes)
+        self._sync_streaming()
         return path
 
     def emit(self, n: int) -> int:
@@ -121,6 +126,15 @@ class PtyRoller:
         self.link.unplug()
         self._pending.clear()
         self.roller.power_cycle()
+        self._sync_streaming()
+
+    def _sync_streaming(self) -> None:
+        if self.roller.streaming:
+            self.streaming.set()
+            self.idle.clear()
+        else:
+            self.streaming.clear()
+            self.idle.set()
 
     def replug(self) -> str:
         return self.start()
@@ -177,13 +191,13 @@ class PtyRoller:
                 return
             raise
         if data:
-            self.host_wrote.set()
             self._send(self.roller.receive(data))
+            self._sync_streaming()
 
     def _send(self, data: bytes) -> None:
         if not data or self.link.master is None:
             return
-        room = MAX_PENDING_BYTES - len(self._pending)
+        room = self.max_pending_bytes - len(self._pending)
         if len(data) > room:  # nobody is reading: the UART buffer overflows, newest bytes are lost
             self.bytes_dropped += len(data) - max(room, 0)
             data = data[: max(room, 0)]

@@ -12,11 +12,12 @@ It keeps what it sent (``sent``) so tests can compare the host's decoded samples
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
+from smr_sense.core.calibration import forces_n
 from smr_sense.core.samples import SampleBlock, StreamInfo
 from smr_sense.core.wire import (
     Command,
@@ -85,7 +86,11 @@ class VirtualRoller:
         device_id: str | None = None,
         device_name: str | None = None,
         boot_us: int = BOOT_US,
+        units: str = "count",
     ) -> None:
+        if units not in ("count", "N"):
+            raise ValueError(f"units must be 'count' or 'N', got {units!r}")
+        self.units = units
         self._make_supply = make_supply
         self.rate_hz = rate_hz
         self.supply = make_supply(rate_hz)
@@ -115,7 +120,7 @@ class VirtualRoller:
             device_name=self._device_name or f"Virtual {s.device_name}",
             firmware=FIRMWARE,
             rate_hz=self.rate_hz,
-            channels=s.channels,
+            channels=s.channels if self.units == "count" else tuple(replace(c, unit="N") for c in s.channels),
             has_gyro=s.has_gyro,
             has_accel=s.has_accel,
             roller_radius_m=s.roller_radius_m,
@@ -179,13 +184,17 @@ class VirtualRoller:
         block = self.supply.read(n)
         if len(block) == 0:
             return b""
-        raw = np.rint(block.raw.astype(np.float64))
+        raw = np.rint(block.raw.astype(np.float64))  # an ADC gives whole counts
+        if self.units == "N":
+            # firmware that stores its own calibration sends newtons (float32 on the wire)
+            raw = forces_n(self.supply.info, raw).astype(np.float32).astype(np.float64)
         self._last_raw = raw[-1].copy()
         if self.tare_offset is not None:
             raw = raw - self.tare_offset
         t_us = self._device_clock_us(block.t_s)
         seq = (self.seq + np.arange(len(block), dtype=np.int64)) % 65536
-        frames = encode_frames(self.seq, t_us, raw, block.gyro_dps, block.accel_g, value_format="int32")
+        value_format = "float32" if self.units == "N" else "int32"
+        frames = encode_frames(self.seq, t_us, raw, block.gyro_dps, block.accel_g, value_format=value_format)
         self.seq = (self.seq + len(block)) % 65536
         frame_len = len(frames) // len(block)
         wire, intact = self.faults.apply(frames, frame_len)

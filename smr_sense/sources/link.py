@@ -42,6 +42,11 @@ class _Lost:
     reason: str
 
 
+@dataclass(frozen=True)
+class _Ended:
+    reason: str
+
+
 _CLOSED = object()
 
 
@@ -53,28 +58,31 @@ class LinkSource(Source, abc.ABC):
     ``_describe_link()`` (e.g. "the serial port /dev/ttyUSB0", for messages).
     """
 
+    #: longest wait between reconnect attempts (a BLE attempt scans, a serial one is a cheap open)
+    backoff_max_s = BACKOFF_MAX_S
+
     def __init__(
         self,
         spec: str,
-        profile: DeviceProfile,
+        profile: DeviceProfile | None,
         *,
         handshake_timeout_s: float = 3.0,
         reconnect: bool = True,
         text_rate_hz: float | None = None,
     ) -> None:
         super().__init__(spec)
-        self.profile = profile
+        self.profile: DeviceProfile = profile  # type: ignore[assignment]  # BLE learns it on connect
         self.handshake_timeout_s = handshake_timeout_s
         self.reconnect = reconnect
         self.text_rate_hz = text_rate_hz
         self.last_error: str | None = None
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._events: asyncio.Queue[Any] = asyncio.Queue()  # from the transport: bytes, link lost
+        self._out: asyncio.Queue[Any] = asyncio.Queue()  # to the consumer: items, end
         self._loop: asyncio.AbstractEventLoop | None = None
         self._link = 0  # generation of the current link; events of older links are stale
         self._stream: DeviceStream | None = None
-        self._pending: list[SourceItem] = []
+        self._pump_task: asyncio.Task[None] | None = None
         self._closing = False
-        self._need_reconnect = False
         self._token = 0
 
     # --- transport hooks ----------------------------------------------------------------------
@@ -98,14 +106,14 @@ class LinkSource(Source, abc.ABC):
     # --- called by transports (on the event loop thread, or through _deliver_threadsafe) ------
 
     def _deliver(self, data: bytes, host_t_s: float | None = None, link: int | None = None) -> None:
-        self._queue.put_nowait(_Chunk(self._link if link is None else link, host_t_s or time.time(), data))
+        self._events.put_nowait(_Chunk(self._link if link is None else link, host_t_s or time.time(), data))
 
     def _deliver_threadsafe(self, data: bytes, host_t_s: float, link: int) -> None:
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._deliver, data, host_t_s, link)
 
     def _link_lost(self, reason: str, link: int | None = None) -> None:
-        self._queue.put_nowait(_Lost(self._link if link is None else link, time.time(), reason))
+        self._events.put_nowait(_Lost(self._link if link is None else link, time.time(), reason))
 
     def _link_lost_threadsafe(self, reason: str, link: int) -> None:
         assert self._loop is not None
@@ -117,8 +125,8 @@ class LinkSource(Source, abc.ABC):
     async def _open(self) -> StreamInfo:
         self._loop = asyncio.get_running_loop()
         self.stats.state = "connecting"
-        device_id, device_name = self._identity()
         await self._connect_once()
+        assert self.profile is not None, "a transport's _connect must settle the profile"
         device_id, device_name = self._identity()
         self._stream = DeviceStream(self.profile, self.spec, device_id, device_name, self.text_rate_hz)
         try:
@@ -128,20 +136,28 @@ class LinkSource(Source, abc.ABC):
             raise
         self.stats.connected = True
         self.stats.state = "streaming"
+        self._pump_task = asyncio.create_task(self._pump(), name=f"link {self.spec}")
         assert self._stream.info is not None
         return self._stream.info
 
     async def _close(self) -> None:
         self._closing = True
-        if self.stats.connected and self.profile.on_close:
+        pump, self._pump_task = self._pump_task, None
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        if self.stats.connected and self.profile is not None and self.profile.on_close:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(CLOSE_COMMAND_TIMEOUT_S):
                     for name in self.profile.on_close:
                         await self._write(self.profile.encode_command(name))
         await self._disconnect()
-        self._queue.put_nowait(_CLOSED)
+        self._out.put_nowait(_CLOSED)
 
     async def command(self, name: str, **args: Any) -> None:
+        if self.profile is None:
+            raise SourceError(f"source {self.spec} is not open yet")
         try:
             if self.profile.speaks_reference and not self.profile.commands:
                 self._token = (self._token + 1) % 256
@@ -154,38 +170,57 @@ class LinkSource(Source, abc.ABC):
         await self._write(data)
 
     async def _items(self) -> AsyncIterator[SourceItem]:
-        stream = self._stream
-        if stream is None:
+        # Items wait in a queue filled by the pump task, not in this generator: a consumer may stop
+        # iterating at any item and iterate again, losing nothing, and the link reconnects meanwhile.
+        if self._stream is None:
             raise SourceError(f"source {self.spec} is not open yet")
         while True:
-            # (checked each turn: a consumer may stop iterating mid-reconnect and iterate again)
-            if self._need_reconnect:
-                if not await self._reconnect():
-                    return
-                self._need_reconnect = False
-            pending, self._pending = self._pending, []
-            for item in pending:
-                yield self._counted(item)
-            event = await self._queue.get()
-            if event is _CLOSED or self._closing:
+            item = await self._out.get()
+            if item is _CLOSED:
+                self._out.put_nowait(_CLOSED)  # a later iteration ends too
                 return
-            if event.link != self._link:
-                continue  # from a link that is gone
-            if isinstance(event, _Chunk):
-                for item in stream.feed(event.data, event.host_t_s):
-                    yield self._counted(item)
-                self._sync_stats()
-                continue
-            # the link dropped
-            self.stats.connected = False
-            self.stats.state = "reconnecting" if self.reconnect else "ended"
-            self._need_reconnect = self.reconnect
-            yield stream.link_lost(event.host_t_s, event.reason)
-            if not self.reconnect:
-                await self._disconnect()
-                raise SourceError(f"{self._describe_link()} went away ({event.reason})")
+            if isinstance(item, _Ended):
+                self._out.put_nowait(item)
+                raise SourceError(item.reason)
+            if isinstance(item, Marker) and item.kind == "device_info":
+                self._info = self._stream.info
+            yield item
 
     # --- inside --------------------------------------------------------------------------------
+
+    async def _pump(self) -> None:
+        """The link's own task: decode what arrives, mark drops, reconnect. Runs until close."""
+        stream = self._stream
+        assert stream is not None
+        try:
+            while True:
+                event = await self._events.get()
+                if event.link != self._link:
+                    continue  # from a link that is gone
+                if isinstance(event, _Chunk):
+                    self._emit(stream.feed(event.data, event.host_t_s))
+                    continue
+                self.stats.connected = False
+                self.stats.state = "reconnecting" if self.reconnect else "ended"
+                self._emit([stream.link_lost(event.host_t_s, event.reason)])
+                await self._disconnect()
+                if not self.reconnect:
+                    self._out.put_nowait(_Ended(f"{self._describe_link()} went away ({event.reason})"))
+                    return
+                await self._reconnect()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # a bug must end the stream with a sentence, not hang the consumer
+            self.stats.connected = False
+            self.stats.state = "ended"
+            self._out.put_nowait(_Ended(f"{self._describe_link()} failed: {err or type(err).__name__}"))
+
+    def _emit(self, items: list[SourceItem]) -> None:
+        for item in items:
+            if isinstance(item, SampleBlock):
+                self.stats.count(len(item))
+            self._out.put_nowait(item)
+        self._sync_stats()
 
     async def _connect_once(self) -> None:
         self._link += 1
@@ -204,60 +239,44 @@ class LinkSource(Source, abc.ABC):
             try:
                 if remaining <= 0:
                     raise TimeoutError
-                event = await asyncio.wait_for(self._queue.get(), remaining)
+                event = await asyncio.wait_for(self._events.get(), remaining)
             except TimeoutError:
                 raise SourceError(self._mismatch_sentence(stream.diagnosis())) from None
-            if event is _CLOSED:
-                raise SourceError(f"{self._describe_link()} was closed while connecting")
             if event.link != self._link:
                 continue
             if isinstance(event, _Lost):
                 raise SourceError(f"{self._describe_link()} went away while connecting ({event.reason})")
-            for item in stream.feed(event.data, event.host_t_s):
-                self._pending.append(item)
-        self._sync_stats()
+            self._emit(stream.feed(event.data, event.host_t_s))
 
     def _mismatch_sentence(self, what: str) -> str:
         return (
-            f"{self._describe_link()} did not answer as a {self.profile.title} device within "
-            f"{self.handshake_timeout_s:g} s: {what}{self._mismatch_hint()}"
+            f"no roller data from {self._describe_link()} within {self.handshake_timeout_s:g} s "
+            f"(profile {self.profile.name}): {what}{self._mismatch_hint()}"
         )
 
     def _mismatch_hint(self) -> str:
         return ""
 
-    async def _reconnect(self) -> bool:
-        """Try again and again, waiting longer each time, until the device is back or we close."""
+    async def _reconnect(self) -> None:
+        """Try again and again, waiting longer each time, until the device is back (or we close)."""
         assert self._stream is not None
         delay = BACKOFF_FIRST_S
-        while not self._closing:
-            await self._disconnect()
+        while True:
             try:
                 await self._connect_once()
                 self._stream.link_restored()
                 await self._handshake()
             except SourceError as err:
                 self.last_error = str(err)
+                await self._disconnect()
             else:
                 self.stats.reconnects += 1
                 self.stats.connected = True
                 self.stats.state = "streaming"
                 self.last_error = None
-                if self._stream.info is not None:
-                    self._info = self._stream.info
-                return True
-            if self._closing:
-                break
+                return
             await asyncio.sleep(delay)  # backoff between attempts, not a synchronisation
-            delay = min(delay * 2, BACKOFF_MAX_S)
-        return False
-
-    def _counted(self, item: SourceItem) -> SourceItem:
-        if isinstance(item, SampleBlock):
-            self.stats.count(len(item))
-        elif isinstance(item, Marker) and item.kind == "device_info" and self._stream is not None:
-            self._info = self._stream.info
-        return item
+            delay = min(delay * 2, self.backoff_max_s)
 
     def _sync_stats(self) -> None:
         assert self._stream is not None

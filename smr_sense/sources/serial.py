@@ -53,6 +53,8 @@ def open_error_sentence(port: str, err: BaseException) -> str:
 
 
 class SerialSource(LinkSource):
+    backoff_max_s = 1.0  # reopening a path that is not there yet costs nothing: look often
+
     def __init__(self, spec: str, port: str, baud: int, profile: DeviceProfile, **kwargs: object) -> None:
         super().__init__(spec, profile, **kwargs)  # type: ignore[arg-type]
         self.port = port
