@@ -60,12 +60,16 @@ class SessionSettings:
     contact_off_n: float = 12.0
     confirm_min_s: float = 1.0  # a stroke reversal stops the roller for up to 0.6 s: that is not a hold
     confirm_max_s: float = 3.0  # (the delay adapts to the user's pace in between)
+    confirm_force_s: float = 3.0  # force alone cannot see the pace: one fixed delay
     readjust_max_s: float = 0.3  # a re-adjustment (shorter, and travelling less) does not end a hold
     readjust_max_m: float = 0.02  # 1 cm of re-adjustment plus postural sway
     stop_speed_mps: float = 0.006
     move_speed_mps: float = 0.015
-    fluct_stop: float = 0.008
-    fluct_move: float = 0.012
+    fluct_stop: float = 0.08  # relative force slope (1/s) below which the force has stopped changing
+    fluct_move: float = 0.2  # ... and above which it changes like rolling (sway stays below)
+    fluct_delay_s: float = 0.5
+    burst_pair_s: float = 3.0
+    force_change_max: float = 0.14  # force alone: log change within a motion episode that ends a hold
     roller_axis: str | None = None
     autozero: bool = True
     autozero_rate_n_per_s: float = 0.02
@@ -135,6 +139,7 @@ class Pipeline:
             move_speed_mps=s.move_speed_mps,
             fluct_stop=s.fluct_stop,
             fluct_move=s.fluct_move,
+            fluct_delay_s=s.fluct_delay_s,
             roller_axis=s.roller_axis,
         )
         cue = self._cue = cue_for(info, cue_settings, s.contact_off_n)
@@ -144,12 +149,13 @@ class Pipeline:
             stop=stop,
             move=move,
             confirm_min_s=s.confirm_min_s,
-            confirm_max_s=s.confirm_max_s,
+            confirm_max_s=s.confirm_max_s if cue.adaptive_confirm else s.confirm_force_s,
             readjust_max_s=s.readjust_max_s + cue.window_s,  # the cue's smoothing stretches an episode
-            readjust_max_m=s.readjust_max_m,
+            readjust_max_m=s.readjust_max_m if cue.adaptive_confirm else s.force_change_max,
+            burst_pair_s=s.burst_pair_s,
             max_gap_s=s.max_gap_s,
         )
-        self._holds = HoldDetector(rules, cue.delay_s, cue.has_position)
+        self._holds = HoldDetector(rules, cue.delay_s, cue.adaptive_confirm, cue.bursts)
         self._session = SessionTracker(
             s.hold_cap_s, s.warning_before_cap_s, s.ceiling_force_n, history_s=s.confirm_max_s + 3.0
         )

@@ -34,8 +34,9 @@ class CueSettings:
     stop_speed_mps: float = 0.006  # tissue speed below which the roller has stopped
     move_speed_mps: float = 0.015  # ... above which it is rolling (postural sway stays below)
     speed_window_s: float = 0.2
-    fluct_stop: float = 0.008  # relative force fluctuation (band-passed, windowed): stopped
-    fluct_move: float = 0.012  # ... rolling
+    fluct_stop: float = 0.08  # relative force slope (1/s): stopped
+    fluct_move: float = 0.2  # ... rolling
+    fluct_delay_s: float = 0.5  # how late the slope falls after the roller stops
     roller_axis: str | None = None  # "x" | "y" | "z"; None: the axis that turns the most
 
 
@@ -80,7 +81,7 @@ class _IdleMedian:
 
 class GyroCue:
     name = "gyro"
-    has_position = True
+    adaptive_confirm, bursts = True, False
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
@@ -131,7 +132,7 @@ class GyroCue:
 
 class PressureCentreCue:
     name = "centre_of_pressure"
-    has_position = True
+    adaptive_confirm, bursts = True, False
 
     def __init__(self, info: StreamInfo, s: CueSettings, off_n: float) -> None:
         self.s = s
@@ -168,24 +169,36 @@ class PressureCentreCue:
 
 class FluctuationCue:
     name = "force_fluctuation"
-    has_position = False
+    adaptive_confirm, bursts = False, True
+    # Tremor (8-12 Hz) is removed by three moving means with nulls at 10, 8 and 12 Hz; the slope is
+    # then taken over LAG_S and made relative to the force level.
+    LP_S = (0.1, 0.125, 0.0833)
+    LAG_S, SMOOTH_S, LEVEL_S, STREAK_S = 0.15, 0.3, 1.5, 0.5
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
         rate = info.rate_hz
-        self._fast = MovingSum(samples_for(0.25, rate))
-        self._slow = MovingSum(samples_for(1.0, rate))
-        self._level = MovingSum(samples_for(1.5, rate))
-        self._energy = MovingSum(samples_for(1.0, rate))
-        self.delay_s = 0.6
-        self.window_s = 1.0
+        self._lp = [MovingSum(samples_for(w, rate)) for w in self.LP_S]
+        self._lag_n = samples_for(self.LAG_S, rate)
+        self._lag = Lookback(self._lag_n, fill=np.nan)
+        self._level = MovingSum(samples_for(self.LEVEL_S, rate))
+        self._smooth = MovingSum(samples_for(self.SMOOTH_S, rate))
+        self.delay_s = s.fluct_delay_s
+        self.window_s = self.STREAK_S
         self.levels = (s.fluct_stop, s.fluct_move)
+        self.rate_hz = rate
 
     def step(self, t: np.ndarray, total_n: np.ndarray) -> CueOut:
-        band = self._fast.mean(total_n) - self._slow.mean(total_n)
+        lp = total_n
+        for m in self._lp:
+            lp = m.mean(lp)
+        before = self._lag.step(lp)
+        slope = np.nan_to_num(np.abs(lp - before)) * (self.rate_hz / self._lag_n)
         level = np.maximum(self._level.mean(total_n), 1.0)
-        score = self._energy.mean(np.abs(band)) / level
-        return CueOut(score, None)
+        score = self._smooth.mean(slope) / level
+        # "Position" for force alone: the log of the force, so a change within a motion episode is
+        # relative (rolling on changes the force by leverage; a re-adjustment dips it a few %).
+        return CueOut(score, np.log(np.maximum(lp, 1.0)))
 
 
 def cue_for(info: StreamInfo, s: CueSettings, off_n: float):

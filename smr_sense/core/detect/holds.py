@@ -47,6 +47,7 @@ class HoldRules:
     confirm_max_s: float = 3.0
     readjust_max_s: float = 0.3  # time above ``move`` that ends a hold
     readjust_max_m: float = 0.015  # travel within one episode that ends a hold
+    burst_pair_s: float = 0.0  # no position: a second burst above ``move`` this soon ends a hold
     max_gap_s: float = 2.0
 
 
@@ -89,10 +90,13 @@ class _SpeedHistory:
 
 
 class HoldDetector:
-    def __init__(self, rules: HoldRules, cue_delay_s: float = 0.0, has_position: bool = True) -> None:
+    def __init__(
+        self, rules: HoldRules, cue_delay_s: float = 0.0, adaptive_confirm: bool = True, bursts: bool = False
+    ) -> None:
         self.rules = rules
         self.cue_delay_s = cue_delay_s
-        self.has_position = has_position
+        self.adaptive_confirm = adaptive_confirm
+        self.bursts = bursts
         self.mode = IDLE
         self.hold_start_s: float | None = None  # confirmed hold's back-dated start
         self.cand_t: float | None = None  # candidate: when the speed dropped below ``stop``
@@ -101,6 +105,7 @@ class HoldDetector:
         self.episode_t: float | None = None  # first sample of the current motion episode
         self.episode_x = 0.0  # position just before it
         self.move_since: float | None = None  # first sample of the current stretch above ``move``
+        self.last_burst_t: float | None = None  # holding, no position: start of the last burst
         self.contact_t = -np.inf  # when contact (and so this bout of rolling) began
         self._last_t: float | None = None
         self._last_pos = 0.0
@@ -142,14 +147,16 @@ class HoldDetector:
                 self.contact_t = ta
                 self._reset_candidate()
                 self.armed = True  # lowering onto the roller and staying still is a hold too
+            new_burst = False
             if lvl == 2:
                 if self.move_since is None:
                     self.move_since = float(t[a])
+                    new_burst = True
             else:
                 self.move_since = None
             i = a
             while i < b:
-                i = self._run(i, b, lvl, bool(steady[a]), t, pos_m, state, out)
+                i = self._run(i, b, lvl, bool(steady[a]), t, pos_m, state, out, new_burst and i == a)
         self._last_t = float(t[-1])
         if pos_m is not None:
             self._last_pos = float(pos_m[-1])
@@ -158,7 +165,7 @@ class HoldDetector:
 
     # --- one stretch [i, b) of equal flags, in the current mode; returns where it stopped ----------
 
-    def _run(self, i: int, b: int, lvl: int, steady: bool, t: np.ndarray, pos_m, state, out) -> int:
+    def _run(self, i: int, b: int, lvl: int, steady: bool, t: np.ndarray, pos_m, state, out, new_burst: bool) -> int:
         if self.mode == ROLLING and self.cand_t is None:
             if lvl > 0:
                 self.armed = True
@@ -170,6 +177,17 @@ class HoldDetector:
             self._start_candidate(i, t)
         # A candidate or a hold: both survive short, small motion episodes.
         end = self._episode_end(i, b, lvl, t, pos_m)
+        if lvl == 2 and self.bursts:
+            # Force alone cannot measure travel: a candidate ends at the first burst of change, a hold
+            # at the second one in quick succession (a re-adjustment is one burst; strokes repeat).
+            if self.mode == ROLLING:
+                end = i
+            elif new_burst:
+                if self.last_burst_t is not None and self.move_since - self.last_burst_t <= self.rules.burst_pair_s:
+                    self.episode_t = self.last_burst_t
+                    end = i
+                else:
+                    self.last_burst_t = self.move_since
         if self.mode == ROLLING:
             confirm = b
             if steady and lvl < 2:
@@ -224,7 +242,7 @@ class HoldDetector:
         ti = float(t[i])
         self.cand_t = ti
         confirm_s = r.confirm_max_s
-        if self.has_position:
+        if self.adaptive_confirm:
             # The pace of this bout's strokes; right after contact (lowering on) there is none yet.
             peak = self._speeds.peak(max(ti - PEAK_WINDOW_S, self.contact_t + SETTLE_S), ti)
             if peak > 0:
@@ -235,6 +253,7 @@ class HoldDetector:
     def _confirm(self, k: int, t: np.ndarray, out: list[Transition]) -> None:
         start = max(self.cand_t - self.cue_delay_s, self.contact_t)
         self.mode = HOLD
+        self.last_burst_t = None
         self.hold_start_s = start
         out.append(Transition(k, float(t[k]), "hold_started", start_s=start))
 
