@@ -62,6 +62,7 @@ class Peripheral:
     on_disconnect: Callable[[], None] | None = None
     writes: list[tuple[str, bytes]] = field(default_factory=list)
     connects: int = 0
+    subscribed: asyncio.Event = field(default_factory=asyncio.Event)  # a host called StartNotify
     # set by FakeBlueZ
     _device: "DeviceInterface | None" = None
 
@@ -238,6 +239,7 @@ class DeviceInterface(ServiceInterface):
         if not self.connected:
             return
         self.connected = False
+        self.peripheral.subscribed.clear()
         if self.peripheral.on_disconnect:
             self.peripheral.on_disconnect()
         self.services_resolved = False
@@ -390,6 +392,7 @@ class CharacteristicInterface(ServiceInterface):
         if not self.notifying:
             self.notifying = True
             self.emit_properties_changed({"Notifying": True})
+        self.peripheral.subscribed.set()
 
     @method()
     def StopNotify(self):  # noqa: N802
