@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from smr_sense.core.calibration import Calibration, channel_to_newtons
+from smr_sense.core.calibration import G_N_PER_KG, Calibration, channel_to_newtons
 from smr_sense.core.samples import SampleBlock, StreamInfo
 
 # An HX711 is a 24-bit signed ADC: these are the two codes it reports when the input is beyond range.
@@ -93,6 +93,22 @@ class Conditioner:
         for ch, c in zip(info.channels, self._cals):
             channel_to_newtons(ch, c, np.zeros(1, np.float32))
         self._counts = np.array([c.unit == "count" for c in info.channels])
+        # Linear channels (load cells, N, kg) convert in one vectorised step; power-law FSRs one by one.
+        off, scale, self._power = [], [], []
+        for i, (ch, c) in enumerate(zip(info.channels, self._cals)):
+            if ch.unit == "N":
+                off.append(0.0), scale.append(1.0)
+            elif ch.unit == "kg":
+                off.append(0.0), scale.append(G_N_PER_KG)
+            elif c is not None and c.model == "linear":
+                off.append(c.offset_counts), scale.append(c.n_per_count)
+            elif c is not None and c.model == "identity":
+                off.append(c.offset_counts), scale.append(1.0)
+            else:
+                off.append(0.0), scale.append(1.0)
+                self._power.append(i)
+        self._offset = np.array(off)
+        self._scale = np.array(scale)
         k = info.n_channels
         self._last_t = -np.inf
         self._last_force = np.zeros(k)
@@ -121,9 +137,9 @@ class Conditioner:
                 for i, ch in enumerate(self.info.channels):
                     self.stats.saturated[ch.name] += int(at_limit[:, i].sum())
 
-        force = np.empty(raw.shape, dtype=np.float64)
-        for i, ch in enumerate(self.info.channels):
-            force[:, i] = channel_to_newtons(ch, self._cals[i], raw[:, i])
+        force = (raw.astype(np.float64) - self._offset) * self._scale
+        for i in self._power:
+            force[:, i] = channel_to_newtons(self.info.channels[i], self._cals[i], raw[:, i])
         force, bad = _hold_last_good(force, self._last_force)
         self.stats.filled_values += bad
         if len(force):

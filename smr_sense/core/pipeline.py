@@ -204,8 +204,13 @@ class Pipeline:
 
     def _signal_gaps(self, t: np.ndarray) -> list[Event]:
         prev = self._last_t if self._last_t is not None else float(t[0])
-        d = np.diff(np.concatenate([[prev], t]))
         out: list[Event] = []
+        if t.shape[0] == 1:
+            gap = float(t[0]) - prev
+            if gap > self.settings.signal_gap_s and not self._gap_reported:
+                out.append(SignalLost(float(t[0]), gap))
+            return out
+        d = np.diff(np.concatenate([[prev], t]))
         for i in np.flatnonzero(d > self.settings.signal_gap_s).tolist():
             if i == 0 and self._gap_reported:
                 continue

@@ -122,14 +122,19 @@ class HoldDetector:
         r = self.rules
         self._speeds.add(t, speed)
         level = (speed >= r.stop).astype(np.int8) + (speed >= r.move)
-        flags = contact.astype(np.int8) * 8 + level * 2 + steady
-        cuts = np.flatnonzero(flags[1:] != flags[:-1]) + 1
-        gaps = np.flatnonzero(np.diff(t) > r.max_gap_s) + 1
-        if self._last_t is not None and t[0] - self._last_t > r.max_gap_s:
-            gaps = np.concatenate([[0], gaps])
-        bounds = np.union1d(np.union1d(cuts, gaps), [0, n]).astype(np.int64)
-        gap_set = set(gaps.tolist())
-        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        gap_first = self._last_t is not None and t[0] - self._last_t > r.max_gap_s
+        if n == 1:  # the live path, sample by sample: one run
+            bounds_list = [0, 1]
+            gap_set = {0} if gap_first else set()
+        else:
+            flags = contact.astype(np.int8) * 8 + level * 2 + steady
+            cuts = np.flatnonzero(flags[1:] != flags[:-1]) + 1
+            gaps = np.flatnonzero(np.diff(t) > r.max_gap_s) + 1
+            if gap_first:
+                gaps = np.concatenate([[0], gaps])
+            bounds_list = np.union1d(np.union1d(cuts, gaps), [0, n]).astype(np.int64).tolist()
+            gap_set = set(gaps.tolist())
+        for a, b in zip(bounds_list[:-1], bounds_list[1:]):
             if a in gap_set:
                 self._gap(a, t, out)
             if not contact[a]:

@@ -1,0 +1,147 @@
+"""``smr-sense analyze FILE... [--json]``: holds, caps and rolling in recordings and CSVs, offline.
+
+The same pipeline as the live dashboard, fed the whole file as one block (split only at its
+markers), so every hold, warning and cap lands at the stream time the dashboard announced it.
+Times are in the file's own time base. Problems with a file are one sentence on stderr; the other
+files are still analysed, and the exit status is non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from smr_sense.cli.common import positive_float, warn
+from smr_sense.errors import SmrError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="find holds, caps and rolling in recordings or CSV files",
+        description="Analyse recordings (.smr) or interchange CSVs offline, exactly as the live dashboard would.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="recording or interchange CSV")
+    p.add_argument("--json", action="store_true", help="one JSON object per file (an array for several files)")
+    p.add_argument("--hold-cap", type=positive_float, default=20.0, metavar="S", help="hold cap in seconds (default 20)")
+    p.add_argument("--warning", type=float, default=5.0, metavar="S", help="warn S seconds before the cap (default 5)")
+    p.add_argument("--body-mass", type=positive_float, metavar="KG", help="body mass, for a ceiling in %% of body weight")
+    p.add_argument("--ceiling", type=positive_float, metavar="N", help="pressure ceiling in newtons")
+    p.add_argument("--ceiling-pct", type=positive_float, metavar="PCT", help="pressure ceiling in %% of body weight")
+    p.add_argument(
+        "--calibration", metavar="PROFILE", default="recorded",
+        help="'recorded' (default: the file's own), 'profile' (the device's saved profile) or a profile JSON file",
+    )
+    p.add_argument("--events", action="store_true", help="also list every event in the table output")
+    p.set_defaults(run=run)
+
+
+def _settings(args: argparse.Namespace):
+    from smr_sense.core.pipeline import SessionSettings
+
+    if args.ceiling_pct is not None and args.body_mass is None:
+        raise SmrError("--ceiling-pct needs --body-mass to turn a share of body weight into newtons")
+    if args.warning < 0:
+        raise SmrError("--warning must be zero or more seconds")
+    return SessionSettings(
+        hold_cap_s=args.hold_cap,
+        warning_before_cap_s=min(args.warning, args.hold_cap),
+        body_mass_kg=args.body_mass,
+        ceiling_n=args.ceiling,
+        ceiling_pct_bw=args.ceiling_pct,
+    )
+
+
+def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dict[str, Any]:
+    """The ``--json`` object for one file (raises SmrError with one sentence)."""
+    from smr_sense.core.analysis import result_to_json
+    from smr_sense.core.calibration import CalibrationError, is_calibrated
+    from smr_sense.core.pipeline import analyze_block
+    from smr_sense.profiles import calibration_from_option
+    from smr_sense.recording import load_any
+
+    rec = load_any(path)
+    cal = calibration_from_option(calibration, rec.info.device_id)
+    if cal is not None:
+        rec = rec.with_calibration(cal)
+    elif not is_calibrated(rec.info):
+        from smr_sense.profiles import load_profile
+
+        profile = load_profile(rec.info.device_id)
+        if profile is None:
+            raise SmrError(
+                f"{path} holds raw counts without a calibration; calibrate the device (smr-sense calibrate) "
+                "or pass --calibration FILE"
+            )
+        rec = rec.with_calibration(profile.calibration)
+    if len(rec.block) == 0:
+        raise SmrError(f"{path} holds no samples")
+    try:
+        result = analyze_block(rec.info, rec.block, rec.markers, settings)
+    except CalibrationError as err:
+        raise SmrError(f"{path}: {err}") from None
+    out = result_to_json(result)
+    out["warnings"] = list(rec.warnings) + out["warnings"]
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    results: list[dict[str, Any]] = []
+    failed = 0
+    for path in args.files:
+        try:
+            obj = analyze_file(path, settings, args.calibration)
+        except SmrError as err:
+            failed += 1
+            sys.stderr.write(f"smr-sense: error: {err}\n")
+            continue
+        for w in obj.get("warnings", []):
+            warn(f"{path}: {w}" if not w.startswith(str(path)) else w)
+        results.append({"file": path, **obj})
+    if args.json:
+        if len(args.files) == 1:
+            if results:
+                single = dict(results[0])
+                single.pop("file", None)
+                sys.stdout.write(json.dumps(single) + "\n")
+        else:
+            sys.stdout.write(json.dumps(results) + "\n")
+    else:
+        for obj in results:
+            sys.stdout.write(format_table(obj, events=args.events))
+    return 2 if failed else 0
+
+
+def _f(x: float | None, nd: int = 2, unit: str = "") -> str:
+    return "-" if x is None else f"{x:.{nd}f}{unit}"
+
+
+def format_table(obj: dict[str, Any], events: bool = False) -> str:
+    s = obj["summary"]
+    lines = [
+        f"{obj['file']}: {obj['device_id']}, {_f(obj['duration_s'], 1)} s at {_f(obj['sample_rate_hz'], 1)} Hz, "
+        f"motion from {s['motion_cue'].replace('_', ' ')}",
+        f"  holds: {s['holds']} ({s['holds_capped']} reached the {s['hold_cap_s']:g} s cap), "
+        f"{_f(s['hold_time_s'], 1)} s in total, longest {_f(s['longest_hold_s'], 1)} s; "
+        f"rolling: {s['rolling_stretches']} stretches, {_f(s['rolling_time_s'], 1)} s; peak force {_f(s['peak_force_n'], 0)} N",
+    ]
+    if obj["holds"]:
+        lines.append(f"  {'#':>3} {'start s':>9} {'end s':>9} {'length s':>9} {'mean N':>7} {'peak N':>7}  {'cap at s':>9} {'over s':>7}")
+        for i, h in enumerate(obj["holds"], 1):
+            cap = _f(h["cap_at_s"]) if h["capped"] else "-"
+            lines.append(
+                f"  {i:>3} {h['start_s']:>9.2f} {h['end_s']:>9.2f} {h['duration_s']:>9.2f} {h['mean_force_n']:>7.0f} "
+                f"{h['peak_force_n']:>7.0f}  {cap:>9} {h['over_cap_s']:>7.2f}"
+            )
+    if s.get("ceiling_n") is not None:
+        lines.append(f"  ceiling {s['ceiling_n']:.0f} N exceeded {s['ceiling_exceeded']} times")
+    if s.get("signal_lost"):
+        lines.append(f"  signal lost {s['signal_lost']} times")
+    if events:
+        for e in obj["events"]:
+            details = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("kind", "t_s"))
+            lines.append(f"  {e['t_s']:9.2f} s  {e['kind']}" + (f"  {details}" if details else ""))
+    return "\n".join(lines) + "\n\n"

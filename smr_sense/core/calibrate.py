@@ -1,0 +1,366 @@
+"""Calibration fitting: tare (zero) and span (known weights), for load cells and FSRs.
+
+Pure and UI-free: the command line (``smr-sense calibrate``) and the dashboard's wizard both drive
+a :class:`CalibrationProcedure` step by step and show its prompts their own way::
+
+    proc = CalibrationProcedure(info, weights_kg=[5, 10])
+    while (step := proc.current) is not None:
+        show(step.prompt); wait_for_the_user()
+        proc.start(t_now_s)                   # collect from now (after a short settle)
+        while not proc.feed(next_block()): ...
+        try:
+            print(proc.complete().describe())  # TareResult or SpanPoint
+        except CalibrationFitError as err:     # one sentence; the same step can be retried
+            print(err)
+    calibration, report = proc.result()
+
+- Tare: the median of 1-5 s unloaded, per channel, with its noise (a robust standard deviation).
+  Refused if the signal moves (drift or steps beyond the noise) or, when the stream already has a
+  calibration, if the roller carries more than a few newtons.
+- Span: one or more known weights, placed on each channel in turn when there are several. Load
+  cells are fitted linearly (least squares over all points, so a plate whose cells share a weight
+  still fits), FSRs by a power law per sensor (F = k * G^n in log-log; n = 1 from a single weight).
+  Points lighter than the noise, measured twice or whose reading does not rise with the weight are
+  refused with one sentence. Residuals are reported per point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from smr_sense.core.calibration import G_N_PER_KG, Calibration, ChannelCalibration
+from smr_sense.core.samples import SampleBlock, StreamInfo
+from smr_sense.errors import SmrError
+
+TARE_MIN_S, TARE_MAX_S = 1.0, 5.0
+MIN_SIGNAL_TO_NOISE = 10.0  # a weight must move its channel by 10 noise widths
+LOADED_N = 20.0  # with a previous calibration: more than this is a load, not drift (several N per hour)
+NOISE_FLOOR_COUNTS = 0.5  # a quantised, noiseless channel still has half a count of uncertainty
+
+
+class CalibrationFitError(SmrError):
+    """A tare or span step that cannot be used; the message says what to do."""
+
+
+def _robust_noise(x: np.ndarray) -> np.ndarray:
+    """Standard deviation estimated from the median absolute deviation, per column."""
+    med = np.median(x, axis=0)
+    return np.maximum(1.4826 * np.median(np.abs(x - med), axis=0), NOISE_FLOOR_COUNTS)
+
+
+def _check_window(block: SampleBlock, min_s: float, what: str) -> None:
+    if len(block) < 3:
+        raise CalibrationFitError(f"no samples arrived for the {what}; is the roller connected?")
+    span = float(block.t_s[-1] - block.t_s[0])
+    if span < min_s * 0.95:
+        raise CalibrationFitError(f"the {what} needs at least {min_s:g} s of samples, got {span:.1f} s")
+    if np.isnan(block.raw).any():
+        raise CalibrationFitError(f"the {what} saw missing (NaN) values; check the roller's connection and retry")
+
+
+def _unstable(raw: np.ndarray, noise: np.ndarray) -> int | None:
+    """Index of a channel whose two halves differ by more than the noise allows, else None."""
+    half = raw.shape[0] // 2
+    a, b = np.median(raw[:half], axis=0), np.median(raw[half:], axis=0)
+    bad = np.flatnonzero(np.abs(a - b) > 3.0 * noise)
+    return int(bad[0]) if bad.size else None
+
+
+@dataclass(frozen=True)
+class TareResult:
+    offsets_counts: tuple[float, ...]
+    noise_counts: tuple[float, ...]
+    duration_s: float
+    samples: int
+    channels: tuple[str, ...]
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{c} {o:.0f} (noise {s:.1f})" for c, o, s in zip(self.channels, self.offsets_counts, self.noise_counts))
+        return f"zero over {self.duration_s:.1f} s: {parts}"
+
+
+@dataclass(frozen=True)
+class SpanPoint:
+    load_kg: float
+    channel: str | None  # the channel the weight was placed on (None: the roller as a whole)
+    readings_counts: tuple[float, ...]  # per channel, median
+    noise_counts: tuple[float, ...]
+
+    @property
+    def force_n(self) -> float:
+        return self.load_kg * G_N_PER_KG
+
+    def describe(self) -> str:
+        where = f" on {self.channel}" if self.channel else ""
+        return f"{self.load_kg:g} kg{where}: " + ", ".join(f"{r:.0f}" for r in self.readings_counts)
+
+
+def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
+    """Zero from an unloaded, still stretch of 1-5 s (longer input: its last 5 s)."""
+    _check_window(block, TARE_MIN_S, "zero")
+    if float(block.t_s[-1] - block.t_s[0]) > TARE_MAX_S:
+        block = block.slice(int(np.searchsorted(block.t_s, block.t_s[-1] - TARE_MAX_S)), len(block))
+    raw = block.raw.astype(np.float64)
+    noise = _robust_noise(raw)
+    offsets = np.median(raw, axis=0)
+    bad = _unstable(raw, noise)
+    names = tuple(c.name for c in info.channels)
+    if bad is not None:
+        raise CalibrationFitError(
+            f"channel '{names[bad]}' was not steady during the zero; keep the roller still and unloaded, then retry"
+        )
+    if info.calibration:
+        try:
+            from smr_sense.core.calibration import forces_n
+
+            load = float(np.median(forces_n(info, block.raw).sum(axis=1)))
+        except SmrError:
+            load = 0.0
+        if load > LOADED_N:
+            raise CalibrationFitError(
+                f"the roller carries about {load:.0f} N; take everything off it and retry the zero"
+            )
+    span = float(block.t_s[-1] - block.t_s[0])
+    return TareResult(tuple(offsets.tolist()), tuple(noise.tolist()), span, len(block), names)
+
+
+def measure_point(info: StreamInfo, block: SampleBlock, load_kg: float, channel: str | None, min_s: float = 1.0) -> SpanPoint:
+    """The readings with a known weight on the roller (or on one channel)."""
+    if not load_kg > 0:
+        raise CalibrationFitError(f"a calibration weight must be above 0 kg, got {load_kg:g}")
+    _check_window(block, min_s, f"{load_kg:g} kg reading")
+    raw = block.raw.astype(np.float64)
+    noise = _robust_noise(raw)
+    bad = _unstable(raw, noise)
+    if bad is not None:
+        raise CalibrationFitError(
+            f"channel '{info.channels[bad].name}' was not steady with {load_kg:g} kg on it; "
+            "let the weight settle and keep still, then retry"
+        )
+    return SpanPoint(float(load_kg), channel, tuple(np.median(raw, axis=0).tolist()), tuple(noise.tolist()))
+
+
+@dataclass(frozen=True)
+class PointResidual:
+    load_kg: float
+    channel: str | None
+    known_n: float
+    fitted_n: float
+
+    @property
+    def residual_n(self) -> float:
+        return self.fitted_n - self.known_n
+
+    def describe(self) -> str:
+        where = f" on {self.channel}" if self.channel else ""
+        pct = 100.0 * self.residual_n / self.known_n
+        return f"{self.load_kg:g} kg{where}: {self.known_n:.1f} N known, {self.fitted_n:.1f} N fitted ({self.residual_n:+.2f} N, {pct:+.1f} %)"
+
+
+@dataclass(frozen=True)
+class FitReport:
+    residuals: tuple[PointResidual, ...]
+    noise_n: tuple[float, ...]  # per channel: the zero's noise in newtons
+    models: tuple[str, ...]
+
+    @property
+    def max_residual_n(self) -> float:
+        return max((abs(r.residual_n) for r in self.residuals), default=0.0)
+
+    def describe(self) -> list[str]:
+        return [r.describe() for r in self.residuals]
+
+
+def _validate_points(info: StreamInfo, tare: TareResult, points: list[SpanPoint]) -> None:
+    names = [c.name for c in info.channels]
+    seen: dict[tuple[str | None, float], SpanPoint] = {}
+    for p in points:
+        key = (p.channel, round(p.load_kg, 3))
+        if key in seen:
+            where = f" on {p.channel}" if p.channel else ""
+            raise CalibrationFitError(f"{p.load_kg:g} kg{where} was measured twice; use a different weight for each point")
+        seen[key] = p
+        delta = np.array(p.readings_counts) - np.array(tare.offsets_counts)
+        noise = np.array(tare.noise_counts)
+        target = names.index(p.channel) if p.channel in names else int(np.argmax(np.abs(delta) / noise))
+        if abs(delta[target]) < MIN_SIGNAL_TO_NOISE * noise[target]:
+            raise CalibrationFitError(
+                f"{p.load_kg:g} kg barely moved channel '{names[target]}' (less than {MIN_SIGNAL_TO_NOISE:g} times its "
+                "noise); use a heavier weight"
+            )
+    by_channel: dict[str | None, list[SpanPoint]] = {}
+    for p in points:
+        by_channel.setdefault(p.channel, []).append(p)
+    for ch, pts in by_channel.items():
+        pts = sorted(pts, key=lambda p: p.load_kg)
+        for lo, hi in zip(pts, pts[1:]):
+            total_lo = sum(np.array(lo.readings_counts) - np.array(tare.offsets_counts))
+            total_hi = sum(np.array(hi.readings_counts) - np.array(tare.offsets_counts))
+            if abs(total_hi) <= abs(total_lo):
+                where = f" on {ch}" if ch else ""
+                raise CalibrationFitError(
+                    f"the reading{where} did not rise from {lo.load_kg:g} kg to {hi.load_kg:g} kg; "
+                    "check the weights and the wiring, then redo those points"
+                )
+
+
+def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint]) -> tuple[Calibration, FitReport]:
+    """Least-squares span over all points; linear for load cells, a power law per FSR."""
+    names = [c.name for c in info.channels]
+    counted = [i for i, c in enumerate(info.channels) if c.unit == "count"]
+    if not counted:
+        raise CalibrationFitError(
+            f"every channel of {info.device_name} already reports force in N or kg; there is nothing to calibrate"
+        )
+    if not points:
+        raise CalibrationFitError("the span needs at least one known weight")
+    _validate_points(info, tare, points)
+    off = np.array(tare.offsets_counts)
+    x = np.array([p.readings_counts for p in points]) - off  # (points, channels)
+    f = np.array([p.force_n for p in points])
+    linear = [i for i in counted if info.channels[i].sensor != "fsr"]
+    fsr = [i for i in counted if info.channels[i].sensor == "fsr"]
+    gains: dict[int, ChannelCalibration] = {}
+    if linear:
+        if fsr:
+            raise CalibrationFitError("a roller mixing load cells and FSRs is not supported by the calibration")
+        a = x[:, linear]
+        if np.linalg.matrix_rank(a) < len(linear):
+            raise CalibrationFitError(
+                f"{len(points)} point(s) cannot tell {len(linear)} channels apart; put a weight on each channel in turn"
+            )
+        k, *_ = np.linalg.lstsq(a, f, rcond=None)
+        for j, i in enumerate(linear):
+            if not k[j] != 0 or not np.isfinite(k[j]):
+                raise CalibrationFitError(f"channel '{names[i]}' did not respond to the weights; check its wiring")
+            gains[i] = ChannelCalibration(names[i], "linear", offset_counts=float(off[i]), n_per_count=float(k[j]))
+    for i in fsr:
+        mine = [(p, x[n, i]) for n, p in enumerate(points) if p.channel in (names[i], None)]
+        g = np.array([v for _, v in mine])
+        fn = np.array([p.force_n for p, _ in mine])
+        if g.size == 0 or np.any(g <= 0):
+            raise CalibrationFitError(f"FSR '{names[i]}' needs a weight placed on it (its reading must rise)")
+        if g.size == 1:
+            exponent, kk = 1.0, float(fn[0] / g[0])  # conductance is roughly linear in force (DOMAIN.md)
+        else:
+            exponent, logk = np.polyfit(np.log(g), np.log(fn), 1)
+            kk = float(np.exp(logk))
+        gains[i] = ChannelCalibration(names[i], "power", offset_counts=float(off[i]), k=kk, exponent=float(exponent))
+    cal = Calibration(info.device_id, tuple(gains[i] for i in counted))
+    residuals = []
+    for n, p in enumerate(points):
+        if fsr and p.channel is not None:
+            i = names.index(p.channel)
+            fitted = float(gains[i].apply(np.array([p.readings_counts[i]]))[0])
+        else:
+            fitted = float(sum(gains[i].apply(np.array([p.readings_counts[i]]))[0] for i in counted))
+        residuals.append(PointResidual(p.load_kg, p.channel, p.force_n, fitted))
+    noise_n = []
+    for i in counted:
+        c = gains[i]
+        noise_n.append(abs(c.n_per_count) * tare.noise_counts[i] if c.model == "linear" else float("nan"))
+    return cal, FitReport(tuple(residuals), tuple(noise_n), tuple(gains[i].model for i in counted))
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "tare" | "weight"
+    prompt: str
+    load_kg: float | None = None
+    channel: str | None = None
+
+
+@dataclass
+class CalibrationProcedure:
+    """The calibration as a sequence of steps, fed samples; no I/O, no clock, no UI."""
+
+    info: StreamInfo
+    weights_kg: list[float]
+    tare_s: float = 2.0
+    point_s: float = 2.0
+    settle_s: float = 0.5
+    steps: list[Step] = field(init=False)
+    tare: TareResult | None = field(init=False, default=None)
+    points: list[SpanPoint] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not TARE_MIN_S <= self.tare_s <= TARE_MAX_S:
+            raise CalibrationFitError(f"the zero takes {TARE_MIN_S:g}-{TARE_MAX_S:g} s, not {self.tare_s:g} s")
+        if not self.weights_kg:
+            raise CalibrationFitError("give at least one known weight (for example --weights 5,10)")
+        for w in self.weights_kg:
+            if not w > 0:
+                raise CalibrationFitError(f"a calibration weight must be above 0 kg, got {w:g}")
+        counted = [c for c in self.info.channels if c.unit == "count"]
+        if not counted:
+            raise CalibrationFitError(
+                f"every channel of {self.info.device_name} already reports force in N or kg; there is nothing to calibrate"
+            )
+        self.steps = [Step("tare", "Take everything off the roller and keep it still")]
+        several = len(counted) > 1
+        for ch in counted:
+            for w in self.weights_kg:
+                if several:
+                    self.steps.append(Step("weight", f"Put {w:g} kg on the roller right above {ch.name}", w, ch.name))
+                else:
+                    self.steps.append(Step("weight", f"Put {w:g} kg on the roller", w, None))
+            if not several:
+                break
+        self._index = 0
+        self._from_s: float | None = None
+        self._blocks: list[SampleBlock] = []
+
+    @property
+    def current(self) -> Step | None:
+        return self.steps[self._index] if self._index < len(self.steps) else None
+
+    @property
+    def duration_s(self) -> float:
+        step = self.current
+        return self.tare_s if (step is not None and step.kind == "tare") else self.point_s
+
+    def start(self, t_s: float) -> None:
+        """Collect for the current step from stream time ``t_s`` plus the settle time."""
+        self._from_s = t_s + self.settle_s
+        self._blocks = []
+
+    def feed(self, block: SampleBlock) -> bool:
+        """Add samples; True once the current step has its ``duration_s`` of them."""
+        if self._from_s is None or not len(block):
+            return self._enough()
+        a = int(np.searchsorted(block.t_s, self._from_s, "left"))
+        b = int(np.searchsorted(block.t_s, self._from_s + self.duration_s, "right"))
+        if b > a:
+            self._blocks.append(block.slice(a, b))
+        return self._enough() or bool(block.t_s[-1] >= self._from_s + self.duration_s)
+
+    def _enough(self) -> bool:
+        if not self._blocks:
+            return False
+        return float(self._blocks[-1].t_s[-1] - self._blocks[0].t_s[0]) >= 0.95 * self.duration_s
+
+    def complete(self) -> TareResult | SpanPoint:
+        """Finish the current step; on error the step stays current (retry with ``start``)."""
+        step = self.current
+        if step is None:
+            raise CalibrationFitError("the calibration has no step left")
+        block = SampleBlock.concat(self._blocks, self.info.n_channels)
+        self._from_s = None
+        self._blocks = []
+        if step.kind == "tare":
+            self.tare = measure_tare(self.info, block)
+            self._index += 1
+            return self.tare
+        point = measure_point(self.info, block, float(step.load_kg or 0.0), step.channel, min_s=0.95 * self.point_s)
+        if self.tare is not None:
+            _validate_points(self.info, self.tare, self.points + [point])
+        self.points.append(point)
+        self._index += 1
+        return point
+
+    def result(self) -> tuple[Calibration, FitReport]:
+        if self.tare is None or self.current is not None:
+            raise CalibrationFitError("the calibration is not finished yet")
+        return fit_calibration(self.info, self.tare, self.points)

@@ -1,0 +1,144 @@
+"""Device profiles: each roller's calibration, kept per device in the user's config directory.
+
+    ~/.config/smr-sense/profiles/<device id>.json      (platformdirs; SMR_SENSE_CONFIG_DIR overrides)
+    {"version": 1, "device_id": "sim-imu-7", "device_name": "...", "saved_at": "2026-...Z",
+     "calibration": {...core.calibration JSON...}, "residuals_n": [...], "noise_n": [...]}
+
+A source's stream is given its profile's calibration on opening (:func:`with_profile`), so the
+calibration in effect is written into every recording's header; ``analyze --calibration`` and
+``replay`` can swap in another one (recalibrating an old session). Edge code: file I/O and the wall
+clock (for ``saved_at``) live here, never in the core.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from smr_sense.core.calibration import Calibration, CalibrationError
+from smr_sense.core.samples import StreamInfo
+from smr_sense.errors import FileFormatError, SmrError
+
+CONFIG_ENV = "SMR_SENSE_CONFIG_DIR"
+PROFILE_VERSION = 1
+
+
+def config_dir() -> Path:
+    """The user's smr-sense config directory (``SMR_SENSE_CONFIG_DIR`` wins, for tests and portable use)."""
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("smr-sense"))
+
+
+def _safe_name(device_id: str) -> str:
+    # A BLE address (AA:BB:...) or a serial port path must become one portable file name.
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", device_id).strip("._")
+    return name or "device"
+
+
+def profile_path(device_id: str) -> Path:
+    return config_dir() / "profiles" / f"{_safe_name(device_id)}.json"
+
+
+@dataclass(frozen=True)
+class Profile:
+    device_id: str
+    device_name: str
+    calibration: dict[str, Any]
+    saved_at: str = ""
+    residuals_n: tuple[float, ...] = ()
+    noise_n: tuple[float, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": PROFILE_VERSION,
+            "device_id": self.device_id,
+            "device_name": self.device_name,
+            "saved_at": self.saved_at,
+            "calibration": self.calibration,
+            "residuals_n": list(self.residuals_n),
+            "noise_n": list(self.noise_n),
+        }
+
+
+def load_profile(device_id: str) -> Profile | None:
+    """The saved profile for ``device_id``, or None when there is none."""
+    path = profile_path(device_id)
+    if not path.exists():
+        return None
+    return read_profile_file(path)
+
+
+def read_profile_file(path: str | os.PathLike[str]) -> Profile:
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileFormatError(f"{path} does not exist") from None
+    except (OSError, ValueError) as err:
+        raise FileFormatError(f"{path} is not a readable calibration profile ({err.__class__.__name__})") from None
+    if not isinstance(obj, dict):
+        raise FileFormatError(f"{path} is not a calibration profile")
+    cal = obj.get("calibration", obj if "channels" in obj else None)
+    if cal is None:
+        raise FileFormatError(f"{path} holds no calibration")
+    try:
+        Calibration.from_json(cal)
+    except CalibrationError as err:
+        raise FileFormatError(f"{path}: {err}") from None
+    if int(obj.get("version", 1)) > PROFILE_VERSION:
+        raise FileFormatError(f"{path} is a profile of a newer smr-sense (version {obj.get('version')})")
+    return Profile(
+        device_id=str(obj.get("device_id", cal.get("device_id", ""))),
+        device_name=str(obj.get("device_name", "")),
+        calibration=cal,
+        saved_at=str(obj.get("saved_at", "")),
+        residuals_n=tuple(float(x) for x in obj.get("residuals_n", []) or []),
+        noise_n=tuple(float(x) for x in obj.get("noise_n", []) or [] if x is not None),
+    )
+
+
+def save_profile(profile: Profile) -> Path:
+    """Write the profile atomically; returns its path."""
+    path = profile_path(profile.device_id)
+    stamped = profile if profile.saved_at else Profile(
+        profile.device_id, profile.device_name, profile.calibration,
+        datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), profile.residuals_n, profile.noise_n,
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(stamped.to_json(), indent=2) + "\n")
+        os.replace(tmp, path)
+    except OSError as err:
+        raise SmrError(f"could not save the calibration profile to {path}: {err.strerror or err}") from None
+    return path
+
+
+def with_profile(info: StreamInfo) -> StreamInfo:
+    """The stream with its device's saved calibration in effect (unchanged when there is none)."""
+    profile = load_profile(info.device_id)
+    if profile is None:
+        return info
+    return info.with_calibration(profile.calibration)
+
+
+def calibration_from_option(value: str, device_id: str) -> dict[str, Any] | None:
+    """``--calibration`` on replay/analyze: a profile or calibration JSON file, ``profile`` (the
+    device's saved profile) or ``none`` (keep the recording's own)."""
+    if value in ("", "none", "recorded"):
+        return None
+    if value == "profile":
+        profile = load_profile(device_id)
+        if profile is None:
+            raise SmrError(f"there is no saved calibration profile for device '{device_id}' (see smr-sense calibrate)")
+        return profile.calibration
+    return read_profile_file(value).calibration
