@@ -183,7 +183,9 @@ async def test_commands_reach_the_roller_and_replies_become_markers(emulator):
     finally:
         await source.close()
     await asyncio.wait_for(emulator.idle.wait(), WAIT_S)  # closing sent "stop"
-    assert [c.name for c in emulator.roller.commands_seen] == ["get_info", "start", "tare", "set_rate", "stop"]
+    names = [c.name for c in emulator.roller.commands_seen]
+    # (the handshake repeats get_info and start every 0.5 s until answered: a slow machine may see two)
+    assert set(names[:-3]) == {"get_info", "start"} and names[-3:] == ["tare", "set_rate", "stop"]
     assert tared[-1].data == {"command": "tare", "status": "ok", "value": None}
     assert abs(first_after) < 20.0  # the roller zeroed on the sample before
     assert rated[-1].data == {"rate_hz": 100.0}
@@ -290,6 +292,16 @@ def _drop_file_permission_override():
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
 
 
+def _has_capability(bit):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) >> bit & 1)
+    return False
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0 and not _has_capability(8), reason="root without CAP_SETPCAP cannot give up its file access"
+)
 def test_no_permission_is_one_sentence_and_no_traceback(tmp_path):
     master, slave = os.openpty()
     path = os.ttyname(slave)

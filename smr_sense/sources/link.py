@@ -26,6 +26,7 @@ from smr_sense.sources.base import Source, SourceError, SourceItem
 BACKOFF_FIRST_S = 0.1
 BACKOFF_MAX_S = 5.0
 CLOSE_COMMAND_TIMEOUT_S = 1.0
+HANDSHAKE_RESEND_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -227,20 +228,33 @@ class LinkSource(Source, abc.ABC):
         await self._connect()
 
     async def _handshake(self) -> None:
-        """Send the profile's opening commands; wait until the device has described itself."""
+        """Send the profile's opening commands until the device has described itself.
+
+        They are sent again every half second: opening a port resets many Arduino boards, whose
+        bootloader then ignores what arrives for a second or two.
+        """
         stream = self._stream
         assert stream is not None
-        for name in self.profile.on_connect:
-            await self._write(self.profile.encode_command(name))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.handshake_timeout_s
-        while not stream.ready:
-            remaining = deadline - loop.time()
+        resend_at = loop.time()
+        while True:
+            now = loop.time()
+            if now >= resend_at and self.profile.on_connect:
+                for name in self.profile.on_connect:
+                    await self._write(self.profile.encode_command(name))
+                resend_at = now + HANDSHAKE_RESEND_S
+            if stream.ready:
+                break
+            remaining = deadline - now
             try:
                 if remaining <= 0:
                     raise TimeoutError
-                event = await asyncio.wait_for(self._events.get(), remaining)
+                wait = min(remaining, max(resend_at - now, 0.0)) if self.profile.on_connect else remaining
+                event = await asyncio.wait_for(self._events.get(), wait)
             except TimeoutError:
+                if loop.time() < deadline:
+                    continue  # time to send the commands again
                 raise SourceError(self._mismatch_sentence(stream.diagnosis())) from None
             if event.link != self._link:
                 continue

@@ -108,11 +108,9 @@ class SerialSource(LinkSource):
                 return
             if not port.is_open or link != self._link:
                 return
-            if data:
-                self._deliver_threadsafe(data, time.time(), link)
-            elif not self._closing:
-                # timeout=None only returns empty when cancelled: we are closing or reconnecting
+            if not data:  # with timeout=None, read returns empty only when cancelled: closing or reconnecting
                 return
+            self._deliver_threadsafe(data, time.time(), link)
 
     async def _disconnect(self) -> None:
         port, self._serial = self._serial, None
