@@ -177,9 +177,7 @@ class Pipeline:
         c = self._condition.step(block)
         t = c.t_s
         n = len(c)
-        events: list[Event] = []
-        if n:
-            events.extend(self._signal_gaps(t))
+        gaps: list[Event] = self._signal_gaps(t) if n else []
         contact = self._contact.step(t, c.channel_force_n)
         cue = self._cue
         if isinstance(cue, GyroCue):
@@ -191,7 +189,7 @@ class Pipeline:
             motion = cue.step(t, contact.force_n)
         steady = self._steady.step(contact.force_n)
         state, transitions = self._holds.step(t, contact.contact, motion.speed, motion.pos_m, steady)
-        events.extend(self._session.step(t, contact.force_n, transitions))
+        events = _merge(gaps, self._session.step(t, contact.force_n, transitions))
         if n:
             if self._first_t is None:
                 self._first_t = float(t[0])
@@ -290,6 +288,20 @@ class Pipeline:
     @property
     def peak_force_n(self) -> float:
         return self._session.peak_force_n
+
+
+def _merge(gaps: list[Event], session: list[Event]) -> list[Event]:
+    """Signal-lost events into the session's (already in time order), a gap before what it caused."""
+    if not gaps:
+        return session
+    out: list[Event] = []
+    j = 0
+    for g in gaps:
+        while j < len(session) and session[j].t_s < g.t_s:
+            out.append(session[j])
+            j += 1
+        out.append(g)
+    return out + session[j:]
 
 
 def analyze_block(

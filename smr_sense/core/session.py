@@ -94,7 +94,8 @@ class _History:
     def add(self, t: np.ndarray, f: np.ndarray) -> None:
         if t.shape[0]:
             self.blocks.append((t, f))
-            horizon = float(t[-1]) - self.horizon_s
+            # Relative to this block's first sample: a hold confirmed in it may start before it.
+            horizon = float(t[0]) - self.horizon_s
             while len(self.blocks) > 1 and float(self.blocks[0][0][-1]) < horizon:
                 self.blocks.pop(0)
 
@@ -203,7 +204,9 @@ class SessionTracker:
             self._hold_parts = [(ht[ht < tr.t_s], hf[ht < tr.t_s]) for ht, hf in self._hold_parts]
             return [HoldStarted(tr.t_s, start)] + self._scheduled(t, tr.index, tr.index + 1)
         if tr.kind == "hold_ended":
-            return [self._end_hold(tr)]
+            # A hold that lasted the cap to its very end (released at exactly 20.00 s) reached it.
+            end = float(tr.end_s if tr.end_s is not None else tr.t_s)
+            return self._scheduled(np.array([end]), 0, 1) + [self._end_hold(tr)]
         raise ValueError(f"unknown transition {tr.kind}")  # pragma: no cover
 
     def _end_hold(self, tr: Transition) -> HoldEnded:

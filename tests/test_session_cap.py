@@ -1,0 +1,102 @@
+"""The hold timer, warning and cap, on hand-made streams where the hold's start is known exactly."""
+
+import numpy as np
+import pytest
+
+from smr_sense.core.events import HoldCapReached, HoldEnded, HoldStarted, HoldWarning
+from smr_sense.core.pipeline import Pipeline, SessionSettings, analyze_block
+from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+
+RATE = 100.0
+
+
+def info(**extra):
+    return StreamInfo(
+        "test", "hand-made", "hand-made roller", (Channel("load", "N"),), RATE, has_gyro=True,
+        roller_radius_m=0.06, extra=extra,
+    )
+
+
+def still_on_roller(start_s: float, stop_s: float, force_n: float = 300.0, until_s: float | None = None) -> SampleBlock:
+    """Idle until ``start_s``, then weight on a roller that does not turn until ``stop_s``, then idle."""
+    until = until_s if until_s is not None else stop_s + 2.0
+    t = np.arange(0, int(round(until * RATE))) / RATE
+    f = np.where((t >= start_s) & (t < stop_s), force_n, 0.0)
+    return SampleBlock.build(t, f, np.zeros((len(t), 3)))
+
+
+def events_of(events, kind):
+    return [e for e in events if isinstance(e, kind)]
+
+
+def test_cap_is_announced_at_exactly_start_plus_cap_and_not_a_sample_before():
+    block = still_on_roller(3.0, 40.0)
+    p = Pipeline(info())
+    seen = []
+    cap_start = None
+    for i in range(len(block)):
+        seen += p.feed(block.slice(i, i + 1)).events
+        t = block.t_s[i]
+        started = events_of(seen, HoldStarted)
+        if started and cap_start is None:
+            cap_start = started[0].start_s
+        if cap_start is not None and t < cap_start + 20.0 - 1e-9:
+            assert not events_of(seen, HoldCapReached), f"capped early at t={t}"
+    # Lowering on and staying still: the hold starts at contact (one sample late: the spike filter).
+    assert cap_start == pytest.approx(3.0 + 1 / RATE)
+    caps = events_of(seen, HoldCapReached)
+    assert len(caps) == 1 and caps[0].t_s == cap_start + 20.0 and caps[0].cap_s == 20.0
+
+
+def test_nineteen_ninety_nine_is_not_capped_and_twenty_is():
+    # The hold starts at contact and ends when the weight leaves: 19.99 s vs 20.00 s of hold.
+    short = analyze_block(info(), still_on_roller(3.0, 22.99))
+    exact = analyze_block(info(), still_on_roller(3.0, 23.00))
+    assert len(short.holds) == 1 and len(exact.holds) == 1
+    assert short.holds[0].duration_s == pytest.approx(19.99, abs=1e-9)
+    assert exact.holds[0].duration_s == pytest.approx(20.00, abs=1e-9)
+    assert not short.holds[0].capped and short.holds[0].cap_at_s is None
+    assert not events_of(short.events, HoldCapReached)
+    start = exact.holds[0].start_s
+    assert exact.holds[0].capped and exact.holds[0].cap_at_s == pytest.approx(start + 20.0, abs=1e-9)
+    assert events_of(exact.events, HoldCapReached)[0].t_s == pytest.approx(start + 20.0, abs=1e-9)
+
+
+def test_warning_comes_five_seconds_before_the_cap_and_over_cap_time_is_tracked():
+    result = analyze_block(info(), still_on_roller(3.0, 30.0))
+    start = result.holds[0].start_s
+    warning = events_of(result.events, HoldWarning)
+    assert len(warning) == 1 and warning[0].t_s == pytest.approx(start + 15.0) and warning[0].remaining_s == 5.0
+    ended = events_of(result.events, HoldEnded)[0]
+    assert ended.capped and ended.over_cap_s == pytest.approx(ended.end_s - (start + 20.0))
+    assert ended.over_cap_s == pytest.approx(30.0 - 23.0, abs=0.02)
+    assert result.holds[0].mean_force_n == pytest.approx(300.0)
+
+
+def test_cap_setting_is_honoured():
+    result = analyze_block(info(), still_on_roller(3.0, 30.0), settings=SessionSettings(hold_cap_s=10.0, warning_before_cap_s=2.0))
+    start = result.holds[0].start_s
+    assert events_of(result.events, HoldCapReached)[0].t_s == pytest.approx(start + 10.0)
+    assert events_of(result.events, HoldWarning)[0].t_s == pytest.approx(start + 8.0)
+
+
+def test_status_reports_the_running_hold():
+    block = still_on_roller(3.0, 40.0)
+    p = Pipeline(info())
+    p.feed(block.slice(0, int(25.0 * RATE) + 1))  # up to t = 25.00 s
+    s = p.status
+    assert s.state == "hold" and s.hold_start_s == pytest.approx(3.01)
+    assert s.hold_elapsed_s == pytest.approx(21.99) and s.warning and s.capped
+    assert s.over_cap_s == pytest.approx(1.99)
+
+
+def test_ceiling_in_percent_of_body_weight_warns_on_each_crossing():
+    t = np.arange(0, 3000) / RATE
+    f = np.where(t > 2, 300.0, 0.0) + np.where((t > 10) & (t < 12), 200.0, 0.0) + np.where((t > 20) & (t < 21), 200.0, 0.0)
+    block = SampleBlock.build(t, f, np.zeros((len(t), 3)))
+    # 80 kg at 50 %: 392 N. The force reaches 500 N twice.
+    result = analyze_block(info(), block, settings=SessionSettings(body_mass_kg=80, ceiling_pct_bw=50))
+    hits = [e for e in result.events if e.kind == "ceiling_exceeded"]
+    assert len(hits) == 2
+    assert hits[0].ceiling_n == pytest.approx(0.5 * 80 * 9.80665)
+    assert hits[0].t_s == pytest.approx(10.01, abs=0.02)
