@@ -36,7 +36,12 @@ def percentiles(ms: list[float]) -> dict[str, float]:
     if not ms:
         return {"n": 0}
     a = np.asarray(ms)
-    return {"n": int(a.size), "p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)), "max": float(a.max())}
+    return {
+        "n": int(a.size),
+        "p50": float(np.percentile(a, 50)),
+        "p99": float(np.percentile(a, 99)),
+        "max": float(a.max()),
+    }
 
 
 async def measure(seconds: float, speed: float, build: str, rate_hz: float, seed: int) -> dict:

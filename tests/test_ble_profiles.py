@@ -52,7 +52,9 @@ def test_advertisements_point_to_profiles(name, uuids, expected):
 
 def test_commands_encode_per_profile_or_say_what_there_is():
     assert get_profile("tindeq").encode_command("start") == b"\x65"
-    assert get_profile("reference").encode_command("set_rate", rate_hz=50.0, token=3) == protocol_frame("set_rate", 3, 50.0)
+    assert get_profile("reference").encode_command("set_rate", rate_hz=50.0, token=3) == protocol_frame(
+        "set_rate", 3, 50.0
+    )
     with pytest.raises(ProfileError, match=r"^the text profile has no command 'tare' \(it takes: none\)$"):
         get_profile("text").encode_command("tare")
     with pytest.raises(ProfileError, match=r"^the command 'set_rate' needs rate_hz$"):

@@ -19,7 +19,9 @@ async def scan(*args, env_bus):
 
 
 def source_lines(out):
-    return sorted(line.split()[0] + " " + line.split("--source ")[1] for line in out.splitlines() if "--source ble:" in line)
+    return sorted(
+        line.split()[0] + " " + line.split("--source ")[1] for line in out.splitlines() if "--source ble:" in line
+    )
 
 
 async def test_scan_lists_known_rollers_with_their_source(fake_bluez, system_bus):

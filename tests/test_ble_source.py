@@ -125,8 +125,9 @@ async def test_any_known_roller_and_text_lines_over_nus(fake_bluez):
         assert info.extra["profile"] == "nus" and info.extra["format"] == "text"
         assert [c.name for c in info.channels] == ["left", "right"]
         device.emit([b"left:%d,right:%d\r\n" % (10 * i, i) for i in range(8, 12)])
-        got = samples(await take(source, lambda items: any(
-            isinstance(i, SampleBlock) and i.raw[-1, 1] == 11 for i in items)))
+        got = samples(
+            await take(source, lambda items: any(isinstance(i, SampleBlock) and i.raw[-1, 1] == 11 for i in items))
+        )
     finally:
         await source.close()
     assert got.raw[-4:].tolist() == [[80, 8], [90, 9], [100, 10], [110, 11]]

@@ -50,9 +50,7 @@ def test_values_are_the_simulators_in_newtons_or_counts():
 
 
 def test_the_device_clock_wraps_like_micros_and_decodes_continuous():
-    roller = VirtualRoller(
-        sim_virtual_roller(seed=1)._make_supply, 100.0, autostart=True, boot_us=(1 << 32) - 55_000
-    )
+    roller = VirtualRoller(sim_virtual_roller(seed=1)._make_supply, 100.0, autostart=True, boot_us=(1 << 32) - 55_000)
     decoder = ReferenceDecoder()
     blocks = [b for b in decoder.feed(roller.produce(20)) if isinstance(b, SampleBlock)]
     t = SampleBlock.concat(blocks).t_s
@@ -165,6 +163,9 @@ def test_emulate_without_pty_is_one_sentence(capsys):
     from smr_sense.cli import main
 
     assert main(["emulate"]) == 2
-    assert capsys.readouterr().err == "smr-sense: error: emulate needs --pty (a pseudo-terminal is the only link it can serve)\n"
+    assert (
+        capsys.readouterr().err
+        == "smr-sense: error: emulate needs --pty (a pseudo-terminal is the only link it can serve)\n"
+    )
     assert main(["emulate", "--pty", "--faults", "smoke"]) == 2
     assert "unknown fault 'smoke'" in capsys.readouterr().err

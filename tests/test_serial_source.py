@@ -16,7 +16,6 @@ import pytest
 import serial
 
 from smr_sense.core.samples import Marker, SampleBlock
-from smr_sense.core.wire import Command
 from smr_sense.core.wire.encode import quantize_imu
 from smr_sense.core.wire.protocol import GYRO_LSB_DPS
 from smr_sense.emulator import FaultPlan, PtyLink, PtyRoller, sim_virtual_roller
@@ -115,8 +114,9 @@ async def test_damaged_frames_are_counted_and_only_they_are_missing(tmp_path):
             emu.emit(1)
         t_us, raw, intact = roller.sent.arrays()
         last_t_s = t_us[-1] / 1e6
-        got = samples(await take(source, lambda items: any(
-            isinstance(i, SampleBlock) and i.t_s[-1] >= last_t_s for i in items)))
+        got = samples(
+            await take(source, lambda items: any(isinstance(i, SampleBlock) and i.t_s[-1] >= last_t_s for i in items))
+        )
     finally:
         await source.close()
         emu.close()
@@ -308,7 +308,16 @@ def test_no_permission_is_one_sentence_and_no_traceback(tmp_path):
     os.chmod(path, 0o000)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "smr_sense", "record", "--source", f"serial:{path}", "--out", str(tmp_path / "x.smr")],
+            [
+                sys.executable,
+                "-m",
+                "smr_sense",
+                "record",
+                "--source",
+                f"serial:{path}",
+                "--out",
+                str(tmp_path / "x.smr"),
+            ],
             capture_output=True,
             text=True,
             timeout=60,

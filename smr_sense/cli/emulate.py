@@ -71,7 +71,9 @@ async def _emulate(args: argparse.Namespace, plan: object) -> int:
     try:
         slave = emulator.start()
     except OSError as err:
-        raise UsageError(f"could not create the pseudo-terminal or its link {link_path}: {err.strerror or err}") from None
+        raise UsageError(
+            f"could not create the pseudo-terminal or its link {link_path}: {err.strerror or err}"
+        ) from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -49,7 +49,11 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"{ble_note}.\n")
     elif not args.no_ble:
         what = "BLE devices" if args.all else "BLE rollers"
-        out.write(f"{what} ({len(ble)} found in {args.timeout:g} s):\n" if ble else f"No {what} found in {args.timeout:g} s.\n")
+        out.write(
+            f"{what} ({len(ble)} found in {args.timeout:g} s):\n"
+            if ble
+            else f"No {what} found in {args.timeout:g} s.\n"
+        )
         _table(ble, out)
     out.write(f"Serial ports ({len(ports)}):\n" if ports else "No serial ports.\n")
     _table(ports, out)

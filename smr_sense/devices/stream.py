@@ -211,17 +211,13 @@ class DeviceStream:
                 out.append(Marker(self._last_t_s or 0.0, "layout_changed", {"channels": names}))
             return
         changed = {
-            k: v
-            for k, v in (("rate_hz", info.rate_hz), ("firmware", info.firmware))
-            if getattr(self.info, k) != v
+            k: v for k, v in (("rate_hz", info.rate_hz), ("firmware", info.firmware)) if getattr(self.info, k) != v
         }
         if changed:
             self.info = replace(self.info, **changed)
             out.append(Marker(self._last_t_s or 0.0, "device_info", dict(changed)))
 
-    def _accept_block(
-        self, block: SampleBlock, host_t_s: float, out: list[SampleBlock | Marker]
-    ) -> SampleBlock | None:
+    def _accept_block(self, block: SampleBlock, host_t_s: float, out: list[SampleBlock | Marker]) -> SampleBlock | None:
         info = self.info
         if info is None or not self.ready or len(block) == 0:
             return None

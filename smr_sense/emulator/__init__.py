@@ -1,9 +1,9 @@
 """A virtual roller: the reference firmware's protocol on a pseudo-terminal, fed by the simulator.
 
-    roller = sim_virtual_roller(build="imu", seed=1, rate_hz=100.0, faults=FaultPlan.parse("drop"))
-    pty = PtyRoller(roller, PtyLink(link_path="/tmp/smr-roller0"))
-    pty.start()          # prints nothing; pty.link.slave_path is /dev/pts/N
-    await pty.run()      # real time; or pty.emit(n) to send n samples now
+roller = sim_virtual_roller(build="imu", seed=1, rate_hz=100.0, faults=FaultPlan.parse("drop"))
+pty = PtyRoller(roller, PtyLink(link_path="/tmp/smr-roller0"))
+pty.start()          # prints nothing; pty.link.slave_path is /dev/pts/N
+await pty.run()      # real time; or pty.emit(n) to send n samples now
 """
 
 from __future__ import annotations

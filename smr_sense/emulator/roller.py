@@ -35,7 +35,6 @@ MIN_RATE_HZ = 5.0
 MAX_RATE_HZ = 2000.0
 
 
-
 class SampleSupply(Protocol):
     """What the roller reads samples from: the simulator, or anything with ``info`` and ``read(n)``."""
 

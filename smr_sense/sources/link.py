@@ -2,10 +2,13 @@
 
 A transport (serial port, BLE client) only moves bytes: its callbacks call :meth:`_deliver` with
 what arrived, stamped with the host time of arrival, and :meth:`_link_lost` when the link drops.
-Both only put an event on a queue; decoding happens in the consumer's task (``DeviceStream``).
-When the link drops, the stream yields ``Marker(t, "disconnected")``, reconnects with backoff,
-repeats the profile's handshake, and goes on with ``Marker(t, "reconnected")`` before the first
-new block. ``stats`` (samples, lost, corrupt, reconnects, connected, state) stay live throughout.
+Both only put an event on a queue. The link's own task (the pump) decodes (``DeviceStream``) and
+hands items to whoever iterates the source; it also owns reconnecting, so a link comes back even
+while nobody iterates. When the link drops, the stream yields ``Marker(t, "disconnected")``, the
+pump reconnects with backoff and repeats the profile's handshake, and the stream goes on with
+``Marker(t, "reconnected")`` before the first new block. ``stats`` (samples, lost, corrupt,
+reconnects, connected, state) stay live throughout; ``last_error`` says why the latest reconnect
+attempt failed.
 """
 
 from __future__ import annotations
@@ -111,7 +114,8 @@ class LinkSource(Source, abc.ABC):
 
     def _deliver_threadsafe(self, data: bytes, host_t_s: float, link: int) -> None:
         assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._deliver, data, host_t_s, link)
+        with contextlib.suppress(RuntimeError):  # the loop closed first: nobody is listening
+            self._loop.call_soon_threadsafe(self._deliver, data, host_t_s, link)
 
     def _link_lost(self, reason: str, link: int | None = None) -> None:
         self._events.put_nowait(_Lost(self._link if link is None else link, time.time(), reason))

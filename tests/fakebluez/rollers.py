@@ -9,18 +9,29 @@ written from its public protocol, independently of the host's decoder.
 import asyncio
 import struct
 
-from smr_sense.core.wire import BLE_COMMAND_UUID, BLE_DATA_UUID, BLE_SERVICE_UUID, NUS_RX_UUID, NUS_SERVICE_UUID, NUS_TX_UUID
+from smr_sense.core.wire import (
+    BLE_COMMAND_UUID,
+    BLE_DATA_UUID,
+    BLE_SERVICE_UUID,
+    NUS_RX_UUID,
+    NUS_SERVICE_UUID,
+    NUS_TX_UUID,
+)
 from smr_sense.core.wire.tindeq import TINDEQ_CONTROL_UUID, TINDEQ_DATA_UUID, TINDEQ_SERVICE_UUID
 from smr_sense.emulator import sim_virtual_roller
 
 from .bluez import CharSpec, Peripheral, ServiceSpec
 
 NOTIFY_PAYLOAD = 244  # ATT MTU 247 - 3
-GENERIC_ACCESS = ServiceSpec("00001800-0000-1000-8000-00805f9b34fb", (CharSpec("00002a00-0000-1000-8000-00805f9b34fb", ("read",)),))
+GENERIC_ACCESS = ServiceSpec(
+    "00001800-0000-1000-8000-00805f9b34fb", (CharSpec("00002a00-0000-1000-8000-00805f9b34fb", ("read",)),)
+)
 
 
 class ReferenceBleRoller:
-    def __init__(self, name="SMR-Roller-1", address="F0:11:22:33:44:55", *, nus=False, seed=3, build="imu", advertise=True):
+    def __init__(
+        self, name="SMR-Roller-1", address="F0:11:22:33:44:55", *, nus=False, seed=3, build="imu", advertise=True
+    ):
         self.roller = sim_virtual_roller(build=build, seed=seed, rate_hz=100.0)
         self.streaming = asyncio.Event()  # the host's "start" arrived
         service, self.data_uuid, self.command_uuid = (
@@ -32,7 +43,13 @@ class ReferenceBleRoller:
             advertised_uuids=(service,) if advertise else (),
             services=(
                 GENERIC_ACCESS,
-                ServiceSpec(service, (CharSpec(self.data_uuid, ("notify",)), CharSpec(self.command_uuid, ("write", "write-without-response")))),
+                ServiceSpec(
+                    service,
+                    (
+                        CharSpec(self.data_uuid, ("notify",)),
+                        CharSpec(self.command_uuid, ("write", "write-without-response")),
+                    ),
+                ),
             ),
             on_write=self._on_write,
             on_disconnect=self._on_disconnect,
@@ -73,7 +90,10 @@ class TindeqRoller:
             name=name,
             advertised_uuids=(TINDEQ_SERVICE_UUID,),
             services=(
-                ServiceSpec(TINDEQ_SERVICE_UUID, (CharSpec(TINDEQ_DATA_UUID, ("notify",)), CharSpec(TINDEQ_CONTROL_UUID, ("write",)))),
+                ServiceSpec(
+                    TINDEQ_SERVICE_UUID,
+                    (CharSpec(TINDEQ_DATA_UUID, ("notify",)), CharSpec(TINDEQ_CONTROL_UUID, ("write",))),
+                ),
             ),
             on_write=self._on_write,
         )
@@ -101,7 +121,9 @@ class TextNusRoller:
             address=address,
             name=name,
             advertised_uuids=(NUS_SERVICE_UUID,),
-            services=(ServiceSpec(NUS_SERVICE_UUID, (CharSpec(NUS_TX_UUID, ("notify",)), CharSpec(NUS_RX_UUID, ("write",)))),),
+            services=(
+                ServiceSpec(NUS_SERVICE_UUID, (CharSpec(NUS_TX_UUID, ("notify",)), CharSpec(NUS_RX_UUID, ("write",)))),
+            ),
         )
 
     def emit(self, lines):
@@ -112,4 +134,9 @@ class TextNusRoller:
 
 def gadget(name="Kettle", address="AA:BB:CC:00:11:22"):
     """A BLE device that is no roller."""
-    return Peripheral(address=address, name=name, advertised_uuids=("0000fff0-0000-1000-8000-00805f9b34fb",), services=(GENERIC_ACCESS,))
+    return Peripheral(
+        address=address,
+        name=name,
+        advertised_uuids=("0000fff0-0000-1000-8000-00805f9b34fb",),
+        services=(GENERIC_ACCESS,),
+    )
