@@ -67,8 +67,10 @@ class SessionSettings:
     move_speed_mps: float = 0.015
     fluct_stop: float = 0.08  # relative force slope (1/s) below which the force has stopped changing
     fluct_move: float = 0.2  # ... and above which it changes like rolling (sway stays below)
-    fluct_delay_s: float = 0.5
+    fluct_delay_s: float = 0.7  # smoothing (~0.3 s) plus the typical lean into a hold after the stop
     burst_pair_s: float = 3.0
+    rhythm_factor: float = 1.2
+    rhythm_max_s: float = 6.0
     force_change_max: float = 0.14  # force alone: log change within a motion episode that ends a hold
     roller_axis: str | None = None
     autozero: bool = True
@@ -153,6 +155,8 @@ class Pipeline:
             readjust_max_s=s.readjust_max_s + cue.window_s,  # the cue's smoothing stretches an episode
             readjust_max_m=s.readjust_max_m if cue.adaptive_confirm else s.force_change_max,
             burst_pair_s=s.burst_pair_s,
+            rhythm_factor=s.rhythm_factor,
+            rhythm_max_s=s.rhythm_max_s,
             max_gap_s=s.max_gap_s,
         )
         self._holds = HoldDetector(rules, cue.delay_s, cue.adaptive_confirm, cue.bursts)

@@ -36,7 +36,7 @@ class CueSettings:
     speed_window_s: float = 0.2
     fluct_stop: float = 0.08  # relative force slope (1/s): stopped
     fluct_move: float = 0.2  # ... rolling
-    fluct_delay_s: float = 0.5  # how late the slope falls after the roller stops
+    fluct_delay_s: float = 0.7  # how late the slope falls after the roller stops
     roller_axis: str | None = None  # "x" | "y" | "z"; None: the axis that turns the most
 
 
@@ -168,10 +168,17 @@ class PressureCentreCue:
 
 
 class FluctuationCue:
+    """Force alone. Rolling over a muscle changes the force (leverage along the stroke, the muscle's
+    contour passing under the roller); a hold keeps it nearly steady (sway, creep, tremor).
+
+    The score is the relative slope of the force after a low-pass that removes tremor (moving means
+    with nulls at 10, 8 and 12 Hz), in 1/s: above ``fluct_move`` the force changes like rolling,
+    below ``fluct_stop`` it has stopped changing. The cue's "position" is the log of the force, so a
+    change within a motion episode is relative (see ``HoldRules.readjust_max_m``).
+    """
+
     name = "force_fluctuation"
     adaptive_confirm, bursts = False, True
-    # Tremor (8-12 Hz) is removed by three moving means with nulls at 10, 8 and 12 Hz; the slope is
-    # then taken over LAG_S and made relative to the force level.
     LP_S = (0.1, 0.125, 0.0833)
     LAG_S, SMOOTH_S, LEVEL_S, STREAK_S = 0.15, 0.3, 1.5, 0.5
 
@@ -196,8 +203,6 @@ class FluctuationCue:
         slope = np.nan_to_num(np.abs(lp - before)) * (self.rate_hz / self._lag_n)
         level = np.maximum(self._level.mean(total_n), 1.0)
         score = self._smooth.mean(slope) / level
-        # "Position" for force alone: the log of the force, so a change within a motion episode is
-        # relative (rolling on changes the force by leverage; a re-adjustment dips it a few %).
         return CueOut(score, np.log(np.maximum(lp, 1.0)))
 
 

@@ -48,6 +48,9 @@ class HoldRules:
     readjust_max_s: float = 0.3  # time above ``move`` that ends a hold
     readjust_max_m: float = 0.015  # travel within one episode that ends a hold
     burst_pair_s: float = 0.0  # no position: a second burst above ``move`` this soon ends a hold
+    rhythm_window_s: float = 12.0  # no position: confirm once a stop outlasts the recent bursts' rhythm
+    rhythm_factor: float = 1.2
+    rhythm_max_s: float = 6.0
     max_gap_s: float = 2.0
 
 
@@ -110,6 +113,7 @@ class HoldDetector:
         self._last_t: float | None = None
         self._last_pos = 0.0
         self._speeds = _SpeedHistory()
+        self._burst_onsets: list[float] = []  # rolling, no position: when bursts of change began
 
     def step(
         self, t: np.ndarray, contact: np.ndarray, speed: np.ndarray, pos_m: np.ndarray | None, steady: np.ndarray
@@ -150,6 +154,7 @@ class HoldDetector:
                 out.append(Transition(a, ta, "rolling_started"))
                 self.mode = ROLLING
                 self.contact_t = ta
+                self._burst_onsets = []
                 self._reset_candidate()
                 self.armed = True  # lowering onto the roller and staying still is a hold too
             new_burst = False
@@ -157,6 +162,8 @@ class HoldDetector:
                 if self.move_since is None:
                     self.move_since = float(t[a])
                     new_burst = True
+                    if self.mode == ROLLING:
+                        self._burst_onsets.append(self.move_since)
             else:
                 self.move_since = None
             i = a
@@ -252,6 +259,13 @@ class HoldDetector:
             peak = self._speeds.peak(max(ti - PEAK_WINDOW_S, self.contact_t + SETTLE_S), ti)
             if peak > 0:
                 confirm_s = min(r.confirm_max_s, max(r.confirm_min_s, r.confirm_base_s + r.confirm_travel_m / peak))
+        elif self.bursts:
+            # Force alone: a stop is a hold once it outlasts the pauses of the user's own rhythm.
+            recent = [x for x in self._burst_onsets if x >= ti - r.rhythm_window_s]
+            self._burst_onsets = recent
+            if len(recent) >= 2:
+                gap = max(np.diff(recent).max(), ti - recent[-1])
+                confirm_s = min(r.rhythm_max_s, max(r.confirm_max_s, r.rhythm_factor * float(gap)))
         self.confirm_at = ti + confirm_s
         self.episode_t = None
 

@@ -1,0 +1,195 @@
+"""Rolling vs hold on hand-made motion (the domain's hard cases, one at a time) and on simulated sessions."""
+
+import numpy as np
+import pytest
+
+from smr_sense.core.pipeline import analyze_block
+from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+from smr_sense.core.scoring import detected_holds, score, true_holds
+from smr_sense.core.sim import SimConfig, simulate
+
+RATE = 100.0
+RADIUS_M = 0.06
+G = 9.80665
+
+
+class Person:
+    """Builds tissue position x(t) and force F(t) piece by piece (tissue speed, not roller speed)."""
+
+    def __init__(self, rng_seed: int = 0) -> None:
+        self.t = [np.arange(0, 200) / RATE]  # 2 s idle
+        self.x = [np.zeros(200)]
+        self.f = [np.zeros(200)]
+        self.rng = np.random.default_rng(rng_seed)
+        self.level_n = 250.0
+        self.lever_per_m = 0.6
+
+    @property
+    def now(self) -> float:
+        return float(self.t[-1][-1] + 1 / RATE)
+
+    @property
+    def pos(self) -> float:
+        return float(self.x[-1][-1])
+
+    def _add(self, dur_s: float, x_of_u, f_of_u) -> None:
+        n = int(round(dur_s * RATE))
+        u = np.arange(1, n + 1) / n
+        self.t.append(self.now + np.arange(n) / RATE)
+        self.x.append(x_of_u(u))
+        self.f.append(f_of_u(u))
+
+    def lower(self, dur_s: float = 1.0) -> None:
+        x0 = self.pos
+        self._add(dur_s, lambda u: np.full(u.size, x0), lambda u: self.level_n * (u * u * (3 - 2 * u)))
+
+    def force_at(self, x):
+        # Leaning further along the muscle: 6 % per 10 cm; the muscle's contour: 3 % every 5 cm.
+        return self.level_n * (1 + self.lever_per_m * x + 0.03 * np.sin(2 * np.pi * x / 0.05))
+
+    def stroke(self, length_m: float, move_s: float, pause_s: float) -> None:
+        x0 = self.pos
+        self._add(move_s, lambda u: x0 + length_m * (1 - np.cos(np.pi * u)) / 2,
+                  lambda u: self.force_at(x0 + length_m * (1 - np.cos(np.pi * u)) / 2))
+        if pause_s > 0:
+            x1 = self.pos
+            self._add(pause_s, lambda u: np.full(u.size, x1), lambda u: np.full(u.size, self.force_at(x1)))
+
+    def roll(self, strokes: int, length_m: float = 0.15, move_s: float = 1.4, pause_s: float = 0.3) -> None:
+        for k in range(strokes):
+            self.stroke(length_m if k % 2 == 0 else -length_m, move_s, pause_s if k < strokes - 1 else 0.0)
+
+    def hold(self, dur_s: float, sway_m: float = 0.003, sway_hz: float = 0.3, sway_pct: float = 4.0,
+             tremor_pct: float = 1.0, creep_pct: float = 5.0, readjust_at_s: tuple = (), readjust_m: float = 0.008,
+             readjust_s: float = 0.2) -> float:
+        x0, f0, start = self.pos, float(self.f[-1][-1]), self.now
+
+        def x(u):
+            tt = u * dur_s
+            out = x0 + sway_m * np.sin(2 * np.pi * sway_hz * tt)
+            for t0 in readjust_at_s:
+                w = np.clip((tt - t0) / readjust_s, 0, 1)
+                out = out + readjust_m * w * w * (3 - 2 * w)
+            return out
+
+        def f(u):
+            tt = u * dur_s
+            return f0 * (1 + sway_pct / 100 * np.sin(2 * np.pi * sway_hz * tt)) * (1 + creep_pct / 100 * tt / 20) * (
+                1 + tremor_pct / 100 * np.sin(2 * np.pi * 10 * tt))
+
+        self._add(dur_s, x, f)
+        return start
+
+    def lift(self, dur_s: float = 0.8) -> None:
+        f0, x0 = float(self.f[-1][-1]), self.pos
+        self._add(dur_s, lambda u: np.full(u.size, x0), lambda u: f0 * (1 - u * u * (3 - 2 * u)))
+        self._add(2.0, lambda u: np.full(u.size, x0), lambda u: np.zeros(u.size))
+
+    def arrays(self):
+        t = np.concatenate(self.t)
+        x = np.concatenate(self.x)
+        f = np.concatenate(self.f) + self.rng.normal(0, 0.15, t.size)
+        return t, x, f
+
+    def imu(self) -> tuple[StreamInfo, SampleBlock]:
+        t, x, f = self.arrays()
+        v = np.gradient(x, t)
+        gyro = np.zeros((t.size, 3))
+        gyro[:, 1] = -np.degrees(v / (2 * RADIUS_M)) + 0.7 + self.rng.normal(0, 0.08, t.size)  # with a bias
+        info = StreamInfo("test", "hand-imu", "hand-made imu roller", (Channel("load", "N"),), RATE,
+                          has_gyro=True, roller_radius_m=RADIUS_M)
+        return info, SampleBlock.build(t, f, gyro)
+
+    def plate(self) -> tuple[StreamInfo, SampleBlock]:
+        t, x, f = self.arrays()
+        along = np.clip(0.5 + (x / 2) / 0.5, 0, 1)  # the axle travels half as far as the tissue
+        raw = np.stack([f * along, f * (1 - along)], axis=1) + self.rng.normal(0, 0.1, (t.size, 2))
+        chans = (Channel("front", "N", position_m=(0.25, 0.0)), Channel("back", "N", position_m=(-0.25, 0.0)))
+        return StreamInfo("test", "hand-plate", "hand-made plate", chans, RATE), SampleBlock.build(t, raw)
+
+    def force_only(self) -> tuple[StreamInfo, SampleBlock]:
+        t, _, f = self.arrays()
+        return StreamInfo("test", "hand-force", "hand-made load cell", (Channel("load", "N"),), RATE), SampleBlock.build(t, f)
+
+
+def session_with_one_hold(lever_per_m: float = 0.6, length_m: float = 0.15, **hold_kwargs):
+    p = Person()
+    p.lever_per_m = lever_per_m
+    p.lower()
+    p.roll(8, length_m=length_m, pause_s=0.6)  # the longest reversal pause the domain allows
+    start = p.hold(15.0, **hold_kwargs)
+    p.roll(6, length_m=length_m, pause_s=0.6)
+    end = start + 15.0
+    p.lift()
+    return p, start, end
+
+
+@pytest.mark.parametrize("build", ["imu", "plate"])
+def test_reversal_pauses_sway_creep_tremor_and_readjustments_give_exactly_one_hold(build):
+    p, start, end = session_with_one_hold(readjust_at_s=(5.0, 10.0))
+    info, block = getattr(p, build)()
+    result = analyze_block(info, block)
+    assert len(result.holds) == 1, [(h.start_s, h.end_s) for h in result.holds]
+    hold = result.holds[0]
+    assert abs(hold.start_s - start) < 0.3  # back-dated to when the motion stopped
+    assert abs(hold.end_s - end) < 0.6
+
+
+def test_a_readjustment_longer_than_a_centimetre_is_the_end_of_the_hold():
+    p, start, _ = session_with_one_hold(readjust_at_s=(6.0,), readjust_m=0.05, readjust_s=0.8)
+    info, block = p.imu()
+    holds = analyze_block(info, block).holds
+    assert abs(holds[0].start_s - start) < 0.3
+    assert holds[0].end_s == pytest.approx(start + 6.0, abs=0.3)
+
+
+def test_rolling_with_long_reversal_pauses_and_no_hold_has_no_hold():
+    p = Person()
+    p.lower()
+    p.roll(20, pause_s=0.6)
+    p.lift()
+    for build in ("imu", "plate"):
+        info, block = getattr(p, build)()
+        assert analyze_block(info, block).holds == [], build
+
+
+def test_slow_rolling_is_still_rolling():
+    p = Person()
+    p.lower()
+    p.roll(10, length_m=0.06, move_s=4.0, pause_s=0.5)  # 1.5 cm/s at its fastest
+    p.lift()
+    info, block = p.imu()
+    assert analyze_block(info, block).holds == []
+
+
+def test_lowering_onto_a_spot_and_holding_is_a_hold_from_contact():
+    p = Person()
+    p.lower(0.8)
+    start = p.now
+    p.hold(10.0)
+    p.lift()
+    info, block = p.imu()
+    holds = analyze_block(info, block).holds
+    assert len(holds) == 1
+    assert start - 0.8 <= holds[0].start_s <= start  # contact comes during the lowering
+
+
+def test_force_only_sees_a_plain_hold_between_rolling():
+    # Force alone sees rolling only where it changes the force faster than postural sway does:
+    # here long strokes (25 cm) with 10 % more force per 10 cm along the muscle.
+    p, start, end = session_with_one_hold(lever_per_m=1.0, length_m=0.25, sway_pct=2.0, sway_m=0.001, creep_pct=2.0)
+    info, block = p.force_only()
+    holds = analyze_block(info, block).holds
+    assert len(holds) == 1
+    assert abs(holds[0].start_s - start) < 1.0 and holds[0].end_s > start + 10.0
+
+
+@pytest.mark.parametrize("build, f1_min", [("imu", 0.95), ("channels", 0.93), ("force", 0.5)])
+def test_simulated_hard_session_scores(build, f1_min):
+    # A session outside the benchmark corpus (seed 31337): the detector must generalise.
+    info, block, truth = simulate(SimConfig(seed=31337, build=build, rate_hz=120.0, hard=True), 400.0)
+    result = analyze_block(info, block)
+    s = score(detected_holds(result.holds), true_holds(truth))
+    assert s.true_holds >= 5
+    assert s.f1 >= f1_min, s.to_json()
+    assert s.false_caps == 0 or build == "force"
