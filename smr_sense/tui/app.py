@@ -47,8 +47,10 @@ from smr_sense.tui.widgets import (
     StatusHeader,
 )
 
-REFRESH_HZ = 30.0  # redraws per second at most, whatever the input rate
-PLOT_REFRESH_S = 0.1  # a column of the plot spans ~0.25 s: redrawing it faster shows nothing new
+REFRESH_HZ = 15.0  # redraws per second at most, whatever the input rate (at most ~67 ms behind)
+# The plot (a column spans ~0.2 s) and the big number (a meter's pace: readable, not flickering)
+# are redrawn 5 times a second; bars, state, timer and alarm at the full rate.
+SLOW_REFRESH_S = 0.2
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 FAST_FORWARD_SPEED = 50.0  # "next hold": play this fast until the pipeline confirms a hold
 BELL_REPEAT_S = 5.0  # ring again every 5 s of stream time past the cap
@@ -131,8 +133,18 @@ class SmrDashboard(App[int]):
         self.query_one(StatusHeader).source_text = self.source.spec
         self.query_one(HoldTimer).cap_s = self.session.hold_cap_s
         self.query_one("#playback").display = self.source.playback is not None
+        # The dashboard's widgets, found once: the refresh runs 30 times a second.
+        self.w_header = self.query_one(StatusHeader)
+        self.w_readout = self.query_one(ForceReadout)
+        self.w_badge = self.query_one(StateBadge)
+        self.w_timer = self.query_one(HoldTimer)
+        self.w_routine = self.query_one(RoutinePanel)
+        self.w_plot = self.query_one(ForcePlot)
+        self.w_playback = self.query_one(PlaybackBar)
+        self.w_log = log
+        self.w_banner = self.query_one(Banner)
         self._worker = self._acquire()
-        self.set_interval(1.0 / REFRESH_HZ, self._refresh_view)
+        self._refresh_timer = self.set_interval(1.0 / REFRESH_HZ, self._refresh_view)
         # A closed terminal or a kill still ends the session cleanly: the caller saves after exit.
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -189,19 +201,19 @@ class SmrDashboard(App[int]):
     def on_stream_opened(self, message: StreamOpened) -> None:
         self.stream_open = True
         info = message.info
-        header = self.query_one(StatusHeader)
+        header = self.w_header
         header.source_text = f"{info.device_name}  {self.source.spec}"
         header.recording = str(self.session.record_path) if self.session.writer is not None else None
         if self.unit not in available_units(self.session.body_mass_kg):
             self.unit = "N"
         if self.session.writer is not None:
-            self.query_one("#log", Log).write_line(f"Recording to {self.session.writer.path}")
+            self.w_log.write_line(f"Recording to {self.session.writer.path}")
         if self.session.problem:
             self._banner(f"{self.session.problem} (press c to calibrate)", "warning")
         self._dirty = True
 
     def on_session_events(self, message: SessionEvents) -> None:
-        log = self.query_one("#log", Log)
+        log = self.w_log
         group = self.session.tracker.current.label
         for event in message.events:
             if isinstance(event, ev.HoldCapReached):
@@ -221,10 +233,10 @@ class SmrDashboard(App[int]):
             self._banner("")
         line = describe_marker(marker)
         if line:
-            self.query_one("#log", Log).write_line(line)
+            self.w_log.write_line(line)
 
     def on_link_changed(self, message: LinkChanged) -> None:
-        self.query_one(StatusHeader).link_state = message.state
+        self.w_header.link_state = message.state
 
     def on_source_fault(self, message: SourceFault) -> None:
         self.fault = message.text
@@ -236,62 +248,69 @@ class SmrDashboard(App[int]):
     # -- drawing -----------------------------------------------------------------------------------
 
     def _refresh_view(self) -> None:
-        if not self._dirty:
+        if not self._dirty or not self.is_running:
             return
         self._dirty = False
         s = self.session
         status = s.status
-        header = self.query_one(StatusHeader)
-        header.rate_hz = s.rate_hz
+        header = self.w_header
+        # Values are rounded to what is shown, so a widget redraws only when its text changes.
+        rate = s.rate_hz
+        shown = header.rate_hz
+        if rate is None or shown is None or abs(rate - shown) >= 0.01 * shown:  # 1 %: no flicker
+            header.rate_hz = None if rate is None else round(rate)
         stats = self.source.stats
         total = stats.samples + stats.lost + stats.corrupt
-        header.link_pct = 100.0 * stats.samples / total if total else None
+        header.link_pct = round(100.0 * stats.samples / total, 1) if total else None
         mass = s.body_mass_kg
         band = self._band_n(mass)
         scale = self._scale(status, band, s.ceiling_n, mass)
 
-        readout = self.query_one(ForceReadout)
+        readout = self.w_readout
         readout.unit, readout.body_mass_kg = self.unit, mass
         readout.scale_n, readout.band_n, readout.ceiling_n = scale, band, s.ceiling_n
-        readout.force_n = None if status is None else float(status.force_n)
+        force_n = None if status is None else round(float(status.force_n), 1)
+        readout.force_n = force_n
 
         code = None if status is None else state_code(status.state)
-        badge = self.query_one(StateBadge)
+        badge = self.w_badge
         badge.state = "waiting" if code is None else "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
 
-        timer = self.query_one(HoldTimer)
+        timer = self.w_timer
         holding = status is not None and status.hold_start_s is not None
         timer.active = holding
         if holding:
-            timer.elapsed_s = float(status.hold_elapsed_s)
+            # Quarter seconds: finer than a cell of the countdown bar, 4 redraws a second at most.
+            timer.elapsed_s = math.floor(float(status.hold_elapsed_s) * 4) / 4
             timer.warning = bool(status.warning)
             timer.capped = bool(status.capped)
-            timer.over_cap_s = float(status.over_cap_s)
+            timer.over_cap_s = float(math.floor(status.over_cap_s))
             if status.capped and status.over_cap_s >= (self._bells + 1) * BELL_REPEAT_S:
                 self._bells += 1
                 self._ring()
 
-        routine = self.query_one(RoutinePanel)
+        routine = self.w_routine
         tracker = s.tracker
         routine.rows = tuple(
-            RoutineRow(t.group.label, len(t.holds), t.caps, tracker.rolling_s(i)) for i, t in enumerate(tracker.tallies)
+            RoutineRow(t.group.label, len(t.holds), t.caps, int(tracker.rolling_s(i))) for i, t in enumerate(tracker.tallies)
         )
         routine.current = tracker.index
         routine.advice = tracker.current.advice
 
         playback = self.source.playback
         if playback is not None:
-            bar = self.query_one(PlaybackBar)
-            bar.position_s = max(playback.position_s - (s.first_t_s or 0.0), 0.0)
+            bar = self.w_playback
+            bar.position_s = round(max(playback.position_s - (s.first_t_s or 0.0), 0.0) * 2) / 2
             bar.duration_s = playback.duration_s
             bar.speed, bar.paused = playback.speed, playback.paused
             bar.seeking_hold = self._fast_forward_from is not None
 
         now = time.monotonic()
-        if now - self._last_plot >= PLOT_REFRESH_S or self._ending:
+        if now - self._last_plot >= SLOW_REFRESH_S or self._ending:
             self._last_plot = now
+            readout.number_n = force_n
             t, f, st = s.trace.window(s.now_s, self.display_settings.plot_window_s)
-            self.query_one(ForcePlot).data = PlotData(
+            self.w_plot.data = PlotData(
                 t, f, st, s.now_s, self.display_settings.plot_window_s, scale, s.ceiling_n, band, self.unit, mass
             )
         else:
@@ -316,7 +335,7 @@ class SmrDashboard(App[int]):
         return self._scale_n
 
     def _banner(self, text: str, level: str = "error") -> None:
-        banner = self.query_one(Banner)
+        banner = self.w_banner
         banner.level = level
         banner.text = text
 
@@ -336,7 +355,7 @@ class SmrDashboard(App[int]):
     def action_group(self, step: int) -> None:
         marker = self.session.move_group(step)
         if marker is not None:
-            self.query_one("#log", Log).write_line(describe_marker(marker) or "")
+            self.w_log.write_line(describe_marker(marker) or "")
             self._dirty = True
 
     def action_unit(self) -> None:
@@ -352,7 +371,7 @@ class SmrDashboard(App[int]):
         playback = self.source.playback
         if playback is not None:
             playback.set_paused(not playback.paused)
-            self.query_one(StatusHeader).link_state = "paused" if playback.paused else self.source.stats.state
+            self.w_header.link_state = "paused" if playback.paused else self.source.stats.state
             self._dirty = True
 
     def action_seek(self, delta_s: float) -> None:

@@ -21,11 +21,11 @@ LINK_WORDS = {
 class StatusHeader(Horizontal):
     """Source, link state, measured rate and link quality, recording indicator."""
 
-    source_text: reactive[str] = reactive("")
-    link_state: reactive[str] = reactive("connecting")
-    rate_hz: reactive[float | None] = reactive(None)
-    link_pct: reactive[float | None] = reactive(None)
-    recording: reactive[str | None] = reactive(None)
+    source_text: reactive[str] = reactive("", repaint=False)
+    link_state: reactive[str] = reactive("connecting", repaint=False)
+    rate_hz: reactive[float | None] = reactive(None, repaint=False)
+    link_pct: reactive[float | None] = reactive(None, repaint=False)
+    recording: reactive[str | None] = reactive(None, repaint=False)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="hdr-source")
@@ -34,18 +34,18 @@ class StatusHeader(Horizontal):
         yield Label("", id="hdr-rec")
 
     def watch_source_text(self, text: str) -> None:
-        self.query_one("#hdr-source", Label).update(text)
+        self.query_one("#hdr-source", Label).update(text, layout=False)
 
     def watch_link_state(self, state: str) -> None:
         label = self.query_one("#hdr-link", Label)
-        label.update(f"● {LINK_WORDS.get(state, state)}")
+        label.update(f"● {LINK_WORDS.get(state, state)}", layout=False)
         label.set_classes(f"-{state}")
 
     def _update_rate(self) -> None:
         rate = "-- Hz" if self.rate_hz is None else f"{self.rate_hz:.0f} Hz"
         link = "" if self.link_pct is None else f"  link {self.link_pct:.1f} %"
         label = self.query_one("#hdr-rate", Label)
-        label.update(rate + link)
+        label.update(rate + link, layout=False)  # fixed width: no relayout per frame
         label.set_class(self.link_pct is not None and self.link_pct < 95.0, "-poor")
 
     def watch_rate_hz(self) -> None:

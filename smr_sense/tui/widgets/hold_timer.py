@@ -4,12 +4,16 @@ classes -holding, -warning, -capped; the widget only knows times."""
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from smr_sense.tui.widgets._styles import CachedComponentStyles
 
-class HoldTimer(Widget):
+
+class HoldTimer(CachedComponentStyles, Widget):
     COMPONENT_CLASSES = {"holdtimer--left", "holdtimer--gone"}
 
     active: reactive[bool] = reactive(False)
@@ -46,15 +50,16 @@ class HoldTimer(Widget):
         if phase == "capped":
             word = "RELEASE NOW"
             return Text(
-                f"{word}\n+{self.over_cap_s:.1f} s over the {self.cap_s:g} s cap",
+                f"{word}\n+{int(self.over_cap_s)} s over the {self.cap_s:g} s cap",
                 justify="center",
                 no_wrap=True,
                 overflow="crop",
             )
         left_s = max(self.cap_s - self.elapsed_s, 0.0)
-        head = f"HOLD {self.elapsed_s:4.1f} s   {left_s:4.1f} s left"
+        # Whole seconds, like a kitchen timer: held for floor(elapsed), ceil(left) to go.
+        head = f"HOLD {int(self.elapsed_s):2d} s   {math.ceil(left_s):2d} s left"
         filled = int(round(width * left_s / self.cap_s)) if self.cap_s > 0 else 0
         text = Text(head + "\n", no_wrap=True, overflow="crop")
-        text.append("█" * filled, self.get_component_rich_style("holdtimer--left"))
-        text.append("━" * (width - filled), self.get_component_rich_style("holdtimer--gone"))
+        text.append("█" * filled, self.component_style("holdtimer--left"))
+        text.append("━" * (width - filled), self.component_style("holdtimer--gone"))
         return text

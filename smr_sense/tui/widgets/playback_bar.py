@@ -8,6 +8,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from smr_sense.tui.units import mmss
+from smr_sense.tui.widgets._styles import CachedComponentStyles
 
 
 def speed_text(speed: float) -> str:
@@ -16,7 +17,7 @@ def speed_text(speed: float) -> str:
     return f"{speed:g}×"
 
 
-class PlaybackBar(Widget):
+class PlaybackBar(CachedComponentStyles, Widget):
     COMPONENT_CLASSES = {"playback--done", "playback--todo", "playback--state"}
 
     position_s: reactive[float] = reactive(0.0)
@@ -34,8 +35,8 @@ class PlaybackBar(Widget):
         bar_w = max(width - len(head) - len(tail), 5)
         done = int(round(bar_w * min(self.position_s / dur, 1.0))) if dur > 0 else 0
         text = Text(no_wrap=True, overflow="crop")
-        text.append(head, self.get_component_rich_style("playback--state"))
-        text.append("━" * done, self.get_component_rich_style("playback--done"))
-        text.append("─" * (bar_w - done), self.get_component_rich_style("playback--todo"))
+        text.append(head, self.component_style("playback--state"))
+        text.append("━" * done, self.component_style("playback--done"))
+        text.append("─" * (bar_w - done), self.component_style("playback--todo"))
         text.append(tail)
         return text

@@ -2,7 +2,8 @@
 
 Data in, drawing out (like Textual's own sparkline): the app hands over a :class:`PlotData` snapshot
 and the widget bins it into columns of eighth-blocks. No domain logic: which samples were holds is
-already decided by the pipeline.
+already decided by the pipeline. Lines are built once per snapshot as runs of equal style (the
+Line API), so a redraw costs a few dozen segments, not one object per cell.
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
+from smr_sense.tui.trace import STATE_HOLD, STATE_OFF, STATE_ROLLING
 from smr_sense.tui.units import convert
+from smr_sense.tui.widgets._styles import CachedComponentStyles
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
-STATE_OFF, STATE_ROLLING, STATE_HOLD = 0, 1, 2
 AXIS_W = 6
+# Cell kinds beyond the three states: empty, ceiling line, target band.
+_EMPTY, _CEILING, _BAND = 10, 11, 12
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,7 +43,7 @@ class PlotData:
     body_mass_kg: float | None = None
 
 
-class ForcePlot(Widget):
+class ForcePlot(CachedComponentStyles, Widget):
     COMPONENT_CLASSES = {
         "forceplot--off",
         "forceplot--rolling",
@@ -49,42 +55,66 @@ class ForcePlot(Widget):
 
     data: reactive[PlotData | None] = reactive(None)
 
-    def render(self) -> Text:
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._strips: list[Strip] = []
+        self._built_for: tuple[int, int, int] | None = None
+
+    def render_line(self, y: int) -> Strip:
         width, height = self.size.width, self.size.height
+        key = (id(self.data), width, height)
+        if key != self._built_for:
+            self._strips = self._build(width, height)
+            self._built_for = key
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(width, self.rich_style)
+
+    def _build(self, width: int, height: int) -> list[Strip]:
         data = self.data
+        base_style = self.rich_style
         if data is None or width <= AXIS_W + 2 or height < 3:
-            return Text("waiting for samples…")
+            return [Strip([Segment("waiting for samples…".ljust(width)[:width], base_style)])]
         rows = height - 1  # the last line is the time axis
         cols = width - AXIS_W
         col_force, col_state = self._columns(data, cols)
         levels = np.clip(col_force / max(data.scale_n, 1.0), 0.0, 1.0) * rows * 8
-        style = {k: self.get_component_rich_style(f"forceplot--{k}") for k in ("off", "rolling", "hold", "ceiling", "band", "axis")}
-        state_style = {STATE_OFF: style["off"], STATE_ROLLING: style["rolling"], STATE_HOLD: style["hold"]}
+        style_of: dict[int, Style] = {
+            STATE_OFF: self.component_style("forceplot--off"),
+            STATE_ROLLING: self.component_style("forceplot--rolling"),
+            STATE_HOLD: self.component_style("forceplot--hold"),
+            _CEILING: self.component_style("forceplot--ceiling"),
+            _BAND: self.component_style("forceplot--band"),
+            _EMPTY: base_style,
+        }
+        axis_style = self.component_style("forceplot--axis")
+        empty_char = {_CEILING: "╌", _BAND: "·", _EMPTY: " "}
 
         def row_of(force_n: float) -> int:
             return rows - 1 - min(int(force_n / data.scale_n * rows), rows - 1)
 
         ceiling_row = row_of(data.ceiling_n) if data.ceiling_n is not None else -1
         band_rows = range(row_of(data.band_n[1]), row_of(data.band_n[0]) + 1) if data.band_n else range(0)
-        text = Text(no_wrap=True, overflow="crop")
+        strips = []
         for r in range(rows):
-            text.append(self._axis_label(data, r, rows), style["axis"])
-            base = (rows - 1 - r) * 8
-            fills = np.clip(levels - base, 0, 8).astype(int)
-            for c in range(cols):
-                f = int(fills[c])
-                if f:
-                    text.append(BLOCKS[f], state_style[int(col_state[c])])
-                elif r == ceiling_row:
-                    text.append("╌", style["ceiling"])
-                elif r in band_rows:
-                    text.append("·", style["band"])
-                else:
-                    text.append(" ")
-            text.append("\n")
+            fills = np.clip(levels - (rows - 1 - r) * 8, 0, 8).astype(int)
+            background = _CEILING if r == ceiling_row else _BAND if r in band_rows else _EMPTY
+            kinds = np.where(fills > 0, col_state, background)
+            segments = [Segment(self._axis_label(data, r, rows), axis_style)]
+            start = 0
+            for c in range(1, cols + 1):  # one segment per run of equal kind
+                if c == cols or kinds[c] != kinds[start]:
+                    kind = int(kinds[start])
+                    if kind in empty_char:
+                        text = empty_char[kind] * (c - start)
+                    else:
+                        text = "".join(BLOCKS[f] for f in fills[start:c])
+                    segments.append(Segment(text, style_of[kind]))
+                    start = c
+            strips.append(Strip(segments, width))
         axis = f"-{data.window_s:.0f} s".ljust(cols // 2) + "now".rjust(cols - cols // 2)
-        text.append(" " * AXIS_W + axis, style["axis"])
-        return text
+        strips.append(Strip([Segment(" " * AXIS_W + axis, axis_style)], width))
+        return strips
 
     @staticmethod
     def _columns(data: PlotData, cols: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from smr_sense.tui.units import mmss
+from smr_sense.tui.widgets._styles import CachedComponentStyles
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,10 @@ class RoutineRow:
     label: str
     holds: int
     caps: int
-    rolling_s: float
+    rolling_s: int  # whole seconds: the panel redraws when a second ticks, not every frame
 
 
-class RoutinePanel(Widget):
+class RoutinePanel(CachedComponentStyles, Widget):
     COMPONENT_CLASSES = {"routine--current", "routine--done", "routine--todo", "routine--cap", "routine--advice"}
 
     rows: reactive[tuple[RoutineRow, ...]] = reactive(tuple)
@@ -32,7 +33,7 @@ class RoutinePanel(Widget):
         name_w = max(8, width - 18)
         for i, row in enumerate(self.rows):
             done = row.holds > 0 or row.rolling_s >= 1.0
-            style = self.get_component_rich_style(
+            style = self.component_style(
                 "routine--current" if i == self.current else "routine--done" if done else "routine--todo"
             )
             mark = "▶" if i == self.current else "✓" if done else " "
@@ -42,5 +43,5 @@ class RoutinePanel(Widget):
             line = f"{mark} {row.label[:name_w]:<{name_w}} {holds:>3} {caps:>3} {rolling:>5}"
             text.append(line.ljust(width)[:width] + "\n", style)
         if self.advice:
-            text.append(self.advice, self.get_component_rich_style("routine--advice"))
+            text.append(self.advice, self.component_style("routine--advice"))
         return text

@@ -12,5 +12,5 @@ class StateBadge(Static):
     state: reactive[str] = reactive("waiting")
 
     def watch_state(self, state: str) -> None:
-        self.update(WORDS.get(state, state.upper()))
+        self.update(WORDS.get(state, state.upper()), layout=False)
         self.set_classes(f"-{state}")

@@ -1,0 +1,213 @@
+"""The dashboard through its app factory, with real sources: keys, replay controls, faults, the summary."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from smr_sense.core.pipeline import SessionSettings, analyze_block
+from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
+from smr_sense.recording import RecordingWriter, load_recording
+from smr_sense.sources import make_source
+from smr_sense.tui.messages import SessionEvents
+from smr_sense.tui.widgets import Banner, ForceReadout, PlaybackBar, StateBadge
+from tui_helpers import app_for, recording, replay, summary_shown, wait_for
+
+SIZE = (100, 32)
+
+
+async def test_replay_plays_to_the_end_and_saves_the_summary_beside_the_file(tmp_path):
+    rec = recording("imu_routine.smr")
+    target = tmp_path / "imu_routine.smr"
+    target.write_bytes(rec.path.read_bytes())
+    app = app_for(replay(rec), summary_path=target)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the summary at the end of the replay")
+        offline = analyze_block(rec.info, rec.block, rec.markers)
+        summary = app.session.outcome.summary
+        # The dashboard counted exactly what the offline analysis finds in the file.
+        assert summary.holds == len(offline.holds) == 4
+        assert [round(h.duration_s, 3) for g in summary.groups for h in g.holds] == [
+            round(h.duration_s, 3) for h in offline.holds
+        ]
+        assert summary.rolling_s == pytest.approx(sum(r.end_s - r.start_s for r in offline.rolling))
+        saved = json.loads((tmp_path / "imu_routine.summary.json").read_text())
+        assert saved["totals"]["holds"] == 4
+        assert (tmp_path / "imu_routine.summary.md").read_text().startswith("# Foam-rolling session")
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_live_session_records_group_changes_and_saves_on_quit(tmp_path):
+    out = tmp_path / "session.smr"
+    # A slow simulated roller keeps the app idle enough for the Pilot to press keys quickly.
+    app = app_for(make_source("sim:?seed=7&build=imu&rate=10&speed=4"), record_path=out)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.now_s > 3.0, "three seconds of samples")
+        await pilot.press("down", "down", "up")
+        assert app.session.tracker.current.key == "hamstrings"
+        await pilot.press("q")
+        await wait_for(pilot, lambda: summary_shown(app), "the summary after quitting")
+        await pilot.press("q")
+    rec = load_recording(out)
+    groups = [m.data["group"] for m in rec.markers if m.kind == "muscle_group"]
+    assert groups == ["hamstrings", "quads", "hamstrings"]
+    assert not rec.warnings  # closed cleanly
+    assert rec.info.device_id == "sim-imu-7"
+    assert (tmp_path / "session.summary.json").exists() and (tmp_path / "session.summary.md").exists()
+
+
+async def test_routine_keys_stop_at_either_end(tmp_path):
+    source = replay(recording("force_routine.smr"), speed=1.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space")  # paused: the keys still move the routine
+        await pilot.press("up")
+        assert app.session.tracker.index == 0
+        await pilot.press(*["down"] * 12)
+        assert app.session.tracker.current.key == "lats"
+
+
+async def test_unit_key_cycles_newtons_kilograms_and_body_weight():
+    app = app_for(make_source("sim:?seed=7&rate=10&speed=2"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.now_s > 1.0, "samples")
+        readout = app.query_one(ForceReadout)
+        seen = []
+        for _ in range(3):
+            await pilot.press("u")
+            await pilot.pause(0.1)
+            seen.append(readout.unit)
+        # The simulated person's weight is known, so % body weight is offered.
+        assert seen == ["kg", "%BW", "N"]
+
+
+async def test_live_source_has_no_replay_controls():
+    app = app_for(make_source("sim:?seed=1&rate=10"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        assert app.query_one(PlaybackBar).display is False
+        assert app.check_action("pause", ()) is False
+        await pilot.press("space", "right")  # nothing to pause or seek: no error
+        assert app.fault is None
+
+
+async def test_replay_controls_pause_seek_speed_and_next_hold():
+    rec = recording("edge_hold_25s.csv")
+    source = replay(rec, speed=1.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        assert app.query_one(PlaybackBar).display is True
+        # Keys are pressed while paused: the Pilot waits for an idle app after each key.
+        await pilot.press("space")
+        assert source.paused
+        await pilot.press("right", "right")
+        await wait_for(pilot, lambda: source.position_s >= 9.0, "the seek to land")
+        assert source.position_s < 11.0
+        await pilot.press("left")
+        await wait_for(pilot, lambda: source.position_s < 9.0, "the seek back to land")
+        await pilot.press("plus", "plus")
+        assert source.speed == 4.0
+        await pilot.press("minus")
+        assert source.speed == 2.0 and source.paused
+        # Next hold: plays (fast) from about 5 s until the pipeline confirms the hold that starts
+        # at 14 s, then gives back the 2x the user had chosen.
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.session.status is not None and app.session.status.state == "hold", "the hold")
+        await wait_for(pilot, lambda: source.speed == 2.0, "the speed to come back")
+        assert 14.0 < source.position_s < 18.0
+        assert not source.paused
+
+
+async def test_seeking_back_does_not_count_a_hold_twice():
+    rec = recording("edge_hold_then_lift.csv")
+    source = replay(rec, speed=16.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: source.position_s > 26.0, "past the hold")
+        assert sum(len(t.holds) for t in app.session.tracker.tallies) == 1
+        source.seek(2.0)
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+        assert app.session.outcome.summary.holds == 1
+
+
+def _write(path, info, blocks_and_markers):
+    with RecordingWriter(path, info) as w:
+        for item in blocks_and_markers:
+            if isinstance(item, Marker):
+                w.mark(item)
+            else:
+                w.append(item)
+
+
+async def test_disconnect_shows_a_banner_and_the_session_goes_on(tmp_path):
+    info = StreamInfo("test", "roller-1", "Roller", (Channel("force", unit="N"),), 50.0)
+    t1, t2 = np.arange(0, 5, 0.02), np.arange(8, 12, 0.02)
+    path = tmp_path / "dropout.smr"
+    _write(path, info, [
+        SampleBlock.build(t1, np.full(t1.size, 200.0)),
+        Marker(5.0, "disconnected", {}),
+        Marker(8.0, "reconnected", {}),
+        SampleBlock.build(t2, np.full(t2.size, 200.0)),
+    ])
+    app = app_for(make_source(f"replay:{path}?speed=max"))
+    shown: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        banner = app.query_one(Banner)
+        watch = banner.watch_text
+
+        def record(text: str) -> None:  # every text the banner takes, in order
+            shown.append(text)
+            watch(text)
+
+        banner.watch_text = record
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+    assert [t for t in shown if t] == ["The roller is disconnected: reconnecting, the session goes on."]
+    assert shown[-1] == ""  # cleared on reconnect
+    assert app.session.now_s > 11.9  # the samples after the reconnect were taken
+
+
+async def test_a_source_that_cannot_open_is_a_banner_sentence_not_a_traceback(tmp_path):
+    app = app_for(make_source(f"replay:{tmp_path / 'missing.smr'}"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.fault is not None, "the fault")
+        assert app.query_one(Banner).text == f"{tmp_path / 'missing.smr'} does not exist"
+        await pilot.press("q")
+        await wait_for(pilot, lambda: summary_shown(app), "the summary")
+        assert app.session.outcome.summary is None
+
+
+async def test_an_uncalibrated_roller_says_so_and_is_still_recorded(tmp_path):
+    info = StreamInfo("test", "hx711-1", "Bare load cell", (Channel("load", unit="count"),), 10.0)
+    src_path, out = tmp_path / "raw.smr", tmp_path / "out.smr"
+    t = np.arange(0, 3, 0.1)
+    _write(src_path, info, [SampleBlock.build(t, np.full(t.size, 81234.0))])
+    app = app_for(make_source(f"replay:{src_path}?speed=max"), record_path=out)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+        assert "press c to calibrate" in app.query_one(Banner).text
+        assert app.query_one(StateBadge).state == "waiting"
+    assert len(load_recording(out).block) == t.size
+
+
+async def test_every_event_reaches_the_app_in_stream_order():
+    rec = recording("force_routine.smr")
+    got = []
+
+    def hook(message):
+        if isinstance(message, SessionEvents):
+            got.extend(message.events)
+
+    app = app_for(replay(rec))
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+    offline = analyze_block(rec.info, rec.block, rec.markers)
+    live = [(e.kind, round(e.t_s, 6)) for e in got]
+    whole = [(e.kind, round(e.t_s, 6)) for e in offline.events]
+    # The file ends in a hold: the pipeline's finish() closes it, after the stream.
+    assert live == whole[:-1] and whole[-1][0] == "hold_ended"
+    assert app.session.outcome.summary.holds == len(offline.holds)
