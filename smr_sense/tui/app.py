@@ -69,21 +69,22 @@ class DisplaySettings:
 class SmrDashboard(App[int]):
     CSS_PATH = "dashboard.tcss"
     TITLE = "smr-sense"
+    ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
 
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-        Binding("down", "group(1)", "Next group"),
-        Binding("up", "group(-1)", "Prev group"),
-        Binding("u", "unit", "Unit"),
-        Binding("b", "toggle_bell", "Bell"),
-        Binding("c", "calibrate", "Calibrate"),
+        Binding("down", "group(1)", "Next group", key_display="↓"),
+        Binding("up", "group(-1)", "Back", key_display="↑"),
         Binding("space", "pause", "Pause"),
-        Binding("left", "seek(-5)", "-5s"),
-        Binding("right", "seek(5)", "+5s"),
+        Binding("left", "seek(-5)", "-5s", key_display="←"),
+        Binding("right", "seek(5)", "+5s", key_display="→"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
         Binding("minus", "speed(-1)", "Slower", key_display="-"),
         Binding("n", "next_hold", "Next hold"),
+        Binding("u", "unit", "Unit"),
+        Binding("b", "toggle_bell", "Bell"),
+        Binding("c", "calibrate", "Calibrate"),
     ]
     PLAYBACK_ACTIONS = {"pause", "seek", "speed", "next_hold"}
     DASHBOARD_ACTIONS = PLAYBACK_ACTIONS | {"group", "unit", "toggle_bell", "calibrate"}
@@ -122,7 +123,7 @@ class SmrDashboard(App[int]):
                 yield HoldTimer(id="timer")
                 yield RoutinePanel(id="routine")
         yield PlaybackBar(id="playback")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         log = self.query_one("#log", Log)

@@ -61,7 +61,7 @@ class DashboardSession:
         self.samples = 0
         self.ceiling_exceeded = 0
         self.outcome: SessionOutcome | None = None
-        self._rate_window: deque[tuple[float, int]] = deque()
+        self._rate_window: deque[tuple[float, float, int]] = deque()  # (first t, last t, n) per block
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ class DashboardSession:
         self.first_t_s = float(t[0]) if self.first_t_s is None else self.first_t_s
         self.last_t_s = float(t[-1])
         self.samples += len(block)
-        self._count_rate(float(t[-1]), len(block))
+        self._count_rate(float(t[0]), float(t[-1]), len(block))
         if self.pipeline is None:
             return []
         out = self.pipeline.feed(block)
@@ -156,9 +156,9 @@ class DashboardSession:
         if self.writer is not None:
             self.writer.mark(marker)
 
-    def _count_rate(self, t_end_s: float, n: int) -> None:
-        self._rate_window.append((t_end_s, n))
-        while len(self._rate_window) > 2 and t_end_s - self._rate_window[0][0] > 2.0:
+    def _count_rate(self, t_start_s: float, t_end_s: float, n: int) -> None:
+        self._rate_window.append((t_start_s, t_end_s, n))
+        while len(self._rate_window) > 1 and t_end_s - self._rate_window[0][1] > 2.0:
             self._rate_window.popleft()
 
     # -- what the screen reads ---------------------------------------------------------------------
@@ -175,10 +175,11 @@ class DashboardSession:
     def rate_hz(self) -> float | None:
         """Samples per second of stream (device) time over the last 2 s: deterministic on replay."""
         w = self._rate_window
-        if len(w) < 2:
+        if not w:
             return None
-        span = w[-1][0] - w[0][0]
-        return sum(n for _, n in list(w)[1:]) / span if span > 0 else None
+        span = w[-1][1] - w[0][0]
+        intervals = sum(n for _, _, n in w) - 1  # n samples span n - 1 intervals
+        return intervals / span if span > 0 and intervals > 0 else None
 
     @property
     def body_mass_kg(self) -> float | None:

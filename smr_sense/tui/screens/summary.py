@@ -52,7 +52,8 @@ class SummaryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         s = self.summary
-        with VerticalScroll(id="summary-body"):
+        # Not focusable: its scroll keys would shadow the dashboard's arrows in the footer afterwards.
+        with VerticalScroll(id="summary-body", can_focus=False):
             if s is None:
                 yield Static("No samples arrived, so there is nothing to summarise.", id="summary-empty")
             else:
