@@ -38,6 +38,8 @@ TARE_MIN_S, TARE_MAX_S = 1.0, 5.0
 MIN_SIGNAL_TO_NOISE = 10.0  # a weight must move its channel by 10 noise widths
 LOADED_N = 20.0  # with a previous calibration: more than this is a load, not drift (several N per hour)
 NOISE_FLOOR_COUNTS = 0.5  # a quantised, noiseless channel still has half a count of uncertainty
+NOISY_FACTOR = 5.0  # a reading with a weight 5 times noisier than the zero: the weight is moving
+MAX_RESIDUAL = 0.05  # a fit missing a known weight by more than 5 % is refused
 
 
 class CalibrationFitError(SmrError):
@@ -45,9 +47,11 @@ class CalibrationFitError(SmrError):
 
 
 def _robust_noise(x: np.ndarray) -> np.ndarray:
-    """Standard deviation estimated from the median absolute deviation, per column."""
-    med = np.median(x, axis=0)
-    return np.maximum(1.4826 * np.median(np.abs(x - med), axis=0), NOISE_FLOOR_COUNTS)
+    """The sample-to-sample noise per column: from the median absolute first difference, so a drift
+    or a step (which the steadiness check is for) does not pass for noise."""
+    d = np.diff(x, axis=0)
+    mad = np.median(np.abs(d - np.median(d, axis=0)), axis=0)
+    return np.maximum(1.4826 * mad / np.sqrt(2.0), NOISE_FLOOR_COUNTS)
 
 
 def _check_window(block: SampleBlock, min_s: float, what: str) -> None:
@@ -249,7 +253,7 @@ def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
             kk = float(np.exp(logk))
         gains[i] = ChannelCalibration(names[i], "power", offset_counts=float(off[i]), k=kk, exponent=float(exponent))
     cal = Calibration(info.device_id, tuple(gains[i] for i in counted))
-    residuals = []
+    residuals: list[PointResidual] = []
     for n, p in enumerate(points):
         if fsr and p.channel is not None:
             i = names.index(p.channel)
@@ -257,6 +261,13 @@ def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
         else:
             fitted = float(sum(gains[i].apply(np.array([p.readings_counts[i]]))[0] for i in counted))
         residuals.append(PointResidual(p.load_kg, p.channel, p.force_n, fitted))
+    worst = max(residuals, key=lambda r: abs(r.residual_n) / r.known_n)
+    if abs(worst.residual_n) > MAX_RESIDUAL * worst.known_n:
+        where = f" on {worst.channel}" if worst.channel else ""
+        raise CalibrationFitError(
+            f"the fit misses {worst.load_kg:g} kg{where} by {100 * abs(worst.residual_n) / worst.known_n:.0f} %; "
+            "a weight moved or was not the one asked for, so redo the calibration"
+        )
     noise_n = []
     for i in counted:
         c = gains[i]
@@ -355,6 +366,13 @@ class CalibrationProcedure:
             return self.tare
         point = measure_point(self.info, block, float(step.load_kg or 0.0), step.channel, min_s=0.95 * self.point_s)
         if self.tare is not None:
+            noisy = np.array(point.noise_counts) > NOISY_FACTOR * np.array(self.tare.noise_counts) + 1.0
+            if noisy.any():
+                name = self.info.channels[int(np.flatnonzero(noisy)[0])].name
+                raise CalibrationFitError(
+                    f"channel '{name}' was far noisier with {step.load_kg:g} kg on it than unloaded; "
+                    "let the weight rest still on the roller, then retry"
+                )
             _validate_points(self.info, self.tare, self.points + [point])
         self.points.append(point)
         self._index += 1

@@ -1,0 +1,165 @@
+"""``smr-sense calibrate --source SRC [--weights 5,10]``: zero and span a roller, save its profile.
+
+A plain question-and-answer flow on the terminal, driven by the pure
+:class:`~smr_sense.core.calibrate.CalibrationProcedure` (the dashboard's wizard drives the same one).
+Each step prints one prompt ending in "press Enter" and reads one line from stdin, so a script or a
+test can drive it: an empty line goes on, ``q`` quits, the end of input cancels. A step the core
+refuses (loaded, unsteady, too light, out of order) is explained in one sentence and asked again.
+
+Sources that can place weights themselves (a simulated bench) are sent ``place_weight`` and
+``remove_weights`` commands after each prompt; real rollers refuse those commands and the user
+does it by hand. The profile is saved per device id in the config directory (``--no-save`` to skip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from smr_sense.cli.common import positive_float
+from smr_sense.errors import SmrError, UsageError
+
+NO_SAMPLES_TIMEOUT_S = 10.0
+
+
+class CalibrationCancelled(SmrError):
+    exit_code = 1
+
+
+def _weights(text: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of kilograms") from None
+    if not values or any(not v > 0 for v in values):
+        raise argparse.ArgumentTypeError("weights must be above 0 kg, for example 5,10")
+    return values
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "calibrate",
+        help="zero and span a roller with known weights; saves its profile",
+        description="Calibrate a roller: zero it unloaded, then put known weights on it. The result is "
+        "saved as the device's profile and used from then on (and written into every recording).",
+    )
+    p.add_argument("--source", default="sim", metavar="SRC", help="sim, serial:PORT, ble:NAME ... (default sim)")
+    p.add_argument("--weights", type=_weights, default=[5.0, 10.0], metavar="KG,KG", help="known weights (default 5,10)")
+    p.add_argument("--tare-s", type=positive_float, default=2.0, metavar="S", help="seconds to zero over, 1-5 (default 2)")
+    p.add_argument("--point-s", type=positive_float, default=2.0, metavar="S", help="seconds per weight (default 2)")
+    p.add_argument("--no-save", action="store_true", help="show the result without saving the profile")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_calibrate(args))
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+async def _ask(prompt: str) -> str:
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    if line == "":
+        raise CalibrationCancelled("calibration cancelled: the input ended before the last step")
+    if line.strip().lower() in ("q", "quit"):
+        raise CalibrationCancelled("calibration cancelled; nothing was saved")
+    return line
+
+
+async def _try_command(source, name: str, **kw) -> None:
+    from smr_sense.sources import SourceError
+
+    try:
+        await source.command(name, **kw)
+    except SourceError:
+        pass  # a real roller: the user places the weight
+
+
+async def _calibrate(args: argparse.Namespace) -> int:
+    from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure
+    from smr_sense.core.samples import SampleBlock
+    from smr_sense.profiles import Profile, save_profile
+    from smr_sense.sources import make_source
+
+    source = make_source(args.source)
+    # Bounded: a source faster than real time (a simulated bench) waits instead of piling up.
+    queue: asyncio.Queue = asyncio.Queue(maxsize=256)
+    pump: asyncio.Task | None = None
+    try:
+        info = await source.open()
+        if not 1.0 <= args.tare_s <= 5.0:
+            raise UsageError("--tare-s must be between 1 and 5 seconds")
+        proc = CalibrationProcedure(info, list(args.weights), tare_s=args.tare_s, point_s=args.point_s)
+        _say(f"calibrating {info.device_name} ({info.device_id}), channels: {', '.join(c.name for c in info.channels)}")
+
+        async def pump_items() -> None:
+            async for item in source:
+                if isinstance(item, SampleBlock) and len(item):
+                    await queue.put(item)
+            await queue.put(None)
+
+        pump = asyncio.create_task(pump_items())
+        last_t: float | None = None
+
+        async def next_block() -> SampleBlock:
+            nonlocal last_t
+            try:
+                block = await asyncio.wait_for(queue.get(), NO_SAMPLES_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                raise SmrError(f"no samples from {args.source} for {NO_SAMPLES_TIMEOUT_S:g} s; is the roller on?") from None
+            if block is None:
+                raise SmrError(f"{args.source} stopped streaming before the calibration finished")
+            last_t = float(block.t_s[-1])
+            return block
+
+        while (step := proc.current) is not None:
+            await _ask(f"{step.prompt}, then press Enter (q to quit): ")
+            if step.kind == "tare":
+                await _try_command(source, "remove_weights")
+            else:
+                await _try_command(source, "place_weight", kg=step.load_kg, channel=step.channel)
+            for _ in range(queue.qsize()):  # what arrived while the user was busy is not part of the step
+                await next_block()
+            if last_t is None:
+                await next_block()
+            proc.start(float(last_t))
+            while not proc.feed(await next_block()):
+                pass
+            try:
+                result = proc.complete()
+            except CalibrationFitError as err:
+                _say(f"  {err}")
+                continue
+            _say(f"  {result.describe()}")
+        calibration, report = proc.result()
+        _say("fit (known vs fitted force):")
+        for line in report.describe():
+            _say(f"  {line}")
+        for c, noise in zip(calibration.channels, report.noise_n):
+            gain = f"{c.n_per_count:.6g} N/count" if c.model == "linear" else f"k {c.k:.4g}, n {c.exponent:.3f}"
+            _say(f"  {c.name}: {c.model}, zero {c.offset_counts:.0f}, {gain}, noise {noise:.2f} N")
+        if args.no_save:
+            _say("not saved (--no-save)")
+            return 0
+        path = save_profile(
+            Profile(
+                info.device_id, info.device_name, calibration.to_json(),
+                residuals_n=tuple(r.residual_n for r in report.residuals), noise_n=tuple(report.noise_n),
+            )
+        )
+        _say(f"saved the profile for {info.device_id} to {path}")
+        return 0
+    finally:
+        if pump is not None:
+            pump.cancel()
+            try:
+                await pump
+            except (asyncio.CancelledError, Exception):
+                pass
+        await source.close()

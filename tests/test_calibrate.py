@@ -1,0 +1,158 @@
+"""Tare and span fitting: load cells (one, or a plate of several), FSRs, and every refusal."""
+
+import numpy as np
+import pytest
+
+from smr_sense.core.calibrate import (
+    CalibrationFitError,
+    CalibrationProcedure,
+    fit_calibration,
+    measure_point,
+    measure_tare,
+)
+from smr_sense.core.calibration import G_N_PER_KG, Calibration, forces_n
+from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+
+RATE = 80.0
+
+
+def cell_info(n: int = 1, sensor: str = "load_cell", calibration=None) -> StreamInfo:
+    chans = tuple(Channel(f"c{i}", "count", sensor, (0.25 * (-1) ** i, 0.0)) for i in range(n))
+    return StreamInfo("test", "bench-1", "bench roller", chans, RATE, calibration=calibration)
+
+
+def counts(forces_n_per_channel, seconds=2.0, offsets=(81234.0,), gains=(420.0,), noise=30.0, t0=0.0, seed=0, power=None):
+    """A still block: each channel's counts for its force (linear, or FSR conductance G = (F/k)^(1/n))."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    t = t0 + np.arange(n) / RATE
+    cols = []
+    for i, f in enumerate(forces_n_per_channel):
+        if power is None:
+            c = offsets[i] + gains[i] * f
+        else:
+            k, e = power
+            c = offsets[i] + (f / k) ** (1.0 / e) if f > 0 else offsets[i]
+        cols.append(np.round(c + rng.normal(0, noise, n)))
+    return SampleBlock.build(t, np.stack(cols, axis=1))
+
+
+def test_tare_is_the_median_with_its_noise():
+    tare = measure_tare(cell_info(), counts([0.0]))
+    assert tare.offsets_counts[0] == pytest.approx(81234.0, abs=5)
+    assert tare.noise_counts[0] == pytest.approx(30.0, rel=0.2)
+
+
+def test_tare_refuses_a_moving_signal_a_loaded_roller_and_too_short_a_window():
+    drifting = counts([0.0])
+    raw = drifting.raw + np.linspace(0, 2000, len(drifting))[:, None].astype(np.float32)
+    with pytest.raises(CalibrationFitError, match="not steady"):
+        measure_tare(cell_info(), SampleBlock.build(drifting.t_s, raw))
+    old = Calibration.from_json({"device_id": "bench-1", "channels": [
+        {"name": "c0", "model": "linear", "offset_counts": 81234.0, "n_per_count": 1 / 420.0}]})
+    with pytest.raises(CalibrationFitError, match="carries about 98 N"):
+        measure_tare(cell_info(calibration=old.to_json()), counts([98.0]))
+    with pytest.raises(CalibrationFitError, match="at least 1 s"):
+        measure_tare(cell_info(), counts([0.0], seconds=0.5))
+
+
+def test_linear_span_recovers_the_gain_and_reports_residuals():
+    info = cell_info()
+    tare = measure_tare(info, counts([0.0]))
+    points = [measure_point(info, counts([kg * G_N_PER_KG], seed=int(kg)), kg, None) for kg in (5.0, 10.0, 20.0)]
+    cal, report = fit_calibration(info, tare, points)
+    assert cal.channels[0].n_per_count == pytest.approx(1 / 420.0, rel=0.002)
+    assert report.max_residual_n < 0.5
+    force = forces_n(info.with_calibration(cal.to_json()), counts([300.0]).raw)
+    assert np.median(force) == pytest.approx(300.0, rel=0.005)
+
+
+def test_plate_of_two_cells_fits_each_gain_from_weights_placed_over_each():
+    info = cell_info(2)
+    gains, offsets = (400.0, 450.0), (1000.0, -2000.0)
+    tare = measure_tare(info, counts([0.0, 0.0], offsets=offsets, gains=gains))
+    pts = []
+    for ch, share in (("c0", (0.9, 0.1)), ("c1", (0.15, 0.85))):
+        for kg in (5.0, 10.0):
+            f = kg * G_N_PER_KG
+            pts.append(measure_point(info, counts([f * share[0], f * share[1]], offsets=offsets, gains=gains, seed=int(kg)), kg, ch))
+    cal, report = fit_calibration(info, tare, pts)
+    assert [c.n_per_count for c in cal.channels] == pytest.approx([1 / 400.0, 1 / 450.0], rel=0.01)
+    assert report.max_residual_n < 0.5
+
+
+def test_fsr_power_law_fit():
+    info = cell_info(1, sensor="fsr")
+    k, e = 0.031, 1.2  # G = (F / k)^(1 / e): 70-200 counts for 0.5-2 kg
+    tare = measure_tare(info, counts([0.0], offsets=(0.0,), noise=0.3, power=(k, e)))
+    pts = [measure_point(info, counts([kg * G_N_PER_KG], offsets=(0.0,), noise=0.3, power=(k, e), seed=i), kg, None)
+           for i, kg in enumerate((0.5, 1.0, 2.0))]
+    cal, report = fit_calibration(info, tare, pts)
+    c = cal.channels[0]
+    assert c.model == "power" and c.exponent == pytest.approx(e, rel=0.02) and c.k == pytest.approx(k, rel=0.05)
+    assert report.max_residual_n < 0.2
+
+
+@pytest.mark.parametrize("loads, match", [
+    ([0.01], "barely moved"),
+    ([5.0, 5.0], "measured twice"),
+])
+def test_span_refuses_light_and_duplicated_points(loads, match):
+    info = cell_info()
+    tare = measure_tare(info, counts([0.0]))
+    pts = [measure_point(info, counts([kg * G_N_PER_KG], seed=i), kg, None) for i, kg in enumerate(loads)]
+    with pytest.raises(CalibrationFitError, match=match):
+        fit_calibration(info, tare, pts)
+
+
+def test_span_refuses_a_reading_that_falls_as_the_weight_rises():
+    info = cell_info()
+    tare = measure_tare(info, counts([0.0]))
+    swapped = [measure_point(info, counts([100.0]), 5.0, None), measure_point(info, counts([50.0], seed=2), 10.0, None)]
+    with pytest.raises(CalibrationFitError, match="did not rise from 5 kg to 10 kg"):
+        fit_calibration(info, tare, swapped)
+
+
+def test_span_refuses_a_fit_that_misses_a_weight():
+    info = cell_info()
+    tare = measure_tare(info, counts([0.0]))
+    wrong = [measure_point(info, counts([kg * G_N_PER_KG * m], seed=i), kg, None)
+             for i, (kg, m) in enumerate(((5.0, 1.0), (10.0, 1.4), (20.0, 1.0)))]
+    with pytest.raises(CalibrationFitError, match="the fit misses"):
+        fit_calibration(info, tare, wrong)
+
+
+def test_channels_already_in_newtons_have_nothing_to_calibrate():
+    info = StreamInfo("test", "n-roller", "N roller", (Channel("f", "N"),), RATE)
+    with pytest.raises(CalibrationFitError, match="nothing to calibrate"):
+        CalibrationProcedure(info, [5.0])
+
+
+def test_procedure_walks_the_steps_and_retries_a_refused_one():
+    info = cell_info()
+    proc = CalibrationProcedure(info, [5.0, 10.0], tare_s=1.0, point_s=1.0, settle_s=0.25)
+    assert [s.kind for s in proc.steps] == ["tare", "weight", "weight"]
+    assert proc.steps[1].prompt == "Put 5 kg on the roller"
+    t = 0.0
+
+    def run_step(force_n, wobble=False):
+        nonlocal t
+        proc.start(t)
+        block = counts([force_n], seconds=2.0, t0=t, seed=int(t))
+        if wobble:
+            block = SampleBlock.build(block.t_s, block.raw + np.linspace(0, 3000, len(block))[:, None])
+        t = float(block.t_s[-1]) + 1 / RATE
+        for i in range(0, len(block), 7):  # as a live source delivers it
+            if proc.feed(block.slice(i, i + 7)):
+                break
+        return proc.complete()
+
+    run_step(0.0)
+    with pytest.raises(CalibrationFitError, match="not steady"):
+        run_step(5 * G_N_PER_KG, wobble=True)
+    assert proc.current.load_kg == 5.0  # the same step again
+    run_step(5 * G_N_PER_KG)
+    run_step(10 * G_N_PER_KG)
+    cal, report = proc.result()
+    assert cal.channels[0].n_per_count == pytest.approx(1 / 420.0, rel=0.01)
+    assert len(report.residuals) == 2

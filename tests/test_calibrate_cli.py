@@ -1,0 +1,132 @@
+"""``smr-sense calibrate`` driven over stdin, and device profiles in the config directory.
+
+A roller on a bench with weights cannot exist here: :class:`BenchRoller` stands in for one (a load
+cell with an offset, a gain and noise, whose load changes when weights are placed), behind the real
+Source interface. Everything else (the command, the core procedure, the profile store) is real.
+"""
+
+import asyncio
+import io
+import json
+
+import numpy as np
+import pytest
+
+import smr_sense.cli.calibrate as calibrate_cli
+from smr_sense.cli import main
+from smr_sense.core.calibration import G_N_PER_KG, forces_n
+from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+from smr_sense.profiles import CONFIG_ENV, Profile, load_profile, profile_path, save_profile, with_profile
+from smr_sense.sources import Source, SourceError
+
+RATE = 80.0
+OFFSET, COUNTS_PER_N = 52_000.0, 410.0
+
+
+class BenchRoller(Source):
+    """A one-cell roller on a bench; ``place_weight``/``remove_weights`` change its load."""
+
+    def __init__(self, accepts_weights: bool = True) -> None:
+        super().__init__("bench")
+        self.load_n = 0.0
+        self.accepts_weights = accepts_weights
+        self.rng = np.random.default_rng(1)
+        self.t = 0.0
+
+    async def _open(self) -> StreamInfo:
+        return StreamInfo("bench", "bench:AA:BB", "Bench roller", (Channel("load", "count"),), RATE)
+
+    async def command(self, name, **args):
+        if not self.accepts_weights:
+            raise SourceError("the bench roller takes no commands")
+        if name == "place_weight":
+            self.load_n = float(args["kg"]) * G_N_PER_KG
+        elif name == "remove_weights":
+            self.load_n = 0.0
+
+    async def _items(self):
+        while True:
+            t = self.t + np.arange(8) / RATE
+            self.t = float(t[-1]) + 1 / RATE
+            raw = np.round(OFFSET + COUNTS_PER_N * self.load_n + self.rng.normal(0, 25, 8))
+            yield SampleBlock.build(t, raw)
+            await asyncio.sleep(0)
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "cfg"))
+    return tmp_path / "cfg"
+
+
+def run_cli(monkeypatch, capsys, stdin: str, source: Source, *args: str):
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    monkeypatch.setattr("smr_sense.sources.make_source", lambda spec: source)
+    code = main(["calibrate", "--source", "bench", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_calibrate_over_stdin_saves_a_profile_that_streams_then_use(monkeypatch, capsys, config):
+    code, out, err = run_cli(monkeypatch, capsys, "\n\n\n", BenchRoller(), "--weights", "5,10", "--tare-s", "1")
+    assert code == 0, err
+    assert "Take everything off the roller and keep it still, then press Enter" in out
+    assert "Put 5 kg on the roller, then press Enter" in out and "Put 10 kg on the roller" in out
+    path = profile_path("bench:AA:BB")
+    assert path.parent == config / "profiles" and str(path) in out
+    profile = load_profile("bench:AA:BB")
+    assert profile is not None and len(profile.residuals_n) == 2
+    ch = profile.calibration["channels"][0]
+    assert ch["offset_counts"] == pytest.approx(OFFSET, abs=10)
+    assert ch["n_per_count"] == pytest.approx(1 / COUNTS_PER_N, rel=0.005)
+    # The profile is loaded automatically for the device: 30 kg now reads as 30 kg.
+    info = with_profile(asyncio.run(BenchRoller()._open()))
+    raw = np.full((10, 1), OFFSET + COUNTS_PER_N * 30 * G_N_PER_KG, np.float32)
+    assert np.median(forces_n(info, raw)) == pytest.approx(30 * G_N_PER_KG, rel=0.005)
+
+
+def test_quitting_or_running_out_of_input_saves_nothing(monkeypatch, capsys, config):
+    code, _, err = run_cli(monkeypatch, capsys, "\nq\n", BenchRoller())
+    assert code == 1 and "calibration cancelled; nothing was saved" in err
+    code, _, err = run_cli(monkeypatch, capsys, "\n", BenchRoller())
+    assert code == 1 and "the input ended" in err
+    assert load_profile("bench:AA:BB") is None
+    assert "Traceback" not in err
+
+
+def test_a_weight_not_placed_is_refused_in_one_sentence_and_asked_again(monkeypatch, capsys, config):
+    # The bench cannot place weights and nobody does: the 5 kg step sees an empty roller.
+    code, out, err = run_cli(monkeypatch, capsys, "\n\n\nq\n", BenchRoller(accepts_weights=False), "--weights", "5")
+    assert code == 1
+    assert out.count("5 kg barely moved channel 'load'") == 2
+    assert out.count("Put 5 kg on the roller") == 3
+
+
+def test_bad_weights_option_is_one_sentence(monkeypatch, capsys, config):
+    with pytest.raises(SystemExit) as exc:
+        run_cli(monkeypatch, capsys, "", BenchRoller(), "--weights", "5,-1")
+    assert exc.value.code == 2
+    assert "weights must be above 0 kg" in capsys.readouterr().err
+
+
+def test_profiles_are_per_device_and_survive_odd_device_ids(config):
+    cal = {"version": 1, "device_id": "AA:BB", "channels": [{"name": "load", "model": "linear", "offset_counts": 1.0, "n_per_count": 0.5}]}
+    p = save_profile(Profile("AA:BB:CC/dev/ttyACM0", "roller", cal))
+    assert p.parent == config / "profiles" and "/" not in p.name
+    assert json.loads(p.read_text())["saved_at"].endswith("Z")
+    assert load_profile("AA:BB:CC/dev/ttyACM0").calibration == cal
+    assert load_profile("someone-else") is None
+
+
+def test_calibrate_core_keeps_ui_out():
+    # The dashboard's wizard reuses the core: no printing, prompting or terminal in it.
+    import ast
+
+    import smr_sense.core.calibrate as core
+
+    tree = ast.parse(open(core.__file__).read())
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    imports = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    assert not calls & {"print", "input", "open"}
+    assert "sys" not in imports
+    assert calibrate_cli.CalibrationCancelled.exit_code == 1
