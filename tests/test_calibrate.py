@@ -156,3 +156,12 @@ def test_procedure_walks_the_steps_and_retries_a_refused_one():
     cal, report = proc.result()
     assert cal.channels[0].n_per_count == pytest.approx(1 / 420.0, rel=0.01)
     assert len(report.residuals) == 2
+
+
+def test_force_units():
+    from smr_sense.core.calibration import CalibrationError, force_in
+
+    assert force_in(98.0665, "kg") == pytest.approx(10.0)
+    assert force_in(np.array([392.266]), "%BW", body_mass_kg=80)[0] == pytest.approx(50.0)
+    with pytest.raises(CalibrationError, match="needs the user's body mass"):
+        force_in(100.0, "%BW")

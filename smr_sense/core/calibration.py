@@ -135,3 +135,20 @@ def forces_n(info: StreamInfo, raw: np.ndarray) -> np.ndarray:
     for i, ch in enumerate(info.channels):
         out[:, i] = channel_to_newtons(ch, cal.for_channel(ch.name) if cal else None, raw[:, i])
     return out
+
+
+FORCE_UNITS = ("N", "kg", "%BW")
+
+
+def force_in(force_n, unit: str, body_mass_kg: float | None = None):
+    """Force (a number or an array, in newtons) in ``unit``: N, kg (kilogram-force) or %BW (per cent
+    of the user's body weight, which needs ``body_mass_kg``)."""
+    if unit == "N":
+        return force_n
+    if unit == "kg":
+        return force_n / G_N_PER_KG
+    if unit == "%BW":
+        if not body_mass_kg or body_mass_kg <= 0:
+            raise CalibrationError("showing force in % of body weight needs the user's body mass (a setting)")
+        return 100.0 * force_n / (body_mass_kg * G_N_PER_KG)
+    raise CalibrationError(f"unknown force unit '{unit}': use {', '.join(FORCE_UNITS)}")

@@ -303,7 +303,10 @@ class HoldDetector:
         self.interrupt(index, float(t[index]), last_t, out)
 
     def interrupt(self, index: int, t_s: float, last_t: float, out: list[Transition]) -> None:
-        """End any hold at ``last_t`` (the last sample before a gap or a disconnect), announced at ``t_s``."""
+        """End any hold at ``last_t`` (the last sample before a gap or a disconnect), announced at ``t_s``.
+
+        What follows is judged afresh from ``t_s``: still weight on a still roller is a new hold from there.
+        """
         if self.mode == HOLD:
             end = max(last_t, self.hold_start_s if self.hold_start_s is not None else last_t)
             out.append(Transition(index, t_s, "hold_ended", start_s=self.hold_start_s, end_s=end))
@@ -312,3 +315,5 @@ class HoldDetector:
             out.append(Transition(index, t_s, "rolling_started"))
         if self.mode == ROLLING:
             self._reset_candidate()
+            self.armed = True
+            self.contact_t = t_s

@@ -1,0 +1,104 @@
+"""``smr-sense analyze`` as a user runs it: real files from the simulator, real process, real output."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+SMR = [sys.executable, "-m", "smr_sense"]
+
+
+def smr(*args, cwd=None, env=None):
+    return subprocess.run(SMR + list(args), capture_output=True, text=True, cwd=cwd, env=env)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("analyze")
+    for name, build in (("imu.smr", "imu"), ("plate.smr", "channels")):
+        r = smr("sim", "--seed", "21", "--duration", "150", "--build", build, "--hard", "--out", str(d / name))
+        assert r.returncode == 0, r.stderr
+    r = smr("export", "--csv", str(d / "imu.csv"), str(d / "imu.smr"))
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def test_json_for_one_file_has_the_documented_shape_and_caps_at_start_plus_cap(files):
+    r = smr("analyze", str(files / "imu.smr"), "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert {"duration_s", "sample_rate_hz", "holds", "rolling", "events", "summary"} <= obj.keys()
+    assert obj["duration_s"] == pytest.approx(150, abs=0.1) and obj["sample_rate_hz"] == pytest.approx(100, abs=1)
+    assert obj["holds"] and obj["rolling"]
+    keys = {"start_s", "end_s", "duration_s", "capped", "cap_at_s", "over_cap_s", "mean_force_n", "peak_force_n"}
+    for h in obj["holds"]:
+        assert keys <= h.keys()
+        if h["capped"]:
+            assert h["cap_at_s"] == pytest.approx(h["start_s"] + 20.0, abs=1e-3)
+            assert h["over_cap_s"] == pytest.approx(h["end_s"] - h["cap_at_s"], abs=1e-3)
+        else:
+            assert h["cap_at_s"] is None and h["duration_s"] < 20.0
+    caps = [e for e in obj["events"] if e["kind"] == "hold_cap_reached"]
+    assert [c["t_s"] for c in caps] == [h["cap_at_s"] for h in obj["holds"] if h["capped"]]
+    truth = json.loads((files / "imu.smr.truth.json").read_text())["segments"]
+    true_starts = [s["start_s"] for s in truth if s["kind"] == "hold"]
+    for h in obj["holds"]:
+        assert min(abs(h["start_s"] - s) for s in true_starts) < 1.0
+
+
+def test_the_csv_of_a_recording_gives_the_same_holds(files):
+    rec = json.loads(smr("analyze", str(files / "imu.smr"), "--json").stdout)
+    csv = json.loads(smr("analyze", str(files / "imu.csv"), "--json").stdout)
+    # The CSV keeps values to a fixed number of digits: a threshold may be crossed one sample apart.
+    assert [h["start_s"] for h in csv["holds"]] == pytest.approx([h["start_s"] for h in rec["holds"]], abs=0.03)
+    assert [h["capped"] for h in csv["holds"]] == [h["capped"] for h in rec["holds"]]
+
+
+def test_several_files_give_an_array_and_a_bad_one_is_one_sentence(files, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    no_time = tmp_path / "notime.csv"
+    no_time.write_text("force_n\n1\n2\n")
+    r = smr("analyze", str(files / "imu.smr"), str(empty), str(no_time), str(files / "plate.smr"), "--json")
+    assert r.returncode == 2
+    arr = json.loads(r.stdout)
+    assert [o["file"] for o in arr] == [str(files / "imu.smr"), str(files / "plate.smr")]
+    assert arr[1]["summary"]["motion_cue"] == "centre_of_pressure"
+    errors = [line for line in r.stderr.splitlines() if "error" in line]
+    assert errors == [f"smr-sense: error: {empty} is empty",
+                      f"smr-sense: error: {no_time} has no time_s column; an interchange CSV starts with time_s, then force_n or raw_0..k"]
+    assert "Traceback" not in r.stderr
+
+
+def test_table_output(files):
+    r = smr("analyze", str(files / "imu.smr"))
+    assert r.returncode == 0
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith(f"{files / 'imu.smr'}: sim-imu-21, 150.0 s at")
+    assert "start s" in r.stdout and "cap at s" in r.stdout
+
+
+def test_recalibrating_an_old_session(files, tmp_path):
+    before = json.loads(smr("analyze", str(files / "imu.smr"), "--json").stdout)
+    header_cal = before  # the recording's own calibration was used
+    rec_cal = json.loads(subprocess.run(
+        [sys.executable, "-c", "import json,sys; from smr_sense.recording import load_any; "
+         f"print(json.dumps(load_any({str(files / 'imu.smr')!r}).info.calibration))"],
+        capture_output=True, text=True, check=True).stdout)
+    rec_cal["channels"][0]["n_per_count"] *= 2.0  # a heavier scale factor: every force doubles
+    prof = tmp_path / "profile.json"
+    prof.write_text(json.dumps({"version": 1, "device_id": "sim-imu-21", "calibration": rec_cal}))
+    after = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--calibration", str(prof)).stdout)
+    assert after["summary"]["peak_force_n"] == pytest.approx(2 * header_cal["summary"]["peak_force_n"], rel=0.01)
+    bad = smr("analyze", str(files / "imu.smr"), "--calibration", str(tmp_path / "missing.json"))
+    assert bad.returncode == 2 and bad.stderr.strip() == f"smr-sense: error: {tmp_path / 'missing.json'} does not exist"
+
+
+def test_ceiling_percent_needs_body_mass(files):
+    r = smr("analyze", str(files / "imu.smr"), "--ceiling-pct", "40")
+    assert r.returncode == 2
+    assert r.stderr.strip() == "smr-sense: error: --ceiling-pct needs --body-mass to turn a share of body weight into newtons"
+    ok = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--ceiling-pct", "20", "--body-mass", "80").stdout)
+    assert ok["summary"]["ceiling_n"] == pytest.approx(0.2 * 80 * 9.80665, abs=0.01)
+    assert ok["summary"]["ceiling_exceeded"] >= 1

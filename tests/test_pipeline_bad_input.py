@@ -1,0 +1,104 @@
+"""Bad input to the pipeline: handled (and counted) or refused in one sentence, never a wrong answer."""
+
+import numpy as np
+import pytest
+
+from smr_sense.core.calibration import CalibrationError
+from smr_sense.core.pipeline import Pipeline, analyze_block
+from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
+
+RATE = 100.0
+
+
+def info(unit="N", calibration=None):
+    return StreamInfo("test", "bad-input", "test roller", (Channel("load", unit),), RATE, has_gyro=True,
+                      roller_radius_m=0.06, calibration=calibration)
+
+
+def hold_block(seconds=30.0, start=2.0, stop=28.0):
+    t = np.arange(int(seconds * RATE)) / RATE
+    f = np.where((t >= start) & (t < stop), 300.0, 0.0)
+    return t, f, np.zeros((t.size, 3))
+
+
+def test_nan_values_are_held_and_counted_and_do_not_break_a_hold():
+    t, f, g = hold_block()
+    f[1000:1003] = np.nan
+    g[1500, 1] = np.nan
+    result = analyze_block(info(), SampleBlock.build(t, f, g))
+    assert len(result.holds) == 1 and result.holds[0].duration_s > 25
+    assert any("4 missing (NaN) values" in w for w in result.warnings)
+
+
+def test_repeated_backward_and_nan_times_are_dropped_and_counted():
+    t, f, g = hold_block()
+    t = t.copy()
+    t[500] = t[499]  # repeated
+    t[800] = t[700]  # backwards
+    t[900] = np.nan
+    p = Pipeline(info())
+    out = p.feed(SampleBlock.build(t, f, g))
+    assert np.all(np.diff(out.t_s) > 0) and len(out.t_s) == len(t) - 3
+    result = p.finish()
+    assert any("3 samples were dropped" in w for w in result.warnings)
+    assert len(result.holds) == 1
+
+
+def test_a_long_gap_ends_the_hold_at_the_last_sample_and_reports_signal_lost():
+    t, f, g = hold_block(seconds=40.0, stop=38.0)
+    keep = (t < 12.0) | (t >= 15.0)  # three seconds without samples in the middle of a hold
+    result = analyze_block(info(), SampleBlock.build(t[keep], f[keep], g[keep]))
+    lost = [e for e in result.events if e.kind == "signal_lost"]
+    assert len(lost) == 1 and lost[0].gap_s == pytest.approx(3.01, abs=0.01) and lost[0].t_s == pytest.approx(15.0)
+    assert result.holds[0].end_s == pytest.approx(11.99)
+    assert len(result.holds) == 2  # the second hold starts after the gap
+
+
+def test_a_short_gap_is_reported_but_does_not_end_the_hold():
+    t, f, g = hold_block()
+    keep = (t < 12.0) | (t >= 12.8)
+    result = analyze_block(info(), SampleBlock.build(t[keep], f[keep], g[keep]))
+    assert len(result.holds) == 1 and result.holds[0].capped
+    assert [e.kind for e in result.events].count("signal_lost") == 1
+
+
+def test_a_disconnect_marker_ends_the_hold():
+    t, f, g = hold_block()
+    block = SampleBlock.build(t, f, g)
+    p = Pipeline(info())
+    p.feed(block.slice(0, 1000))
+    events = p.mark(Marker(10.5, "disconnected", {}))
+    assert [e.kind for e in events] == ["signal_lost", "hold_ended", "rolling_started"]
+    assert events[1].end_s == pytest.approx(9.99)
+
+
+def test_saturated_counts_are_reported():
+    cal = {"version": 1, "device_id": "bad-input", "channels": [
+        {"name": "load", "model": "linear", "offset_counts": 0.0, "n_per_count": 0.01}]}
+    t, f, g = hold_block()
+    raw = f * 100.0
+    raw[1000:1050] = 2**23 - 1
+    result = analyze_block(info("count", cal), SampleBlock.build(t, raw, g))
+    assert any("channel 'load' was at its limit for 50 samples" in w for w in result.warnings)
+
+
+def test_an_empty_stream_gives_an_empty_result():
+    p = Pipeline(info())
+    out = p.feed(SampleBlock.empty(1, gyro=True))
+    assert out.events == [] and len(out.state) == 0
+    result = p.finish()
+    assert result.holds == [] and result.summary["duration_s"] == 0.0
+
+
+def test_raw_counts_without_a_calibration_are_refused_in_one_sentence():
+    with pytest.raises(CalibrationError) as err:
+        Pipeline(info("count"))
+    assert str(err.value) == "channel 'load' reports raw counts and has no calibration; run smr-sense calibrate first"
+
+
+def test_a_single_spike_is_not_a_contact():
+    t = np.arange(1000) / RATE
+    f = np.zeros(t.size)
+    f[500] = 900.0  # one corrupt reading
+    result = analyze_block(info(), SampleBlock.build(t, f, np.zeros((t.size, 3))))
+    assert [e.kind for e in result.events] == []
