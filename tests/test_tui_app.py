@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from smr_sense.core.pipeline import SessionSettings, analyze_block
+from smr_sense.core.pipeline import analyze_block
 from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.recording import RecordingWriter, load_recording
 from smr_sense.sources import make_source

@@ -39,3 +39,26 @@ def test_summary_screen(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=at_summary)
+
+
+def test_calibration_wizard_zero_step(snap_compare, tmp_path, monkeypatch):
+    """The wizard on a bare load cell (raw counts, no calibration yet), at its zero step."""
+    import numpy as np
+
+    from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+    from smr_sense.recording import RecordingWriter
+    from smr_sense.sources.replay import ReplaySource
+
+    monkeypatch.setenv("SMR_SENSE_CONFIG_DIR", str(tmp_path))
+    info = StreamInfo("bench", "bench-hx711", "Load cell on the bench", (Channel("load", unit="count"),), 50.0)
+    path = tmp_path / "bench.smr"
+    with RecordingWriter(path, info) as w:
+        w.append(SampleBlock.build(np.arange(0, 1, 0.02), np.full(50, 81234.0)))
+    app = app_for(ReplaySource("replay:bench.smr", str(path), speed=float("inf")))
+
+    async def at_zero_step(pilot) -> None:
+        await back_to_dashboard(pilot)
+        await pilot.press("c", "enter")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=at_zero_step)

@@ -69,14 +69,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Any:
+    """Options win; what the calibration wizard saved (body weight, ceiling) fills the rest."""
     from smr_sense.core.pipeline import SessionSettings
+    from smr_sense.tui.user_settings import load_user_settings
 
+    saved = load_user_settings()
+    ceiling_given = args.ceiling is not None or args.ceiling_pct is not None
     try:
         return SessionSettings(
             hold_cap_s=args.hold_cap,
-            body_mass_kg=args.body_mass,
-            ceiling_n=args.ceiling,
-            ceiling_pct_bw=args.ceiling_pct,
+            body_mass_kg=args.body_mass if args.body_mass is not None else saved.body_mass_kg,
+            ceiling_n=args.ceiling if ceiling_given else saved.ceiling_n,
+            ceiling_pct_bw=args.ceiling_pct if ceiling_given else saved.ceiling_pct_bw,
         )
     except ValueError as err:
         raise UsageError(str(err)) from None
@@ -88,6 +92,7 @@ def run_dashboard(
     *,
     record_path: Path | None,
     summary_path: Path | None = None,
+    apply_profile: bool = True,
 ) -> int:
     """Build the app on ``source_spec``, run it, and say afterwards where everything went."""
     from smr_sense.sources import make_source
@@ -102,7 +107,13 @@ def run_dashboard(
     display = DisplaySettings(unit=args.unit, bell=not args.no_bell, plot_window_s=args.window)
     started_at = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     app = make_app(
-        source, settings, record_path=record_path, summary_path=summary_path, display=display, started_at=started_at
+        source,
+        settings,
+        record_path=record_path,
+        summary_path=summary_path,
+        display=display,
+        started_at=started_at,
+        apply_profile=apply_profile,
     )
     try:
         app.run()

@@ -33,4 +33,5 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     load_any(path)  # a missing or broken file is one sentence here, not a banner on an empty screen
     spec = f"replay:{path}?speed={args.speed:g}&start={args.start:g}"
-    return run_dashboard(spec, args, record_path=None, summary_path=path)
+    # The recording's own calibration, as it ran live (not today's profile).
+    return run_dashboard(spec, args, record_path=None, summary_path=path, apply_profile=False)

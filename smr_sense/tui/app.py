@@ -8,11 +8,10 @@ is not None, and the alarm follows the pipeline's events in stream time, live or
 from __future__ import annotations
 
 import asyncio
-import math
 import signal
 import time
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,46 +23,31 @@ from textual.widgets import Footer, Log
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from smr_sense.core import events as ev
-from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.samples import Marker
+from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import Source
 from smr_sense.tui.messages import LinkChanged, SessionEvents, SourceFault, StreamEnded, StreamMarker, StreamOpened
 from smr_sense.tui.phrases import describe_event, describe_marker
 from smr_sense.tui.screens.summary import SummaryScreen
 from smr_sense.tui.session import DashboardSession
-from smr_sense.tui.trace import STATE_HOLD, STATE_ROLLING, state_code
 from smr_sense.tui.units import available_units
+from smr_sense.tui.view import DashboardView, DisplaySettings
 from smr_sense.tui.widgets import (
     Banner,
     ForcePlot,
     ForceReadout,
     HoldTimer,
     PlaybackBar,
-    PlotData,
     RoutinePanel,
-    RoutineRow,
     StateBadge,
     StatusHeader,
 )
 
 REFRESH_HZ = 15.0  # redraws per second at most, whatever the input rate (at most ~67 ms behind)
-# The plot (a column spans ~0.2 s) and the big number (a meter's pace: readable, not flickering)
-# are redrawn 5 times a second; bars, state, timer and alarm at the full rate.
-SLOW_REFRESH_S = 0.2
+SLOW_REFRESH_S = 0.2  # the plot and the big number: 5 redraws a second (see view.py)
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 FAST_FORWARD_SPEED = 50.0  # "next hold": play this fast until the pipeline confirms a hold
 BELL_REPEAT_S = 5.0  # ring again every 5 s of stream time past the cap
-
-
-@dataclass(frozen=True)
-class DisplaySettings:
-    unit: str = "N"
-    bell: bool = True
-    plot_window_s: float = 20.0
-    # Target band as % body weight: foam rolling loads 32-34 % on average, peaks 51-55 %
-    # (Baumgart et al. 2019); the band is guidance, the ceiling is the user's own limit.
-    target_pct_bw: tuple[float, float] = (25.0, 45.0)
 
 
 class SmrDashboard(App[int]):
@@ -89,24 +73,24 @@ class SmrDashboard(App[int]):
     PLAYBACK_ACTIONS = {"pause", "seek", "speed", "next_hold"}
     DASHBOARD_ACTIONS = PLAYBACK_ACTIONS | {"group", "unit", "toggle_bell", "calibrate"}
 
-    def __init__(self, source: Source, session: DashboardSession, display: DisplaySettings, profiles: Any = None) -> None:
+    def __init__(self, source: Source, session: DashboardSession, display: DisplaySettings) -> None:
         super().__init__()
         self.source = source
         self.session = session
         self.display_settings = display
-        self.profiles = profiles
         self.unit = display.unit
         self.bell_on = display.bell
         self._worker: Worker[None] | None = None
         self._dirty = True
-        self._last_plot = 0.0
-        self._scale_n = 0.0
+        self._last_slow = 0.0
         self._bells = 0
         self._fast_forward_from: float | None = None  # speed to return to after "next hold"
         self._ending = False
         self.stream_open = False
         self.fault: str | None = None  # the last fault sentence, for the command line after exit
         self.alarm_t_s: list[float] = []  # stream times at which RELEASE was raised (tests, log)
+        # Whoever needs the raw blocks too (the calibration wizard) adds a callable here.
+        self.sample_taps: list[Callable[[SampleBlock], None]] = []
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -134,16 +118,12 @@ class SmrDashboard(App[int]):
         self.query_one(StatusHeader).source_text = self.source.spec
         self.query_one(HoldTimer).cap_s = self.session.hold_cap_s
         self.query_one("#playback").display = self.source.playback is not None
-        # The dashboard's widgets, found once: the refresh runs 30 times a second.
+        # Widgets the handlers touch, found once (the view keeps its own for the redraws).
         self.w_header = self.query_one(StatusHeader)
-        self.w_readout = self.query_one(ForceReadout)
-        self.w_badge = self.query_one(StateBadge)
         self.w_timer = self.query_one(HoldTimer)
-        self.w_routine = self.query_one(RoutinePanel)
-        self.w_plot = self.query_one(ForcePlot)
-        self.w_playback = self.query_one(PlaybackBar)
         self.w_log = log
         self.w_banner = self.query_one(Banner)
+        self.view = DashboardView(self, self.session, self.source, self.display_settings)
         self._worker = self._acquire()
         self._refresh_timer = self.set_interval(1.0 / REFRESH_HZ, self._refresh_view)
         # A closed terminal or a kill still ends the session cleanly: the caller saves after exit.
@@ -170,6 +150,8 @@ class SmrDashboard(App[int]):
                     self.post_message(StreamMarker(item))
                 else:
                     events = session.feed(item)
+                    for tap in list(self.sample_taps):
+                        tap(item)
                 if events:
                     self._after_events(events)
                     self.post_message(SessionEvents(tuple(events)))
@@ -251,89 +233,17 @@ class SmrDashboard(App[int]):
     def _refresh_view(self) -> None:
         if not self._dirty or not self.is_running:
             return
-        self._dirty = False
-        s = self.session
-        status = s.status
-        header = self.w_header
-        # Values are rounded to what is shown, so a widget redraws only when its text changes.
-        rate = s.rate_hz
-        shown = header.rate_hz
-        if rate is None or shown is None or abs(rate - shown) >= 0.01 * shown:  # 1 %: no flicker
-            header.rate_hz = None if rate is None else round(rate)
-        stats = self.source.stats
-        total = stats.samples + stats.lost + stats.corrupt
-        header.link_pct = round(100.0 * stats.samples / total, 1) if total else None
-        mass = s.body_mass_kg
-        band = self._band_n(mass)
-        scale = self._scale(status, band, s.ceiling_n, mass)
-
-        readout = self.w_readout
-        readout.unit, readout.body_mass_kg = self.unit, mass
-        readout.scale_n, readout.band_n, readout.ceiling_n = scale, band, s.ceiling_n
-        force_n = None if status is None else round(float(status.force_n), 1)
-        readout.force_n = force_n
-
-        code = None if status is None else state_code(status.state)
-        badge = self.w_badge
-        badge.state = "waiting" if code is None else "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
-
-        timer = self.w_timer
-        holding = status is not None and status.hold_start_s is not None
-        timer.active = holding
-        if holding:
-            # Quarter seconds: finer than a cell of the countdown bar, 4 redraws a second at most.
-            timer.elapsed_s = math.floor(float(status.hold_elapsed_s) * 4) / 4
-            timer.warning = bool(status.warning)
-            timer.capped = bool(status.capped)
-            timer.over_cap_s = float(math.floor(status.over_cap_s))
-            if status.capped and status.over_cap_s >= (self._bells + 1) * BELL_REPEAT_S:
-                self._bells += 1
-                self._ring()
-
-        routine = self.w_routine
-        tracker = s.tracker
-        routine.rows = tuple(
-            RoutineRow(t.group.label, len(t.holds), t.caps, int(tracker.rolling_s(i))) for i, t in enumerate(tracker.tallies)
-        )
-        routine.current = tracker.index
-        routine.advice = tracker.current.advice
-
-        playback = self.source.playback
-        if playback is not None:
-            bar = self.w_playback
-            bar.position_s = round(max(playback.position_s - (s.first_t_s or 0.0), 0.0) * 2) / 2
-            bar.duration_s = playback.duration_s
-            bar.speed, bar.paused = playback.speed, playback.paused
-            bar.seeking_hold = self._fast_forward_from is not None
-
         now = time.monotonic()
-        if now - self._last_plot >= SLOW_REFRESH_S or self._ending:
-            self._last_plot = now
-            readout.number_n = force_n
-            t, f, st = s.trace.window(s.now_s, self.display_settings.plot_window_s)
-            self.w_plot.data = PlotData(
-                t, f, st, s.now_s, self.display_settings.plot_window_s, scale, s.ceiling_n, band, self.unit, mass
-            )
-        else:
-            self._dirty = True  # the plot still owes a frame
-
-    def _band_n(self, mass: float | None) -> tuple[float, float] | None:
-        if not mass:
-            return None
-        lo, hi = self.display_settings.target_pct_bw
-        return (lo / 100 * mass * G_N_PER_KG, hi / 100 * mass * G_N_PER_KG)
-
-    def _scale(self, status: Any, band: tuple[float, float] | None, ceiling: float | None, mass: float | None) -> float:
-        """Full scale of bar and plot: room above the ceiling, growing (never shrinking) with the force."""
-        want = max(
-            (ceiling or 0.0) * 1.2,
-            (band[1] * 1.3) if band else 0.0,
-            float(status.force_n) * 1.15 if status is not None and math.isfinite(status.force_n) else 0.0,
-            100.0,
-        )
-        if want > self._scale_n:
-            self._scale_n = math.ceil(want / 100.0) * 100.0
-        return self._scale_n
+        slow = now - self._last_slow >= SLOW_REFRESH_S or self._ending
+        if slow:
+            self._last_slow = now
+        # The plot and the number still owe a frame when this one was not a slow one.
+        self._dirty = not slow
+        fast_forward = self._fast_forward_from is not None
+        status = self.view.draw(self.unit, slow=slow, fast_forwarding=fast_forward)
+        if status is not None and status.capped and status.over_cap_s >= (self._bells + 1) * BELL_REPEAT_S:
+            self._bells += 1
+            self._ring()
 
     def _banner(self, text: str, level: str = "error") -> None:
         banner = self.w_banner
@@ -400,6 +310,18 @@ class SmrDashboard(App[int]):
             playback.set_speed(FAST_FORWARD_SPEED)
             self._dirty = True
 
+    def apply_calibration(
+        self, calibration: dict[str, Any] | None, body_mass_kg: float | None, ceiling_n: float | None, ceiling_pct_bw: float | None
+    ) -> None:
+        """What the wizard saved, in effect now: new calibration, body weight and ceiling."""
+        settings = self.session.settings.replace(body_mass_kg=body_mass_kg, ceiling_n=ceiling_n, ceiling_pct_bw=ceiling_pct_bw)
+        self.session.reconfigure(settings, calibration)
+        self.view.scale_n = 0.0  # the ceiling may have moved: let the scale find its size again
+        if self.session.problem is None:
+            self._banner("")
+        self.w_log.write_line(describe_marker(Marker(self.session.now_s, "calibration")) or "")
+        self._dirty = True
+
     def action_calibrate(self) -> None:
         from smr_sense.tui.screens.calibrate import open_wizard
 
@@ -441,10 +363,11 @@ def make_app(
     summary_path: str | Path | None = None,
     display: DisplaySettings | None = None,
     started_at: str | None = None,
-    profiles: Any = None,
+    apply_profile: bool = False,
 ) -> SmrDashboard:
     """The dashboard for ``source``. ``record_path`` records the session there; the summary goes beside
-    it, or beside ``summary_path`` (the replayed file) when nothing is recorded."""
+    it, or beside ``summary_path`` (the replayed file) when nothing is recorded. ``apply_profile``
+    puts the roller's saved calibration profile in effect (live), instead of the stream's own (replay)."""
     if settings is None:
         from smr_sense.core.pipeline import SessionSettings
 
@@ -454,5 +377,6 @@ def make_app(
         record_path=Path(record_path) if record_path is not None else None,
         summary_path=Path(summary_path) if summary_path is not None else None,
         started_at=started_at,
+        apply_profile=apply_profile,
     )
-    return SmrDashboard(source, session, display or DisplaySettings(), profiles)
+    return SmrDashboard(source, session, display or DisplaySettings())

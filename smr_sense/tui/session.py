@@ -45,11 +45,13 @@ class DashboardSession:
         summary_path: Path | None = None,
         started_at: str | None = None,
         trace_span_s: float = 30.0,
+        apply_profile: bool = False,
     ) -> None:
         self.settings = settings
         self.record_path = record_path
         self.summary_path = summary_path if summary_path is not None else record_path
         self.started_at = started_at
+        self.apply_profile = apply_profile  # live: the roller's saved calibration; replay: the recorded one
         self.info: StreamInfo | None = None
         self.pipeline: Any = None
         self.writer: RecordingWriter | None = None
@@ -67,6 +69,10 @@ class DashboardSession:
 
     def start(self, info: StreamInfo) -> None:
         """The source is open: build the pipeline and open the recording."""
+        if self.apply_profile:
+            from smr_sense.profiles import with_profile
+
+            info = with_profile(info)
         self.info = info
         mass = info.extra.get("body_mass_kg")
         if self.settings.body_mass_kg is None and isinstance(mass, (int, float)) and mass > 0:
@@ -92,12 +98,16 @@ class DashboardSession:
             self.pipeline = None
             self.problem = str(err)
 
-    def recalibrate(self, calibration: dict[str, Any], t_s: float | None = None) -> None:
-        """A new calibration from the wizard: the pipeline starts over with it; the recording notes it."""
+    def reconfigure(self, settings: SessionSettings, calibration: dict[str, Any] | None = None) -> None:
+        """New settings (body weight, ceiling) and maybe a new calibration from the wizard: the
+        pipeline starts over with them (the user is off the roller); the recording notes a new
+        calibration so a replay switches where the live session did."""
         assert self.info is not None
-        self.info = self.info.with_calibration(calibration)
+        self.settings = settings
+        if calibration is not None:
+            self.info = self.info.with_calibration(calibration)
+            self._write_marker(Marker(self.now_s, "calibration", {"calibration": calibration}))
         self._build_pipeline(self.info)
-        self._write_marker(Marker(self.now_s if t_s is None else t_s, "calibration", {"calibration": calibration}))
 
     # -- items from the source ---------------------------------------------------------------------
 
@@ -126,6 +136,11 @@ class DashboardSession:
         if marker.kind not in PLAYBACK_MARKERS:
             self._write_marker(marker)
         self.tracker.apply_marker(marker)
+        if marker.kind == "calibration" and isinstance(marker.data.get("calibration"), dict) and self.info is not None:
+            # A recalibration during the recorded session: from here on, the new one applies.
+            self.info = self.info.with_calibration(marker.data["calibration"])
+            self._build_pipeline(self.info)
+            return []
         if marker.kind == "seek":
             # Stream time jumps (maybe backwards): the pipeline starts over from the new position,
             # as it would on a fresh replay from there.

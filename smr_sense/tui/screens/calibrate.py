@@ -1,0 +1,352 @@
+"""The calibration wizard: zero, known weights (fit and residuals), body weight, pressure ceiling.
+
+It drives the signal core's :class:`~smr_sense.core.calibrate.CalibrationProcedure` with the live
+samples (the app hands each block to ``app.sample_taps``) and only shows what the core decides:
+when a reading is steady enough to measure (the core's own checks are tried on the last second),
+what the fit is and how far off each known weight lands. Nothing is written until the last step;
+Escape at any step leaves the saved profile and the running session as they were.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, ProgressBar, Static
+
+from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure, measure_point, measure_tare
+from smr_sense.core.calibration import G_N_PER_KG
+from smr_sense.core.samples import SampleBlock
+from smr_sense.errors import SmrError
+from smr_sense.sources.base import SourceError
+
+if TYPE_CHECKING:
+    from smr_sense.tui.app import SmrDashboard
+
+STEADY_WINDOW_S = 1.0  # the last second must pass the core's steadiness checks before measuring
+LIVE_WINDOW_S = 3.0
+
+
+def parse_weights(text: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
+    except ValueError:
+        raise CalibrationFitError(f"'{text}' is not a list of kilograms such as 5, 10") from None
+    if not values or any(not v > 0 for v in values):
+        raise CalibrationFitError("give one or more known weights above 0 kg, such as 5, 10")
+    return values
+
+
+def parse_ceiling(text: str) -> tuple[float | None, float | None]:
+    """'400' or '400 N' -> newtons; '50%' -> percent of body weight; '' -> no ceiling."""
+    t = text.strip().lower().replace(" ", "")
+    if not t:
+        return None, None
+    pct = t.endswith("%") or t.endswith("%bw")
+    t = t.removesuffix("%bw").removesuffix("%").removesuffix("n")
+    try:
+        value = float(t)
+    except ValueError:
+        raise CalibrationFitError(f"'{text}' is not a ceiling such as 400 N or 50%") from None
+    if not value > 0:
+        raise CalibrationFitError("the ceiling must be above zero")
+    return (None, value) if pct else (value, None)
+
+
+class CalibrationWizard(Screen[bool]):
+    BINDINGS = [
+        Binding("enter", "next", "Next", priority=True),
+        Binding("escape", "cancel", "Cancel (keep the old profile)"),
+    ]
+
+    def __init__(self, app: SmrDashboard) -> None:
+        super().__init__()
+        self.dash = app
+        self.info = app.session.info
+        self.proc: CalibrationProcedure | None = None
+        self.phase = "weights"  # weights | step | fit | body | ceiling | review
+        self.step_state = "ready"  # ready | steady | measuring
+        self.calibration = None
+        self.report = None
+        self.body_mass_kg = app.session.body_mass_kg
+        self.ceiling: tuple[float | None, float | None] = (app.session.settings.ceiling_n, app.session.settings.ceiling_pct_bw)
+        self.results: list[str] = []
+        self.message = ""
+        self._raw: list[SampleBlock] = []
+        self._measure_from_s = 0.0
+        self.counted = [c for c in self.info.channels if c.unit == "count"] if self.info else []
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="wizard"):
+            yield Static("", id="wizard-title")
+            yield Static("", id="wizard-prompt")
+            yield Input(id="wizard-input")
+            yield Static("", id="wizard-live")
+            yield ProgressBar(total=100, show_eta=False, id="wizard-progress")
+            yield Static("", id="wizard-results")
+            yield Static("", id="wizard-message")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.dash.sample_taps.append(self._on_block)
+        self.set_interval(0.2, self._show_live)
+        if not self.counted:
+            self.results.append(
+                "This roller already reports force in N or kg: there is nothing to zero or span."
+            )
+            self.phase = "body"
+        self._enter_phase()
+
+    def on_unmount(self) -> None:
+        if self._on_block in self.dash.sample_taps:
+            self.dash.sample_taps.remove(self._on_block)
+
+    # -- the steps ---------------------------------------------------------------------------------
+
+    def _enter_phase(self) -> None:
+        title = self.query_one("#wizard-title", Static)
+        prompt = self.query_one("#wizard-prompt", Static)
+        box = self.query_one("#wizard-input", Input)
+        box.display = self.phase in ("weights", "body", "ceiling")
+        self.query_one("#wizard-progress", ProgressBar).display = self.phase == "step"
+        if self.phase == "weights":
+            title.update("Calibration 1/5 · Known weights")
+            prompt.update("Which known weights will you put on the roller (kg, comma-separated)? Enter to go on.")
+            box.value = "5, 10"
+        elif self.phase == "step":
+            assert self.proc is not None and self.proc.current is not None
+            step = self.proc.current
+            n = self.proc.steps.index(step) + 1
+            what = "Zero" if step.kind == "tare" else f"Weight {n - 1} of {len(self.proc.steps) - 1}"
+            title.update(f"Calibration 2/5 · {what}")
+            prompt.update(f"{step.prompt}. Press Enter when it is in place.")
+        elif self.phase == "fit":
+            title.update("Calibration 3/5 · Fit")
+            prompt.update("Known against fitted force for each weight. Enter to go on, Escape to cancel.")
+        elif self.phase == "body":
+            title.update("Calibration 4/5 · Body weight")
+            prompt.update("Your body weight in kg, for forces in % of body weight (empty: skip).")
+            box.value = f"{self.body_mass_kg:g}" if self.body_mass_kg else ""
+        elif self.phase == "ceiling":
+            title.update("Calibration 5/5 · Pressure ceiling")
+            prompt.update(
+                "The most pressure you want, in N or as % of body weight (e.g. 400 or 50%): it should hurt, "
+                "never unbearably. Empty: no ceiling."
+            )
+            n, pct = self.ceiling
+            box.value = f"{pct:g}%" if pct else f"{n:g}" if n else ""
+        elif self.phase == "review":
+            title.update("Calibration · Save")
+            prompt.update("Enter saves the profile and your settings and puts them to use. Escape cancels.")
+        if box.display:
+            box.focus()
+        self._show_results()
+
+    def action_next(self) -> None:
+        self.message = ""
+        try:
+            if self.phase == "weights":
+                weights = parse_weights(self.query_one("#wizard-input", Input).value)
+                self.proc = CalibrationProcedure(self.info, weights)
+                self.phase = "step"
+            elif self.phase == "step":
+                if self.step_state == "ready":  # Enter again while measuring changes nothing
+                    self.step_state = "steady"
+                    self._move_weights()
+                    self.message = "Waiting for a steady reading…"
+                self._show_results()
+                return
+            elif self.phase == "fit":
+                self.phase = "body"
+            elif self.phase == "body":
+                text = self.query_one("#wizard-input", Input).value.strip()
+                mass = float(text) if text else None
+                if mass is not None and not 20.0 <= mass <= 300.0:
+                    raise CalibrationFitError(f"{mass:g} kg is not a body weight between 20 and 300 kg")
+                self.body_mass_kg = mass
+                self.phase = "ceiling"
+            elif self.phase == "ceiling":
+                self.ceiling = parse_ceiling(self.query_one("#wizard-input", Input).value)
+                if self.ceiling[1] is not None and not self.body_mass_kg:
+                    raise CalibrationFitError("a ceiling in % of body weight needs your body weight; give it in N instead")
+                self.phase = "review"
+            elif self.phase == "review":
+                self._save()
+                return
+        except ValueError:
+            self.message = "That is not a number."
+        except SmrError as err:
+            self.message = str(err)
+        self._enter_phase()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_next()
+
+    def action_cancel(self) -> None:
+        self.dash.notify("Calibration cancelled: the old profile is kept.", timeout=4)
+        self.dismiss(False)
+
+    def _move_weights(self) -> None:
+        """A bench that places weights itself (a simulator) is told to; a real roller refuses."""
+        assert self.proc is not None and self.proc.current is not None
+        step = self.proc.current
+        name, args = ("remove_weights", {}) if step.kind == "tare" else ("place_weight", {"kg": step.load_kg, "channel": step.channel})
+        source = self.dash.source
+
+        async def send() -> None:
+            try:
+                await source.command(name, **args)
+            except SourceError:
+                pass  # a real roller: the user places the weight
+
+        self.dash.run_worker(send(), exit_on_error=False, name="calibration-command")
+
+    # -- samples -----------------------------------------------------------------------------------
+
+    def _on_block(self, block: SampleBlock) -> None:
+        """Called by the acquisition worker for every block while the wizard is open."""
+        if not len(block):
+            return
+        if self._raw and block.t_s[0] <= self._raw[-1].t_s[-1]:
+            # Time went back (a replay seek): start the live window, and a measurement, afresh.
+            self._raw.clear()
+            if self.step_state == "measuring":
+                self.step_state = "steady"
+        self._raw.append(block)
+        while len(self._raw) > 1 and block.t_s[-1] - self._raw[1].t_s[0] > LIVE_WINDOW_S:
+            self._raw.pop(0)
+        if self.phase != "step" or self.proc is None or self.proc.current is None:
+            return
+        if self.step_state == "steady" and self._steady():
+            self._measure_from_s = float(block.t_s[-1]) + self.proc.settle_s
+            self.proc.start(float(block.t_s[-1]))
+            self.step_state = "measuring"
+            self.message = "Measuring…"
+        elif self.step_state == "measuring" and self.proc.feed(block):
+            self._complete_step()
+
+    def _recent(self, seconds: float) -> SampleBlock | None:
+        if not self._raw:
+            return None
+        block = SampleBlock.concat(self._raw, self.info.n_channels)
+        start = int(np.searchsorted(block.t_s, block.t_s[-1] - seconds))
+        return block.slice(start, len(block))
+
+    def _steady(self) -> bool:
+        """The core's own checks on the last second: unloaded-and-still for the zero, steady for a weight."""
+        assert self.proc is not None and self.proc.current is not None
+        recent = self._recent(STEADY_WINDOW_S)
+        if recent is None or len(recent) < 3 or recent.t_s[-1] - recent.t_s[0] < 0.95 * STEADY_WINDOW_S:
+            return False
+        step = self.proc.current
+        try:
+            if step.kind == "tare":
+                measure_tare(self.info, recent)
+            else:
+                measure_point(self.info, recent, float(step.load_kg or 0.0), step.channel)
+        except CalibrationFitError as err:
+            self.message = f"Waiting for a steady reading: {err}"
+            return False
+        return True
+
+    def _complete_step(self) -> None:
+        assert self.proc is not None
+        self.step_state = "ready"
+        try:
+            result = self.proc.complete()
+        except CalibrationFitError as err:
+            self.message = f"{err} (Enter to try this step again)"
+            self._enter_phase()
+            return
+        self.results.append(result.describe())
+        self.message = ""
+        if self.proc.current is None:
+            try:
+                self.calibration, self.report = self.proc.result()
+            except CalibrationFitError as err:
+                self.message = f"{err} (Escape, then start the calibration again)"
+                self.phase = "fit"
+                self._enter_phase()
+                return
+            self.results.append("Fit:")
+            self.results.extend(f"  {line}" for line in self.report.describe())
+            for c, noise in zip(self.calibration.channels, self.report.noise_n):
+                self.results.append(f"  {c.name}: zero {c.offset_counts:.0f} counts, noise {noise:.2f} N")
+            self.phase = "fit"
+        self._enter_phase()
+
+    # -- showing -----------------------------------------------------------------------------------
+
+    def _show_live(self) -> None:
+        recent = self._recent(1.0)
+        live = self.query_one("#wizard-live", Static)
+        if recent is None or len(recent) < 2:
+            live.update("Waiting for samples from the roller…")
+        else:
+            raw = recent.raw.astype(np.float64)
+            parts = [
+                f"{c.name}: {np.median(raw[:, i]):.0f} {c.unit} (noise {np.std(raw[:, i]):.1f})"
+                for i, c in enumerate(self.info.channels)
+            ]
+            live.update("Now: " + "   ".join(parts))
+        bar = self.query_one("#wizard-progress", ProgressBar)
+        if self.phase == "step" and self.proc is not None and self.step_state == "measuring" and recent is not None:
+            got = float(recent.t_s[-1]) - self._measure_from_s
+            bar.update(progress=min(100.0, max(0.0, 100.0 * got / self.proc.duration_s)))
+        else:
+            bar.update(progress=0)
+        self._show_results()
+
+    def _show_results(self) -> None:
+        lines = list(self.results)
+        if self.phase == "review":
+            lines.append(f"Body weight: {self.body_mass_kg:g} kg" if self.body_mass_kg else "Body weight: not given")
+            n, pct = self.ceiling
+            if pct:
+                lines.append(f"Ceiling: {pct:g} % of body weight ({pct / 100 * (self.body_mass_kg or 0) * G_N_PER_KG:.0f} N)")
+            else:
+                lines.append(f"Ceiling: {n:g} N" if n else "Ceiling: none")
+        self.query_one("#wizard-results", Static).update("\n".join(lines))
+        self.query_one("#wizard-message", Static).update(self.message)
+
+    # -- the end -----------------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        from smr_sense.profiles import Profile, save_profile
+        from smr_sense.tui.user_settings import UserSettings, save_user_settings
+
+        saved = []
+        if self.calibration is not None and self.report is not None:
+            saved.append(
+                save_profile(
+                    Profile(
+                        self.info.device_id,
+                        self.info.device_name,
+                        self.calibration.to_json(),
+                        residuals_n=tuple(r.residual_n for r in self.report.residuals),
+                        noise_n=tuple(self.report.noise_n),
+                    )
+                )
+            )
+        n, pct = self.ceiling
+        saved.append(save_user_settings(UserSettings(self.body_mass_kg, n, pct)))
+        self.dash.apply_calibration(
+            self.calibration.to_json() if self.calibration is not None else None, self.body_mass_kg, n, pct
+        )
+        self.dash.notify("Saved " + ", ".join(str(p) for p in saved), timeout=6)
+        self.dismiss(True)
+
+
+def open_wizard(app: SmrDashboard) -> None:
+    if app.session.info is None:
+        app.notify("The roller is not streaming yet: nothing to calibrate.", severity="warning")
+        return
+    app.push_screen(CalibrationWizard(app))
+

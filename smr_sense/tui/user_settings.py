@@ -1,0 +1,55 @@
+"""The user's own numbers: body weight and pressure ceiling, kept beside the device profiles.
+
+A calibration profile belongs to a roller (``smr_sense.profiles``); body weight and ceiling belong to
+the person, so they live in one small file of their own: ``<config dir>/user.json``. The wizard
+saves it; ``live`` and ``demo`` read it when no option overrides it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from smr_sense.errors import SmrError
+from smr_sense.profiles import config_dir
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    body_mass_kg: float | None = None
+    ceiling_n: float | None = None
+    ceiling_pct_bw: float | None = None
+
+
+def user_settings_path() -> Path:
+    return config_dir() / "user.json"
+
+
+def load_user_settings() -> UserSettings:
+    """The saved settings; a missing or unreadable file means none (the dashboard still runs)."""
+    try:
+        obj = json.loads(user_settings_path().read_text())
+    except (OSError, ValueError):
+        return UserSettings()
+    if not isinstance(obj, dict):
+        return UserSettings()
+
+    def num(key: str) -> float | None:
+        value = obj.get(key)
+        return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+    return UserSettings(num("body_mass_kg"), num("ceiling_n"), num("ceiling_pct_bw"))
+
+
+def save_user_settings(settings: UserSettings) -> Path:
+    path = user_settings_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(settings.__dict__, indent=2) + "\n")
+        os.replace(tmp, path)
+    except OSError as err:
+        raise SmrError(f"could not save your body weight and ceiling to {path}: {err.strerror or err}") from None
+    return path

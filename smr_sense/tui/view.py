@@ -1,0 +1,142 @@
+"""Session state to widget state, once per redraw tick: the only place the two meet.
+
+Values are rounded to what is shown before they are handed over, so a widget redraws only when
+its text or its bar would change; the plot and the big number go at a slower pace (``slow``)
+because a column of the plot spans about 0.2 s and a number changing faster than a meter's is
+unreadable, while the bar, the state, the timer and the alarm follow at the full rate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import App
+
+from smr_sense.core.calibration import G_N_PER_KG
+from smr_sense.sources.base import Source
+from smr_sense.tui.session import DashboardSession
+from smr_sense.tui.trace import STATE_HOLD, STATE_ROLLING, state_code
+from smr_sense.tui.widgets import (
+    ForcePlot,
+    ForceReadout,
+    HoldTimer,
+    PlaybackBar,
+    PlotData,
+    RoutinePanel,
+    RoutineRow,
+    StateBadge,
+    StatusHeader,
+)
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    unit: str = "N"
+    bell: bool = True
+    plot_window_s: float = 20.0
+    # Target band as % body weight: foam rolling loads 32-34 % on average, peaks 51-55 %
+    # (Baumgart et al. 2019); the band is guidance, the ceiling is the user's own limit.
+    target_pct_bw: tuple[float, float] = (25.0, 45.0)
+
+
+class DashboardView:
+    def __init__(self, app: App, session: DashboardSession, source: Source, display: DisplaySettings) -> None:
+        self.session = session
+        self.source = source
+        self.display = display
+        self.header = app.query_one(StatusHeader)
+        self.readout = app.query_one(ForceReadout)
+        self.badge = app.query_one(StateBadge)
+        self.timer = app.query_one(HoldTimer)
+        self.routine = app.query_one(RoutinePanel)
+        self.plot = app.query_one(ForcePlot)
+        self.playback = app.query_one(PlaybackBar)
+        self.scale_n = 0.0
+
+    def draw(self, unit: str, *, slow: bool, fast_forwarding: bool = False) -> Any:
+        """Push the session's state into the widgets; returns the pipeline status it showed."""
+        s = self.session
+        status = s.status
+        self._header()
+        mass = s.body_mass_kg
+        band = self.band_n(mass)
+        scale = self.scale(status, band, s.ceiling_n)
+
+        readout = self.readout
+        readout.unit, readout.body_mass_kg = unit, mass
+        readout.scale_n, readout.band_n, readout.ceiling_n = scale, band, s.ceiling_n
+        force_n = None if status is None else round(float(status.force_n), 1)
+        readout.force_n = force_n
+
+        code = None if status is None else state_code(status.state)
+        self.badge.state = (
+            "waiting" if code is None else "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
+        )
+        self._timer(status)
+        self._routine()
+        self._playback(fast_forwarding)
+        if slow:
+            readout.number_n = force_n
+            window_s = self.display.plot_window_s
+            t, f, st = s.trace.window(s.now_s, window_s)
+            self.plot.data = PlotData(t, f, st, s.now_s, window_s, scale, s.ceiling_n, band, unit, mass)
+        return status
+
+    def _header(self) -> None:
+        header, s = self.header, self.session
+        rate = s.rate_hz
+        shown = header.rate_hz
+        if rate is None or shown is None or abs(rate - shown) >= 0.01 * shown:  # 1 %: no flicker
+            header.rate_hz = None if rate is None else round(rate)
+        stats = self.source.stats
+        total = stats.samples + stats.lost + stats.corrupt
+        header.link_pct = round(100.0 * stats.samples / total, 1) if total else None
+
+    def _timer(self, status: Any) -> None:
+        timer = self.timer
+        holding = status is not None and status.hold_start_s is not None
+        timer.active = holding
+        if holding:
+            # Quarter seconds: finer than a cell of the countdown bar, 4 redraws a second at most.
+            timer.elapsed_s = math.floor(float(status.hold_elapsed_s) * 4) / 4
+            timer.warning = bool(status.warning)
+            timer.capped = bool(status.capped)
+            timer.over_cap_s = float(math.floor(status.over_cap_s))
+
+    def _routine(self) -> None:
+        tracker = self.session.tracker
+        self.routine.rows = tuple(
+            RoutineRow(t.group.label, len(t.holds), t.caps, int(tracker.rolling_s(i))) for i, t in enumerate(tracker.tallies)
+        )
+        self.routine.current = tracker.index
+        self.routine.advice = tracker.current.advice
+
+    def _playback(self, fast_forwarding: bool) -> None:
+        playback = self.source.playback
+        if playback is None:
+            return
+        bar = self.playback
+        bar.position_s = round(max(playback.position_s - (self.session.first_t_s or 0.0), 0.0) * 2) / 2
+        bar.duration_s = playback.duration_s
+        bar.speed, bar.paused = playback.speed, playback.paused
+        bar.seeking_hold = fast_forwarding
+
+    def band_n(self, mass: float | None) -> tuple[float, float] | None:
+        if not mass:
+            return None
+        lo, hi = self.display.target_pct_bw
+        return (lo / 100 * mass * G_N_PER_KG, hi / 100 * mass * G_N_PER_KG)
+
+    def scale(self, status: Any, band: tuple[float, float] | None, ceiling: float | None) -> float:
+        """Full scale of bar and plot: room above the ceiling, growing (never shrinking) with the force."""
+        want = max(
+            (ceiling or 0.0) * 1.2,
+            (band[1] * 1.3) if band else 0.0,
+            float(status.force_n) * 1.15 if status is not None and math.isfinite(status.force_n) else 0.0,
+            100.0,
+        )
+        if want > self.scale_n:
+            self.scale_n = math.ceil(want / 100.0) * 100.0
+        return self.scale_n

@@ -1,0 +1,134 @@
+"""The calibration wizard through the real app: a recorded calibration bench (a bare load cell in raw
+counts, unloaded, then 5 kg, then 10 kg) replayed under it; the fit, the saved profile, cancel."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from smr_sense.core.calibration import G_N_PER_KG
+from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+from smr_sense.recording import RecordingWriter, load_recording
+from smr_sense.sources import make_source
+from smr_sense.tui.screens.calibrate import CalibrationWizard, parse_ceiling, parse_weights
+from smr_sense.tui.widgets import Banner
+from tui_helpers import app_for, wait_for
+
+OFFSET, N_PER_COUNT, RATE = 81234.0, 0.00238, 50.0
+
+
+@pytest.fixture
+def bench(tmp_path, monkeypatch):
+    """0-6 s unloaded, 8-16 s 5 kg, 18-26 s 10 kg (2 s of handling between), HX711-like noise."""
+    monkeypatch.setenv("SMR_SENSE_CONFIG_DIR", str(tmp_path / "config"))
+    rng = np.random.default_rng(5)
+    t = np.arange(0, 26, 1 / RATE)
+    kg = np.select([t < 6, t < 8, t < 16, t < 18], [0.0, np.nan, 5.0, np.nan], 10.0)
+    handling = np.isnan(kg)
+    kg = np.where(handling, rng.uniform(0, 10, t.size), kg)
+    raw = OFFSET + kg * G_N_PER_KG / N_PER_COUNT + rng.normal(0, 3.0, t.size)
+    info = StreamInfo("bench", "bench-hx711", "Load cell on the bench", (Channel("load", unit="count"),), RATE)
+    path = tmp_path / "bench.smr"
+    with RecordingWriter(path, info) as w:
+        w.append(SampleBlock.build(t, np.round(raw)))
+    return path
+
+
+def wizard(app) -> CalibrationWizard:
+    assert isinstance(app.screen, CalibrationWizard)
+    return app.screen
+
+
+async def paused_press(pilot, source, *keys, seek_s=None):
+    """Keys go in while the replay is paused (the Pilot waits for an idle app after each key)."""
+    source.set_paused(True)
+    if seek_s is not None:
+        source.seek(seek_s)
+    await pilot.press(*keys)
+    source.set_paused(False)
+
+
+async def test_wizard_zeroes_spans_and_saves_the_profile_and_settings(bench, tmp_path):
+    source = make_source(f"replay:{bench}?speed=4")
+    out = tmp_path / "session.smr"
+    app = app_for(source, record_path=out)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        assert "press c to calibrate" in app.query_one(Banner).text
+        await paused_press(pilot, source, "c", "enter", "enter", seek_s=0.0)  # weights 5, 10; zero now
+        w = wizard(app)
+        await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+        assert w.results[0].startswith("zero over") and "load 81234 (noise 3." in w.results[0]
+        await paused_press(pilot, source, "enter", seek_s=8.5)
+        await wait_for(pilot, lambda: len(w.results) == 2, "the 5 kg point")
+        await paused_press(pilot, source, "enter", seek_s=18.5)
+        await wait_for(pilot, lambda: w.phase == "fit", "the fit")
+        assert w.calibration.channels[0].n_per_count == pytest.approx(N_PER_COUNT, rel=0.002)
+        assert w.report.max_residual_n < 0.5
+        assert any("10 kg: 98.1 N known" in line for line in w.results)
+        source.set_paused(True)
+        await pilot.press("enter")  # on to body weight
+        w.query_one("#wizard-input").value = ""
+        await pilot.press("8", "0", "enter")
+        w.query_one("#wizard-input").value = ""
+        await pilot.press("5", "0", "%", "enter")
+        assert w.phase == "review"
+        await pilot.press("enter")
+        assert not isinstance(app.screen, CalibrationWizard)
+        assert app.session.problem is None and app.query_one(Banner).text == ""
+        assert app.session.settings.body_mass_kg == 80.0 and app.session.settings.ceiling_pct_bw == 50.0
+        assert app.session.ceiling_n == pytest.approx(0.5 * 80 * G_N_PER_KG)
+        source.set_paused(False)
+        await wait_for(pilot, lambda: app.session.status is not None, "force from the new calibration")
+    profile = json.loads((tmp_path / "config" / "profiles" / "bench-hx711.json").read_text())
+    assert profile["calibration"]["channels"][0]["n_per_count"] == pytest.approx(N_PER_COUNT, rel=0.002)
+    user = json.loads((tmp_path / "config" / "user.json").read_text())
+    assert user == {"body_mass_kg": 80.0, "ceiling_n": None, "ceiling_pct_bw": 50.0}
+    # The recording notes where the new calibration took over.
+    assert [m.kind for m in load_recording(out).markers] == ["calibration"]
+
+
+async def test_cancel_at_any_step_leaves_the_old_profile_untouched(bench, tmp_path):
+    old = tmp_path / "config" / "profiles" / "bench-hx711.json"
+    old.parent.mkdir(parents=True)
+    old.write_text(json.dumps({"version": 1, "device_id": "bench-hx711", "calibration": {
+        "version": 1, "device_id": "bench-hx711",
+        "channels": [{"name": "load", "model": "linear", "offset_counts": 81000.0, "n_per_count": 0.0024}]}}))
+    before = old.read_bytes()
+    source = make_source(f"replay:{bench}?speed=4")
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        await paused_press(pilot, source, "c", "enter", "enter", seek_s=0.0)
+        w = wizard(app)
+        await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+        await paused_press(pilot, source, "escape")
+        assert not isinstance(app.screen, CalibrationWizard)
+        assert app.sample_taps == []
+    assert old.read_bytes() == before
+    assert not (tmp_path / "config" / "user.json").exists()
+    assert app.session.info.calibration is None  # the session kept what it had
+
+
+async def test_a_weight_that_does_not_move_the_reading_is_refused_and_asked_again(bench):
+    source = make_source(f"replay:{bench}?speed=4")
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        await paused_press(pilot, source, "c", "enter", "enter", seek_s=0.0)
+        w = wizard(app)
+        await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+        await paused_press(pilot, source, "enter", seek_s=1.0)  # "5 kg" while nothing is on it
+        await wait_for(pilot, lambda: "barely moved" in w.message, "the refusal")
+        assert w.proc.current.load_kg == 5.0 and w.step_state == "ready"
+
+
+def test_parsing_what_the_user_types():
+    assert parse_weights("5, 10;20") == [5.0, 10.0, 20.0]
+    assert parse_ceiling("400") == (400.0, None) and parse_ceiling("400 N") == (400.0, None)
+    assert parse_ceiling("50%") == (None, 50.0) and parse_ceiling("") == (None, None)
+    for bad in ("abc", "-3", "0%"):
+        with pytest.raises(Exception):
+            parse_ceiling(bad)
