@@ -66,7 +66,7 @@ def evaluate(build: str, seed_base: int, settings: SessionSettings, verbose: boo
     for name, config in corpus(build, seed_base):
         info, block, truth = simulate(config, SESSION_S)
         result = analyze_block(info, block, settings=settings)
-        s = score(detected_holds(result.holds), true_holds(truth), cap_s=settings.hold_cap_s)
+        s = score(detected_holds(result.holds), true_holds(truth), cap_s=settings.hold_cap_s, stream_end_s=SESSION_S)
         rows.append((name, s))
         total = total.add(s)
         if verbose:

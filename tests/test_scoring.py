@@ -45,3 +45,11 @@ def test_scores_add_up():
     b = Score(true_holds=1, detected=2, matched=0, false_caps=1)
     total = a.add(b)
     assert (total.true_holds, total.detected, total.matched, total.false_caps) == (3, 4, 2, 1)
+
+
+def test_a_hold_cut_off_by_the_end_of_the_recording_near_its_cap_is_not_a_missed_cap():
+    truth = [Interval(340.0, 360.0)]
+    late = [Interval(340.05, 360.0)]
+    assert score(late, truth).missed_caps == 1
+    assert score(late, truth, stream_end_s=360.0).missed_caps == 0
+    assert score(late, [Interval(300.0, 360.0)], stream_end_s=360.0).missed_caps == 1

@@ -7,6 +7,7 @@
 - Cap error = |announced cap - (true start + cap)| for every true hold that lasted at least the cap
   and whose match announced one; a true hold that reached the cap with no cap announced for it is a
   **missed cap**.
+  A true hold cut off by the end of the recording within ``collar_s`` of its cap is not counted.
 - A **false cap** is a cap announced when the user was not holding: outside every true hold (plus
   the collar after its end), or by a detected hold that matches no true hold.
 """
@@ -119,8 +120,11 @@ def match(detected: Sequence[Interval], truth: Sequence[Interval], collar_s: flo
 
 
 def score(
-    detected: Sequence[Interval], truth: Sequence[Interval], cap_s: float = 20.0, collar_s: float = COLLAR_S
+    detected: Sequence[Interval], truth: Sequence[Interval], cap_s: float = 20.0, collar_s: float = COLLAR_S,
+    stream_end_s: float | None = None,
 ) -> Score:
+    """Score one session. ``stream_end_s``: where the recording stops; a true hold cut off by it
+    less than ``collar_s`` after its cap is not counted for caps (the stream may end first)."""
     pairs = match(detected, truth, collar_s)
     by_true = {j: i for i, j in pairs}
     by_det = {i: j for i, j in pairs}
@@ -128,6 +132,8 @@ def score(
     s.start_errors_s = [detected[i].start_s - truth[j].start_s for i, j in pairs]
     for j, g in enumerate(truth):
         if g.duration_s < cap_s:
+            continue
+        if stream_end_s is not None and g.end_s >= stream_end_s - 1e-9 and g.start_s + cap_s + collar_s > stream_end_s:
             continue
         s.true_caps += 1
         i = by_true.get(j)
