@@ -89,8 +89,7 @@ class GyroCue:
         axis = s.roller_axis or info.extra.get("roller_axis")
         self.fixed_axis = AXES.get(str(axis).lower()) if axis else None
         self.bias_dps = np.zeros(3)
-        self._energy = MovingSum(1, 3)  # running per-axis rotation energy during contact (argmax = roller axis)
-        self._energy_total = np.zeros(3)
+        self._energy_total = np.zeros(3)  # per-axis rotation during contact so far (argmax = roller axis)
         w = samples_for(s.speed_window_s, info.rate_hz)
         self._speed = MovingSum(w)
         self._pos = np.zeros(1)
