@@ -211,3 +211,20 @@ async def test_every_event_reaches_the_app_in_stream_order():
     # The file ends in a hold: the pipeline's finish() closes it, after the stream.
     assert live == whole[:-1] and whole[-1][0] == "hold_ended"
     assert app.session.outcome.summary.holds == len(offline.holds)
+
+
+async def test_a_replay_quit_half_way_keeps_the_summary_of_the_whole_session(tmp_path):
+    rec = recording("edge_hold_25s.csv")
+    target = tmp_path / "session.csv"
+    target.write_bytes(rec.path.read_bytes())
+    json_path = tmp_path / "session.summary.json"
+    json_path.write_text('{"whole": "session"}')
+    source = replay(rec, speed=1.0)
+    app = app_for(source, summary_path=target)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: source.position_s > 1.0, "a second of replay")
+        source.set_paused(True)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: summary_shown(app), "the summary")
+    assert json_path.read_text() == '{"whole": "session"}'
+    assert app.session.outcome.saved == () and "before the end of the file" in app.session.outcome.note

@@ -25,11 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
     p.add_argument("--speed", type=positive_float, default=1.0, metavar="X", help="play X times faster than real time")
     p.add_argument("--hard", action="store_true", help="a harder session: slow rolling, long pauses, sway")
+    p.epilog = "Without a ceiling of your own (--ceiling, --ceiling-pct or the wizard), the demo uses 50 %% of body weight."
     add_dashboard_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from smr_sense.tui.user_settings import load_user_settings
+
+    saved = load_user_settings()
+    if args.ceiling is None and args.ceiling_pct is None and not (saved.ceiling_n or saved.ceiling_pct_bw):
+        # The simulated person knows their weight; a 50 % ceiling shows the ceiling on screen.
+        args.ceiling_pct = 50.0
     spec = f"sim:?seed={args.seed}&build={args.build}&rate={args.rate:g}&speed={args.speed:g}"
     if args.hard:
         spec += "&hard=1"

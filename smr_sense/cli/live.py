@@ -121,6 +121,8 @@ def run_dashboard(
         outcome = app.session.finish()  # whatever happened on screen, save what there is
     for path in outcome.saved:
         sys.stdout.write(f"saved {path}\n")
+    if outcome.note:
+        sys.stdout.write(outcome.note + "\n")
     if outcome.error:
         raise SmrError(outcome.error)
     if app.fault:

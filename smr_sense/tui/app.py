@@ -50,10 +50,15 @@ FAST_FORWARD_SPEED = 50.0  # "next hold": play this fast until the pipeline conf
 BELL_REPEAT_S = 5.0  # ring again every 5 s of stream time past the cap
 
 
+class EventLog(Log, can_focus=False):
+    """The event log; never focused, so the arrow keys stay with the routine and the replay."""
+
+
 class SmrDashboard(App[int]):
     CSS_PATH = "dashboard.tcss"
     TITLE = "smr-sense"
     ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
+    AUTO_FOCUS = None  # nothing on the dashboard takes keys: the arrows belong to the routine and replay
 
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -83,6 +88,8 @@ class SmrDashboard(App[int]):
         self._worker: Worker[None] | None = None
         self._dirty = True
         self._last_slow = 0.0
+        self._seek_to: float | None = None
+        self._seek_at = 0.0
         self._bells = 0
         self._fast_forward_from: float | None = None  # speed to return to after "next hold"
         self._ending = False
@@ -101,7 +108,7 @@ class SmrDashboard(App[int]):
             with Vertical(id="left"):
                 yield ForceReadout(id="readout")
                 yield ForcePlot(id="plot")
-                yield Log(id="log", max_lines=300, auto_scroll=True)
+                yield EventLog(id="log", max_lines=300, auto_scroll=True)
             with Vertical(id="right"):
                 yield StateBadge(id="state")
                 yield HoldTimer(id="timer")
@@ -112,7 +119,6 @@ class SmrDashboard(App[int]):
     def on_mount(self) -> None:
         log = self.query_one("#log", Log)
         log.border_title = "Events"
-        log.can_focus = False  # arrow keys belong to the routine and the replay, not to scrolling
         self.query_one("#routine", RoutinePanel).border_title = "Routine, bottom up"
         self.query_one("#plot", ForcePlot).border_title = f"Force, last {self.display_settings.plot_window_s:g} s"
         self.query_one(StatusHeader).source_text = self.source.spec
@@ -226,6 +232,7 @@ class SmrDashboard(App[int]):
         self._banner(message.text, "error")
 
     async def on_stream_ended(self, message: StreamEnded) -> None:
+        self.session.stream_ended = True
         await self.end_session()
 
     # -- drawing -----------------------------------------------------------------------------------
@@ -288,7 +295,11 @@ class SmrDashboard(App[int]):
     def action_seek(self, delta_s: float) -> None:
         playback = self.source.playback
         if playback is not None:
-            playback.seek(playback.position_s + float(delta_s))
+            # Keys pressed faster than the source moves add up: -5 s twice is -10 s.
+            pending = self._seek_to if self._seek_to is not None and time.monotonic() - self._seek_at < 0.5 else None
+            self._seek_to = (pending if pending is not None else playback.position_s) + float(delta_s)
+            self._seek_at = time.monotonic()
+            playback.seek(self._seek_to)
             self._dirty = True
 
     def action_speed(self, step: int) -> None:
@@ -352,7 +363,9 @@ class SmrDashboard(App[int]):
         outcome = self.session.finish()
         if outcome.error:
             self._banner(outcome.error, "error")
-        await self.push_screen(SummaryScreen(outcome.summary, tuple(str(p) for p in outcome.saved), outcome.error))
+        await self.push_screen(
+            SummaryScreen(outcome.summary, tuple(str(p) for p in outcome.saved), outcome.error, outcome.note)
+        )
 
 
 def make_app(

@@ -34,6 +34,7 @@ class SessionOutcome:
     summary: SessionSummary | None
     saved: tuple[Path, ...]
     error: str | None = None
+    note: str | None = None  # why the summary was not saved, when that is on purpose
 
 
 class DashboardSession:
@@ -63,6 +64,7 @@ class DashboardSession:
         self.samples = 0
         self.ceiling_exceeded = 0
         self.outcome: SessionOutcome | None = None
+        self.stream_ended = False  # the source ran out (end of a file), as opposed to a quit
         self._rate_window: deque[tuple[float, float, int]] = deque()  # (first t, last t, n) per block
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -218,6 +220,18 @@ class DashboardSession:
 
     # -- the end -----------------------------------------------------------------------------------
 
+    def _partial_note(self) -> str | None:
+        """A summary beside someone else's file (a replayed recording) is saved only when it covers
+        all of that file; a replay quit half way, or skipped through, must not replace the summary
+        of the whole session. What this session recorded itself it always covers."""
+        if self.writer is not None or self.summary_path is None:
+            return None
+        if not self.stream_ended:
+            return f"Not saved: the replay stopped at {self.duration_s:.0f} s, before the end of the file."
+        if self.tracker.skipped_s > 0:
+            return f"Not saved: {self.tracker.skipped_s:.0f} s of the file were skipped."
+        return None
+
     def finish(self) -> SessionOutcome:
         """Close the pipeline and the recording, build and save the summary. Safe to call twice."""
         if self.outcome is not None:
@@ -252,10 +266,13 @@ class DashboardSession:
                 recording=str(self.summary_path) if self.summary_path else None,
                 started_at=self.started_at,
             )
-            if self.summary_path is not None:
+            note = self._partial_note()
+            if self.summary_path is not None and note is None:
                 try:
                     saved.extend(save_summary(summary, self.summary_path))
                 except SmrError as err:
                     errors.append(str(err))
-        self.outcome = SessionOutcome(summary, tuple(saved), "; ".join(errors) or None)
+        else:
+            note = None
+        self.outcome = SessionOutcome(summary, tuple(saved), "; ".join(errors) or None, note)
         return self.outcome

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from smr_sense.core.calibration import G_N_PER_KG
+from smr_sense.core.calibration import FORCE_UNITS, force_in
 
-UNITS = ("N", "kg", "%BW")
+UNITS = FORCE_UNITS
 UNIT_LABELS = {"N": "N", "kg": "kg", "%BW": "% body weight"}
 
 
 def convert(force_n: float, unit: str, body_mass_kg: float | None) -> float:
-    if unit == "kg":
-        return force_n / G_N_PER_KG
-    if unit == "%BW" and body_mass_kg:
-        return 100.0 * force_n / (body_mass_kg * G_N_PER_KG)
-    return force_n
+    """The core's conversion; without a body weight, % body weight falls back to newtons on screen."""
+    if unit == "%BW" and not body_mass_kg:
+        return force_n
+    return float(force_in(force_n, unit, body_mass_kg))
 
 
 def available_units(body_mass_kg: float | None) -> tuple[str, ...]:

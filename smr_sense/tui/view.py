@@ -122,6 +122,7 @@ class DashboardView:
         bar.duration_s = playback.duration_s
         bar.speed, bar.paused = playback.speed, playback.paused
         bar.seeking_hold = fast_forwarding
+        bar.ended = self.source.stats.state == "ended"
 
     def band_n(self, mass: float | None) -> tuple[float, float] | None:
         if not mass:

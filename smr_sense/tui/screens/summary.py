@@ -44,11 +44,14 @@ class SummaryScreen(Screen[None]):
         Binding("escape", "dismiss", "Back to the dashboard"),
     ]
 
-    def __init__(self, summary: SessionSummary | None, saved: tuple[str, ...], error: str | None) -> None:
+    def __init__(
+        self, summary: SessionSummary | None, saved: tuple[str, ...], error: str | None, note: str | None = None
+    ) -> None:
         super().__init__()
         self.summary = summary
         self.saved = saved
         self.error = error
+        self.note = note
 
     def compose(self) -> ComposeResult:
         s = self.summary
@@ -64,7 +67,10 @@ class SummaryScreen(Screen[None]):
                 )
                 yield Static(summary_table(s), id="summary-table")
                 yield Static("\n".join(f"• {n}" for n in summary_notes(s)), id="summary-notes")
-        saved = "Saved:\n" + "\n".join(f"  {p}" for p in self.saved) if self.saved else "Not saved (nothing was recorded)."
+        if self.saved:
+            saved = "Saved:\n" + "\n".join(f"  {p}" for p in self.saved)
+        else:
+            saved = self.note or "Not saved (nothing was recorded)."
         yield Static(saved, id="summary-saved")
         if self.error:
             yield Static(self.error, id="summary-error")

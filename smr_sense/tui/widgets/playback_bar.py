@@ -25,10 +25,14 @@ class PlaybackBar(CachedComponentStyles, Widget):
     speed: reactive[float] = reactive(1.0)
     paused: reactive[bool] = reactive(False)
     seeking_hold: reactive[bool] = reactive(False)
+    ended: reactive[bool] = reactive(False)
 
     def render(self) -> Text:
         width = max(self.size.width, 30)
-        state = "⏸ paused " if self.paused else ">> to next hold " if self.seeking_hold else "▶ playing "
+        if self.ended:
+            state = "■ ended "
+        else:
+            state = "⏸ paused " if self.paused else ">> to next hold " if self.seeking_hold else "▶ playing "
         head = f"{state}{speed_text(self.speed):>5} "
         dur = self.duration_s or 0.0
         tail = f" {mmss(self.position_s)} / {mmss(dur)}"

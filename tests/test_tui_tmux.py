@@ -1,0 +1,61 @@
+"""Smoke test of the real command in a real terminal: ``smr-sense demo`` in tmux, quit, files saved."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+SMR_SENSE = Path(sys.executable).with_name("smr-sense")
+
+
+def pane(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+
+def wait_pane(session: str, text: str, limit_s: float = 30.0) -> str:
+    for _ in range(int(limit_s / 0.25)):
+        screen = pane(session)
+        if text in screen:
+            return screen
+        time.sleep(0.25)
+    raise AssertionError(f"'{text}' never appeared; the screen was:\n{pane(session)}")
+
+
+def test_demo_in_a_real_terminal_records_and_saves_on_quit(tmp_path):
+    session = f"smr-test-{os.getpid()}"
+    env = f"SMR_SENSE_DATA_DIR={tmp_path / 'data'} SMR_SENSE_CONFIG_DIR={tmp_path / 'config'}"
+    cmd = f"env {env} {SMR_SENSE} demo --speed 4 --seed 3; echo EXIT=$?; sleep 30"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd], check=True)
+    try:
+        screen = wait_pane(session, "● REC demo-")
+        assert "Routine, bottom up" in screen and "Calves" in screen
+        wait_pane(session, "On the roller")  # the simulated person got on: events flow
+        subprocess.run(["tmux", "send-keys", "-t", session, "Down"], check=True)
+        wait_pane(session, "Now: Hamstrings")
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        wait_pane(session, "Session summary")
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        screen = wait_pane(session, "EXIT=0")
+        assert "Traceback" not in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    sessions = tmp_path / "data" / "sessions"
+    names = sorted(p.name for p in sessions.iterdir())
+    assert len(names) == 3 and names[0].endswith(".smr")
+    assert names[1].endswith(".summary.json") and names[2].endswith(".summary.md")
+    assert f"saved {sessions / names[0]}" in screen.replace("\n", "")
+
+
+def test_bad_input_is_one_sentence_before_the_screen_opens(tmp_path):
+    out = subprocess.run([str(SMR_SENSE), "replay", str(tmp_path / "nope.smr")], capture_output=True, text=True)
+    assert out.returncode != 0 and out.stdout == ""
+    assert out.stderr.strip() == f"smr-sense: error: {tmp_path / 'nope.smr'} does not exist"
+    out = subprocess.run([str(SMR_SENSE), "live", "--source", "warp:drive"], capture_output=True, text=True)
+    assert out.returncode != 0 and out.stderr.count("\n") == 1 and "unknown source" in out.stderr
