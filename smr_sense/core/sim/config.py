@@ -55,8 +55,9 @@ class Behaviour:
     lower_s: tuple[float, float] = (0.6, 1.5)
     lift_s: tuple[float, float] = (0.4, 1.2)
     # Rolling loads swing widely: peaks reach 51-55 % of body weight against a 32-34 % mean
-    # (Baumgart et al. 2019), from weight shifting along the stroke and the muscle's contour.
-    stroke_force_pct: tuple[float, float] = (8.0, 25.0)  # weight shift per 10 cm of travel
+    # (Baumgart et al. 2019). The arms and the other leg push the body along each stroke, shifting
+    # weight on and off the roller once per pass whatever its length; the muscle's contour adds more.
+    stroke_swing_pct: tuple[float, float] = (20.0, 60.0)  # peak-to-peak force change over one pass
     terrain_pct: tuple[float, float] = (4.0, 10.0)  # muscle contour under the roller
 
     def hard(self) -> Behaviour:
@@ -74,7 +75,7 @@ class Behaviour:
             tremor_pct=(0.3, 1.5),
             creep_pct=(-6.0, 6.0),
             readjust_per_min=(2.0, 8.0),
-            stroke_force_pct=(5.0, 18.0),
+            stroke_swing_pct=(12.0, 40.0),
             terrain_pct=(3.0, 8.0),
         )
 

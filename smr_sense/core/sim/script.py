@@ -40,11 +40,12 @@ def _u(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
     return float(rng.uniform(lo_hi[0], lo_hi[1]))
 
 
-def _strokes(rng: np.random.Generator, b: Behaviour, target_s: float, first_dir: int, end_in_stop: bool) -> list[Stroke]:
-    """Strokes filling about ``target_s``. The person keeps one cadence and length per bout, with
-    stroke-to-stroke variation of about 10 %."""
+def _strokes(
+    rng: np.random.Generator, b: Behaviour, target_s: float, first_dir: int, end_in_stop: bool, length: float
+) -> list[Stroke]:
+    """Strokes filling about ``target_s``. The person keeps one cadence per bout and the muscle's
+    stroke length, with stroke-to-stroke variation of about 10 %."""
     cadence = _u(rng, b.cadence_per_min)
-    length = _u(rng, b.stroke_length_m)
     period = 60.0 / cadence
     strokes: list[Stroke] = []
     total = 0.0
@@ -91,7 +92,8 @@ def routine(rng: np.random.Generator, b: Behaviour) -> Iterator[Plan]:
                 "share": share,
                 "terrain": terrain,
                 "terrain_pct": _u(rng, b.terrain_pct),
-                "stroke_force_pct": _u(rng, b.stroke_force_pct),
+                "stroke_swing_pct": _u(rng, b.stroke_swing_pct),
+                "stroke_length_m": _u(rng, b.stroke_length_m),
                 "center_m": float(rng.uniform(-0.08, 0.08)),
                 "lateral_m": float(rng.uniform(-0.05, 0.05)),
             }
@@ -102,11 +104,15 @@ def routine(rng: np.random.Generator, b: Behaviour) -> Iterator[Plan]:
             direction = 1 if rng.random() < 0.5 else -1
             n_holds = int(rng.integers(b.holds_per_group[0], b.holds_per_group[1] + 1))
             for _ in range(n_holds):
-                strokes = _strokes(rng, b, _u(rng, b.roll_before_hold_s), direction, end_in_stop=True)
+                strokes = _strokes(
+                    rng, b, _u(rng, b.roll_before_hold_s), direction, True, group_params["stroke_length_m"]
+                )
                 direction = -strokes[-1].direction
                 yield Plan("roll", sum(s.move_s + s.pause_s for s in strokes), group, {**group_params, "strokes": strokes})
                 yield Plan("hold", _hold_s(rng, b), group, {**group_params, **_hold_params(rng, b)})
-            strokes = _strokes(rng, b, float(rng.uniform(4.0, 15.0)), direction, end_in_stop=False)
+            strokes = _strokes(
+                rng, b, float(rng.uniform(4.0, 15.0)), direction, False, group_params["stroke_length_m"]
+            )
             yield Plan("roll", sum(s.move_s + s.pause_s for s in strokes), group, {**group_params, "strokes": strokes})
             yield Plan("lift", _u(rng, b.lift_s), group, group_params)
 
