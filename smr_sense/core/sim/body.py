@@ -53,7 +53,8 @@ def terrain(x_m: np.ndarray, params: dict) -> np.ndarray:
 
 def rolling_force(x_m: np.ndarray, level_n: float, params: dict) -> np.ndarray:
     # Leaning further along the muscle shifts weight onto the roller: one swing per pass.
-    lever = params["stroke_swing_pct"] / 100.0 * ((x_m - 2.0 * params["center_m"]) / params["stroke_length_m"])
+    along = np.clip((x_m - 2.0 * params["center_m"]) / params["stroke_length_m"], -1.0, 1.0)
+    lever = params["stroke_swing_pct"] / 100.0 * along
     return level_n * (1.0 + lever + terrain(x_m, params))
 
 

@@ -49,6 +49,7 @@ def _strokes(
     period = 60.0 / cadence
     strokes: list[Stroke] = []
     total = 0.0
+    offset = 0.0
     direction = first_dir
     while total < target_s or not strokes:
         if rng.random() < b.long_pause_share:
@@ -57,7 +58,14 @@ def _strokes(
             pause = _u(rng, b.reversal_pause_s)
         this_period = period * float(rng.uniform(0.9, 1.1))
         move = max(this_period - pause, 0.4)
-        strokes.append(Stroke(move, pause, length * float(rng.uniform(0.85, 1.15)), direction))
+        # Passes go back and forth over the same stretch of muscle: a pass heading back toward
+        # where the bout began ends near it, so the body does not wander off along the muscle.
+        if offset * direction < 0 and abs(offset) > 0.5 * length:
+            this_length = abs(offset) * float(rng.uniform(0.9, 1.1))
+        else:
+            this_length = length * float(rng.uniform(0.85, 1.15))
+        offset += direction * this_length
+        strokes.append(Stroke(move, pause, this_length, direction))
         total += move + pause
         direction = -direction
     if end_in_stop:
