@@ -77,3 +77,12 @@ def test_rolling_after_a_hold_starts_where_the_hold_ended():
     r.apply_event(RollingStarted(15.4))  # rolling is confirmed a moment later
     r.close(20.0)
     assert r.tallies[0].rolling == [(0.0, 5.0), (15.0, 20.0)]
+
+
+def test_routine_and_report_import_without_textual():
+    import subprocess
+    import sys
+
+    code = "import sys, smr_sense.routine, smr_sense.report, smr_sense.tui.session; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

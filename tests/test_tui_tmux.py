@@ -34,9 +34,9 @@ def test_demo_in_a_real_terminal_records_and_saves_on_quit(tmp_path):
     cmd = f"env {env} {SMR_SENSE} demo --speed 4 --seed 3; echo EXIT=$?; sleep 30"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd], check=True)
     try:
-        screen = wait_pane(session, "● REC demo-")
-        assert "Routine, bottom up" in screen and "Calves" in screen
-        wait_pane(session, "On the roller")  # the simulated person got on: events flow
+        wait_pane(session, "● REC demo-")
+        screen = wait_pane(session, "On the roller")  # the simulated person got on: events flow
+        assert "Routine, bottom up" in screen and "Calves" in screen  # the simulated person got on: events flow
         subprocess.run(["tmux", "send-keys", "-t", session, "Down"], check=True)
         wait_pane(session, "Now: Hamstrings")
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)

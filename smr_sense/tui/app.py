@@ -26,7 +26,7 @@ from smr_sense.core import events as ev
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import Source
-from smr_sense.tui.messages import LinkChanged, SessionEvents, SourceFault, StreamEnded, StreamMarker, StreamOpened
+from smr_sense.tui.messages import SessionEvents, SourceFault, StreamEnded, StreamMarker, StreamOpened
 from smr_sense.tui.phrases import describe_event, describe_marker
 from smr_sense.tui.screens.summary import SummaryScreen
 from smr_sense.tui.session import DashboardSession
@@ -88,6 +88,7 @@ class SmrDashboard(App[int]):
         self._worker: Worker[None] | None = None
         self._dirty = True
         self._last_slow = 0.0
+        self._link_seen = ""
         self._seek_to: float | None = None
         self._seek_at = 0.0
         self._bells = 0
@@ -143,7 +144,6 @@ class SmrDashboard(App[int]):
     @work(exclusive=True, exit_on_error=False, group="acquisition", name="acquisition")
     async def _acquire(self) -> None:
         source, session = self.source, self.session
-        link_state = ""
         try:
             info = await source.open()
             session.start(info)
@@ -161,9 +161,6 @@ class SmrDashboard(App[int]):
                 if events:
                     self._after_events(events)
                     self.post_message(SessionEvents(tuple(events)))
-                if source.stats.state != link_state:
-                    link_state = source.stats.state
-                    self.post_message(LinkChanged(link_state))
                 self._dirty = True
             self.post_message(StreamEnded())
         except asyncio.CancelledError:
@@ -175,7 +172,7 @@ class SmrDashboard(App[int]):
         finally:
             with suppress(Exception):
                 await source.close()
-            self.post_message(LinkChanged("ended"))
+            self._dirty = True
 
     def _after_events(self, events: list[ev.Event]) -> None:
         """Runs in the worker, between two blocks, so "next hold" stops on the hold, not after it."""
@@ -224,9 +221,6 @@ class SmrDashboard(App[int]):
         if line:
             self.w_log.write_line(line)
 
-    def on_link_changed(self, message: LinkChanged) -> None:
-        self.w_header.link_state = message.state
-
     def on_source_fault(self, message: SourceFault) -> None:
         self.fault = message.text
         self._banner(message.text, "error")
@@ -238,7 +232,15 @@ class SmrDashboard(App[int]):
     # -- drawing -----------------------------------------------------------------------------------
 
     def _refresh_view(self) -> None:
-        if not self._dirty or not self.is_running:
+        if not self.is_running:
+            return
+        link = self.source.stats.state
+        if link != self._link_seen:  # the link can change while no samples come (a drop)
+            self._link_seen = link
+            self._dirty = True
+            if link == "reconnecting" and not self.w_banner.text:
+                self._banner("The roller is disconnected: reconnecting, the session goes on.", "warning")
+        if not self._dirty:
             return
         now = time.monotonic()
         slow = now - self._last_slow >= SLOW_REFRESH_S or self._ending
@@ -289,7 +291,6 @@ class SmrDashboard(App[int]):
         playback = self.source.playback
         if playback is not None:
             playback.set_paused(not playback.paused)
-            self.w_header.link_state = "paused" if playback.paused else self.source.stats.state
             self._dirty = True
 
     def action_seek(self, delta_s: float) -> None:

@@ -1,9 +1,10 @@
 """Every message the dashboard passes around, in one place.
 
 The acquisition worker posts these to the app. Samples themselves never travel as messages: the
-worker feeds them to the session and marks the view dirty; a fixed-rate refresh (at most ~30 per
-second) draws whatever is newest. Only rare things (events, markers, faults) are messages, and the
-one that can come often, :class:`LinkChanged`, coalesces: a newer one replaces a queued older one.
+worker feeds them to the session and marks the view dirty; a fixed-rate refresh (15 per second at
+most) draws whatever is newest and polls the link state, so nothing high-rate queues up here. Only
+rare things travel as messages (events, markers, faults), and none of them may be coalesced away:
+every hold, cap and disconnect must reach the log and the alarm.
 """
 
 from __future__ import annotations
@@ -36,17 +37,6 @@ class StreamMarker(Message):
     def __init__(self, marker: Marker) -> None:
         super().__init__()
         self.marker = marker
-
-
-class LinkChanged(Message):
-    """The link's state word changed (connecting, streaming, reconnecting, ended)."""
-
-    def __init__(self, state: str) -> None:
-        super().__init__()
-        self.state = state
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, LinkChanged)
 
 
 class StreamEnded(Message):

@@ -86,11 +86,14 @@ class DashboardView:
 
     def _header(self) -> None:
         header, s = self.header, self.session
-        rate = s.rate_hz
+        stats = self.source.stats
+        playback = self.source.playback
+        # Polled here, not only when a block arrives: while a link is down nothing arrives.
+        header.link_state = "paused" if playback is not None and playback.paused and stats.state == "streaming" else stats.state
+        rate = s.rate_hz if stats.state == "streaming" else None
         shown = header.rate_hz
         if rate is None or shown is None or abs(rate - shown) >= 0.01 * shown:  # 1 %: no flicker
             header.rate_hz = None if rate is None else round(rate)
-        stats = self.source.stats
         total = stats.samples + stats.lost + stats.corrupt
         header.link_pct = round(100.0 * stats.samples / total, 1) if total else None
 

@@ -1,0 +1,52 @@
+"""The dashboard on the real serial source over a real pseudo-terminal, when the cable is pulled:
+a banner and 'reconnecting' while nothing arrives, back to streaming after, the session goes on."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from smr_sense.emulator import PtyLink, PtyRoller, sim_virtual_roller
+from smr_sense.recording import load_recording
+from smr_sense.sources import make_source
+from smr_sense.tui.widgets import Banner, StatusHeader
+from tui_helpers import app_for, summary_shown, wait_for
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+
+
+@pytest.fixture
+async def emulator(tmp_path):
+    emu = PtyRoller(sim_virtual_roller(build="imu", seed=5, rate_hz=100.0), PtyLink(str(tmp_path / "roller")),
+                    max_pending_bytes=1 << 24)
+    emu.start()
+    yield emu
+    emu.close()
+
+
+async def test_a_pulled_cable_shows_a_banner_and_the_session_goes_on(emulator, tmp_path):
+    out = tmp_path / "session.smr"
+    app = app_for(make_source(f"serial:{emulator.path}"), record_path=out)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: emulator.streaming.is_set(), "the roller to stream")
+        emulator.emit(200)
+        await wait_for(pilot, lambda: app.session.samples >= 200, "the first samples")
+        header, banner = app.query_one(StatusHeader), app.query_one(Banner)
+        assert header.link_state == "streaming" and banner.text == ""
+
+        emulator.unplug()
+        await wait_for(pilot, lambda: header.link_state == "reconnecting", "the header to say reconnecting")
+        assert banner.text == "The roller is disconnected: reconnecting, the session goes on."
+        assert header.rate_hz is None  # nothing arrives: no rate to show
+
+        emulator.replug()
+        await wait_for(pilot, lambda: emulator.streaming.is_set(), "the roller to stream again")
+        emulator.emit(100)
+        await wait_for(pilot, lambda: app.session.samples >= 300, "samples after the reconnect")
+        await wait_for(pilot, lambda: banner.text == "" and header.link_state == "streaming", "the banner to clear")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: summary_shown(app), "the summary")
+    rec = load_recording(out)
+    assert [m.kind for m in rec.markers] == ["disconnected", "reconnected"]
+    assert len(rec.block) == 300 and not rec.warnings
