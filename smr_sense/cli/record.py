@@ -45,6 +45,7 @@ def _print(line: str) -> None:
 
 async def _record(args: argparse.Namespace) -> int:
     from smr_sense.core.pipeline import Pipeline, SessionSettings
+    from smr_sense.profiles import with_profile
 
     source = make_source(args.source)
     stop = asyncio.Event()
@@ -53,7 +54,9 @@ async def _record(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     writer: RecordingWriter | None = None
     try:
-        info = await source.open()
+        # The device's saved calibration profile, when there is one, is the calibration in effect,
+        # and goes into the recording's header with everything else.
+        info = with_profile(await source.open())
         for w in getattr(source, "warnings", []):
             warn(w)
         writer = RecordingWriter(args.out, info, force=args.force)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
+from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import StreamInfo
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.sources.base import Source, SourceError, SourceItem
@@ -27,6 +28,9 @@ class SimSource(Source):
         self.speed = speed
         self.duration_s = duration_s
         self.roller: SimRoller | None = None
+        # Calibration bench: None while the simulated person rolls; per-cell load (N) once
+        # ``remove_weights`` or ``place_weight`` has been sent (as ``smr-sense calibrate`` does).
+        self._bench_n: np.ndarray | None = None
 
     async def _open(self) -> StreamInfo:
         self.roller = SimRoller(self.config, source=self.spec)
@@ -53,8 +57,38 @@ class SimSource(Source):
             if len(block) == 0:
                 continue
             block = block.with_host_time(np.full(len(block), time.time()))
+            if self._bench_n is not None:
+                block = self.roller.on_bench(block, self._bench_n)
             self.stats.count(len(block))
             yield block
+
+
+    async def command(self, name: str, **args: object) -> None:
+        """``tare`` (accepted: the zero lives in the host's calibration, as on the reference
+        firmware), and the simulated bench: ``remove_weights``, ``place_weight(kg=, channel=)``."""
+        if self.roller is None:
+            raise SourceError("open the sim source before sending it commands")
+        cells = self.roller.info.n_channels
+        if name == "tare":
+            return
+        if name == "remove_weights":
+            self._bench_n = np.zeros(cells)
+            return
+        if name == "place_weight":
+            kg = float(args.get("kg") or 0.0)  # type: ignore[arg-type]
+            if not kg > 0:
+                raise SourceError("place_weight needs a weight above 0 kg")
+            load = np.zeros(cells)
+            channel = args.get("channel")
+            if channel is None:
+                load[:] = kg * G_N_PER_KG / cells  # placed in the middle of the plate
+            else:
+                names = [c.name for c in self.roller.info.channels]
+                index = names.index(channel) if channel in names else int(channel)  # type: ignore[arg-type]
+                load[index] = kg * G_N_PER_KG
+            self._bench_n = load
+            return
+        raise SourceError(f"the sim source does not accept the command '{name}'")
 
 
 def make_source(spec: SourceSpec) -> SimSource:

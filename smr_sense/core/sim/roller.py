@@ -53,6 +53,7 @@ class SimRoller:
         self.body_mass_kg = c.body_mass_kg if c.body_mass_kg is not None else float(self._rng.uniform(50.0, 110.0))
         self.radius_m = float(self._rng.uniform(0.05, 0.075))
         self._sensors = SensorBuild(c.build, np.random.default_rng(self._rng.integers(2**63)), c.channels, self.radius_m)
+        self._bench_rng = np.random.default_rng(self._rng.integers(2**63))
         self._plans = routine(np.random.default_rng(self._rng.integers(2**63)), c.resolved_behaviour())
         self._state = BodyState()
         self._next_index = 0  # nominal sample index where the next segment starts
@@ -134,6 +135,27 @@ class SimRoller:
             self.truth[-1] = Segment(kind, last.start_s, end_s, group)
         else:
             self.truth.append(Segment(kind, start_s, end_s, group))
+
+    def on_bench(self, block: SampleBlock, cell_load_n: np.ndarray) -> SampleBlock:
+        """``block``'s times with the person off the roller and known loads on its cells instead.
+
+        This is the simulated calibration bench: the user steps off and puts known weights on
+        the roller, so the cells read their load (plus drift and noise) and the gyro reads only
+        its bias.
+        """
+        n = len(block)
+        rng = np.random.default_rng(self._bench_rng.integers(2**63))
+        raw = np.empty((n, len(self._sensors.cells)))
+        for i, c in enumerate(self._sensors.cells):
+            force = cell_load_n[i] + rng.normal(0.0, c.noise_n, n) + c.drift_n_per_h * block.t_s / 3600.0
+            raw[:, i] = np.round(c.offset_counts + c.counts_per_n * force)
+        gyro = accel = None
+        if block.gyro_dps is not None and self._sensors.gyro is not None:
+            g = self._sensors.gyro
+            gyro = np.asarray(g.bias_dps) + rng.normal(0.0, g.noise_dps, (n, 3))
+        if block.accel_g is not None:
+            accel = np.array([0.0, 0.0, 1.0]) + rng.normal(0.0, 0.01, (n, 3))
+        return SampleBlock.build(block.t_s, raw, gyro, accel, block.host_t_s)
 
     def truth_until(self, t_s: float) -> list[Segment]:
         """Ground truth clipped to ``[0, t_s)``."""
