@@ -137,10 +137,13 @@ class CeilingExceeded(Event):
 
 @dataclass(frozen=True)
 class SignalLost(Event):
-    """No samples for ``gap_s`` seconds of stream time (a dropped link or a gap in a file)."""
+    """No samples for ``gap_s`` seconds of stream time (a gap in a file), or the link just dropped
+    (``gap_s`` 0: how long it stays down is not known yet)."""
 
     kind: ClassVar[str] = "signal_lost"
     gap_s: float
 
     def text(self) -> str:
-        return f"no samples for {self.gap_s:.1f} s"
+        if self.gap_s <= 0:
+            return "signal lost: the roller's link dropped"
+        return f"signal lost: no samples for {self.gap_s:.1f} s"
