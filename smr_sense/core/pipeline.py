@@ -38,7 +38,7 @@ import numpy as np
 from smr_sense.core.condition import Conditioner
 from smr_sense.core.detect.contact import ContactDetector, ContactSettings
 from smr_sense.core.detect.cues import CueSettings, FluctuationCue, GyroCue, PressureCentreCue, SteadyForce, cue_for
-from smr_sense.core.detect.holds import HOLD, IDLE, STATE_NAMES, HoldDetector, HoldRules, Transition
+from smr_sense.core.detect.holds import BACKDATE_S, HOLD, IDLE, STATE_NAMES, HoldDetector, HoldRules, Transition
 from smr_sense.core.events import Event, HoldEnded, SignalLost
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.core.session import HoldStats, RollingSegment, SessionTracker, ceiling_newtons
@@ -65,9 +65,12 @@ class SessionSettings:
     readjust_max_m: float = 0.02  # 1 cm of re-adjustment plus postural sway
     stop_speed_mps: float = 0.006
     move_speed_mps: float = 0.015
-    fluct_stop: float = 0.08  # relative force slope (1/s) below which the force has stopped changing
-    fluct_move: float = 0.2  # ... and above which it changes like rolling (sway stays below)
-    fluct_delay_s: float = 0.7  # smoothing (~0.3 s) plus the typical lean into a hold after the stop
+    # Force alone: the range of the log force over ``fluct_window_s`` (most of a slow pass). Below
+    # ``fluct_stop`` it has stopped changing (sway, creep, dips stay below), above ``fluct_move`` rolling.
+    fluct_stop: float = 0.10
+    fluct_move: float = 0.15
+    fluct_delay_s: float = 2.5  # fallback back-dating when the record shows no motion before a stop
+    fluct_window_s: float = 3.0
     burst_pair_s: float = 3.0
     rhythm_factor: float = 1.2
     rhythm_max_s: float = 6.0
@@ -142,6 +145,7 @@ class Pipeline:
             fluct_stop=s.fluct_stop,
             fluct_move=s.fluct_move,
             fluct_delay_s=s.fluct_delay_s,
+            fluct_window_s=s.fluct_window_s,
             roller_axis=s.roller_axis,
         )
         cue = self._cue = cue_for(info, cue_settings, s.contact_off_n)
@@ -159,10 +163,12 @@ class Pipeline:
             rhythm_max_s=s.rhythm_max_s,
             max_gap_s=s.max_gap_s,
         )
-        self._holds = HoldDetector(rules, cue.delay_s, cue.adaptive_confirm, cue.bursts)
-        self._session = SessionTracker(
-            s.hold_cap_s, s.warning_before_cap_s, s.ceiling_force_n, history_s=s.confirm_max_s + 3.0
+        self._holds = HoldDetector(
+            rules, cue.delay_s, cue.adaptive_confirm, cue.bursts, cue.end_delay_s, cue.backdate
         )
+        # The tracker keeps force from as far back as a hold's start can be dated at its confirmation.
+        reach_s = s.confirm_max_s + 3.0 if cue.backdate is None else s.rhythm_max_s + BACKDATE_S + 1.0
+        self._session = SessionTracker(s.hold_cap_s, s.warning_before_cap_s, s.ceiling_force_n, history_s=reach_s)
         self._events: list[Event] = []
         self._first_t: float | None = None
         self._last_t: float | None = None

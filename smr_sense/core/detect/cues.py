@@ -7,13 +7,14 @@
 - :class:`PressureCentreCue` (several load cells or FSRs with known positions): the centre of
   pressure follows the roller's axle, which travels half as far as the tissue. Position directly,
   no drift.
-- :class:`FluctuationCue` (one force channel): rolling over a muscle changes the force (leverage,
-  the muscle's contour) at stroke rates; a hold keeps it steady apart from sway and tremor. The
-  relative fluctuation in a short band-pass window, against its own threshold.
+- :class:`FluctuationCue` (one force channel): rolling swings the force once per pass (leverage,
+  the muscle's contour); a hold keeps it steady apart from sway, creep and tremor. The range of the
+  log force over a few seconds, against its own thresholds.
 
 Each ``step`` returns ``moving`` (bool per sample) and ``pos_m`` (tissue position, or None), and has
 a ``delay_s``: how late its smoothing reports that motion stopped, which the detector subtracts when
-it back-dates a hold's start.
+it back-dates a hold's start (``end_delay_s`` the same for a hold's end; ``backdate``, when not
+None, finds the start in the cue's own record instead).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smr_sense.core.detect.window import Lookback, MovingSum, samples_for
+from smr_sense.core.detect.window import Lookback, MovingRange, MovingSum, samples_for
 from smr_sense.core.samples import StreamInfo
 
 DEFAULT_RADIUS_M = 0.06
@@ -34,9 +35,10 @@ class CueSettings:
     stop_speed_mps: float = 0.006  # tissue speed below which the roller has stopped
     move_speed_mps: float = 0.015  # ... above which it is rolling (postural sway stays below)
     speed_window_s: float = 0.2
-    fluct_stop: float = 0.08  # relative force slope (1/s): stopped
-    fluct_move: float = 0.2  # ... rolling
-    fluct_delay_s: float = 0.7  # how late the slope falls after the roller stops
+    fluct_stop: float = 0.10  # range of the log force over the window: stopped
+    fluct_move: float = 0.15  # ... rolling
+    fluct_delay_s: float = 2.5  # fallback back-dating: a window plus the lean into the hold
+    fluct_window_s: float = 3.0  # most of a slow pass
     roller_axis: str | None = None  # "x" | "y" | "z"; None: the axis that turns the most
 
 
@@ -82,6 +84,7 @@ class _IdleMedian:
 class GyroCue:
     name = "gyro"
     adaptive_confirm, bursts = True, False
+    backdate = None
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
@@ -95,7 +98,7 @@ class GyroCue:
         self._pos = np.zeros(1)
         self._prev_t: float | None = None
         self._idle = _IdleMedian()
-        self.delay_s = (w - 1) / 2.0 / info.rate_hz
+        self.delay_s = self.end_delay_s = (w - 1) / 2.0 / info.rate_hz
         self.window_s = w / info.rate_hz
         self.levels = (s.stop_speed_mps, s.move_speed_mps)
 
@@ -132,6 +135,7 @@ class GyroCue:
 class PressureCentreCue:
     name = "centre_of_pressure"
     adaptive_confirm, bursts = True, False
+    backdate = None
 
     def __init__(self, info: StreamInfo, s: CueSettings, off_n: float) -> None:
         self.s = s
@@ -142,7 +146,7 @@ class PressureCentreCue:
         self._lag = Lookback(w, fill=0.0)
         self._lag_t = Lookback(w, fill=np.nan)
         self._last_pos = 0.0
-        self.delay_s = (w - 1) / info.rate_hz  # smoothing (half a window) plus the difference (half)
+        self.delay_s = self.end_delay_s = (w - 1) / info.rate_hz  # smoothing (half a window) plus the difference (half)
         self.window_s = 2 * w / info.rate_hz
         self.levels = (s.stop_speed_mps, s.move_speed_mps)
 
@@ -167,42 +171,64 @@ class PressureCentreCue:
 
 
 class FluctuationCue:
-    """Force alone. Rolling over a muscle changes the force (leverage along the stroke, the muscle's
-    contour passing under the roller); a hold keeps it nearly steady (sway, creep, tremor).
+    """Force alone. Rolling swings the force once per pass (weight shifts along the stroke, 12-60 %
+    peak to peak) plus the muscle's contour; a hold keeps it within sway (a few %), creep and brief
+    re-adjustment dips.
 
-    The score is the relative slope of the force after a low-pass that removes tremor (moving means
-    with nulls at 10, 8 and 12 Hz), in 1/s: above ``fluct_move`` the force changes like rolling,
-    below ``fluct_stop`` it has stopped changing. The cue's "position" is the log of the force, so a
-    change within a motion episode is relative (see ``HoldRules.readjust_max_m``).
+    The score is the *range* (max - min) of the log force over the last ``fluct_window_s`` (3 s),
+    after a low-pass that removes tremor (moving means with nulls at 10, 8 and 12 Hz) and a 0.25 s
+    mean that flattens re-adjustment dips. Amplitude over most of a pass tells slow rolling from
+    sway where a slope cannot: a 12 % swing over a 4.5 s pass has a slope of only ~0.03/s, less than
+    strong sway's. Below ``fluct_stop`` the force has stopped changing for a whole window; above
+    ``fluct_move`` it changes like rolling. The cue's "position" is the log force, so a change within
+    a motion episode is relative (see ``HoldRules.readjust_max_m``).
+
+    The range falls below ``fluct_stop`` a window after the force settles, a delay that varies with
+    the lean into the hold, so a hold's start is found in the record instead (:meth:`backdate`).
+    The range rises as soon as the force moves, so a hold's end needs only a short back-dating.
     """
 
     name = "force_fluctuation"
     adaptive_confirm, bursts = False, True
     LP_S = (0.1, 0.125, 0.0833)
-    LAG_S, SMOOTH_S, LEVEL_S, STREAK_S = 0.15, 0.3, 1.5, 0.5
+    PRE_S = 0.25
+    LAG_S, STREAK_S = 0.15, 0.5
+    BACKDATE_SLOPE = 0.1  # log force per second: still moving (sway's slope is about this at most)
+    BACKDATE_MARGIN_S = 0.5  # the window may end inside the lean into the hold
+    BACKDATE_OFFSET_S = 0.6  # the force settles after the roller stops (the lean, the smoothing)
+    END_DELAY_S = 0.3
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
         rate = info.rate_hz
-        self._lp = [MovingSum(samples_for(w, rate)) for w in self.LP_S]
-        self._lag_n = samples_for(self.LAG_S, rate)
-        self._lag = Lookback(self._lag_n, fill=np.nan)
-        self._level = MovingSum(samples_for(self.LEVEL_S, rate))
-        self._smooth = MovingSum(samples_for(self.SMOOTH_S, rate))
-        self.delay_s = s.fluct_delay_s
+        self._lp = [MovingSum(samples_for(w, rate)) for w in (*self.LP_S, self.PRE_S)]
+        self._range = MovingRange(samples_for(s.fluct_window_s, rate))
+        self.delay_s = s.fluct_delay_s  # used only when the record shows no motion before a candidate
+        self.end_delay_s = self.END_DELAY_S
         self.window_s = self.STREAK_S
         self.levels = (s.fluct_stop, s.fluct_move)
-        self.rate_hz = rate
 
     def step(self, t: np.ndarray, total_n: np.ndarray) -> CueOut:
         lp = total_n
-        for m in self._lp:
+        for m in self._lp[:-1]:
             lp = m.mean(lp)
-        before = self._lag.step(lp)
-        slope = np.nan_to_num(np.abs(lp - before)) * (self.rate_hz / self._lag_n)
-        level = np.maximum(self._level.mean(total_n), 1.0)
-        score = self._smooth.mean(slope) / level
-        return CueOut(score, np.log(np.maximum(lp, 1.0)))
+        r = self._lp[-1].mean(np.log(np.maximum(lp, 1.0)))
+        return CueOut(self._range.step(r), r)
+
+    def backdate(self, t: np.ndarray, r: np.ndarray, cand_t: float) -> float:
+        """Where the force stopped changing before a candidate at ``cand_t`` (``t``, ``r``: the recent
+        record up to it): the last moment before the still window when the log force still moved
+        faster than ``BACKDATE_SLOPE``, less the typical settling after the stop."""
+        if t.shape[0] < 2:
+            return cand_t - self.delay_s
+        lag = np.searchsorted(t, t - self.LAG_S, "left")
+        dt = t - t[lag]
+        slope = np.abs(r - r[lag]) / np.where(dt > 0, dt, np.inf)
+        limit = cand_t - self.s.fluct_window_s + self.BACKDATE_MARGIN_S
+        moving = np.flatnonzero((slope > self.BACKDATE_SLOPE) & (t <= limit))
+        if not moving.size:
+            return cand_t - self.delay_s
+        return float(t[moving[-1]]) - self.BACKDATE_OFFSET_S
 
 
 def cue_for(info: StreamInfo, s: CueSettings, off_n: float):

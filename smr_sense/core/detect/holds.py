@@ -35,6 +35,7 @@ STATE_NAMES = ("idle", "rolling", "hold")
 TIME_EPS_S = 1e-9  # stream times are sums of float steps: 20.000000000000004 is 20 s
 PEAK_WINDOW_S = 8.0  # "recent" strokes, for the user's pace
 SETTLE_S = 0.5  # after contact begins, the cues settle (the centre of pressure jumps on loading)
+BACKDATE_S = 6.0  # how far before a candidate a cue's own back-dating may look
 
 
 @dataclass(frozen=True)
@@ -66,24 +67,38 @@ class Transition:
 
 
 class _SpeedHistory:
-    """Speed over the last ``PEAK_WINDOW_S``, to know the user's recent pace exactly."""
+    """Speed (and position) over the last ``horizon_s``: the user's recent pace, where motion stopped."""
 
-    def __init__(self) -> None:
-        self.blocks: list[tuple[np.ndarray, np.ndarray]] = []
+    def __init__(self, horizon_s: float = PEAK_WINDOW_S) -> None:
+        self.horizon_s = horizon_s
+        self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
 
-    def add(self, t: np.ndarray, speed: np.ndarray) -> None:
+    def add(self, t: np.ndarray, speed: np.ndarray, pos: np.ndarray | None = None) -> None:
         if t.shape[0]:
-            self.blocks.append((t, speed))
+            self.blocks.append((t, speed, pos))
 
     def trim(self, now_s: float) -> None:
-        while len(self.blocks) > 1 and float(self.blocks[0][0][-1]) < now_s - PEAK_WINDOW_S - 1.0:
+        while len(self.blocks) > 1 and float(self.blocks[0][0][-1]) < now_s - self.horizon_s - 1.0:
             self.blocks.pop(0)
+
+    def positions(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        """(t, pos) of the samples in [lo, hi], in time order."""
+        parts_t, parts_p = [], []
+        for t, _s, p in self.blocks:
+            if p is None or t[-1] < lo or t[0] > hi:
+                continue
+            a, b = np.searchsorted(t, lo, "left"), np.searchsorted(t, hi, "right")
+            parts_t.append(t[a:b])
+            parts_p.append(p[a:b])
+        if not parts_t:
+            return np.zeros(0), np.zeros(0)
+        return np.concatenate(parts_t), np.concatenate(parts_p)
 
     def peak(self, lo: float, hi: float) -> float:
         best = 0.0
         if hi < lo:
             return best
-        for t, s in self.blocks:
+        for t, s, _p in self.blocks:
             if t[-1] < lo or t[0] > hi:
                 continue
             a, b = np.searchsorted(t, lo, "left"), np.searchsorted(t, hi, "right")
@@ -94,10 +109,15 @@ class _SpeedHistory:
 
 class HoldDetector:
     def __init__(
-        self, rules: HoldRules, cue_delay_s: float = 0.0, adaptive_confirm: bool = True, bursts: bool = False
+        self, rules: HoldRules, cue_delay_s: float = 0.0, adaptive_confirm: bool = True, bursts: bool = False,
+        end_delay_s: float | None = None, backdate=None,
     ) -> None:
         self.rules = rules
         self.cue_delay_s = cue_delay_s
+        self.end_delay_s = cue_delay_s if end_delay_s is None else end_delay_s
+        # backdate(t, pos, cand_t) -> start_s: where the motion stopped, found in the cue's own record
+        # of the recent past (``BACKDATE_S`` before the candidate), instead of a fixed delay.
+        self.backdate = backdate
         self.adaptive_confirm = adaptive_confirm
         self.bursts = bursts
         self.mode = IDLE
@@ -112,7 +132,7 @@ class HoldDetector:
         self.contact_t = -np.inf  # when contact (and so this bout of rolling) began
         self._last_t: float | None = None
         self._last_pos = 0.0
-        self._speeds = _SpeedHistory()
+        self._speeds = _SpeedHistory(PEAK_WINDOW_S if backdate is None else PEAK_WINDOW_S + BACKDATE_S)
         self._burst_onsets: list[float] = []  # rolling, no position: when bursts of change began
 
     def step(
@@ -124,7 +144,7 @@ class HoldDetector:
         if n == 0:
             return state, out
         r = self.rules
-        self._speeds.add(t, speed)
+        self._speeds.add(t, speed, pos_m if self.backdate is not None else None)
         level = (speed >= r.stop).astype(np.int8) + (speed >= r.move)
         gap_first = self._last_t is not None and t[0] - self._last_t > r.max_gap_s
         if n == 1:  # the live path, sample by sample: one run
@@ -221,7 +241,7 @@ class HoldDetector:
             return b
         if end < b:
             state[i:end] = HOLD
-            t_end = max(self.episode_t - self.cue_delay_s, self.hold_start_s)
+            t_end = max(self.episode_t - self.end_delay_s, self.hold_start_s)
             self._end_hold(end, float(t[end]), t_end, out)
             out.append(Transition(end, float(t[end]), "rolling_started"))
             self.mode = ROLLING
@@ -270,7 +290,11 @@ class HoldDetector:
         self.episode_t = None
 
     def _confirm(self, k: int, t: np.ndarray, out: list[Transition]) -> None:
-        start = max(self.cand_t - self.cue_delay_s, self.contact_t)
+        if self.backdate is not None:
+            start = self.backdate(*self._speeds.positions(self.cand_t - BACKDATE_S, self.cand_t), self.cand_t)
+        else:
+            start = self.cand_t - self.cue_delay_s
+        start = max(start, self.contact_t)
         self.mode = HOLD
         self.last_burst_t = None
         self.hold_start_s = start

@@ -66,3 +66,45 @@ class Lookback:
 def samples_for(seconds: float, rate_hz: float) -> int:
     """A window of ``seconds`` at the nominal rate, at least one sample."""
     return max(1, int(round(seconds * rate_hz)))
+
+
+class MovingRange:
+    """Max - min of the last ``w`` samples of a column, causally. Maxima are exact, so any chunking
+    gives bit-identical output. Long blocks use the van Herk / Gil-Werman scheme (prefix and suffix
+    maxima over blocks of ``w``): O(n) in numpy, no per-sample loop."""
+
+    def __init__(self, w: int) -> None:
+        self.w = max(1, int(w))
+        self._tail = np.zeros(0)  # up to w - 1 previous samples (fewer at the stream's start)
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        n = x.shape[0]
+        both = np.concatenate([self._tail, x.astype(np.float64, copy=False)])
+        self._tail = both[-(self.w - 1) :] if self.w > 1 else both[:0]
+        if n == 0:
+            return both[:0]
+        h = both.shape[0] - n  # history before x
+        return _moving_max(both, self.w)[h:] + _moving_max(-both, self.w)[h:]
+
+    def history(self) -> np.ndarray:
+        return self._tail
+
+
+def _moving_max(x: np.ndarray, w: int) -> np.ndarray:
+    """max(x[max(0, i-w+1) : i+1]) for each i."""
+    n = x.shape[0]
+    if w == 1 or n == 0:
+        return x.copy()
+    if n * w <= 65536:  # short blocks (the live path): direct
+        pad = np.concatenate([np.full(w - 1, -np.inf), x])
+        return np.lib.stride_tricks.sliding_window_view(pad, w).max(axis=1)
+    m = -(-(n + w - 1) // w) * w
+    pad = np.full(m, -np.inf)
+    pad[w - 1 : w - 1 + n] = x
+    blocks = pad.reshape(-1, w)
+    prefix = np.maximum.accumulate(blocks, axis=1).ravel()
+    suffix = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    # window ending at padded index j = i + w - 1 starts at i: suffix[i] covers i..end of its block,
+    # prefix[j] covers start of j's block..j; together exactly i..j.
+    i = np.arange(n)
+    return np.maximum(suffix[i], prefix[i + w - 1])
