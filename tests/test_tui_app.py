@@ -228,3 +228,28 @@ async def test_a_replay_quit_half_way_keeps_the_summary_of_the_whole_session(tmp
         await wait_for(pilot, lambda: summary_shown(app), "the summary")
     assert json_path.read_text() == '{"whole": "session"}'
     assert app.session.outcome.saved == () and "before the end of the file" in app.session.outcome.note
+
+
+async def test_a_bug_in_the_analysis_is_a_banner_and_the_recording_goes_on(tmp_path, monkeypatch):
+    from smr_sense.core.pipeline import Pipeline
+
+    real_feed = Pipeline.feed
+    calls = {"n": 0}
+
+    def feed_then_fail(self, block):  # fault injection: the analysis breaks on its 5th block
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise ZeroDivisionError("float division by zero")
+        return real_feed(self, block)
+
+    monkeypatch.setattr(Pipeline, "feed", feed_then_fail)
+    out = tmp_path / "session.smr"
+    rec = recording("edge_hold_25s.csv")
+    app = app_for(replay(rec, speed=16.0), record_path=out)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+        assert app.query_one(Banner).text == (
+            "The analysis stopped on an internal error (ZeroDivisionError: float division by zero); "
+            "the samples are still recorded"
+        )
+    assert len(load_recording(out).block) == len(rec.block)

@@ -89,6 +89,7 @@ class SmrDashboard(App[int]):
         self._dirty = True
         self._last_slow = 0.0
         self._link_seen = ""
+        self._problem_seen: str | None = None
         self._seek_to: float | None = None
         self._seek_at = 0.0
         self._bells = 0
@@ -194,8 +195,6 @@ class SmrDashboard(App[int]):
             self.unit = "N"
         if self.session.writer is not None:
             self.w_log.write_line(f"Recording to {self.session.writer.path}")
-        if self.session.problem:
-            self._banner(f"{self.session.problem} (press c to calibrate)", "warning")
         self._dirty = True
 
     def on_session_events(self, message: SessionEvents) -> None:
@@ -234,6 +233,10 @@ class SmrDashboard(App[int]):
     def _refresh_view(self) -> None:
         if not self.is_running:
             return
+        problem = self.session.problem
+        if problem != self._problem_seen:  # no calibration, or the analysis stopped: say so
+            self._problem_seen = problem
+            self._banner(problem or "", "warning")
         link = self.source.stats.state
         if link != self._link_seen:  # the link can change while no samples come (a drop)
             self._link_seen = link
@@ -329,8 +332,6 @@ class SmrDashboard(App[int]):
         settings = self.session.settings.replace(body_mass_kg=body_mass_kg, ceiling_n=ceiling_n, ceiling_pct_bw=ceiling_pct_bw)
         self.session.reconfigure(settings, calibration)
         self.view.scale_n = 0.0  # the ceiling may have moved: let the scale find its size again
-        if self.session.problem is None:
-            self._banner("")
         self.w_log.write_line(describe_marker(Marker(self.session.now_s, "calibration")) or "")
         self._dirty = True
 

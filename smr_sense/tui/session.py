@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from smr_sense.core.pipeline import Pipeline, SessionSettings
+from smr_sense.core.calibration import CalibrationError
 from smr_sense.core.events import CeilingExceeded, Event
-from smr_sense.core.session import ceiling_newtons
+from smr_sense.core.pipeline import Pipeline, SessionSettings
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.core.session import ceiling_newtons
 from smr_sense.errors import SmrError
 from smr_sense.recording import RecordingWriter
 from smr_sense.report import SessionSummary, save_summary, summarize
@@ -80,9 +81,9 @@ class DashboardSession:
         if self.settings.body_mass_kg is None and isinstance(mass, (int, float)) and mass > 0:
             # A simulated person (or a recording that noted it) knows their weight.
             self.settings = self.settings.replace(body_mass_kg=float(mass))
-        self._build_pipeline(info)
-        if self.record_path is not None:
+        if self.record_path is not None:  # first: whatever happens next, the samples are kept
             self.writer = RecordingWriter(self.record_path, info, extra=self._header_extra())
+        self._build_pipeline(info)
 
     def _header_extra(self) -> dict[str, Any]:
         extra: dict[str, Any] = {"app": "dashboard"}
@@ -95,10 +96,22 @@ class DashboardSession:
         try:
             self.pipeline = Pipeline(info, self.settings)
             self.problem = None
+        except CalibrationError as err:
+            # A roller without a calibration: keep recording, show why there is no force.
+            self.pipeline = None
+            self.problem = f"{err} (press c to calibrate)"
         except SmrError as err:
-            # Typically a roller without a calibration: keep recording, show why there is no force.
             self.pipeline = None
             self.problem = str(err)
+        except Exception as err:  # a bug in the analysis must not stop the recording
+            self._pipeline_failed(err)
+
+    def _pipeline_failed(self, err: Exception) -> None:
+        self.pipeline = None
+        self.problem = (
+            f"The analysis stopped on an internal error ({type(err).__name__}: {err}); "
+            "the samples are still recorded"
+        )
 
     def reconfigure(self, settings: SessionSettings, calibration: dict[str, Any] | None = None) -> None:
         """New settings (body weight, ceiling) and maybe a new calibration from the wizard: the
@@ -125,7 +138,11 @@ class DashboardSession:
         self._count_rate(float(t[0]), float(t[-1]), len(block))
         if self.pipeline is None:
             return []
-        out = self.pipeline.feed(block)
+        try:
+            out = self.pipeline.feed(block)
+        except Exception as err:  # see _build_pipeline: recording goes on, the banner says why
+            self._pipeline_failed(err)
+            return []
         events = list(out.events)
         self._pipeline_events += len(events)
         if len(out.t_s):
