@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
     p.add_argument("--speed", type=positive_float, default=1.0, metavar="X", help="play X times faster than real time")
     p.add_argument("--hard", action="store_true", help="a harder session: slow rolling, long pauses, sway")
-    p.epilog = "Without a ceiling of your own (--ceiling, --ceiling-pct or the wizard), the demo uses 50 %% of body weight."
+    p.epilog = "Without a ceiling of your own (--ceiling, --ceiling-pct or the wizard), the demo uses 50 % of body weight."
     add_dashboard_options(p)
     p.set_defaults(run=run)
 
