@@ -59,3 +59,26 @@ def test_bad_input_is_one_sentence_before_the_screen_opens(tmp_path):
     assert out.stderr.strip() == f"smr-sense: error: {tmp_path / 'nope.smr'} does not exist"
     out = subprocess.run([str(SMR_SENSE), "live", "--source", "warp:drive"], capture_output=True, text=True)
     assert out.returncode != 0 and out.stderr.count("\n") == 1 and "unknown source" in out.stderr
+
+
+def test_closing_the_terminal_still_saves_the_recording_and_the_summary(tmp_path):
+    session = f"smr-test-hup-{os.getpid()}"
+    env = f"SMR_SENSE_DATA_DIR={tmp_path / 'data'} SMR_SENSE_CONFIG_DIR={tmp_path / 'config'}"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", f"exec env {env} {SMR_SENSE} demo --speed 4"],
+        check=True,
+    )
+    pid = subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], capture_output=True, text=True).stdout
+    wait_pane(session, "On the roller")
+    subprocess.run(["tmux", "kill-session", "-t", session], check=True)  # the window is closed: SIGHUP
+    sessions = tmp_path / "data" / "sessions"
+    for _ in range(60):  # the app saves at once; the process is gone within the watchdog's 5 s
+        if not Path(f"/proc/{pid.strip()}").exists():
+            break
+        time.sleep(0.25)
+    assert not Path(f"/proc/{pid.strip()}").exists()
+    names = sorted(p.name for p in sessions.iterdir())
+    assert [n.split(".", 1)[1] for n in names] == ["smr", "summary.json", "summary.md"]
+    from smr_sense.recording import load_recording
+
+    assert not load_recording(sessions / names[0]).warnings  # closed cleanly, not torn

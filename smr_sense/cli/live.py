@@ -119,10 +119,14 @@ def run_dashboard(
         app.run()
     finally:
         outcome = app.session.finish()  # whatever happened on screen, save what there is
-    for path in outcome.saved:
-        sys.stdout.write(f"saved {path}\n")
-    if outcome.note:
-        sys.stdout.write(outcome.note + "\n")
+    try:
+        for path in outcome.saved:
+            sys.stdout.write(f"saved {path}\n")
+        if outcome.note:
+            sys.stdout.write(outcome.note + "\n")
+        sys.stdout.flush()
+    except OSError:
+        pass  # the terminal was closed: the files are saved, there is nobody to tell
     if outcome.error:
         raise SmrError(outcome.error)
     if app.fault:

@@ -8,7 +8,9 @@ is not None, and the alarm follows the pipeline's events in stream time, live or
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -48,6 +50,7 @@ SLOW_REFRESH_S = 0.2  # the plot and the big number: 5 redraws a second (see vie
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 FAST_FORWARD_SPEED = 50.0  # "next hold": play this fast until the pipeline confirms a hold
 BELL_REPEAT_S = 5.0  # ring again every 5 s of stream time past the cap
+EXIT_WATCHDOG_S = 5.0
 
 
 class EventLog(Log, can_focus=False):
@@ -134,11 +137,11 @@ class SmrDashboard(App[int]):
         self.view = DashboardView(self, self.session, self.source, self.display_settings)
         self._worker = self._acquire()
         self._refresh_timer = self.set_interval(1.0 / REFRESH_HZ, self._refresh_view)
-        # A closed terminal or a kill still ends the session cleanly: the caller saves after exit.
+        # A closed terminal or a kill still ends the session cleanly (see _end_on_signal).
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             with suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self.exit)
+                loop.add_signal_handler(sig, self._end_on_signal)
 
     # -- acquisition -------------------------------------------------------------------------------
 
@@ -350,6 +353,16 @@ class SmrDashboard(App[int]):
         self.exit(0)
 
     # -- the end -----------------------------------------------------------------------------------
+
+    def _end_on_signal(self) -> None:
+        """SIGTERM or SIGHUP (the terminal window was closed): save first, then leave. With the
+        terminal gone, Textual's shutdown can wait forever on it, so a watchdog ends the process
+        a few seconds later; by then the recording is closed and the summary written."""
+        self.session.finish()
+        self.exit(0)
+        watchdog = threading.Timer(EXIT_WATCHDOG_S, os._exit, (0,))
+        watchdog.daemon = True
+        watchdog.start()
 
     async def end_session(self) -> None:
         """Stop acquiring, save the recording and the summary, show the summary. Runs once."""

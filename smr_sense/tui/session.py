@@ -127,7 +127,7 @@ class DashboardSession:
     # -- items from the source ---------------------------------------------------------------------
 
     def feed(self, block: SampleBlock) -> list[Event]:
-        if len(block) == 0:
+        if len(block) == 0 or self.outcome is not None:  # after finish() nothing more is taken
             return []
         if self.writer is not None:
             self.writer.append(block)
@@ -152,6 +152,8 @@ class DashboardSession:
         return events
 
     def mark(self, marker: Marker) -> list[Event]:
+        if self.outcome is not None:
+            return []
         if marker.kind not in PLAYBACK_MARKERS:
             self._write_marker(marker)
         self.tracker.apply_marker(marker)
