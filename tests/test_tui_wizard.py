@@ -132,3 +132,14 @@ def test_parsing_what_the_user_types():
     for bad in ("abc", "-3", "0%"):
         with pytest.raises(Exception):
             parse_ceiling(bad)
+
+
+async def test_an_old_session_replays_under_a_calibration_given_afterwards(bench):
+    cal = {"version": 1, "device_id": "bench-hx711",
+           "channels": [{"name": "load", "model": "linear", "offset_counts": OFFSET, "n_per_count": N_PER_COUNT}]}
+    app = app_for(make_source(f"replay:{bench}?speed=max"), calibration=cal)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.session.outcome is not None, "the end")
+        assert app.session.problem is None and app.query_one(Banner).text == ""
+        # The last samples carry 10 kg: the pipeline saw about 98 N.
+        assert app.session.status.force_n == pytest.approx(10 * G_N_PER_KG, abs=1.0)

@@ -93,6 +93,7 @@ def run_dashboard(
     record_path: Path | None,
     summary_path: Path | None = None,
     apply_profile: bool = True,
+    calibration: dict[str, Any] | None = None,
 ) -> int:
     """Build the app on ``source_spec``, run it, and say afterwards where everything went."""
     from smr_sense.sources import make_source
@@ -114,6 +115,7 @@ def run_dashboard(
         display=display,
         started_at=started_at,
         apply_profile=apply_profile,
+        calibration=calibration,
     )
     try:
         app.run()

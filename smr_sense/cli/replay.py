@@ -23,15 +23,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="recording to play (.smr or .csv)")
     p.add_argument("--speed", type=positive_float, default=1.0, metavar="X", help="play X times faster (default 1)")
     p.add_argument("--start", type=float, default=0.0, metavar="S", help="start S seconds into the recording")
+    p.add_argument(
+        "--calibration",
+        default="none",
+        metavar="WHICH",
+        help="'profile' (the roller's saved profile), a profile or calibration JSON file, or 'none' "
+        "(the recording's own, the default)",
+    )
     add_dashboard_options(p, recording=False)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from smr_sense.profiles import calibration_from_option
     from smr_sense.recording import load_any
 
     path = Path(args.file)
-    load_any(path)  # a missing or broken file is one sentence here, not a banner on an empty screen
+    rec = load_any(path)  # a missing or broken file is one sentence here, not a banner on an empty screen
+    calibration = calibration_from_option(args.calibration, rec.info.device_id)
     spec = f"replay:{path}?speed={args.speed:g}&start={args.start:g}"
-    # The recording's own calibration, as it ran live (not today's profile).
-    return run_dashboard(spec, args, record_path=None, summary_path=path, apply_profile=False)
+    # By default the recording's own calibration, as it ran live (not today's profile).
+    return run_dashboard(
+        spec, args, record_path=None, summary_path=path, apply_profile=False, calibration=calibration
+    )

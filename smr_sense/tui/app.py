@@ -392,10 +392,12 @@ def make_app(
     display: DisplaySettings | None = None,
     started_at: str | None = None,
     apply_profile: bool = False,
+    calibration: dict[str, Any] | None = None,
 ) -> SmrDashboard:
     """The dashboard for ``source``. ``record_path`` records the session there; the summary goes beside
     it, or beside ``summary_path`` (the replayed file) when nothing is recorded. ``apply_profile``
-    puts the roller's saved calibration profile in effect (live), instead of the stream's own (replay)."""
+    puts the roller's saved calibration profile in effect (live), instead of the stream's own (replay);
+    ``calibration`` overrides both (replaying an old session under a newer calibration)."""
     if settings is None:
         from smr_sense.core.pipeline import SessionSettings
 
@@ -406,5 +408,6 @@ def make_app(
         summary_path=Path(summary_path) if summary_path is not None else None,
         started_at=started_at,
         apply_profile=apply_profile,
+        calibration=calibration,
     )
     return SmrDashboard(source, session, display or DisplaySettings())

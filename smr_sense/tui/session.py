@@ -48,12 +48,14 @@ class DashboardSession:
         started_at: str | None = None,
         trace_span_s: float = 30.0,
         apply_profile: bool = False,
+        calibration: dict[str, Any] | None = None,
     ) -> None:
         self.settings = settings
         self.record_path = record_path
         self.summary_path = summary_path if summary_path is not None else record_path
         self.started_at = started_at
         self.apply_profile = apply_profile  # live: the roller's saved calibration; replay: the recorded one
+        self.calibration_override = calibration  # replay --calibration: an old session, recalibrated
         self.info: StreamInfo | None = None
         self.pipeline: Any = None
         self.writer: RecordingWriter | None = None
@@ -76,6 +78,8 @@ class DashboardSession:
             from smr_sense.profiles import with_profile
 
             info = with_profile(info)
+        if self.calibration_override is not None:
+            info = info.with_calibration(self.calibration_override)
         self.info = info
         mass = info.extra.get("body_mass_kg")
         if self.settings.body_mass_kg is None and isinstance(mass, (int, float)) and mass > 0:
