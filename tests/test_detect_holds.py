@@ -5,7 +5,7 @@ import pytest
 
 from smr_sense.core.pipeline import analyze_block
 from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
-from smr_sense.core.scoring import detected_holds, score, true_holds
+from smr_sense.core.scoring import Score, detected_holds, score, true_holds
 from smr_sense.core.sim import SimConfig, simulate
 
 RATE = 100.0
@@ -184,12 +184,40 @@ def test_force_only_sees_a_plain_hold_between_rolling():
     assert abs(holds[0].start_s - start) < 1.0 and holds[0].end_s > start + 10.0
 
 
-@pytest.mark.parametrize("build, f1_min", [("imu", 0.95), ("channels", 0.93), ("force", 0.5)])
-def test_simulated_hard_session_scores(build, f1_min):
-    # A session outside the benchmark corpus (seed 31337): the detector must generalise.
-    info, block, truth = simulate(SimConfig(seed=31337, build=build, rate_hz=120.0, hard=True), 400.0)
-    result = analyze_block(info, block)
-    s = score(detected_holds(result.holds), true_holds(truth))
-    assert s.true_holds >= 5
+# The product's targets per sensor build (issue 3): hold F1, cap error p95 (s); zero false caps for all.
+TARGETS = {"imu": (0.97, 0.5), "channels": (0.95, 0.75), "force": (0.85, 1.0)}
+HELD_OUT_SEEDS = (31337, 31338, 31339, 31340)  # outside the benchmark corpus: the detector must generalise
+
+
+def _held_out_score(build):
+    total = Score()
+    for seed in HELD_OUT_SEEDS:
+        info, block, truth = simulate(SimConfig(seed=seed, build=build, rate_hz=120.0, hard=True), 300.0)
+        result = analyze_block(info, block)
+        total = total.add(score(detected_holds(result.holds), true_holds(truth), stream_end_s=300.0))
+    return total
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        "imu",
+        "channels",
+        pytest.param("force", marks=pytest.mark.xfail(strict=True, reason="force-only targets not met yet")),
+    ],
+)
+def test_simulated_hard_sessions_meet_targets(build):
+    # Several hard sessions scored together, as the benchmark does: one session is too few holds
+    # for a per-session F1 threshold (one miss in 17 is 0.94).
+    f1_min, cap_p95_max_s = TARGETS[build]
+    s = _held_out_score(build)
+    assert s.true_holds >= 20 and s.true_caps >= 5
     assert s.f1 >= f1_min, s.to_json()
-    assert s.false_caps == 0 or build == "force"
+    assert s.cap_error_p95_s() <= cap_p95_max_s, s.to_json()
+    assert s.false_caps == 0, s.to_json()
+
+
+def test_simulated_hard_sessions_force_only_floor():
+    # Force alone does not meet its targets yet (bench/bench_accuracy.py); this guards what it does.
+    s = _held_out_score("force")
+    assert s.f1 >= 0.6, s.to_json()
