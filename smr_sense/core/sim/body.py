@@ -53,8 +53,10 @@ def terrain(x_m: np.ndarray, params: dict) -> np.ndarray:
 
 def rolling_force(x_m: np.ndarray, level_n: float, params: dict) -> np.ndarray:
     # Leaning further along the muscle shifts weight onto the roller: one swing per pass.
-    along = np.clip((x_m - 2.0 * params["center_m"]) / params["stroke_length_m"], -1.0, 1.0)
-    lever = params["stroke_swing_pct"] / 100.0 * along
+    # Passes run from where the person lowered on (the group's spot) out and back: the further out,
+    # the more weight on the roller. Centred on the half-way point, so the mean stays the group's share.
+    along = np.clip(np.abs(x_m - 2.0 * params["center_m"]) / params["stroke_length_m"], 0.0, 1.0)
+    lever = params["stroke_swing_pct"] / 100.0 * (along - 0.5)
     return level_n * (1.0 + lever + terrain(x_m, params))
 
 
@@ -124,7 +126,8 @@ def _hold(plan: Plan, t_s: np.ndarray, state: BodyState, level_n: float, rng: np
     x_hold = state.x_m
     # Postural sway moves the body a few millimetres and the force a few per cent.
     sway = np.sin(2 * np.pi * p["sway_hz"] * t_s + p["sway_phase"])
-    x = x_hold + p["sway_travel_m"] * sway
+    sway_x = p["sway_travel_m"] * sway
+    x = np.full(n, x_hold)  # where the roller sits under the muscle, re-adjustments included
     v = p["sway_travel_m"] * 2 * np.pi * p["sway_hz"] * np.cos(2 * np.pi * p["sway_hz"] * t_s + p["sway_phase"])
     force_scale = np.ones(n)
     # Re-adjustments: a quick shift of under 1 cm, with a brief dip in force as the person unloads to move.
@@ -142,7 +145,8 @@ def _hold(plan: Plan, t_s: np.ndarray, state: BodyState, level_n: float, rng: np
     creep = 1.0 + p["creep_pct"] / 100.0 * (t_s / 20.0)
     tremor = 1.0 + p["tremor_pct"] / 100.0 * np.sin(2 * np.pi * p["tremor_hz"] * t_s + rng.uniform(0, 2 * np.pi))
     sway_force = 1.0 + p["sway_pct"] / 100.0 * sway
-    base = rolling_force(np.asarray(x), level_n, p)
+    # Sway's effect on force is its own term (sway_pct): the spot under the roller does not change.
+    base = rolling_force(x, level_n, p)
     force = base * lean * creep * tremor * sway_force * force_scale
     force = _blend(force, t_s, state.force_n)
-    return x, v, force
+    return x + sway_x, v, force

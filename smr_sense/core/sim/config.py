@@ -16,15 +16,15 @@ BUILDS = ("force", "channels", "imu")
 # 32-34 % (peaks 51-55 %) measured under a roller (Baumgart et al. 2019); legs-only positions
 # (calves, hamstrings) carry less because the hands hold part of the weight.
 MUSCLE_GROUPS: tuple[tuple[str, float, float], ...] = (
-    ("calves", 0.18, 0.28),
-    ("hamstrings", 0.22, 0.32),
-    ("quads", 0.30, 0.42),
-    ("adductors", 0.22, 0.32),
-    ("glutes", 0.34, 0.46),
-    ("it_band", 0.36, 0.50),
-    ("lower_back", 0.26, 0.36),
-    ("upper_back", 0.34, 0.46),
-    ("lats", 0.28, 0.40),
+    ("calves", 0.15, 0.25),
+    ("hamstrings", 0.20, 0.30),
+    ("quads", 0.28, 0.38),
+    ("adductors", 0.20, 0.30),
+    ("glutes", 0.30, 0.40),
+    ("it_band", 0.32, 0.42),
+    ("lower_back", 0.24, 0.34),
+    ("upper_back", 0.30, 0.40),
+    ("lats", 0.26, 0.36),
 )
 
 
@@ -41,7 +41,7 @@ class Behaviour:
     hold_s: tuple[float, float] = (5.0, 30.0)
     long_hold_share: float = 0.15  # holds of 30-45 s: the cap alarm's reason to exist
     short_hold_share: float = 0.1  # holds of 3-5 s
-    lean_in_ratio: tuple[float, float] = (1.0, 1.35)  # hold force / rolling force
+    lean_in_ratio: tuple[float, float] = (1.0, 1.25)  # hold force / rolling force
     sway_pct: tuple[float, float] = (0.8, 3.0)  # postural sway amplitude, % of hold force
     sway_hz: tuple[float, float] = (0.15, 0.5)
     sway_travel_m: tuple[float, float] = (0.0005, 0.003)  # body movement from sway
