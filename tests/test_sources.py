@@ -73,15 +73,20 @@ async def test_sim_source_paces_real_time():
 async def test_replay_gives_the_live_run_bit_for_bit(tmp_path):
     path = tmp_path / "live.smr"
     source = make_source("sim:?seed=8&build=imu&speed=max&duration=60")
-    live_blocks = []
+    live_blocks, live_markers = [], []
     async with source:
         with RecordingWriter(path, source.info) as writer:
             async for item in source:
-                live_blocks.append(item)
-                writer.append(item)
+                if isinstance(item, Marker):
+                    live_markers.append(item)
+                    writer.mark(item)
+                else:
+                    live_blocks.append(item)
+                    writer.append(item)
     live = SampleBlock.concat(live_blocks)
-    replayed, _ = await collect(make_source(f"replay:{path}?speed=max"))
+    replayed, markers = await collect(make_source(f"replay:{path}?speed=max"))
     assert SampleBlock.concat(replayed).identical(live, host_time=True)
+    assert markers == live_markers and markers
 
 
 async def test_replay_seek_pause_and_speed(tmp_path):
@@ -141,3 +146,36 @@ async def test_replay_yields_every_marker_in_stream_order(tmp_path):
         earlier = [i for i in items[:pos] if isinstance(i, SampleBlock)]
         if earlier:
             assert earlier[-1].t_s[0] <= m.t_s
+
+
+async def test_sim_person_announces_each_muscle_group_bottom_up():
+    _, markers = await collect(make_source("sim:?seed=4&speed=max&duration=400"))
+    groups = [m.data["group"] for m in markers if m.kind == "muscle_group"]
+    assert groups[:3] == ["calves", "hamstrings", "quads"]
+    assert markers[0].t_s == 0.0
+    roller = SimRoller(SimConfig(seed=4))
+    roller.read_until(400.0)
+    starts = {}
+    for seg in roller.truth:
+        starts.setdefault(seg.group, seg.start_s)
+    assert [m.t_s for m in markers if m.kind == "muscle_group"] == [starts[g] for g in groups]
+
+
+async def test_replay_yields_a_marker_inside_a_gap_on_time(tmp_path):
+    path = tmp_path / "gap.smr"
+    roller = SimRoller(SimConfig(seed=2, drop_rate=0.0, burst_per_min=0.0))
+    block = roller.read_until(6.0)
+    keep = (block.t_s < 2.0) | (block.t_s >= 5.0)  # the link was down from 2 s to 5 s
+    with RecordingWriter(path, roller.info) as w:
+        w.append(block.slice(0, int(keep[: int((block.t_s < 2.0).sum())].sum())))
+        w.mark(Marker(2.0, "disconnected", {}))
+        w.mark(Marker(5.0, "reconnected", {"gap_s": 3.0}))
+        w.append(block.slice(int((block.t_s < 5.0).sum()), len(block)))
+    source = make_source(f"replay:{path}?speed=10")
+    seen = []
+    async with source:
+        async for item in source:
+            seen.append((time.monotonic(), item))
+    (t_down, _), = [(w, i) for w, i in seen if isinstance(i, Marker) and i.kind == "disconnected"]
+    (t_up, _), = [(w, i) for w, i in seen if isinstance(i, Marker) and i.kind == "reconnected"]
+    assert t_up - t_down > 0.3 * 3.0 / 10  # the gap lasts (scaled by speed), not an instant

@@ -86,15 +86,19 @@ class ReplaySource(Source, Playback):
             if self._pacer.paused:
                 continue
             if self._pacer.as_fast_as_possible:
+                target = float("inf")
                 stop = min(self._index + MAX_BLOCK_AS_FAST, len(t))
             else:
-                stop = int(np.searchsorted(t, self._pacer.target_s(), side="right"))
-            if stop <= self._index:
-                continue
-            # Markers go out in stream order, just before the samples that follow them.
-            while next_marker < len(markers) and markers[next_marker].t_s <= t[stop - 1]:
+                target = self._pacer.target_s()
+                stop = int(np.searchsorted(t, target, side="right"))
+            # Markers go out in stream order, just before the samples that follow them, and on
+            # time inside a gap in the samples (a replayed disconnect lasts as long as it did).
+            limit = t[stop - 1] if stop > self._index else target
+            while next_marker < len(markers) and markers[next_marker].t_s <= limit:
                 yield markers[next_marker]
                 next_marker += 1
+            if stop <= self._index:
+                continue
             out = block.slice(self._index, stop)
             self._index = stop
             self.stats.count(len(out))

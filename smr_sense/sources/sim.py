@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.samples import StreamInfo
+from smr_sense.core.samples import Marker, StreamInfo
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.sources.base import Source, SourceError, SourceItem
 from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
@@ -31,6 +31,7 @@ class SimSource(Source):
         # Calibration bench: None while the simulated person rolls; per-cell load (N) once
         # ``remove_weights`` or ``place_weight`` has been sent (as ``smr-sense calibrate`` does).
         self._bench_n: np.ndarray | None = None
+        self._group: str | None = None
 
     async def _open(self) -> StreamInfo:
         self.roller = SimRoller(self.config, source=self.spec)
@@ -53,6 +54,8 @@ class SimSource(Source):
             if target <= position_s:
                 continue
             block = self.roller.read_until(target)
+            for marker in self._group_changes(position_s, target):
+                yield marker
             position_s = target
             if len(block) == 0:
                 continue
@@ -62,6 +65,19 @@ class SimSource(Source):
             self.stats.count(len(block))
             yield block
 
+
+    def _group_changes(self, from_s: float, to_s: float) -> list[Marker]:
+        """The simulated person follows the bottom-up routine and says when they move on, as a user
+        would press a key: ``muscle_group`` markers at the start of each group's first segment."""
+        assert self.roller is not None
+        out = []
+        for seg in self.roller.truth:
+            if seg.start_s >= to_s:
+                break
+            if seg.start_s >= from_s and seg.group != self._group:
+                self._group = seg.group
+                out.append(Marker(seg.start_s, "muscle_group", {"group": seg.group}))
+        return out
 
     async def command(self, name: str, **args: object) -> None:
         """``tare`` (accepted: the zero lives in the host's calibration, as on the reference
