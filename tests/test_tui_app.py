@@ -53,7 +53,8 @@ async def test_live_session_records_group_changes_and_saves_on_quit(tmp_path):
         await pilot.press("q")
     rec = load_recording(out)
     groups = [m.data["group"] for m in rec.markers if m.kind == "muscle_group"]
-    assert groups == ["hamstrings", "quads", "hamstrings"]
+    # The simulated person announces the first group; the keys then move on, on and back.
+    assert groups == ["calves", "hamstrings", "quads", "hamstrings"]
     assert not rec.warnings  # closed cleanly
     assert rec.info.device_id == "sim-imu-7"
     assert (tmp_path / "session.summary.json").exists() and (tmp_path / "session.summary.md").exists()
@@ -208,8 +209,10 @@ async def test_every_event_reaches_the_app_in_stream_order():
     offline = analyze_block(rec.info, rec.block, rec.markers)
     live = [(e.kind, round(e.t_s, 6)) for e in got]
     whole = [(e.kind, round(e.t_s, 6)) for e in offline.events]
-    # The file ends in a hold: the pipeline's finish() closes it, after the stream.
-    assert live == whole[:-1] and whole[-1][0] == "hold_ended"
+    # Everything the live run saw matches the offline run; offline, finish() may still close what
+    # was open at the end of the file (a hold), stamped at or after the last sample.
+    assert live and live == whole[: len(live)]
+    assert all(t >= rec.block.t_s[-1] - 1.0 for _, t in whole[len(live):])
     assert app.session.outcome.summary.holds == len(offline.holds)
 
 
