@@ -195,7 +195,10 @@ class FluctuationCue:
     LAG_S, STREAK_S = 0.15, 0.5
     BACKDATE_SLOPE = 0.1  # log force per second: still moving (sway's slope is about this at most)
     BACKDATE_MARGIN_S = 0.5  # the window may end inside the lean into the hold
-    BACKDATE_OFFSET_S = 0.6  # the force settles after the roller stops (the lean, the smoothing)
+    # The last fast change is usually the lean-in, just after the stop; but a pass gliding to a halt
+    # (or ending over a flat stretch of muscle) stops changing the force before the roller stops, so
+    # the errors skew early (-1.4 .. +0.65 s at 0.6 s). 0.4 s centres that spread in the 1 s collar.
+    BACKDATE_OFFSET_S = 0.4
     END_DELAY_S = 0.3
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
