@@ -75,8 +75,10 @@ def write(name: str, parts: list[tuple[str, float]], drop_gap: bool = False) -> 
 
 
 if __name__ == "__main__":
-    write("edge_hold_25s", [("idle", 3), ("lower", 1), ("roll", 10), ("hold", 25), ("roll", 6), ("lift", 1), ("idle", 3)])
-    write("edge_hold_19s", [("idle", 3), ("lower", 1), ("roll", 10), ("hold", 19), ("roll", 6), ("lift", 1), ("idle", 3)])
+    # A roll before a hold ends as a pass ends (1.8 s of motion, 0.2 s reversal pause, 2 s each): the
+    # person stops on the spot instead of pausing, so the hold begins exactly when the motion stops.
+    write("edge_hold_25s", [("idle", 3), ("lower", 1), ("roll", 9.8), ("hold", 25), ("roll", 6), ("lift", 1), ("idle", 3)])
+    write("edge_hold_19s", [("idle", 3), ("lower", 1), ("roll", 9.8), ("hold", 19), ("roll", 6), ("lift", 1), ("idle", 3)])
     write("edge_long_pauses", [("idle", 3), ("lower", 1), ("roll_long_pauses", 40), ("lift", 1), ("idle", 3)])
-    write("edge_hold_then_lift", [("idle", 3), ("lower", 1), ("roll", 8), ("hold", 12), ("lift", 1), ("idle", 4)])
-    write("edge_dropout", [("idle", 3), ("lower", 1), ("roll", 8), ("hold", 8), ("dropout", 2), ("hold", 8), ("roll", 6), ("lift", 1), ("idle", 3)], drop_gap=True)
+    write("edge_hold_then_lift", [("idle", 3), ("lower", 1), ("roll", 7.8), ("hold", 12), ("lift", 1), ("idle", 4)])
+    write("edge_dropout", [("idle", 3), ("lower", 1), ("roll", 7.8), ("hold", 8), ("dropout", 2), ("hold", 8), ("roll", 6), ("lift", 1), ("idle", 3)], drop_gap=True)

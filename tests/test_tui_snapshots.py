@@ -11,7 +11,7 @@ from tui_helpers import app_for, recording, replay, summary_shown, wait_for
 
 
 def cap_scene(settings: SessionSettings | None = None):
-    """edge_hold_25s.csv cut at 36.5 s: 2.7 s into the RELEASE alarm, replayed at full speed."""
+    """edge_hold_25s.csv cut at 36.5 s: 2.7 s into the RELEASE alarm (cap at 33.81 s), replayed at full speed."""
     rec = recording("edge_hold_25s.csv", until_s=36.5)
     return app_for(replay(rec, spec="replay:edge_hold_25s.csv"), settings=settings)
 
