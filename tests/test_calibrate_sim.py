@@ -45,3 +45,25 @@ def test_quitting_calibration_keeps_the_old_profile(config_dir):
     done = run(["calibrate", "--source", "sim:?seed=4&build=force", "--weights", "5"], stdin="q\n")
     assert done.returncode != 0 or "quit" in done.stdout.lower()
     assert not (config_dir / "profiles" / "sim-force-4.json").exists()
+
+
+async def test_the_simulated_person_comes_back_after_calibration():
+    from smr_sense.core.calibration import forces_n
+    from smr_sense.core.samples import SampleBlock
+    from smr_sense.sources import make_source
+
+    source = make_source("sim:?seed=4&build=force&speed=max&duration=400")
+    async with source:
+        blocks = []
+        async for item in source:
+            if isinstance(item, SampleBlock):
+                blocks.append(item)
+                if len(blocks) == 1:
+                    await source.command("place_weight", kg=10.0)
+                if len(blocks) == 2:
+                    await source.command("resume")
+        info = source.info
+    bench = forces_n(info, blocks[1].raw)[:, 0]
+    assert abs(np.median(bench) - 98.07) < 3.0  # 10 kg on the roller, and nothing else
+    after = forces_n(info, SampleBlock.concat(blocks[2:]).raw)[:, 0]
+    assert after.max() > 150.0  # the person is rolling on it again

@@ -156,6 +156,10 @@ async def _calibrate(args: argparse.Namespace) -> int:
         _say(f"saved the profile for {info.device_id} to {path}")
         return 0
     finally:
+        try:
+            await _try_command(source, "resume")  # a simulated bench lets its person back on
+        except Exception:  # noqa: BLE001 - closing must go on whatever the link says
+            pass
         if pump is not None:
             pump.cancel()
             try:

@@ -129,6 +129,8 @@ def run_dashboard(
         sys.stdout.flush()
     except OSError:
         pass  # the terminal was closed: the files are saved, there is nobody to tell
+    if app.fatal:
+        raise SmrError(app.fatal)
     if outcome.error:
         raise SmrError(outcome.error)
     if app.fault:

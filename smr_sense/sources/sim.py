@@ -81,7 +81,8 @@ class SimSource(Source):
 
     async def command(self, name: str, **args: object) -> None:
         """``tare`` (accepted: the zero lives in the host's calibration, as on the reference
-        firmware), and the simulated bench: ``remove_weights``, ``place_weight(kg=, channel=)``."""
+        firmware), and the simulated bench: ``remove_weights``, ``place_weight(kg=, channel=)``,
+        and ``resume`` when the calibration is over."""
         if self.roller is None:
             raise SourceError("open the sim source before sending it commands")
         cells = self.roller.info.n_channels
@@ -89,6 +90,9 @@ class SimSource(Source):
             return
         if name == "remove_weights":
             self._bench_n = np.zeros(cells)
+            return
+        if name == "resume":
+            self._bench_n = None  # the weights come off and the person gets back on the roller
             return
         if name == "place_weight":
             kg = float(args.get("kg") or 0.0)  # type: ignore[arg-type]

@@ -100,6 +100,7 @@ class SmrDashboard(App[int]):
         self._ending = False
         self.stream_open = False
         self.fault: str | None = None  # the last fault sentence, for the command line after exit
+        self.fatal: str | None = None  # the source could not be opened at all
         self.alarm_t_s: list[float] = []  # stream times at which RELEASE was raised (tests, log)
         # Whoever needs the raw blocks too (the calibration wizard) adds a callable here.
         self.sample_taps: list[Callable[[SampleBlock], None]] = []
@@ -170,6 +171,12 @@ class SmrDashboard(App[int]):
         except asyncio.CancelledError:
             raise
         except SmrError as err:
+            if session.info is None:
+                # The roller never opened (no such port, no Bluetooth): nothing to show or save;
+                # the command line says the sentence and exits non-zero.
+                self.fatal = str(err)
+                self.exit(return_code=2)
+                return
             self.post_message(SourceFault(str(err)))
         except Exception as err:  # a bug must not become a traceback over the dashboard
             self.post_message(SourceFault(f"Unexpected error ({type(err).__name__}: {err}); what was recorded is kept."))

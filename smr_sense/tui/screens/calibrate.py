@@ -191,6 +191,7 @@ class CalibrationWizard(Screen[bool]):
 
     def action_cancel(self) -> None:
         self.dash.notify("Calibration cancelled: the old profile is kept.", timeout=4)
+        self._send_to_bench("resume", {})
         self.dismiss(False)
 
     def _move_weights(self) -> None:
@@ -198,6 +199,9 @@ class CalibrationWizard(Screen[bool]):
         assert self.proc is not None and self.proc.current is not None
         step = self.proc.current
         name, args = ("remove_weights", {}) if step.kind == "tare" else ("place_weight", {"kg": step.load_kg, "channel": step.channel})
+        self._send_to_bench(name, args)
+
+    def _send_to_bench(self, name: str, args: dict) -> None:
         source = self.dash.source
 
         async def send() -> None:
@@ -341,6 +345,7 @@ class CalibrationWizard(Screen[bool]):
             self.calibration.to_json() if self.calibration is not None else None, self.body_mass_kg, n, pct
         )
         self.dash.notify("Saved " + ", ".join(str(p) for p in saved), timeout=6)
+        self._send_to_bench("resume", {})
         self.dismiss(True)
 
 
