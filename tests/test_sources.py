@@ -179,3 +179,16 @@ async def test_replay_yields_a_marker_inside_a_gap_on_time(tmp_path):
     (t_down, _), = [(w, i) for w, i in seen if isinstance(i, Marker) and i.kind == "disconnected"]
     (t_up, _), = [(w, i) for w, i in seen if isinstance(i, Marker) and i.kind == "reconnected"]
     assert t_up - t_down > 0.3 * 3.0 / 10  # the gap lasts (scaled by speed), not an instant
+
+
+async def test_sim_markers_come_between_the_samples_around_them():
+    source = make_source("sim:?seed=3&speed=max&duration=300")
+    items = []
+    async with source:
+        async for item in source:
+            items.append(item)
+    last_t = -1.0
+    for item in items:
+        first = item.t_s if isinstance(item, Marker) else float(item.t_s[0])
+        assert first >= last_t
+        last_t = item.t_s if isinstance(item, Marker) else float(item.t_s[-1])

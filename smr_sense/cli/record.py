@@ -38,6 +38,28 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_record(args))
 
 
+def _marker_line(m: Marker) -> str:
+    d = m.data
+    if m.kind == "muscle_group":
+        text = f"now: {d.get('label') or d.get('group')}"
+    elif m.kind == "disconnected":
+        text = f"link lost: {d['reason']}" if d.get("reason") else "link lost"
+    elif m.kind == "reconnected":
+        text = f"link back after {float(d['gap_s']):.1f} s" if "gap_s" in d else "link back"
+    else:
+        text = ", ".join(f"{k}={v}" for k, v in d.items())
+    return f"{m.t_s:9.2f} s  {m.kind:<17} {text}".rstrip()
+
+
+def _summary_line(summary: dict) -> str:
+    holds, capped = summary.get("holds", 0), summary.get("holds_capped", 0)
+    return (
+        f"summary: {summary.get('duration_s', 0.0):.0f} s, {holds} hold{'s' if holds != 1 else ''} "
+        f"({capped} reached the cap, {summary.get('over_cap_s', 0.0):.1f} s over), "
+        f"rolling {summary.get('rolling_time_s', 0.0):.0f} s, peak {summary.get('peak_force_n') or 0.0:.0f} N"
+    )
+
+
 def _print(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
@@ -67,6 +89,7 @@ async def _record(args: argparse.Namespace) -> int:
             f"to {args.out} (Ctrl-C to stop)"
         )
         first_t: float | None = None
+        printed = 0  # events printed so far; finish() may add the last ones
         items = source.__aiter__()
         while not stop.is_set():
             next_item = asyncio.ensure_future(items.__anext__())
@@ -83,9 +106,10 @@ async def _record(args: argparse.Namespace) -> int:
                 break
             if isinstance(item, Marker):
                 writer.mark(item)
-                _print(f"{item.t_s:9.2f} s  {item.kind}  {item.data if item.data else ''}".rstrip())
+                _print(_marker_line(item))
                 for event in pipeline.mark(item):
                     _print(event.describe())
+                    printed += 1
                 continue
             assert isinstance(item, SampleBlock)
             reached_end = False
@@ -97,12 +121,14 @@ async def _record(args: argparse.Namespace) -> int:
             writer.append(item)
             for event in pipeline.feed(item).events:
                 _print(event.describe())
+                printed += 1
             if reached_end:
                 break
         result = pipeline.finish()
-        summary = getattr(result, "summary", None)
-        if summary:
-            _print("summary: " + ", ".join(f"{k}={v}" for k, v in summary.items() if not isinstance(v, (dict, list))))
+        # What finish() closes (a hold still open when the stream stopped) is an event too.
+        for event in result.events[printed:]:
+            _print(event.describe())
+        _print(_summary_line(result.summary))
     finally:
         await source.close()
         if writer is not None:

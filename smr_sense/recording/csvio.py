@@ -164,8 +164,10 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     Returns the paths written. Calibrated streams get ``force_n*`` columns; raw values are always kept.
     """
     out = Path(out)
-    if out.exists() and not force:
-        raise FileFormatError(f"{out} already exists; use --force to overwrite it")
+    mpath = out.with_name(out.stem + ".markers.csv")
+    for path in (out, mpath) if rec.markers else (out,):
+        if path.exists() and not force:
+            raise FileFormatError(f"{path} already exists; use --force to overwrite it")
     info, block = rec.info, rec.block
     k = info.n_channels
     names: list[str] = ["time_s"]
@@ -198,7 +200,6 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
         raise FileFormatError(f"cannot write {out}: {err.strerror}") from None
     written = [str(out)]
     if rec.markers:
-        mpath = out.with_name(out.stem + ".markers.csv")
         with open(mpath, "w", newline="") as fh:
             fh.write("time_s,kind,data\n")
             import json

@@ -40,6 +40,9 @@ class ReplaySource(Source, Playback):
             self.recording = await asyncio.to_thread(load_any, self.path)
         if len(self.recording.block) == 0:
             raise SourceError(f"{self.path} holds no samples to replay")
+        length_s = float(self.recording.block.t_s[-1] - self.recording.block.t_s[0])
+        if not 0.0 <= self._start_s < length_s:
+            raise SourceError(f"a start at {self._start_s:g} s is outside {self.path}, which lasts {length_s:.1f} s")
         self._index = self._index_at(self._t0 + self._start_s)
         self.stats.connected = True
         self.stats.state = "streaming"

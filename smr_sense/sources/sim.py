@@ -54,16 +54,23 @@ class SimSource(Source):
             if target <= position_s:
                 continue
             block = self.roller.read_until(target)
-            for marker in self._group_changes(position_s, target):
-                yield marker
+            markers = self._group_changes(position_s, target)
             position_s = target
-            if len(block) == 0:
-                continue
-            block = block.with_host_time(np.full(len(block), time.time()))
-            if self._bench_n is not None:
-                block = self.roller.on_bench(block, self._bench_n)
-            self.stats.count(len(block))
-            yield block
+            if len(block):
+                block = block.with_host_time(np.full(len(block), time.time()))
+                if self._bench_n is not None:
+                    block = self.roller.on_bench(block, self._bench_n)
+                self.stats.count(len(block))
+            # Each marker goes out between the samples before and after it, in stream order.
+            start = 0
+            for marker in markers:
+                cut = int(np.searchsorted(block.t_s, marker.t_s, side="left"))
+                if cut > start:
+                    yield block.slice(start, cut)
+                yield marker
+                start = max(start, cut)
+            if start < len(block):
+                yield block.slice(start, len(block))
 
 
     def _group_changes(self, from_s: float, to_s: float) -> list[Marker]:
