@@ -126,7 +126,7 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
         f"motion from {s['motion_cue'].replace('_', ' ')}",
         f"  holds: {s['holds']} ({s['holds_capped']} reached the {s['hold_cap_s']:g} s cap), "
         f"{_f(s['hold_time_s'], 1)} s in total, longest {_f(s['longest_hold_s'], 1)} s; "
-        f"rolling: {s['rolling_stretches']} stretches, {_f(s['rolling_time_s'], 1)} s; peak force {_f(s['peak_force_n'], 0)} N",
+        f"rolling: {s['rolling_stretches']} stretch{'es' if s['rolling_stretches'] != 1 else ''}, {_f(s['rolling_time_s'], 1)} s; peak force {_f(s['peak_force_n'], 0)} N",
     ]
     if obj["holds"]:
         lines.append(f"  {'#':>3} {'start s':>9} {'end s':>9} {'length s':>9} {'mean N':>7} {'peak N':>7}  {'cap at s':>9} {'over s':>7}")

@@ -74,6 +74,8 @@ def settings_from(args: argparse.Namespace) -> Any:
     from smr_sense.tui.user_settings import load_user_settings
 
     saved = load_user_settings()
+    if args.ceiling_pct is not None and not args.ceiling_pct <= 100.0:
+        raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is above 100 % of body weight")
     ceiling_given = args.ceiling is not None or args.ceiling_pct is not None
     try:
         return SessionSettings(
