@@ -29,7 +29,7 @@ def describe_event(e: ev.Event, group: str) -> str | None:
     elif isinstance(e, ev.CeilingExceeded):
         text = f"Above your ceiling: {e.force_n:.0f} N > {e.ceiling_n:.0f} N"
     elif isinstance(e, ev.SignalLost):
-        text = f"No samples for {e.gap_s:.1f} s"
+        text = e.text().capitalize()  # "signal lost: ..." (a dropped link has no length yet)
     else:
         text = e.kind.replace("_", " ")
     return f"{_t(e.t_s)}  {text}"
