@@ -172,14 +172,29 @@ async def test_disconnect_shows_a_banner_and_the_session_goes_on(tmp_path):
     assert app.session.now_s > 11.9  # the samples after the reconnect were taken
 
 
-async def test_a_source_that_cannot_open_is_a_banner_sentence_not_a_traceback(tmp_path):
+async def test_a_source_that_cannot_open_ends_the_app_with_its_sentence(tmp_path):
+    # Nothing to show or save: the app closes at once and the command line prints the sentence
+    # (exit 2), as record does; no traceback, no empty dashboard waiting for q.
     app = app_for(make_source(f"replay:{tmp_path / 'missing.smr'}"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.fault is not None, "the fault")
-        assert app.query_one(Banner).text == f"{tmp_path / 'missing.smr'} does not exist"
-        await pilot.press("q")
-        await wait_for(pilot, lambda: summary_shown(app), "the summary")
-        assert app.session.outcome.summary is None
+        await wait_for(pilot, lambda: app.fatal is not None, "the fatal sentence")
+    assert app.fatal == f"{tmp_path / 'missing.smr'} does not exist"
+    assert app.return_code == 2
+    assert app.session.finish().summary is None
+
+
+def test_live_with_a_missing_port_is_one_sentence_and_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "smr_sense", "live", "--source", "serial:/dev/ttyNOPE", "--no-record"],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env={**__import__("os").environ, "TERM": "dumb", "SMR_SENSE_DATA_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("serial port /dev/ttyNOPE does not exist; `smr-sense scan` lists the ports there are")
+    assert "Traceback" not in done.stderr
 
 
 async def test_an_uncalibrated_roller_says_so_and_is_still_recorded(tmp_path):
