@@ -99,20 +99,12 @@ class GroupTally:
         return sum(end - start for start, end in self.rolling)
 
     @property
-    def hold_s(self) -> float:
-        return sum(h.duration_s for h in self.holds)
-
-    @property
     def caps(self) -> int:
         return sum(1 for h in self.holds if h.capped)
 
     @property
     def over_cap_s(self) -> float:
         return sum(h.over_cap_s for h in self.holds)
-
-    @property
-    def visited(self) -> bool:
-        return bool(self.holds or self.rolling)
 
 
 class RoutineTracker:
