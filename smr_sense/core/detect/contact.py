@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from smr_sense.core.detect.window import history_since
+
 IDLE_WINDOW_S = (3.0, 1.0)  # the idle stretch used for zeroing: from 3 s to 1 s before contact
 IDLE_MIN_SPAN_S = 0.5
 STEADY_SPREAD_N = 3.0  # max - min of an idle stretch steady enough to zero on (per channel)
@@ -124,17 +126,7 @@ class ContactDetector:
             return False
         lo, hi = window
         onset_t = float(t[onset])
-        parts_t, parts_f = [], []
-        for rt, rf, _rc in self._recent:
-            if rt.shape[0] and rt[-1] >= lo:
-                a = int(np.searchsorted(rt, lo, "left"))
-                parts_t.append(rt[a:])
-                parts_f.append(rf[a:])
-        a = int(np.searchsorted(t[:onset], lo, "left"))
-        parts_t.append(t[a:onset])
-        parts_f.append(channel_n[a:onset])
-        tt = np.concatenate(parts_t)
-        ff = np.concatenate(parts_f)
+        tt, ff = history_since(((rt, rf) for rt, rf, _rc in self._recent), lo, t, channel_n, onset)
         a, b = np.searchsorted(tt, lo, "left"), np.searchsorted(tt, hi, "right")
         window = ff[a:b]
         if window.shape[0] < 3 or float(tt[b - 1] - tt[a]) < IDLE_MIN_SPAN_S:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smr_sense.core.detect.window import Lookback, MovingRange, MovingSum, samples_for
+from smr_sense.core.detect.window import Lookback, MovingRange, MovingSum, history_since, samples_for
 from smr_sense.core.samples import StreamInfo
 
 DEFAULT_RADIUS_M = 0.06
@@ -56,17 +56,7 @@ class _IdleMedian:
         self._recent: list[tuple[np.ndarray, np.ndarray]] = []
 
     def median(self, lo: float, hi: float, t: np.ndarray, x: np.ndarray, upto: int) -> np.ndarray | None:
-        parts_t, parts_x = [], []
-        for rt, rx in self._recent:
-            if rt.shape[0] and rt[-1] >= lo:
-                a = int(np.searchsorted(rt, lo, "left"))
-                parts_t.append(rt[a:])
-                parts_x.append(rx[a:])
-        a = int(np.searchsorted(t[:upto], lo, "left"))
-        parts_t.append(t[a:upto])
-        parts_x.append(x[a:upto])
-        tt = np.concatenate(parts_t)
-        xx = np.concatenate(parts_x)
+        tt, xx = history_since(self._recent, lo, t, x, upto)
         sel = (tt >= lo) & (tt <= hi)
         if sel.sum() < 3:
             return None

@@ -108,3 +108,19 @@ def _moving_max(x: np.ndarray, w: int) -> np.ndarray:
     # prefix[j] covers start of j's block..j; together exactly i..j.
     i = np.arange(n)
     return np.maximum(suffix[i], prefix[i + w - 1])
+
+
+def history_since(recent, lo: float, t: np.ndarray, x: np.ndarray, upto: int) -> tuple[np.ndarray, np.ndarray]:
+    """Times and values from ``lo`` on: the remembered blocks ``recent`` ((t, x) pairs, oldest
+    first) followed by this block's first ``upto`` samples. Looking back across block edges this
+    way gives the same answer however the stream was chunked."""
+    parts_t, parts_x = [], []
+    for rt, rx in recent:
+        if rt.shape[0] and rt[-1] >= lo:
+            a = int(np.searchsorted(rt, lo, "left"))
+            parts_t.append(rt[a:])
+            parts_x.append(rx[a:])
+    a = int(np.searchsorted(t[:upto], lo, "left"))
+    parts_t.append(t[a:upto])
+    parts_x.append(x[a:upto])
+    return np.concatenate(parts_t), np.concatenate(parts_x)
