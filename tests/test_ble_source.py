@@ -16,27 +16,7 @@ from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.core.wire import encode_command
 from smr_sense.core.wire.tindeq import TINDEQ_SERVICE_UUID
 from smr_sense.sources import SourceError, make_source
-
-WAIT_S = 20.0
-
-
-async def take(source, until):
-    items = []
-    async with asyncio.timeout(WAIT_S):
-        async for item in source:
-            items.append(item)
-            if until(items):
-                return items
-    raise AssertionError("the stream ended early")
-
-
-def samples(items):
-    return SampleBlock.concat([i for i in items if isinstance(i, SampleBlock)])
-
-
-def n_samples(items):
-    return sum(len(i) for i in items if isinstance(i, SampleBlock))
-
+from link_helpers import WAIT_S, n_samples, samples, take
 
 async def until_streaming(device):
     """The host's "start" travels as a D-Bus WriteValue; wait for the firmware to have it."""

@@ -20,9 +20,9 @@ from smr_sense.core.wire.encode import quantize_imu
 from smr_sense.core.wire.protocol import GYRO_LSB_DPS
 from smr_sense.emulator import FaultPlan, PtyLink, PtyRoller, sim_virtual_roller
 from smr_sense.sources import SourceError, make_source
+from link_helpers import WAIT_S, n_samples, samples, take
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
-WAIT_S = 20.0  # generous: only reached when something is broken
 BIG = 1 << 24  # the emulator queues every byte for the host (tests send in bursts, not in real time)
 
 
@@ -33,25 +33,6 @@ async def emulator(tmp_path):
     emu.start()
     yield emu
     emu.close()
-
-
-async def take(source, until):
-    """Items from ``source`` until ``until(items)`` is true."""
-    items = []
-    async with asyncio.timeout(WAIT_S):
-        async for item in source:
-            items.append(item)
-            if until(items):
-                return items
-    raise AssertionError(f"the stream ended early after {len(items)} items")
-
-
-def n_samples(items):
-    return sum(len(i) for i in items if isinstance(i, SampleBlock))
-
-
-def samples(items):
-    return SampleBlock.concat([i for i in items if isinstance(i, SampleBlock)])
 
 
 async def emit_when_streaming(emu, counts):
