@@ -13,6 +13,7 @@ bridge); anything else that is not a number is refused with its line number.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -202,8 +203,6 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     if rec.markers:
         with open(mpath, "w", newline="") as fh:
             fh.write("time_s,kind,data\n")
-            import json
-
             for m in rec.markers:
                 data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
                 fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')

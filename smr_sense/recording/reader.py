@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -71,8 +72,6 @@ def truth_path(path: Path) -> Path:
 
 
 def _load_truth(path: Path) -> list[dict[str, Any]] | None:
-    import json
-
     tp = truth_path(path)
     if not tp.exists():
         return None

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
-from smr_sense.core.samples import StreamInfo
+from smr_sense.core.samples import Marker, StreamInfo
 from smr_sense.recording import Recording, load_any
 from smr_sense.sources.base import Playback, Source, SourceError, SourceItem
 from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
@@ -83,7 +83,7 @@ class ReplaySource(Source, Playback):
                 self._index = self._index_at(target)
                 next_marker = int(np.searchsorted(marker_times, target, side="left"))
                 self._pacer.rebase(target)
-                yield rec_marker(target, from_s)
+                yield Marker(target, "seek", {"from_s": from_s})
                 continue
             await self._pause_or_tick()
             if self._pacer.paused:
@@ -161,12 +161,6 @@ class ReplaySource(Source, Playback):
             return
         self._seek_to = float(np.clip(t_s, rec.block.t_s[0], rec.block.t_s[-1]))
         self._wake.set()
-
-
-def rec_marker(t_s: float, from_s: float):
-    from smr_sense.core.samples import Marker
-
-    return Marker(t_s, "seek", {"from_s": from_s})
 
 
 def make_source(spec: SourceSpec) -> ReplaySource:

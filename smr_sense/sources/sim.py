@@ -32,6 +32,7 @@ class SimSource(Source):
         # ``remove_weights`` or ``place_weight`` has been sent (as ``smr-sense calibrate`` does).
         self._bench_n: np.ndarray | None = None
         self._group: str | None = None
+        self._next_segment = 0  # first truth segment not yet checked for a group change
 
     async def _open(self) -> StreamInfo:
         self.roller = SimRoller(self.config, source=self.spec)
@@ -78,12 +79,14 @@ class SimSource(Source):
         would press a key: ``muscle_group`` markers at the start of each group's first segment."""
         assert self.roller is not None
         out = []
-        for seg in self.roller.truth:
-            if seg.start_s >= to_s:
-                break
+        truth = self.roller.truth
+        # Only segments not yet looked at: the truth grows for as long as the demo runs.
+        while self._next_segment < len(truth) and truth[self._next_segment].start_s < to_s:
+            seg = truth[self._next_segment]
             if seg.start_s >= from_s and seg.group != self._group:
                 self._group = seg.group
                 out.append(Marker(seg.start_s, "muscle_group", {"group": seg.group}))
+            self._next_segment += 1
         return out
 
     async def command(self, name: str, **args: object) -> None:
