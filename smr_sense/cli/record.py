@@ -75,6 +75,7 @@ async def _record(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     writer: RecordingWriter | None = None
+    stopper: asyncio.Future | None = None
     try:
         # The device's saved calibration profile, when there is one, is the calibration in effect,
         # and goes into the recording's header with everything else.
@@ -91,15 +92,13 @@ async def _record(args: argparse.Namespace) -> int:
         first_t: float | None = None
         printed = 0  # events printed so far; finish() may add the last ones
         items = source.__aiter__()
-        while not stop.is_set():
+        stopper = asyncio.ensure_future(stop.wait())  # one waiter for Ctrl-C / SIGTERM, raced per item
+        while True:
             next_item = asyncio.ensure_future(items.__anext__())
-            stopper = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait({next_item, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if next_item not in done:
+            await asyncio.wait({next_item, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if not next_item.done():
                 next_item.cancel()
-                stopper.cancel()
                 break
-            stopper.cancel()
             try:
                 item = next_item.result()
             except StopAsyncIteration:
@@ -130,6 +129,8 @@ async def _record(args: argparse.Namespace) -> int:
             _print(event.describe())
         _print(_summary_line(result.summary))
     finally:
+        if stopper is not None:
+            stopper.cancel()
         await source.close()
         if writer is not None:
             writer.close()
