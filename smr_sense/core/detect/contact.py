@@ -16,6 +16,7 @@ depend on summation order).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,13 +37,18 @@ class ContactSettings:
     autozero_max_n: float = 30.0
 
 
-@dataclass(frozen=True)
 class ContactOut:
-    force_n: np.ndarray  # total force after zeroing (n,)
-    channel_force_n: np.ndarray  # per channel after zeroing (n, k)
-    contact: np.ndarray  # bool (n,)
-    onsets: np.ndarray  # indices where contact began in this block
-    idle_windows: list[tuple[int, float, float]]  # (onset index, from_s, to_s): the idle stretch before it
+    """One block's contact result. (A plain class: one is made per block, a thousand a second live.)"""
+
+    __slots__ = ("force_n", "channel_force_n", "contact", "onsets", "idle_windows")
+
+    def __init__(self, force_n, channel_force_n, contact, onsets, idle_windows) -> None:
+        self.force_n: np.ndarray = force_n  # total force after zeroing (n,)
+        self.channel_force_n: np.ndarray = channel_force_n  # per channel after zeroing (n, k)
+        self.contact: np.ndarray = contact  # bool (n,)
+        self.onsets: np.ndarray = onsets  # indices where contact began in this block
+        # (onset index, from_s, to_s): the idle stretch before it
+        self.idle_windows: list[tuple[int, float, float]] = idle_windows
 
 
 def hysteresis(x: np.ndarray, on: float, off: float, prev: bool) -> np.ndarray:
@@ -50,9 +56,25 @@ def hysteresis(x: np.ndarray, on: float, off: float, prev: bool) -> np.ndarray:
     n = x.shape[0]
     up = x >= on
     down = x < off
-    idx = np.where(up | down, np.arange(n), -1)
+    decided = up | down
+    if decided.all():  # every sample decides for itself (the usual case): nothing is carried
+        return up
+    idx = np.where(decided, np.arange(n), -1)
     np.maximum.accumulate(idx, out=idx)
     return np.where(idx >= 0, up[np.maximum(idx, 0)], prev)
+
+
+_NO_INDEX = np.zeros(0, dtype=np.int64)
+_NO_INDEX.flags.writeable = False  # shared by every block without an onset
+
+
+def _edges(c: np.ndarray, before: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Indices where ``c`` turns on and where it turns off, ``before`` being the state before it."""
+    # Most blocks stay in the state they began in: one reduction tells, without the edge arrays.
+    if c.all() if before else not c.any():
+        return _NO_INDEX, _NO_INDEX
+    prev = np.concatenate([[before], c[:-1]])
+    return np.flatnonzero(c & ~prev), np.flatnonzero(~c & prev)
 
 
 class ContactDetector:
@@ -65,12 +87,14 @@ class ContactDetector:
         self._last_update_t: float | None = None
         self._last_loss_t = -np.inf
         # Recent samples (t, channel force before zeroing, contact) for zeroing on the next onset.
-        self._recent: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        # Live, a block is one sample: a deque drops the oldest without shifting thousands of entries.
+        self._recent: deque[tuple[np.ndarray, np.ndarray, np.ndarray]] = deque()
 
     def step(self, t: np.ndarray, channel_n: np.ndarray) -> ContactOut:
         n = t.shape[0]
-        contact = np.empty(n, dtype=bool)
-        zeroed = np.empty_like(channel_n)
+        on_n, off_n = self.s.on_n, self.s.off_n
+        # Stretches (contact, zeroed channels, total) in order; usually one, returned as it is.
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         onsets: list[int] = []
         windows: list[tuple[int, float, float]] = []
         i = 0
@@ -79,14 +103,13 @@ class ContactDetector:
             j_end = min(n, i + look)
             z = channel_n[i:j_end] - self.offset_n
             total = z.sum(axis=1)
-            c = hysteresis(total, self.s.on_n, self.s.off_n, self.contact)
-            prev = np.concatenate([[self.contact], c[:-1]])
-            starts = np.flatnonzero(c & ~prev)
-            losses = np.flatnonzero(~c & prev)
+            c = hysteresis(total, on_n, off_n, self.contact)
+            starts, losses = _edges(c, self.contact)
             first = int(starts[0]) if starts.size else None
             if first is not None and not (first == 0 and self._onset_done(i, onsets)):
                 stop = i + first
-                self._accept(i, stop, t, channel_n, z[:first], c[:first], contact, zeroed, losses[losses < first])
+                self._accept(i, stop, t, c[:first], losses[losses < first])
+                parts.append((c[:first], z[:first], total[:first]))
                 # The onset is judged again with the new zero (the zero moves by a newton at most).
                 window = self._idle_window(float(t[stop]))
                 if window is not None:
@@ -95,13 +118,20 @@ class ContactDetector:
                 onsets.append(stop)
                 i = stop
                 continue
-            self._accept(i, j_end, t, channel_n, z, c, contact, zeroed, losses)
+            self._accept(i, j_end, t, c, losses)
+            parts.append((c, z, total))
             i = j_end
             look *= 2
+        if len(parts) == 1:
+            contact, zeroed, force = parts[0]
+        elif parts:
+            contact, zeroed, force = (np.concatenate(p) for p in zip(*parts))
+        else:
+            contact, zeroed = np.empty(0, dtype=bool), np.empty_like(channel_n)
+            force = zeroed.sum(axis=1)
         self._remember(t, channel_n, contact)
-        return ContactOut(
-            zeroed.sum(axis=1), zeroed, contact, np.array(sorted(set(onsets)), dtype=np.int64), windows
-        )
+        onset_idx = np.array(sorted(set(onsets)), dtype=np.int64) if onsets else _NO_INDEX
+        return ContactOut(force, zeroed, contact, onset_idx, windows)
 
     def _idle_window(self, onset_t: float) -> tuple[float, float] | None:
         lo = max(onset_t - IDLE_WINDOW_S[0], self._last_loss_t + 0.5)
@@ -112,9 +142,8 @@ class ContactDetector:
     def _onset_done(self, i: int, onsets: list[int]) -> bool:
         return bool(onsets) and onsets[-1] == i
 
-    def _accept(self, i, j, t, channel_n, z, c, contact, zeroed, losses) -> None:
-        contact[i:j] = c
-        zeroed[i:j] = z
+    def _accept(self, i, j, t, c, losses) -> None:
+        """Samples [i, j) are decided (their contact ``c``): carry the state past them."""
         if j > i:
             self.contact = bool(c[-1])
         if losses.size:
@@ -155,4 +184,4 @@ class ContactDetector:
         self._recent.append((t, channel_n, contact))
         horizon = float(t[-1]) - IDLE_WINDOW_S[0] - 0.1
         while len(self._recent) > 1 and float(self._recent[0][0][-1]) < horizon:
-            self._recent.pop(0)
+            self._recent.popleft()

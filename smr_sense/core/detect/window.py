@@ -13,31 +13,69 @@ from __future__ import annotations
 import numpy as np
 
 
+class _History:
+    """The last ``w`` rows of a column (or columns), in a buffer with spare room after them.
+
+    A block is appended in place and read back through views; only when the room runs out are the
+    last ``w`` rows moved to the front. So a one-sample block (the live path, a thousand times a
+    second) allocates nothing, where concatenating history and block would copy all ``w`` rows
+    each time."""
+
+    def __init__(self, w: int, width: int | None, fill: float) -> None:
+        self.w = w
+        self._row = () if width is None else (width,)
+        self._spare = max(1024, 4 * w)
+        self.buf = np.full((w + self._spare, *self._row), fill)
+        self.end = w  # rows [end - w, end) are the history
+
+    def make_room(self, n: int) -> None:
+        """Ensure ``n`` more rows fit after ``end`` (moves the history to the front when full)."""
+        if self.end + n <= self.buf.shape[0]:
+            return
+        w = self.w
+        buf = self.buf if n <= self._spare else np.empty((w + n, *self._row))
+        buf[:w] = self.buf[self.end - w : self.end]
+        self.buf, self.end = buf, w
+
+
 class MovingSum:
     """Sum (and count) of the last ``w`` samples of one or more float64 columns, causally."""
 
     def __init__(self, w: int, width: int | None = None) -> None:
         self.w = max(1, int(w))
         self.width = width
-        shape = (self.w,) if width is None else (self.w, width)
-        self._tail = np.zeros(shape)  # the last w running sums (zeros before the stream began)
+        # The last w running sums (zeros before the stream began).
+        self._running = _History(self.w, width, 0.0)
         self._seen = 0
+
+    def _sums(self, x: np.ndarray) -> np.ndarray:
+        n = x.shape[0]
+        h = self._running
+        h.make_room(n)
+        end, w = h.end, self.w
+        # The running sum seeded with the carried total: cumsum over [total, x...] adds in the same
+        # order whether x is the whole stream or one sample (in place: no temporary arrays;
+        # ``add.accumulate`` is what ``cumsum`` calls, minus a few microseconds of wrapper).
+        run = h.buf[end - 1 : end + n]
+        run[1:] = x
+        np.add.accumulate(run, 0, None, run)
+        sums = run[1:] - h.buf[end - w : end - w + n]
+        h.end = end + n
+        self._seen += n
+        return sums
 
     def step(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(sums, counts) for each sample of ``x``: the window ends at and includes the sample."""
         n = x.shape[0]
         if n == 0:
             return x.astype(np.float64), np.zeros(0)
-        seeded = np.concatenate([self._tail[-1:], x.astype(np.float64, copy=False)])
-        running = np.cumsum(seeded, axis=0)[1:]
-        both = np.concatenate([self._tail, running])
-        sums = both[self.w :] - both[:n]
         counts = np.minimum(np.arange(self._seen + 1, self._seen + n + 1), self.w).astype(np.float64)
-        self._tail = both[-self.w :]
-        self._seen += n
-        return sums, counts
+        return self._sums(x), counts
 
     def mean(self, x: np.ndarray) -> np.ndarray:
+        if x.shape[0] and self._seen >= self.w:
+            # Every window is full: dividing by w is the same division as by each sample's count.
+            return self._sums(x) / float(self.w)
         sums, counts = self.step(x)
         return sums / (counts if sums.ndim == 1 else counts[:, None])
 
@@ -47,20 +85,26 @@ class Lookback:
 
     def __init__(self, w: int, fill: float = np.nan) -> None:
         self.w = max(1, int(w))
-        self._tail = np.full(self.w, fill)
+        self._hist = _History(self.w, None, fill)
+
+    def _append(self, x: np.ndarray) -> int:
+        """Append ``x`` after the history; returns where the history started."""
+        n = x.shape[0]
+        h = self._hist
+        h.make_room(n)
+        h.buf[h.end : h.end + n] = x
+        h.end += n
+        return h.end - n - self.w
 
     def step(self, x: np.ndarray) -> np.ndarray:
         """``x`` delayed by ``w`` samples (the value ``w`` samples before each sample)."""
-        both = np.concatenate([self._tail, x])
-        out = both[: x.shape[0]]
-        self._tail = both[-self.w :]
-        return out
+        start = self._append(x)
+        return self._hist.buf[start : start + x.shape[0]].copy()  # a copy: the buffer is reused
 
     def with_history(self, x: np.ndarray) -> np.ndarray:
         """The carried history followed by ``x`` (length w + n), advancing the state."""
-        both = np.concatenate([self._tail, x])
-        self._tail = both[-self.w :]
-        return both
+        start = self._append(x)
+        return self._hist.buf[start : start + self.w + x.shape[0]].copy()
 
 
 def samples_for(seconds: float, rate_hz: float) -> int:
