@@ -186,7 +186,7 @@ class Pipeline:
             raise RuntimeError("the pipeline has finished; make a new one")
         c = self._condition.step(block)
         t = c.t_s
-        n = len(c)
+        n = t.shape[0]
         gaps: list[Event] = self._signal_gaps(t) if n else []
         contact = self._contact.step(t, c.channel_force_n)
         cue = self._cue
@@ -211,18 +211,16 @@ class Pipeline:
         return PipelineOutput(events, t, contact.force_n, state, contact.channel_force_n, motion.speed)
 
     def _signal_gaps(self, t: np.ndarray) -> list[Event]:
-        prev = self._last_t if self._last_t is not None else float(t[0])
+        gap_s = self.settings.signal_gap_s
         out: list[Event] = []
-        if t.shape[0] == 1:
-            gap = float(t[0]) - prev
-            if gap > self.settings.signal_gap_s and not self._gap_reported:
-                out.append(SignalLost(float(t[0]), gap))
-            return out
-        d = np.diff(np.concatenate([[prev], t]))
-        for i in np.flatnonzero(d > self.settings.signal_gap_s).tolist():
-            if i == 0 and self._gap_reported:
-                continue
-            out.append(SignalLost(float(t[i]), float(d[i])))
+        t0 = float(t[0])
+        if self._last_t is not None and not self._gap_reported and t0 - self._last_t > gap_s:
+            out.append(SignalLost(t0, t0 - self._last_t))
+        # Time only moves forward here, so a block spanning no more than the gap has none inside.
+        if float(t[-1]) - t0 > gap_s:
+            d = np.diff(t)
+            for i in np.flatnonzero(d > gap_s).tolist():
+                out.append(SignalLost(float(t[i + 1]), float(d[i])))
         return out
 
     def mark(self, marker: Marker) -> list[Event]:

@@ -12,6 +12,7 @@ upward, re-armed once the force has come back below 90 % of it.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,9 @@ class _History:
 
     def __init__(self, horizon_s: float) -> None:
         self.horizon_s = horizon_s
-        self.blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        # Live, a block is one sample, so this holds thousands of them: a deque drops the oldest
+        # without shifting all the others.
+        self.blocks: deque[tuple[np.ndarray, np.ndarray]] = deque()
 
     def add(self, t: np.ndarray, f: np.ndarray) -> None:
         if t.shape[0]:
@@ -97,13 +100,14 @@ class _History:
             # Relative to this block's first sample: a hold confirmed in it may start before it.
             horizon = float(t[0]) - self.horizon_s
             while len(self.blocks) > 1 and float(self.blocks[0][0][-1]) < horizon:
-                self.blocks.pop(0)
+                self.blocks.popleft()
 
     def since(self, start_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
         out = []
         for t, f in self.blocks:
             if t.shape[0] and t[-1] >= start_s:
-                a = int(np.searchsorted(t, start_s, "left"))
+                # Only the block the start falls in needs searching (live: one of thousands).
+                a = 0 if t[0] >= start_s else int(np.searchsorted(t, start_s, "left"))
                 out.append((t[a:], f[a:]))
         return out
 
@@ -133,12 +137,14 @@ class SessionTracker:
         n = t.shape[0]
         if n:
             self.peak_force_n = max(self.peak_force_n, float(force_n.max()))
-        ceiling_hits = self._ceiling(force_n)
-        hits = iter(ceiling_hits.tolist())
-        next_hit = next(hits, None)
+        ceiling_hits = self._ceiling(force_n).tolist() if self.ceiling_n is not None else []
         self._history.add(t, force_n)
+        if not transitions and not ceiling_hits and self._hold is None:
+            return events  # no hold to time, nothing decided, no crossing: most blocks while rolling
+        hits = iter(ceiling_hits)
+        next_hit = next(hits, None)
         i = 0
-        for tr in transitions + [None]:
+        for tr in [*transitions, None]:
             stop = n if tr is None else tr.index
             # Samples [i, stop) pass with the current state: scheduled announcements, ceiling crossings.
             while next_hit is not None and next_hit < stop:

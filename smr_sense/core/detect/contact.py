@@ -55,9 +55,13 @@ def hysteresis(x: np.ndarray, on: float, off: float, prev: bool) -> np.ndarray:
     """True from the first sample at or above ``on`` until the first below ``off``."""
     n = x.shape[0]
     up = x >= on
+    # Usually every sample decides for itself (all above ``on`` while in contact, all below ``off``
+    # while idle): then nothing is carried over and the answer is ``up``.
+    if up.all():
+        return up
     down = x < off
     decided = up | down
-    if decided.all():  # every sample decides for itself (the usual case): nothing is carried
+    if decided.all():
         return up
     idx = np.where(decided, np.arange(n), -1)
     np.maximum.accumulate(idx, out=idx)

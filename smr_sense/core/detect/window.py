@@ -28,14 +28,19 @@ class _History:
         self.buf = np.full((w + self._spare, *self._row), fill)
         self.end = w  # rows [end - w, end) are the history
 
-    def make_room(self, n: int) -> None:
-        """Ensure ``n`` more rows fit after ``end`` (moves the history to the front when full)."""
-        if self.end + n <= self.buf.shape[0]:
-            return
-        w = self.w
-        buf = self.buf if n <= self._spare else np.empty((w + n, *self._row))
-        buf[:w] = self.buf[self.end - w : self.end]
-        self.buf, self.end = buf, w
+    def append(self, x: np.ndarray) -> int:
+        """Write ``x`` after the history; returns where it went (the old ``end``)."""
+        n = x.shape[0]
+        end = self.end
+        if end + n > self.buf.shape[0]:  # out of room: the history moves to the front
+            w = self.w
+            buf = self.buf if n <= self._spare else np.empty((w + n, *self._row))
+            buf[:w] = self.buf[end - w : end]
+            self.buf = buf
+            end = w
+        self.buf[end : end + n] = x
+        self.end = end + n
+        return end
 
 
 class MovingSum:
@@ -51,18 +56,15 @@ class MovingSum:
     def _sums(self, x: np.ndarray) -> np.ndarray:
         n = x.shape[0]
         h = self._running
-        h.make_room(n)
-        end, w = h.end, self.w
+        end = h.append(x)
+        buf, w = h.buf, self.w
         # The running sum seeded with the carried total: cumsum over [total, x...] adds in the same
         # order whether x is the whole stream or one sample (in place: no temporary arrays;
         # ``add.accumulate`` is what ``cumsum`` calls, minus a few microseconds of wrapper).
-        run = h.buf[end - 1 : end + n]
-        run[1:] = x
+        run = buf[end - 1 : end + n]
         np.add.accumulate(run, 0, None, run)
-        sums = run[1:] - h.buf[end - w : end - w + n]
-        h.end = end + n
         self._seen += n
-        return sums
+        return buf[end : end + n] - buf[end - w : end - w + n]
 
     def step(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(sums, counts) for each sample of ``x``: the window ends at and includes the sample."""
@@ -87,23 +89,14 @@ class Lookback:
         self.w = max(1, int(w))
         self._hist = _History(self.w, None, fill)
 
-    def _append(self, x: np.ndarray) -> int:
-        """Append ``x`` after the history; returns where the history started."""
-        n = x.shape[0]
-        h = self._hist
-        h.make_room(n)
-        h.buf[h.end : h.end + n] = x
-        h.end += n
-        return h.end - n - self.w
-
     def step(self, x: np.ndarray) -> np.ndarray:
         """``x`` delayed by ``w`` samples (the value ``w`` samples before each sample)."""
-        start = self._append(x)
+        start = self._hist.append(x) - self.w
         return self._hist.buf[start : start + x.shape[0]].copy()  # a copy: the buffer is reused
 
     def with_history(self, x: np.ndarray) -> np.ndarray:
         """The carried history followed by ``x`` (length w + n), advancing the state."""
-        start = self._append(x)
+        start = self._hist.append(x) - self.w
         return self._hist.buf[start : start + self.w + x.shape[0]].copy()
 
 
