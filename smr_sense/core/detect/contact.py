@@ -109,8 +109,10 @@ class ContactDetector:
             total = z.sum(axis=1)
             c = hysteresis(total, on_n, off_n, self.contact)
             starts, losses = _edges(c, self.contact)
+            if starts.size and starts[0] == 0 and self._onset_done(i, onsets):
+                starts = starts[1:]  # this onset was just re-zeroed for; a later one in the stretch was not
             first = int(starts[0]) if starts.size else None
-            if first is not None and not (first == 0 and self._onset_done(i, onsets)):
+            if first is not None:
                 stop = i + first
                 self._accept(i, stop, t, c[:first], losses[losses < first])
                 parts.append((c[:first], z[:first], total[:first]))

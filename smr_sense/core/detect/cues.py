@@ -143,7 +143,12 @@ class PressureCentreCue:
     def step(self, t: np.ndarray, channel_n: np.ndarray, total_n: np.ndarray) -> CueOut:
         n = t.shape[0]
         loaded = total_n > self.off_n
-        cop = np.where(loaded, (channel_n @ self.x_m) / np.where(loaded, total_n, 1.0), np.nan)
+        # Channel by channel, not a matmul: BLAS adds a one-row block in a different order than a
+        # long one, and the live path (one sample per call) must match the whole-array answer bit for bit.
+        moment = channel_n[:, 0] * self.x_m[0]
+        for k in range(1, self.x_m.shape[0]):
+            moment = moment + channel_n[:, k] * self.x_m[k]
+        cop = np.where(loaded, moment / np.where(loaded, total_n, 1.0), np.nan)
         # Unloaded: hold the last position (it has no meaning without weight on the plate).
         if n:
             ext = np.concatenate([[self._last_pos], cop])
