@@ -19,6 +19,7 @@ None, finds the start in the cue's own record instead).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +54,7 @@ class _IdleMedian:
 
     def __init__(self, horizon_s: float = 3.5) -> None:
         self.horizon_s = horizon_s
-        self._recent: list[tuple[np.ndarray, np.ndarray]] = []
+        self._recent: deque[tuple[np.ndarray, np.ndarray]] = deque()  # live: thousands of one-sample blocks
 
     def median(self, lo: float, hi: float, t: np.ndarray, x: np.ndarray, upto: int) -> np.ndarray | None:
         tt, xx = history_since(self._recent, lo, t, x, upto)
@@ -68,7 +69,7 @@ class _IdleMedian:
         self._recent.append((t, x))
         horizon = float(t[-1]) - self.horizon_s
         while len(self._recent) > 1 and float(self._recent[0][0][-1]) < horizon:
-            self._recent.pop(0)
+            self._recent.popleft()
 
 
 class GyroCue:
@@ -94,12 +95,15 @@ class GyroCue:
 
     def step(self, t: np.ndarray, gyro_dps: np.ndarray, contact: np.ndarray, idle_windows: list) -> CueOut:
         n = t.shape[0]
-        bias = np.broadcast_to(self.bias_dps, (n, 3)).copy()
-        for index, lo, hi in idle_windows:
-            b = self._idle.median(lo, hi, t, gyro_dps, index)
-            if b is not None:
-                self.bias_dps = b
-            bias[index:] = self.bias_dps
+        if idle_windows:
+            bias = np.broadcast_to(self.bias_dps, (n, 3)).copy()
+            for index, lo, hi in idle_windows:
+                b = self._idle.median(lo, hi, t, gyro_dps, index)
+                if b is not None:
+                    self.bias_dps = b
+                bias[index:] = self.bias_dps
+        else:
+            bias = self.bias_dps  # one bias for the whole block: broadcast, no (n, 3) copy
         self._idle.remember(t, gyro_dps)
         omega = gyro_dps - bias
         if self.fixed_axis is not None:
@@ -107,17 +111,21 @@ class GyroCue:
         else:
             e = np.abs(omega) * contact[:, None]
             seeded = np.concatenate([self._energy_total[None, :], e])
-            cum = np.cumsum(seeded, axis=0)[1:]
+            cum = np.add.accumulate(seeded, 0)[1:]
             if n:
                 self._energy_total = cum[-1]
-            w_dps = np.take_along_axis(omega, np.argmax(cum, axis=1)[:, None], axis=1)[:, 0]
+            w_dps = omega[np.arange(n), np.argmax(cum, axis=1)]
         v_mps = np.radians(w_dps) * 2.0 * self.radius_m
-        dt = np.diff(np.concatenate([[t[0] if self._prev_t is None else self._prev_t], t])) if n else t
         if n:
+            prev_t = t[0] if self._prev_t is None else self._prev_t
+            dt = np.empty(n)
+            dt[0] = t[0] - prev_t
+            np.subtract(t[1:], t[:-1], out=dt[1:])
             self._prev_t = float(t[-1])
-        pos = np.cumsum(np.concatenate([self._pos, v_mps * dt]))[1:]
-        if n:
+            pos = np.add.accumulate(np.concatenate([self._pos, v_mps * dt]), 0)[1:]
             self._pos = pos[-1:]
+        else:
+            pos = np.zeros(0)
         speed = np.abs(self._speed.mean(v_mps))
         return CueOut(speed, pos)
 

@@ -26,6 +26,7 @@ result is identical however the stream is chunked.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +72,7 @@ class _SpeedHistory:
 
     def __init__(self, horizon_s: float = PEAK_WINDOW_S) -> None:
         self.horizon_s = horizon_s
-        self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self.blocks: deque[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = deque()
 
     def add(self, t: np.ndarray, speed: np.ndarray, pos: np.ndarray | None = None) -> None:
         if t.shape[0]:
@@ -79,7 +80,7 @@ class _SpeedHistory:
 
     def trim(self, now_s: float) -> None:
         while len(self.blocks) > 1 and float(self.blocks[0][0][-1]) < now_s - self.horizon_s - 1.0:
-            self.blocks.pop(0)
+            self.blocks.popleft()
 
     def positions(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
         """(t, pos) of the samples in [lo, hi], in time order."""
