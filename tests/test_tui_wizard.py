@@ -56,7 +56,8 @@ async def test_wizard_zeroes_spans_and_saves_the_profile_and_settings(bench, tmp
     app = app_for(source, record_path=out)
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.stream_open, "the stream")
-        assert "press c to calibrate" in app.query_one(Banner).text
+        # The banner is drawn on the next screen refresh after the stream opens, not at once.
+        await wait_for(pilot, lambda: "press c to calibrate" in app.query_one(Banner).text, "the banner")
         await paused_press(pilot, source, "c", "enter", "enter", seek_s=0.0)  # weights 5, 10; zero now
         w = wizard(app)
         await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
