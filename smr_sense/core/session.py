@@ -12,7 +12,6 @@ upward, re-armed once the force has come back below 90 % of it.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ import numpy as np
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.detect.contact import hysteresis
 from smr_sense.core.detect.holds import TIME_EPS_S, Transition
+from smr_sense.core.detect.window import RecentBlocks
 from smr_sense.core.events import (
     CeilingExceeded,
     ContactLost,
@@ -90,17 +90,13 @@ class _History:
 
     def __init__(self, horizon_s: float) -> None:
         self.horizon_s = horizon_s
-        # Live, a block is one sample, so this holds thousands of them: a deque drops the oldest
-        # without shifting all the others.
-        self.blocks: deque[tuple[np.ndarray, np.ndarray]] = deque()
+        self.blocks = RecentBlocks()  # (t, force)
 
     def add(self, t: np.ndarray, f: np.ndarray) -> None:
         if t.shape[0]:
             self.blocks.append((t, f))
             # Relative to this block's first sample: a hold confirmed in it may start before it.
-            horizon = float(t[0]) - self.horizon_s
-            while len(self.blocks) > 1 and float(self.blocks[0][0][-1]) < horizon:
-                self.blocks.popleft()
+            self.blocks.drop_ending_before(float(t[0]) - self.horizon_s)
 
     def since(self, start_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
         out = []

@@ -16,12 +16,11 @@ depend on summation order).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
-from smr_sense.core.detect.window import history_since
+from smr_sense.core.detect.window import RecentBlocks, history_since
 
 IDLE_WINDOW_S = (3.0, 1.0)  # the idle stretch used for zeroing: from 3 s to 1 s before contact
 IDLE_MIN_SPAN_S = 0.5
@@ -91,8 +90,7 @@ class ContactDetector:
         self._last_update_t: float | None = None
         self._last_loss_t = -np.inf
         # Recent samples (t, channel force before zeroing, contact) for zeroing on the next onset.
-        # Live, a block is one sample: a deque drops the oldest without shifting thousands of entries.
-        self._recent: deque[tuple[np.ndarray, np.ndarray, np.ndarray]] = deque()
+        self._recent = RecentBlocks()
 
     def step(self, t: np.ndarray, channel_n: np.ndarray) -> ContactOut:
         n = t.shape[0]
@@ -188,6 +186,4 @@ class ContactDetector:
         if not t.shape[0]:
             return
         self._recent.append((t, channel_n, contact))
-        horizon = float(t[-1]) - IDLE_WINDOW_S[0] - 0.1
-        while len(self._recent) > 1 and float(self._recent[0][0][-1]) < horizon:
-            self._recent.popleft()
+        self._recent.drop_ending_before(float(t[-1]) - IDLE_WINDOW_S[0] - 0.1)

@@ -19,12 +19,11 @@ None, finds the start in the cue's own record instead).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
-from smr_sense.core.detect.window import Lookback, MovingRange, MovingSum, history_since, samples_for
+from smr_sense.core.detect.window import Lookback, MovingRange, MovingSum, RecentBlocks, history_since, samples_for
 from smr_sense.core.samples import StreamInfo
 
 DEFAULT_RADIUS_M = 0.06
@@ -54,7 +53,7 @@ class _IdleMedian:
 
     def __init__(self, horizon_s: float = 3.5) -> None:
         self.horizon_s = horizon_s
-        self._recent: deque[tuple[np.ndarray, np.ndarray]] = deque()  # live: thousands of one-sample blocks
+        self._recent = RecentBlocks()
 
     def median(self, lo: float, hi: float, t: np.ndarray, x: np.ndarray, upto: int) -> np.ndarray | None:
         tt, xx = history_since(self._recent, lo, t, x, upto)
@@ -67,9 +66,7 @@ class _IdleMedian:
         if not t.shape[0]:
             return
         self._recent.append((t, x))
-        horizon = float(t[-1]) - self.horizon_s
-        while len(self._recent) > 1 and float(self._recent[0][0][-1]) < horizon:
-            self._recent.popleft()
+        self._recent.drop_ending_before(float(t[-1]) - self.horizon_s)
 
 
 class GyroCue:

@@ -26,10 +26,11 @@ result is identical however the stream is chunked.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+
+from smr_sense.core.detect.window import RecentBlocks
 
 IDLE, ROLLING, HOLD = 0, 1, 2
 STATE_NAMES = ("idle", "rolling", "hold")
@@ -72,15 +73,14 @@ class _SpeedHistory:
 
     def __init__(self, horizon_s: float = PEAK_WINDOW_S) -> None:
         self.horizon_s = horizon_s
-        self.blocks: deque[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = deque()
+        self.blocks = RecentBlocks()  # (t, speed, pos or None)
 
     def add(self, t: np.ndarray, speed: np.ndarray, pos: np.ndarray | None = None) -> None:
         if t.shape[0]:
             self.blocks.append((t, speed, pos))
 
     def trim(self, now_s: float) -> None:
-        while len(self.blocks) > 1 and float(self.blocks[0][0][-1]) < now_s - self.horizon_s - 1.0:
-            self.blocks.popleft()
+        self.blocks.drop_ending_before(now_s - self.horizon_s - 1.0)
 
     def positions(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
         """(t, pos) of the samples in [lo, hi], in time order."""

@@ -10,6 +10,8 @@ the whole ``analyze`` budget).
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 
@@ -98,6 +100,17 @@ class Lookback:
         """The carried history followed by ``x`` (length w + n), advancing the state."""
         start = self._hist.append(x) - self.w
         return self._hist.buf[start : start + self.w + x.shape[0]].copy()
+
+
+class RecentBlocks(deque):
+    """Recent blocks (tuples whose first item is the block's times), oldest first, for looking back.
+
+    A deque: live, a block is one sample and thousands are kept; dropping the oldest shifts none."""
+
+    def drop_ending_before(self, horizon_s: float) -> None:
+        """Drop the oldest blocks that end before ``horizon_s``; the newest always stays."""
+        while len(self) > 1 and float(self[0][0][-1]) < horizon_s:
+            self.popleft()
 
 
 def samples_for(seconds: float, rate_hz: float) -> int:
