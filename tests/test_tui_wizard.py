@@ -50,6 +50,14 @@ async def paused_press(pilot, source, *keys, seek_s=None):
     source.set_paused(False)
 
 
+async def wizard_with_zero(pilot, app, source):
+    """Open the wizard with the default weights (5, 10 kg) and take the zero on the empty bench."""
+    await paused_press(pilot, source, "c", "enter", "enter", seek_s=0.0)
+    w = wizard(app)
+    await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+    return w
+
+
 async def test_wizard_zeroes_spans_and_saves_the_profile_and_settings(bench, tmp_path):
     source = make_source(f"replay:{bench}?speed=4")
     out = tmp_path / "session.smr"
@@ -58,9 +66,7 @@ async def test_wizard_zeroes_spans_and_saves_the_profile_and_settings(bench, tmp
         await wait_for(pilot, lambda: app.stream_open, "the stream")
         # The banner is drawn on the next screen refresh after the stream opens, not at once.
         await wait_for(pilot, lambda: "press c to calibrate" in app.query_one(Banner).text, "the banner")
-        await paused_press(pilot, source, "c", "enter", "enter", seek_s=0.0)  # weights 5, 10; zero now
-        w = wizard(app)
-        await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+        w = await wizard_with_zero(pilot, app, source)
         assert w.results[0].startswith("zero over") and "load 81234 (noise 3." in w.results[0]
         await paused_press(pilot, source, "enter", seek_s=8.5)
         await wait_for(pilot, lambda: len(w.results) == 2, "the 5 kg point")
@@ -102,9 +108,7 @@ async def test_cancel_at_any_step_leaves_the_old_profile_untouched(bench, tmp_pa
     app = app_for(source)
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.stream_open, "the stream")
-        await paused_press(pilot, source, "c", "enter", "enter", seek_s=0.0)
-        w = wizard(app)
-        await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+        w = await wizard_with_zero(pilot, app, source)
         await paused_press(pilot, source, "escape")
         assert not isinstance(app.screen, CalibrationWizard)
         assert app.sample_taps == []
@@ -118,9 +122,7 @@ async def test_a_weight_that_does_not_move_the_reading_is_refused_and_asked_agai
     app = app_for(source)
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.stream_open, "the stream")
-        await paused_press(pilot, source, "c", "enter", "enter", seek_s=0.0)
-        w = wizard(app)
-        await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+        w = await wizard_with_zero(pilot, app, source)
         await paused_press(pilot, source, "enter", seek_s=1.0)  # "5 kg" while nothing is on it
         await wait_for(pilot, lambda: "barely moved" in w.message, "the refusal")
         assert w.proc.current.load_kg == 5.0 and w.step_state == "ready"
