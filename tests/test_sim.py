@@ -6,7 +6,9 @@ import pytest
 from smr_sense.core.calibration import forces_n
 from smr_sense.core.samples import SampleBlock
 from smr_sense.core.sim import SimConfig, SimRoller, simulate
-from smr_sense.core.sim.body import G_N_PER_KG
+from smr_sense.core.sim import Behaviour
+from smr_sense.core.sim.body import G_N_PER_KG, rolling_force
+from smr_sense.core.sim.script import routine
 
 
 @pytest.mark.parametrize("build", ["imu", "force", "channels"])
@@ -92,6 +94,36 @@ def test_rolling_cadence_is_within_the_literature_range():
         reversals = int((np.diff(direction) != 0).sum())
         strokes_per_min = (reversals + 1) / seg.duration_s * 60.0
         assert 10.0 <= strokes_per_min <= 46.0, (seg, strokes_per_min)
+
+
+def test_rolling_stays_on_the_muscle_and_every_pass_swings_the_force():
+    """Bouts of rolling between holds go back and forth over one stretch of muscle around the spot
+    where the person lowered on (they do not wander off along the body from hold to hold), and
+    every full pass moves the force by the group's stroke swing (the lever law has no flat spots)."""
+    plans = routine(np.random.default_rng(5), Behaviour().hard())
+    groups, passes = 0, 0
+    offset_m, group = 0.0, None
+    for plan in plans:
+        if plan.group != group:
+            group, offset_m = plan.group, 0.0
+            groups += 1
+        if groups > 12:
+            break
+        if plan.kind != "roll":
+            continue
+        p = plan.params
+        length_m = p["stroke_length_m"]
+        spot_m = 2.0 * p["center_m"]
+        flat = {**p, "terrain_pct": 0.0}
+        for stroke in p["strokes"]:
+            start_m = offset_m
+            offset_m += stroke.direction * stroke.length_m
+            assert abs(offset_m) <= 0.6 * length_m + 1e-9, (plan.group, offset_m, length_m)
+            if stroke.length_m >= 0.8 * length_m:
+                f = rolling_force(np.array([spot_m + start_m, spot_m + offset_m]), 100.0, flat)
+                assert abs(f[1] - f[0]) / 100.0 >= 0.8 * p["stroke_swing_pct"] / 100.0
+                passes += 1
+    assert passes > 50
 
 
 def test_channels_build_centre_of_pressure_moves_only_when_rolling():

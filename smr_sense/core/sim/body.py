@@ -52,11 +52,11 @@ def terrain(x_m: np.ndarray, params: dict) -> np.ndarray:
 
 
 def rolling_force(x_m: np.ndarray, level_n: float, params: dict) -> np.ndarray:
-    # Leaning further along the muscle shifts weight onto the roller: one swing per pass.
-    # Passes run from where the person lowered on (the group's spot) out and back: the further out,
-    # the more weight on the roller. Centred on the half-way point, so the mean stays the group's share.
-    along = np.clip(np.abs(x_m - 2.0 * params["center_m"]) / params["stroke_length_m"], 0.0, 1.0)
-    lever = params["stroke_swing_pct"] / 100.0 * (along - 0.5)
+    # Moving the roller along the body moves it relative to the body's centre of mass: by the lever
+    # law the roller's share of the weight changes linearly with its position, so every pass swings
+    # the force by stroke_swing_pct from one end of the stretch to the other. The stretch is centred
+    # on the group's spot, so the mean stays the group's share.
+    lever = params["stroke_swing_pct"] / 100.0 * (x_m - 2.0 * params["center_m"]) / params["stroke_length_m"]
     return level_n * (1.0 + lever + terrain(x_m, params))
 
 

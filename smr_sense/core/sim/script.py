@@ -41,15 +41,22 @@ def _u(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
 
 
 def _strokes(
-    rng: np.random.Generator, b: Behaviour, target_s: float, first_dir: int, end_in_stop: bool, length: float
-) -> list[Stroke]:
-    """Strokes filling about ``target_s``. The person keeps one cadence per bout and the muscle's
-    stroke length, with stroke-to-stroke variation of about 10 %."""
+    rng: np.random.Generator,
+    b: Behaviour,
+    target_s: float,
+    first_dir: int,
+    end_in_stop: bool,
+    length: float,
+    offset_m: float = 0.0,
+) -> tuple[list[Stroke], float]:
+    """Strokes filling about ``target_s``, starting ``offset_m`` from the group's spot, and the
+    offset where they end. The person keeps one cadence per bout and the muscle's stroke length,
+    with stroke-to-stroke variation of about 10 %."""
     cadence = _u(rng, b.cadence_per_min)
     period = 60.0 / cadence
     strokes: list[Stroke] = []
     total = 0.0
-    offset = 0.0
+    offset = offset_m
     direction = first_dir
     while total < target_s or not strokes:
         if rng.random() < b.long_pause_share:
@@ -58,12 +65,11 @@ def _strokes(
             pause = _u(rng, b.reversal_pause_s)
         this_period = period * float(rng.uniform(0.9, 1.1))
         move = max(this_period - pause, 0.4)
-        # Passes go back and forth over the same stretch of muscle: a pass heading back toward
-        # where the bout began ends near it, so the body does not wander off along the muscle.
-        if offset * direction < 0 and abs(offset) > 0.5 * length:
-            this_length = abs(offset) * float(rng.uniform(0.9, 1.1))
-        else:
-            this_length = length * float(rng.uniform(0.85, 1.15))
+        # Passes go back and forth over one stretch of muscle centred on the spot where the person
+        # lowered on, turning about half a stroke either side of it, so the body stays on the muscle
+        # from one bout to the next (a hold ends a bout wherever the trigger point was).
+        turn_m = direction * 0.5 * length * float(rng.uniform(0.85, 1.15))
+        this_length = max((turn_m - offset) * direction, 0.3 * length)
         offset += direction * this_length
         strokes.append(Stroke(move, pause, this_length, direction))
         total += move + pause
@@ -73,7 +79,7 @@ def _strokes(
         # begins the moment the motion stops.
         last = strokes[-1]
         strokes[-1] = Stroke(last.move_s, 0.0, last.length_m, last.direction)
-    return strokes
+    return strokes, offset
 
 
 def _hold_s(rng: np.random.Generator, b: Behaviour) -> float:
@@ -111,15 +117,16 @@ def routine(rng: np.random.Generator, b: Behaviour) -> Iterator[Plan]:
             yield Plan("lower", _u(rng, b.lower_s), group, group_params)
             direction = 1 if rng.random() < 0.5 else -1
             n_holds = int(rng.integers(b.holds_per_group[0], b.holds_per_group[1] + 1))
+            offset_m = 0.0  # body travel from the spot where the person lowered on
             for _ in range(n_holds):
-                strokes = _strokes(
-                    rng, b, _u(rng, b.roll_before_hold_s), direction, True, group_params["stroke_length_m"]
+                strokes, offset_m = _strokes(
+                    rng, b, _u(rng, b.roll_before_hold_s), direction, True, group_params["stroke_length_m"], offset_m
                 )
                 direction = -strokes[-1].direction
                 yield Plan("roll", sum(s.move_s + s.pause_s for s in strokes), group, {**group_params, "strokes": strokes})
                 yield Plan("hold", _hold_s(rng, b), group, {**group_params, **_hold_params(rng, b)})
-            strokes = _strokes(
-                rng, b, float(rng.uniform(4.0, 15.0)), direction, False, group_params["stroke_length_m"]
+            strokes, _ = _strokes(
+                rng, b, float(rng.uniform(4.0, 15.0)), direction, False, group_params["stroke_length_m"], offset_m
             )
             yield Plan("roll", sum(s.move_s + s.pause_s for s in strokes), group, {**group_params, "strokes": strokes})
             yield Plan("lift", _u(rng, b.lift_s), group, group_params)
