@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from smr_sense.core.detect.window import MovingRange
+from smr_sense.core.detect.window import MovingRange, RecentBlocks
 
 
 @pytest.mark.parametrize("w", [1, 2, 7, 300])
@@ -19,3 +19,26 @@ def test_moving_range_matches_the_definition_in_any_chunking(w):
     assert np.array_equal(whole, expected)
     assert np.array_equal(ones, expected)
     assert np.array_equal(pieces, expected)
+
+
+def test_recent_blocks_join_one_sample_blocks_without_changing_the_samples():
+    """Live, blocks are often one sample: thousands of them are kept as a few joined blocks, with
+    the same samples in the same order, and dropping the old ones still works across the joins."""
+    rng = np.random.default_rng(3)
+    recent = RecentBlocks()
+    t = np.arange(1000) * 0.01
+    x = rng.normal(size=1000)
+    pos = [None] * 1000
+    for i in range(600):  # one sample at a time
+        recent.append((t[i : i + 1], x[i : i + 1], pos[i]))
+    recent.append((t[600:700], x[600:700], None))  # one long block, kept as it came
+    for i in range(700, 1000):
+        recent.append((t[i : i + 1], x[i : i + 1], None))
+    assert len(recent) < 100  # 900 one-sample blocks and a long one, at most MERGE - 1 unjoined per run
+    assert np.array_equal(np.concatenate([b[0] for b in recent]), t)
+    assert np.array_equal(np.concatenate([b[1] for b in recent]), x)
+    assert all(b[2] is None for b in recent)
+    recent.drop_ending_before(5.0)
+    kept = np.concatenate([b[0] for b in recent])
+    assert kept[-1] == t[-1] and kept[0] <= 5.0 and kept[0] > 5.0 - 0.01 * RecentBlocks.SHORT
+    assert np.array_equal(kept, t[t >= kept[0]])
