@@ -271,3 +271,32 @@ async def test_a_bug_in_the_analysis_is_a_banner_and_the_recording_goes_on(tmp_p
             "the samples are still recorded"
         )
     assert len(load_recording(out).block) == len(rec.block)
+
+
+async def test_the_wizard_pauses_a_live_session_and_analyze_of_the_recording_agrees(tmp_path):
+    """Opening the calibration wizard mid-hold ends the hold; nothing is detected while it is open
+    (weights on the roller are not a hold); the recording notes both ends, so ``analyze`` of the
+    file finds exactly the holds the dashboard counted."""
+    out = tmp_path / "session.smr"
+    app = app_for(make_source("sim:?seed=7&build=imu&rate=20&speed=8"), record_path=out)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.pipeline.status.state == "hold", "a hold", limit_s=60)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.session.pipeline.status.state == "idle", "the hold to end")
+        opened_s = app.session.now_s
+        await wait_for(pilot, lambda: app.session.now_s > opened_s + 8.0, "eight seconds in the wizard")
+        assert app.session.pipeline.status.state == "idle"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.session.now_s > opened_s + 40.0, "the session going on", limit_s=60)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: summary_shown(app), "the summary after quitting")
+        summary = app.session.outcome.summary
+        await pilot.press("q")
+    rec = load_recording(out)
+    kinds = [m.kind for m in rec.markers]
+    assert "calibration_started" in kinds and "calibration_ended" in kinds
+    offline = analyze_block(rec.info, rec.block, rec.markers)
+    assert [round(h.duration_s, 3) for g in summary.groups for h in g.holds] == [
+        round(h.duration_s, 3) for h in offline.holds
+    ]
+    assert len(offline.holds) >= 2  # the one the wizard cut short, and one after it

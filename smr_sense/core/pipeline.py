@@ -44,6 +44,10 @@ from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.core.session import HoldStats, RollingSegment, SessionTracker, ceiling_newtons
 
 GAP_MARKERS = ("gap", "disconnected")
+# The calibration wizard: known weights go on the roller between these, which is not a hold. The
+# session pauses from "calibration_started" to "calibration" (a new calibration in its data) or
+# "calibration_ended" (cancelled), then detection starts afresh, live and in a replay alike.
+CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED = "calibration_started", "calibration", "calibration_ended"
 
 
 @dataclass(frozen=True)
@@ -132,9 +136,26 @@ class SessionResult:
 
 class Pipeline:
     def __init__(self, info: StreamInfo, settings: SessionSettings | None = None) -> None:
-        self.info = info
         s = self.settings = settings or SessionSettings()
         self._condition = Conditioner(info)
+        self._build_detection(info)
+        cue = self._cue
+        # The tracker keeps force from as far back as a hold's start can be dated at its confirmation.
+        reach_s = s.confirm_max_s + 3.0 if cue.backdate is None else s.rhythm_max_s + BACKDATE_S + 1.0
+        self._session = SessionTracker(s.hold_cap_s, s.warning_before_cap_s, s.ceiling_force_n, history_s=reach_s)
+        self._events: list[Event] = []
+        self._first_t: float | None = None
+        self._last_t: float | None = None
+        self._last_force = 0.0
+        self._samples = 0
+        self._gap_reported = False  # a marker already reported the gap before the next sample
+        self._paused = False  # between calibration_started and its end: weights, not a person
+        self._finished: SessionResult | None = None
+
+    def _build_detection(self, info: StreamInfo) -> None:
+        """The stages from newtons to holds, fresh (at the start, and after a recalibration)."""
+        self.info = info
+        s = self.settings
         self._contact = ContactDetector(
             info.n_channels,
             ContactSettings(s.contact_on_n, s.contact_off_n, s.autozero, s.autozero_rate_n_per_s),
@@ -166,16 +187,6 @@ class Pipeline:
         self._holds = HoldDetector(
             rules, cue.delay_s, cue.adaptive_confirm, cue.bursts, cue.end_delay_s, cue.backdate
         )
-        # The tracker keeps force from as far back as a hold's start can be dated at its confirmation.
-        reach_s = s.confirm_max_s + 3.0 if cue.backdate is None else s.rhythm_max_s + BACKDATE_S + 1.0
-        self._session = SessionTracker(s.hold_cap_s, s.warning_before_cap_s, s.ceiling_force_n, history_s=reach_s)
-        self._events: list[Event] = []
-        self._first_t: float | None = None
-        self._last_t: float | None = None
-        self._last_force = 0.0
-        self._samples = 0
-        self._gap_reported = False  # a marker already reported the gap before the next sample
-        self._finished: SessionResult | None = None
 
     @property
     def cue_name(self) -> str:
@@ -187,6 +198,8 @@ class Pipeline:
         c = self._condition.step(block)
         t = c.t_s
         n = t.shape[0]
+        if self._paused:
+            return self._feed_paused(c)
         gaps: list[Event] = self._signal_gaps(t) if n else []
         contact = self._contact.step(t, c.channel_force_n)
         cue = self._cue
@@ -210,6 +223,19 @@ class Pipeline:
         self._events.extend(events)
         return PipelineOutput(events, t, contact.force_n, state, contact.channel_force_n, motion.speed)
 
+    def _feed_paused(self, c) -> PipelineOutput:
+        """Calibrating: the samples are kept and shown (in newtons, uncorrected), nothing is detected."""
+        t = c.t_s
+        n = t.shape[0]
+        force = c.channel_force_n.sum(axis=1)
+        if n:
+            self._first_t = float(t[0]) if self._first_t is None else self._first_t
+            self._last_t = float(t[-1])
+            self._last_force = float(force[-1])
+            self._samples += n
+            self._gap_reported = False
+        return PipelineOutput([], t, force, np.zeros(n, dtype=np.int8), c.channel_force_n, np.zeros(n))
+
     def _signal_gaps(self, t: np.ndarray) -> list[Event]:
         gap_s = self.settings.signal_gap_s
         out: list[Event] = []
@@ -225,6 +251,8 @@ class Pipeline:
 
     def mark(self, marker: Marker) -> list[Event]:
         """A marker from the source, in stream order between blocks."""
+        if marker.kind in (CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED):
+            return self._calibration_marker(marker)
         if marker.kind not in GAP_MARKERS:
             return []
         gap = marker.data.get("gap_s", 0.0)
@@ -239,6 +267,29 @@ class Pipeline:
             transitions: list[Transition] = []
             self._holds.interrupt(0, max(t_s, self._last_t), self._last_t, transitions)
             events.extend(self._session.step(np.zeros(0), np.zeros(0), transitions))
+        self._events.extend(events)
+        return events
+
+    def _calibration_marker(self, marker: Marker) -> list[Event]:
+        events: list[Event] = []
+        if marker.kind == CALIBRATION_STARTED:
+            if not self._paused and self._holds.mode != IDLE and self._last_t is not None:
+                # The person steps off for the zero: whatever they were doing ends here.
+                transitions: list[Transition] = []
+                self._holds.leave(0, max(float(marker.t_s), self._last_t), transitions)
+                events = self._session.step(np.zeros(0), np.zeros(0), transitions)
+            self._paused = True
+        else:
+            calibration = marker.data.get("calibration") if marker.kind == CALIBRATION else None
+            info = self.info.with_calibration(calibration) if isinstance(calibration, dict) else self.info
+            if isinstance(calibration, dict):
+                old = self._condition
+                self._condition = Conditioner(info)
+                # One stream still: its counts of dropped samples go on, and time must keep moving on.
+                self._condition.stats, self._condition._last_t = old.stats, old._last_t
+            if self._paused or isinstance(calibration, dict):
+                self._build_detection(info)  # contact, zero and motion judged afresh
+            self._paused = False
         self._events.extend(events)
         return events
 

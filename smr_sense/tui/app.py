@@ -345,6 +345,16 @@ class SmrDashboard(App[int]):
         self.w_log.write_line(describe_marker(Marker(self.session.now_s, "calibration")) or "")
         self._dirty = True
 
+    def pause_for_calibration(self) -> None:
+        """The wizard opened on a live roller: a hold in progress ends, and detection waits for the
+        wizard to close. (A replay, e.g. of a recorded calibration bench, plays on as recorded.)"""
+        if self.source.playback is None:
+            self.post_message(SessionEvents(tuple(self.session.begin_calibration())))
+
+    def resume_after_calibration(self) -> None:
+        if self.source.playback is None:
+            self.post_message(SessionEvents(tuple(self.session.end_calibration())))
+
     def action_calibrate(self) -> None:
         from smr_sense.tui.screens.calibrate import open_wizard
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from smr_sense.core.calibration import CalibrationError
 from smr_sense.core.events import CeilingExceeded, Event
-from smr_sense.core.pipeline import Pipeline, SessionSettings
+from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED, Pipeline, SessionSettings
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.core.session import ceiling_newtons
 from smr_sense.errors import SmrError
@@ -117,15 +117,26 @@ class DashboardSession:
             "the samples are still recorded"
         )
 
+    def begin_calibration(self) -> list[Event]:
+        """The wizard opened: the session pauses (weights on the roller are not a hold), and the
+        recording notes it so that a replay and ``analyze`` pause there too."""
+        return self.mark(Marker(self.now_s, CALIBRATION_STARTED))
+
+    def end_calibration(self) -> list[Event]:
+        """The wizard was cancelled: the session goes on under the old calibration."""
+        return self.mark(Marker(self.now_s, CALIBRATION_ENDED))
+
     def reconfigure(self, settings: SessionSettings, calibration: dict[str, Any] | None = None) -> None:
-        """New settings (body weight, ceiling) and maybe a new calibration from the wizard: the
-        pipeline starts over with them (the user is off the roller); the recording notes a new
-        calibration so a replay switches where the live session did."""
+        """The wizard saved new settings (body weight, ceiling) and maybe a new calibration: the
+        pipeline starts over with them; the recording notes the end of the pause and the new
+        calibration, so a replay switches where the live session did."""
         assert self.info is not None
         self.settings = settings
         if calibration is not None:
             self.info = self.info.with_calibration(calibration)
-            self._write_marker(Marker(self.now_s, "calibration", {"calibration": calibration}))
+            self._write_marker(Marker(self.now_s, CALIBRATION, {"calibration": calibration}))
+        else:
+            self._write_marker(Marker(self.now_s, CALIBRATION_ENDED))
         self._build_pipeline(self.info)
 
     # -- items from the source ---------------------------------------------------------------------
@@ -161,11 +172,10 @@ class DashboardSession:
         if marker.kind not in PLAYBACK_MARKERS:
             self._write_marker(marker)
         self.tracker.apply_marker(marker)
-        if marker.kind == "calibration" and isinstance(marker.data.get("calibration"), dict) and self.info is not None:
-            # A recalibration during the recorded session: from here on, the new one applies.
+        if marker.kind == CALIBRATION and isinstance(marker.data.get("calibration"), dict) and self.info is not None:
+            # A recalibration during the recorded session: from here on, the new one applies (the
+            # pipeline switches too, on the same marker).
             self.info = self.info.with_calibration(marker.data["calibration"])
-            self._build_pipeline(self.info)
-            return []
         if marker.kind == "seek":
             # Stream time jumps (maybe backwards): the pipeline starts over from the new position,
             # as it would on a fresh replay from there.

@@ -312,6 +312,11 @@ class HoldDetector:
         self.hold_start_s = None
         self.episode_t = None
 
+    def leave(self, index: int, t_s: float, out: list[Transition]) -> None:
+        """The person is off the roller from ``t_s`` whatever the force says (calibrating): as a loss of contact."""
+        if self.mode != IDLE:
+            self._lose_contact(index, t_s, out)
+
     def _lose_contact(self, index: int, t_s: float, out: list[Transition]) -> None:
         if self.mode == HOLD:
             end = self.episode_t if self.episode_t is not None else t_s

@@ -94,6 +94,7 @@ class CalibrationWizard(Screen[bool]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.dash.pause_for_calibration()
         self.dash.sample_taps.append(self._on_block)
         self.set_interval(0.2, self._show_live)
         if not self.counted:
@@ -191,6 +192,7 @@ class CalibrationWizard(Screen[bool]):
 
     def action_cancel(self) -> None:
         self.dash.notify("Calibration cancelled: the old profile is kept.", timeout=4)
+        self.dash.resume_after_calibration()
         self._send_to_bench("resume", {})
         self.dismiss(False)
 
