@@ -136,6 +136,35 @@ async def test_seeking_back_does_not_count_a_hold_twice():
         assert app.session.outcome.summary.holds == 1
 
 
+async def test_seeking_into_a_capped_hold_keeps_its_real_start_and_cap():
+    """Seek to 2:01, 29 s into a 40.6 s hold: the timer shows the hold's real age, already past the
+    cap, and the summary still has one capped hold (not a fresh 11 s one from the seek)."""
+    rec = recording("imu_routine.smr")
+    offline = analyze_block(rec.info, rec.block, rec.markers)
+    long_hold = max(offline.holds, key=lambda h: h.duration_s)
+    assert long_hold.capped
+    source = replay(rec, speed=8.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: source.position_s > 5.0, "the replay going")
+        source.seek(long_hold.start_s + 29.0)
+        await wait_for(pilot, lambda: app.session.pipeline.status.t_s > long_hold.start_s + 30.0, "after the seek")
+        status = app.session.pipeline.status
+        assert status.state == "hold" and status.capped
+        assert status.hold_start_s == pytest.approx(long_hold.start_s)
+        # And back again, from later in the same hold: still the same hold, still capped.
+        await wait_for(pilot, lambda: app.session.pipeline.status.t_s > long_hold.start_s + 33.0, "on")
+        source.seek(long_hold.start_s + 25.0)
+        await wait_for(pilot, lambda: app.session.pipeline.status.t_s < long_hold.start_s + 30.0, "back")
+        status = app.session.pipeline.status
+        assert status.capped and status.hold_start_s == pytest.approx(long_hold.start_s)
+        await wait_for(pilot, lambda: summary_shown(app), "the end", limit_s=60)
+        holds = [h for g in app.session.outcome.summary.groups for h in g.holds]
+        assert [round(h.duration_s, 3) for h in holds if h.start_s > long_hold.start_s - 1] == [
+            round(h.duration_s, 3) for h in offline.holds if h.start_s > long_hold.start_s - 1
+        ]
+
+
 def _write(path, info, blocks_and_markers):
     with RecordingWriter(path, info) as w:
         for item in blocks_and_markers:

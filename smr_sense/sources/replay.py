@@ -2,7 +2,9 @@
 
 Hands downstream exactly the samples the live run gave, by device time, paced at ``speed`` times
 real time (``speed=max`` for as fast as possible). Offers :class:`Playback` for pause, speed and
-seek; a seek yields ``Marker(t_s, "seek", {"from_s": ..})`` so consumers can rebuild their state.
+seek; a seek yields ``Marker(t_s, "seek", {"from_s": .., "before": (block, markers)})``: the
+``WARM_UP_S`` of samples and markers before the new position, so consumers can rebuild the state
+they would have there (a hold in progress is timed from its real start, not from the seek).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
 from smr_sense.sources.spec import SourceSpec
 
 OPTIONS = {"speed", "start"}
+WARM_UP_S = 120.0  # longer than any hold a person keeps up; costs ~20 ms of analysis per seek
 
 
 class ReplaySource(Source, Playback):
@@ -83,7 +86,10 @@ class ReplaySource(Source, Playback):
                 self._index = self._index_at(target)
                 next_marker = int(np.searchsorted(marker_times, target, side="left"))
                 self._pacer.rebase(target)
-                yield Marker(target, "seek", {"from_s": from_s})
+                first = self._index_at(target - WARM_UP_S)
+                earlier = [m for m in markers if target - WARM_UP_S <= m.t_s < target]
+                before = (block.slice(first, self._index), earlier)
+                yield Marker(target, "seek", {"from_s": from_s, "before": before})
                 continue
             await self._pause_or_tick()
             if self._pacer.paused:

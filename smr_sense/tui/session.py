@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from smr_sense.core.calibration import CalibrationError
-from smr_sense.core.events import CeilingExceeded, Event
+from smr_sense.core.events import CeilingExceeded, Event, RollingStarted
 from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED, Pipeline, SessionSettings
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.core.session import ceiling_newtons
@@ -183,12 +183,42 @@ class DashboardSession:
             self._rate_window.clear()
             if self.info is not None:
                 self._build_pipeline(self.info)
+                self._warm_up(marker)
             self.last_t_s = marker.t_s
             return []
         events = list(self.pipeline.mark(marker)) if self.pipeline is not None else []
         self._pipeline_events += len(events)
         self._note(events)
         return events
+
+    def _warm_up(self, seek: Marker) -> None:
+        """Run the fresh pipeline over what came just before the seek target (the replay hands it
+        over), so a hold in progress there keeps its real start and its cap. What it announces
+        there was announced before (or skipped): only the state is kept, and the plot."""
+        before = seek.data.get("before")
+        if self.pipeline is None or not before:
+            return
+        block, markers = before
+        try:
+            start = 0
+            for m in markers:
+                stop = int(np.searchsorted(block.t_s, m.t_s, "right"))
+                self._warm_feed(block.slice(start, stop))
+                start = max(start, stop)
+                self._pipeline_events += len(self.pipeline.mark(m))
+            self._warm_feed(block.slice(start, len(block)))
+        except Exception as err:  # see _build_pipeline
+            self._pipeline_failed(err)
+            return
+        if self.pipeline.status.state == "rolling":
+            self.tracker.apply_event(RollingStarted(seek.t_s))
+
+    def _warm_feed(self, block: SampleBlock) -> None:
+        if len(block):
+            out = self.pipeline.feed(block)
+            self._pipeline_events += len(out.events)  # announced already (or skipped): not news at the end
+            if len(out.t_s):
+                self.trace.add(np.asarray(out.t_s), np.asarray(out.force_n), state_codes(out.state))
 
     def move_group(self, step: int) -> Marker | None:
         """The user moved on (+1) or back (-1) in the routine; the change goes into the recording."""
