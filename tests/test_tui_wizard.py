@@ -146,3 +146,15 @@ async def test_an_old_session_replays_under_a_calibration_given_afterwards(bench
         assert app.session.problem is None and app.query_one(Banner).text == ""
         # The last samples carry 10 kg: the pipeline saw about 98 N.
         assert app.session.status.force_n == pytest.approx(10 * G_N_PER_KG, abs=1.0)
+
+
+async def test_a_suggested_value_is_edited_from_its_end(bench):
+    """The weights box opens with "5, 10": Backspace removes the last character, typing appends."""
+    rec = load_recording(bench)
+    source = make_source(f"replay:{rec.path}?speed=1")
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.session.info is not None, "the stream")
+        await paused_press(pilot, source, "c", "backspace", "2", seek_s=0.0)
+        box = wizard(app).query_one("#wizard-input")
+        assert box.value == "5, 12"

@@ -86,7 +86,7 @@ class CalibrationWizard(Screen[bool]):
         with Vertical(id="wizard"):
             yield Static("", id="wizard-title")
             yield Static("", id="wizard-prompt")
-            yield Input(id="wizard-input")
+            yield Input(id="wizard-input", select_on_focus=False)
             yield Static("", id="wizard-live")
             yield ProgressBar(total=100, show_eta=False, id="wizard-progress")
             yield Static("", id="wizard-results")
@@ -147,6 +147,7 @@ class CalibrationWizard(Screen[bool]):
             prompt.update("Enter saves the profile and your settings and puts them to use. Escape cancels.")
         if box.display:
             box.focus()
+            box.cursor_position = len(box.value)  # typing goes after the suggestion, Backspace edits it
         self._show_results()
 
     def action_next(self) -> None:
