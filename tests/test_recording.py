@@ -151,13 +151,152 @@ def test_corrupt_header_is_refused(tmp_path):
         load_any(path)
 
 
-def test_corruption_mid_file_keeps_what_came_before(tmp_path):
+def _chunk_offset(data, block, info):
+    """Where the chunk holding exactly ``block`` starts in a recording's bytes."""
+    chunk = fmt.encode_samples(block, fmt.row_dtype(info))
+    at = data.find(chunk)
+    assert at > 0
+    return at, len(chunk)
+
+
+def _without(live, start, stop):
+    return SampleBlock.concat([live.slice(0, start), live.slice(stop, len(live))])
+
+
+def test_damage_mid_file_skips_only_the_damaged_chunk_and_keeps_everything_after_it(tmp_path):
     path = tmp_path / "s.smr"
-    _, live = _write(path)
+    info, live = _write(path)  # 20 chunks of 97 samples and a clean end
     data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x55
+    at, size = _chunk_offset(data, live.slice(970, 1067), info)
+    data[at + size // 2] ^= 0x55  # one flipped byte in the 11th chunk's samples
     path.write_bytes(bytes(data))
     rec = load_any(path)
-    assert 0 < len(rec.block) < len(live)
-    assert rec.block.identical(live.slice(0, len(rec.block)), host_time=True)
-    assert rec.warnings
+    assert rec.block.identical(_without(live, 970, 1067), host_time=True)
+    assert [m.kind for m in rec.markers] == ["muscle_group"]
+    t = live.t_s
+    assert rec.warnings == [
+        f"{path}: bytes {at} to {at + size} are damaged (checksum mismatch) and were skipped, losing 97 samples "
+        f"between t = {t[969]:.2f} s and {t[1067]:.2f} s; replaying the other {len(live) - 97} samples"
+    ]
+
+
+def test_the_testers_repro_400_flipped_bytes_across_a_chunk_boundary(tmp_path):
+    path = tmp_path / "s.smr"
+    info, live = _write(path)
+    data = bytearray(path.read_bytes())
+    at, size = _chunk_offset(data, live.slice(970, 1067), info)
+    for i in range(at + size - 200, at + size + 200):  # the end of one chunk and the head of the next
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    rec = load_any(path)
+    assert rec.block.identical(_without(live, 970, 1164), host_time=True)
+    assert len(rec.warnings) == 1 and "losing 194 samples between t = " in rec.warnings[0]
+    assert "cut off" not in rec.warnings[0]
+
+
+def test_a_damaged_length_field_mid_file_is_damage_not_a_torn_tail(tmp_path):
+    path = tmp_path / "s.smr"
+    info, live = _write(path)
+    data = bytearray(path.read_bytes())
+    at, _ = _chunk_offset(data, live.slice(485, 582), info)
+    data[at + 4] ^= 0x40  # the length now points far past the end of the file
+    path.write_bytes(bytes(data))
+    rec = load_any(path)
+    assert rec.block.identical(_without(live, 485, 582), host_time=True)
+    assert len(rec.warnings) == 1 and "damaged (checksum mismatch)" in rec.warnings[0]
+
+
+def test_damage_in_the_first_chunk_names_the_time_it_ends(tmp_path):
+    path = tmp_path / "s.smr"
+    info, live = _write(path)
+    data = bytearray(path.read_bytes())
+    at, size = _chunk_offset(data, live.slice(0, 97), info)
+    data[at + 20] ^= 0x01
+    path.write_bytes(bytes(data))
+    rec = load_any(path)
+    assert rec.block.identical(live.slice(97, len(live)), host_time=True)
+    assert f"losing 97 samples before t = {live.t_s[97]:.2f} s" in rec.warnings[0]
+
+
+def test_many_damaged_stretches_are_one_warning(tmp_path):
+    path = tmp_path / "s.smr"
+    info, live = _write(path)
+    data = bytearray(path.read_bytes())
+    for k in (2, 5, 8, 11, 14):
+        at, _ = _chunk_offset(data, live.slice(97 * k, 97 * (k + 1)), info)
+        data[at + 30] ^= 0x10
+    path.write_bytes(bytes(data))
+    rec = load_any(path)
+    assert len(rec.block) == len(live) - 5 * 97
+    assert len(rec.warnings) == 1
+    assert rec.warnings[0].startswith(f"{path}: 5 damaged stretches (")
+    assert f"replaying the other {len(live) - 5 * 97} samples" in rec.warnings[0]
+
+
+def test_damage_that_leaves_no_sample_is_refused_in_one_sentence(tmp_path):
+    path = tmp_path / "s.smr"
+    roller = SimRoller(SimConfig(seed=2))
+    with RecordingWriter(path, roller.info) as w:
+        w.append(roller.read(500))  # one chunk holds every sample
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    path.write_bytes(bytes(data))
+    with pytest.raises(FileFormatError, match="is damaged: bytes .* fail their checksums and no intact samples"):
+        load_any(path)
+
+
+def test_a_torn_tail_keeps_its_message(tmp_path):
+    path = tmp_path / "s.smr"
+    info, live = _write(path, close=False)
+    data = path.read_bytes()
+    _, size = _chunk_offset(data, live.slice(len(live) - 97, len(live)), info)
+    path.write_bytes(data[:-37])
+    rec = load_any(path)
+    assert rec.warnings == [
+        f"{path}: the last {size - 37} bytes were cut off (the recorder stopped mid-write); "
+        f"replaying the {len(live) - 97} samples before them"
+    ]
+
+
+def test_a_damaged_last_chunk_is_called_damaged_not_cut_off(tmp_path):
+    path = tmp_path / "s.smr"
+    info, live = _write(path, close=False)
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0x08  # the last chunk is all there, but fails its checksum
+    path.write_bytes(bytes(data))
+    rec = load_any(path)
+    assert rec.block.identical(live.slice(0, len(live) - 97), host_time=True)
+    assert len(rec.warnings) == 1 and "damaged (they fail their checksum)" in rec.warnings[0]
+
+
+@pytest.mark.parametrize("name", ["imu_routine", "force_hard_50hz", "channels2_hard"])
+def test_the_shipped_recordings_still_load_without_warnings(name):
+    from pathlib import Path
+
+    rec = load_any(Path(__file__).parent.parent / "recordings" / f"{name}.smr")
+    assert len(rec.block) > 10000 and rec.warnings == []
+
+
+def _write_values(path, build, raw_change):
+    roller = SimRoller(SimConfig(seed=4, build=build))
+    block = roller.read(300)
+    raw = block.raw.copy()
+    raw_change(raw)
+    with RecordingWriter(path, roller.info) as w:
+        w.append(SampleBlock(block.t_s, raw, block.gyro_dps, block.accel_g, block.host_t_s))
+    return roller.info
+
+
+def test_a_recording_with_one_dead_channel_loads_and_names_it(tmp_path):
+    path = tmp_path / "s.smr"
+    info = _write_values(path, "channels", lambda raw: raw.__setitem__((slice(None), 1), np.nan))
+    rec = load_any(path)
+    assert rec.warnings == [f"{path}: channel '{info.channels[1].name}' has no usable value in the whole recording, "
+                            "so it reads as zero"]
+
+
+def test_a_recording_with_no_usable_force_at_all_is_refused(tmp_path):
+    path = tmp_path / "s.smr"
+    _write_values(path, "force", lambda raw: raw.__setitem__(slice(None), np.inf))
+    with pytest.raises(FileFormatError, match="holds 300 samples but no usable force value on any channel"):
+        load_any(path)

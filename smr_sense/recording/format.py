@@ -10,6 +10,9 @@ Chunk tags: ``D`` samples (rows of the header's ``columns`` as a packed numpy re
 ``M`` a marker (JSON), ``E`` a clean end (JSON with sample count and last time).
 Chunks are appended as samples arrive. A crash leaves at most one torn chunk at the end, which the
 reader drops with a warning; a missing ``E`` chunk means the recorder did not close cleanly.
+Damage in the middle (a disk or copy error) is skipped: the reader scans forward for the next byte
+offset that parses as a whole chunk with a plausible tag and length and a matching CRC-32 (a false
+match is about one in four billion per candidate), and keeps everything from there on.
 Binary rows keep float32 sensor values bit for bit and load an hour at 200 Hz in milliseconds;
 ``smr-sense export`` writes the spreadsheet-friendly interchange CSV.
 """
@@ -17,6 +20,7 @@ Binary rows keep float32 sensor values bit for bit and load an hour at 200 Hz in
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -102,13 +106,56 @@ def encode_end(samples: int, last_t_s: float | None) -> bytes:
 
 
 @dataclass
+class Damage:
+    """A stretch of bytes the reader skipped because it did not parse as intact chunks."""
+
+    offset: int  # where the first bad chunk starts, in bytes from the start of the file
+    length: int  # bytes skipped up to the next intact chunk
+    rows_before: int  # samples read before the damage: the index of the first sample after it
+
+
+@dataclass
 class Decoded:
     header: dict[str, Any]
     info: StreamInfo
     rows: np.ndarray
     markers: list[Marker]
     closed_cleanly: bool
-    torn_bytes: int
+    torn_bytes: int  # bytes at the end that hold no intact chunk (0 when the file ends cleanly)
+    tail_complete: bool = False  # the bad tail has the length its chunk declares: damaged, not cut off
+    damage: list[Damage] = field(default_factory=list)
+    end_samples: int | None = None  # the sample count the clean-end chunk states, when there is one
+
+
+_CHUNK_START = re.compile(b"[DME]")
+
+
+def _chunk_at(data: bytes, pos: int, itemsize: int) -> int | None:
+    """Where the chunk at ``pos`` ends (after its CRC) if one intact chunk starts there, else None."""
+    end = len(data)
+    if end - pos < _CHUNK_HEAD.size + 4:
+        return None
+    tag, length = _CHUNK_HEAD.unpack_from(data, pos)
+    stop = pos + _CHUNK_HEAD.size + length
+    if stop + 4 > end:
+        return None
+    if tag == TAG_DATA:
+        if length == 0 or length % itemsize:
+            return None
+    elif tag not in (TAG_MARKER, TAG_END) or length > MAX_HEADER_BYTES:
+        return None
+    (crc,) = _U32.unpack_from(data, stop)
+    if zlib.crc32(memoryview(data)[pos:stop]) != crc:
+        return None
+    return stop + 4
+
+
+def _resync(data: bytes, pos: int, itemsize: int) -> int | None:
+    """The offset of the next intact chunk after ``pos``, or None when none follows."""
+    for m in _CHUNK_START.finditer(data, pos + 1):
+        if _chunk_at(data, m.start(), itemsize) is not None:
+            return m.start()
+    return None
 
 
 def decode(data: bytes, name: str = "the recording") -> Decoded:
@@ -150,25 +197,33 @@ def decode(data: bytes, name: str = "the recording") -> Decoded:
         raise FileFormatError(f"{name} lists columns that do not match its stream description")
 
     data_parts: list[bytes] = []
+    n_rows = 0
     markers: list[Marker] = []
+    damage: list[Damage] = []
     closed = False
     mv = memoryview(data)
     end = len(data)
+    tail_complete = False
+    end_samples: int | None = None
     while pos < end:
-        if end - pos < _CHUNK_HEAD.size + 4:
-            break
-        tag, length = _CHUNK_HEAD.unpack_from(data, pos)
-        stop = pos + _CHUNK_HEAD.size + length
-        if stop + 4 > end:
-            break
-        (crc,) = _U32.unpack_from(data, stop)
-        if zlib.crc32(mv[pos:stop]) != crc:
-            break  # a torn or damaged chunk: everything after it is unreliable
-        payload = mv[pos + _CHUNK_HEAD.size : stop]
-        if tag == TAG_DATA:
-            if length % dtype.itemsize:
+        after = _chunk_at(data, pos, dtype.itemsize)
+        if after is None:
+            # A bad chunk. Intact chunks after it mean damage in the middle: skip to the next one and
+            # keep going. None after it means the recorder stopped here: the rest is the torn tail.
+            nxt = _resync(data, pos, dtype.itemsize)
+            if nxt is None:
+                if end - pos >= _CHUNK_HEAD.size + 4:
+                    (length,) = _U32.unpack_from(data, pos + 1)
+                    tail_complete = pos + _CHUNK_HEAD.size + length + 4 == end
                 break
+            damage.append(Damage(pos, nxt - pos, n_rows))
+            pos = nxt
+            continue
+        tag, length = _CHUNK_HEAD.unpack_from(data, pos)
+        payload = mv[pos + _CHUNK_HEAD.size : after - 4]
+        if tag == TAG_DATA:
             data_parts.append(payload)
+            n_rows += length // dtype.itemsize
         elif tag == TAG_MARKER:
             try:
                 markers.append(Marker.from_json(json.loads(bytes(payload))))
@@ -176,9 +231,13 @@ def decode(data: bytes, name: str = "the recording") -> Decoded:
                 pass  # an unreadable marker loses only itself
         elif tag == TAG_END:
             closed = True
-        pos = stop + 4
+            try:
+                end_samples = int(json.loads(bytes(payload))["samples"])
+            except (ValueError, KeyError, TypeError):
+                pass  # the count only refines a damage warning
+        pos = after
     rows = np.frombuffer(b"".join(data_parts), dtype=dtype) if data_parts else np.empty(0, dtype=dtype)
-    return Decoded(header, info, rows, markers, closed, end - pos)
+    return Decoded(header, info, rows, markers, closed, end - pos, tail_complete, damage, end_samples)
 
 
 def rows_to_block(rows: np.ndarray, info: StreamInfo) -> SampleBlock:

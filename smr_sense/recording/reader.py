@@ -53,8 +53,13 @@ def load_recording(path: str | os.PathLike[str], data: bytes | None = None) -> R
     path = Path(path)
     data = _read_bytes(path) if data is None else data
     dec = fmt.decode(data, name=str(path))
-    warnings = []
-    if dec.torn_bytes:
+    warnings = _damage_warnings(path, dec)
+    if dec.torn_bytes and dec.tail_complete:
+        warnings.append(
+            f"{path}: the last {dec.torn_bytes} bytes are damaged (they fail their checksum); "
+            f"replaying the {len(dec.rows)} samples before them"
+        )
+    elif dec.torn_bytes:
         warnings.append(
             f"{path}: the last {dec.torn_bytes} bytes were cut off (the recorder stopped mid-write); "
             f"replaying the {len(dec.rows)} samples before them"
@@ -62,8 +67,79 @@ def load_recording(path: str | os.PathLike[str], data: bytes | None = None) -> R
     elif not dec.closed_cleanly:
         warnings.append(f"{path}: the recording was not closed cleanly; replaying all {len(dec.rows)} samples it holds")
     block = fmt.rows_to_block(dec.rows, dec.info)
+    warnings += _dead_channel_warnings(path, dec.info, block)
     truth = _load_truth(path)
     return Recording(path, dec.info, block, dec.markers, warnings, dec.header, truth)
+
+
+def _dead_channel_warnings(path: Path, info: StreamInfo, block: SampleBlock) -> list[str]:
+    """A channel with no usable value in the whole recording: refused when it is every channel (there
+    is no force at all), a warning otherwise (one unplugged load cell should not hide the others)."""
+    if len(block) == 0:
+        return []
+    dead = [c.name for c, alive in zip(info.channels, np.isfinite(block.raw).any(axis=0)) if not alive]
+    if len(dead) == len(info.channels):
+        raise FileFormatError(
+            f"{path} holds {len(block)} samples but no usable force value on any channel (all are NaN or infinite)"
+        )
+    return [
+        f"{path}: channel '{name}' has no usable value in the whole recording, so it reads as zero" for name in dead
+    ]
+
+
+# More damaged stretches than this are summed up in one warning rather than listed one by one.
+_DAMAGE_LISTED = 3
+
+
+def _damage_warnings(path: Path, dec: fmt.Decoded) -> list[str]:
+    """One sentence per damaged stretch skipped in the middle: where, and which span of time is gone."""
+    if not dec.damage:
+        return []
+    t = dec.rows["t_s"]
+    rate_hz = dec.info.rate_hz
+    kept = len(t)
+    if kept == 0:
+        raise FileFormatError(
+            f"{path} is damaged: bytes {dec.damage[0].offset} to {dec.damage[-1].offset + dec.damage[-1].length} "
+            "fail their checksums and no intact samples remain"
+        )
+    # The clean-end chunk states how many samples were written: with one damaged stretch, the loss is exact.
+    exact = dec.end_samples - kept if dec.end_samples is not None and len(dec.damage) == 1 else None
+
+    def lost(d: fmt.Damage) -> tuple[int, str]:
+        """(about how many samples were lost, the time span they covered) for one stretch."""
+        before = float(t[d.rows_before - 1]) if d.rows_before > 0 else None
+        after = float(t[d.rows_before]) if d.rows_before < kept else None
+        if before is not None and after is not None:
+            # The samples between two kept ones, at the nominal rate (a link gap there would also count).
+            n = exact if exact is not None else max(0, round((after - before) * rate_hz) - 1)
+            return n, f"between t = {before:.2f} s and {after:.2f} s"
+        if after is not None:
+            return (exact if exact is not None else -1), f"before t = {after:.2f} s"
+        return (exact if exact is not None else -1), f"after t = {before:.2f} s"
+
+    if len(dec.damage) <= _DAMAGE_LISTED:
+        out = []
+        for d in dec.damage:
+            n, span = lost(d)
+            what = (
+                "they held no samples (at most a marker)" if n == 0
+                else f"losing the samples {span}" if n < 0
+                else f"losing {'' if exact is not None else 'about '}{n} samples {span}"
+            )
+            out.append(
+                f"{path}: bytes {d.offset} to {d.offset + d.length} are damaged (checksum mismatch) and were "
+                f"skipped, {what}; replaying the other {kept} samples"
+            )
+        return out
+    spans = [lost(d) for d in dec.damage]
+    total = sum(n for n, _ in spans if n > 0)
+    first, last = dec.damage[0], dec.damage[-1]
+    return [
+        f"{path}: {len(dec.damage)} damaged stretches ({sum(d.length for d in dec.damage)} bytes between byte "
+        f"{first.offset} and byte {last.offset + last.length}) fail their checksums and were skipped, losing about "
+        f"{total} samples (the first {spans[0][1]}); replaying the other {kept} samples"
+    ]
 
 
 def truth_path(path: Path) -> Path:
