@@ -1,8 +1,12 @@
 """Bad input to the pipeline: handled (and counted) or refused in one sentence, never a wrong answer."""
 
+import json
+import warnings
+
 import numpy as np
 import pytest
 
+from smr_sense.core.analysis import result_to_json
 from smr_sense.core.calibration import CalibrationError
 from smr_sense.core.pipeline import Pipeline, analyze_block
 from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
@@ -27,7 +31,7 @@ def test_nan_values_are_held_and_counted_and_do_not_break_a_hold():
     g[1500, 1] = np.nan
     result = analyze_block(info(), SampleBlock.build(t, f, g))
     assert len(result.holds) == 1 and result.holds[0].duration_s > 25
-    assert any("4 missing (NaN) values" in w for w in result.warnings)
+    assert "4 missing values (NaN or infinite) were replaced by the previous good value" in result.warnings
 
 
 def test_repeated_backward_and_nan_times_are_dropped_and_counted():
@@ -102,3 +106,51 @@ def test_a_single_spike_is_not_a_contact():
     f[500] = 900.0  # one corrupt reading
     result = analyze_block(info(), SampleBlock.build(t, f, np.zeros((t.size, 3))))
     assert [e.kind for e in result.events] == []
+
+
+def test_infinite_and_overflowing_values_are_held_like_nan_without_numpy_warnings():
+    t, f, g = hold_block()
+    f = f.astype(object)
+    f[1000:1003] = [np.inf, -np.inf, 1e39]  # 1e39 is beyond float32: the block holds it as inf
+    f[2999] = np.inf  # the last sample: no later value hides it in the median
+    g[1500] = [np.inf, -np.inf, np.nan]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        block = SampleBlock.build(t, f.astype(np.float64), g)
+        result = analyze_block(info(), block)
+    assert len(result.holds) == 1 and result.holds[0].peak_force_n == pytest.approx(300.0)
+    assert "7 missing values (NaN or infinite) were replaced by the previous good value" in result.warnings
+    json.dumps(result_to_json(result), allow_nan=False)  # valid JSON: no Infinity anywhere
+
+
+def test_values_before_any_good_one_are_read_as_zero_and_said_so():
+    t, f, g = hold_block()
+    f[:5] = np.nan
+    f[10] = np.nan
+    p = Pipeline(info())
+    p.feed(SampleBlock.build(t[:3], f[:3], g[:3]))  # no good value yet in the first block
+    p.feed(SampleBlock.build(t[3:], f[3:], g[3:]))
+    result = p.finish()
+    assert "5 missing values (NaN or infinite) came before any good value on their channel and were read as zero" \
+        in result.warnings
+    assert "1 missing values (NaN or infinite) were replaced by the previous good value" in result.warnings
+
+
+def test_a_channel_that_never_has_a_value_never_claims_a_previous_good_value():
+    t, f, g = hold_block()
+    result = analyze_block(info(), SampleBlock.build(t, np.full(t.size, np.nan), g))
+    assert not any("previous good value" in w for w in result.warnings)
+    assert any(f"{t.size} missing values (NaN or infinite) came before any good value" in w for w in result.warnings)
+
+
+def test_an_infinite_time_is_dropped_and_does_not_hide_the_samples_after_it():
+    t, f, g = hold_block()
+    t = t.copy()
+    t[400] = np.inf
+    p = Pipeline(info())
+    out = p.feed(SampleBlock.build(t[:401], f[:401], g[:401]))  # inf is the last time of this block
+    out2 = p.feed(SampleBlock.build(t[401:], f[401:], g[401:]))
+    assert len(out.t_s) + len(out2.t_s) == len(t) - 1
+    result = p.finish()
+    assert any("1 samples were dropped" in w for w in result.warnings)
+    assert len(result.holds) == 1

@@ -4,8 +4,9 @@ One stateful :class:`Conditioner` per stream, fed block after block (a sample is
 
 - samples whose time does not move forward (repeated, out of order, NaN) are dropped and counted,
   because every later stage measures durations in stream time;
-- NaN values are held at the channel's last good value (counted), so one lost reading never reads
-  as the user stepping off the roller;
+- missing values (NaN, and infinite ones: no sensor reads infinity) are held at the channel's last
+  good value (counted), so one lost reading never reads as the user stepping off the roller; before a
+  channel's first good value there is nothing to hold, so those read as zero (counted apart);
 - single-sample spikes are removed by a causal median of three (one sample of delay, about 5 ms at
   200 Hz: far below what a hold's timing needs);
 - raw counts at the ADC's limits are counted as saturated (the force there is a lower bound).
@@ -31,8 +32,9 @@ ADC_COUNT_LIMITS = (-(2**23), 2**23 - 1)
 class ConditionStats:
     """What conditioning had to repair, for the session's warnings."""
 
-    dropped_time: int = 0  # samples whose time repeated, went backwards or was NaN
-    filled_values: int = 0  # NaN channel or gyro values held at the last good one
+    dropped_time: int = 0  # samples whose time repeated, went backwards or was not a finite number
+    filled_values: int = 0  # NaN or infinite channel or gyro values held at the last good one
+    zeroed_values: int = 0  # NaN or infinite values before their channel's first good one, read as zero
     saturated: dict[str, int] = field(default_factory=dict)
 
     def warnings(self) -> list[str]:
@@ -40,7 +42,14 @@ class ConditionStats:
         if self.dropped_time:
             out.append(f"{self.dropped_time} samples were dropped because their time repeated or went backwards")
         if self.filled_values:
-            out.append(f"{self.filled_values} missing (NaN) values were replaced by the previous good value")
+            out.append(
+                f"{self.filled_values} missing values (NaN or infinite) were replaced by the previous good value"
+            )
+        if self.zeroed_values:
+            out.append(
+                f"{self.zeroed_values} missing values (NaN or infinite) came before any good value on their "
+                "channel and were read as zero"
+            )
         for name, count in self.saturated.items():
             if count:
                 out.append(f"channel '{name}' was at its limit for {count} samples, so force there is under-read")
@@ -70,23 +79,32 @@ def _median3(prev2: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, ext[-2:]
 
 
-def _hold_last_good(x: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, int]:
-    """Replace NaN by the column's previous good value (``last`` carries over blocks)."""
-    # A sum is NaN whenever a value is (and rarely otherwise: inf - inf), so one reduction clears
-    # the usual block without building a mask; the exact count comes from the mask below.
-    total = float(np.add.reduce(x, None))
-    if total == total:  # not NaN (a Python float compare: np.isnan on a scalar costs more than the sum)
-        return x, 0
-    bad = np.isnan(x)
-    n_bad = int(bad.sum())
+def _hold_last_good(
+    x: np.ndarray, last: np.ndarray, have: np.ndarray
+) -> tuple[np.ndarray, int, int, np.ndarray]:
+    """Replace missing values (NaN or infinite) by the column's previous good value.
+
+    ``last`` (the last good value per column, zero before there is one) and ``have`` (whether the
+    column has had a good value yet) carry over blocks. Returns (filled, held, zeroed, have): ``held``
+    values took a previous good value, ``zeroed`` ones had none before them and read as zero.
+    """
+    # The sum of magnitudes is finite exactly when every value is (no real reading comes near 1e308),
+    # so one reduction clears the usual block without building a mask. Magnitudes, because a plain
+    # sum of +inf and -inf is NaN and makes numpy print a RuntimeWarning.
+    total = float(np.add.reduce(np.abs(x), None))
+    if total - total == 0.0:  # finite (a Python float compare: cheaper than np.isfinite on a scalar)
+        return x, 0, 0, np.ones_like(have)
+    good_x = np.isfinite(x)
+    n_bad = int(x.size - good_x.sum())
     if not n_bad:
-        return x, 0
+        return x, 0, 0, np.ones_like(have)
     ext = np.concatenate([last[None, :], x])
-    good = ~np.isnan(ext)
+    good = np.concatenate([have[None, :], good_x])
     idx = np.where(good, np.arange(ext.shape[0])[:, None], 0)
     np.maximum.accumulate(idx, axis=0, out=idx)
     filled = np.take_along_axis(ext, idx, axis=0)[1:]
-    return filled, n_bad
+    zeroed = int(((idx[1:] == 0) & ~good[1:] & ~have[None, :]).sum())
+    return filled, n_bad - zeroed, zeroed, have | good_x.any(axis=0)
 
 
 class Conditioner:
@@ -123,7 +141,9 @@ class Conditioner:
         k = info.n_channels
         self._last_t = -np.inf
         self._last_force = np.zeros(k)
+        self._have_force = np.zeros(k, dtype=bool)
         self._last_gyro = np.zeros(3)
+        self._have_gyro = np.zeros(3, dtype=bool)
         self._prev2_force: np.ndarray | None = None
 
     def step(self, block: SampleBlock) -> Conditioned:
@@ -131,10 +151,13 @@ class Conditioner:
         n = t.shape[0]
         keep = None
         # Usually time only moves forward: then every sample is kept, checked without building the
-        # running maximum (NaN fails both comparisons and takes the full path).
-        if n and not (t[0] > self._last_t and (n == 1 or (t[1:] > t[:-1]).all())):
-            before = np.fmax.accumulate(np.concatenate([[self._last_t], t]))[:-1]
-            ok = t > before  # False for NaN, repeats and steps back
+        # running maximum (NaN fails both comparisons and takes the full path; so does an infinite
+        # time, which can only be first or last in an increasing run).
+        if n and not (t[0] > self._last_t and t[-1] < np.inf and (n == 1 or (t[1:] > t[:-1]).all())):
+            # An infinite time is dropped like NaN: kept, it would make every later sample look old.
+            finite_t = np.where(np.isfinite(t), t, np.nan)
+            before = np.fmax.accumulate(np.concatenate([[self._last_t], finite_t]))[:-1]
+            ok = finite_t > before  # False for NaN, infinities, repeats and steps back
             keep = ok
             self.stats.dropped_time += int((~ok).sum())
             t = t[ok]
@@ -158,8 +181,9 @@ class Conditioner:
         for i in self._power:
             force[:, i] = channel_to_newtons(self.info.channels[i], self._cals[i], raw[:, i])
         if n:
-            force, bad = _hold_last_good(force, self._last_force)
-            self.stats.filled_values += bad
+            force, held, zeroed, self._have_force = _hold_last_good(force, self._last_force, self._have_force)
+            self.stats.filled_values += held
+            self.stats.zeroed_values += zeroed
             self._last_force = force[-1].copy()
             if self._prev2_force is None:
                 self._prev2_force = np.repeat(force[:1], 2, axis=0)
@@ -169,8 +193,9 @@ class Conditioner:
         if self.info.has_gyro and gyro is not None:
             g = gyro.astype(np.float64)
             if n:
-                g, bad = _hold_last_good(g, self._last_gyro)
-                self.stats.filled_values += bad
+                g, held, zeroed, self._have_gyro = _hold_last_good(g, self._last_gyro, self._have_gyro)
+                self.stats.filled_values += held
+                self.stats.zeroed_values += zeroed
                 self._last_gyro = g[-1].copy()
             gyro_out = g
         elif self.info.has_gyro:

@@ -131,6 +131,16 @@ class StreamInfo:
         )
 
 
+def _values(x: Any) -> np.ndarray:
+    """Sensor values as contiguous float32. A value beyond float32's range is no real reading: it
+    becomes infinite, quietly, and conditioning treats it as missing (numpy would print a warning)."""
+    arr = np.asarray(x)
+    if arr.dtype != VALUE_DTYPE and arr.dtype.kind == "f":
+        with np.errstate(over="ignore"):  # only here: errstate costs microseconds on the live path
+            return np.ascontiguousarray(arr, dtype=VALUE_DTYPE)
+    return np.ascontiguousarray(arr, dtype=VALUE_DTYPE)
+
+
 @dataclass(frozen=True, eq=False)
 class SampleBlock:
     """A run of consecutive samples from one stream, columnar.
@@ -174,11 +184,11 @@ class SampleBlock:
     ) -> SampleBlock:
         """Build a block from array-likes, converting to the model's dtypes."""
         t = np.ascontiguousarray(t_s, dtype=TIME_DTYPE).reshape(-1)
-        r = np.ascontiguousarray(raw, dtype=VALUE_DTYPE)
+        r = _values(raw)
         if r.ndim == 1:
             r = r.reshape(-1, 1)
-        g = None if gyro_dps is None else np.ascontiguousarray(gyro_dps, dtype=VALUE_DTYPE).reshape(-1, 3)
-        a = None if accel_g is None else np.ascontiguousarray(accel_g, dtype=VALUE_DTYPE).reshape(-1, 3)
+        g = None if gyro_dps is None else _values(gyro_dps).reshape(-1, 3)
+        a = None if accel_g is None else _values(accel_g).reshape(-1, 3)
         h = None if host_t_s is None else np.ascontiguousarray(host_t_s, dtype=TIME_DTYPE).reshape(-1)
         return cls(t, r, g, a, h)
 
