@@ -1,5 +1,10 @@
 """Interchange CSV: any logger's file in the documented shape replays like a recording."""
 
+import json
+import subprocess
+import sys
+import warnings
+
 import numpy as np
 import pytest
 
@@ -70,3 +75,92 @@ def test_export_refuses_to_overwrite(tmp_path):
     with pytest.raises(FileFormatError, match="already exists"):
         export_csv(rec, tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_text() == "precious"
+
+
+def _hold_csv(path, cells):
+    """A 30 s hold at 300 N with some force cells replaced by ``cells`` {sample index: text}."""
+    t = np.arange(3000) / 100.0
+    rows = [f"{ti:.2f},{300 if 2 <= ti < 28 else 0}" for ti in t]
+    for i, text in cells.items():
+        rows[i] = f"{t[i]:.2f},{text}"
+    path.write_text("time_s,force_n\n" + "\n".join(rows) + "\n")
+
+
+def test_infinite_and_beyond_float32_values_are_missing_values_with_a_warning(tmp_path):
+    path = tmp_path / "inf.csv"
+    _hold_csv(path, {1000: "inf", 1001: "1e39", 1002: "-inf", 1500: "-1e39"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy RuntimeWarning may reach the user's terminal
+        rec = load_any(path)
+    assert np.isnan(rec.block.raw[[1000, 1001, 1002, 1500], 0]).all()
+    assert rec.block.raw[999, 0] == 300 and rec.block.raw[1003, 0] == 300
+    assert rec.warnings == [
+        f"{path}: 4 values are infinite or beyond any sensor's range (the first at sample 1001: inf), "
+        "so they are treated as missing"
+    ]
+
+
+def test_the_largest_float32_is_still_a_value(tmp_path):
+    path = tmp_path / "edge.csv"
+    _hold_csv(path, {1000: "3.4e38"})
+    rec = load_any(path)
+    assert rec.block.raw[1000, 0] == np.float32(3.4e38) and rec.warnings == []
+
+
+def test_infinite_time_is_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("time_s,force_n\n0,1\ninf,2\n")
+    with pytest.raises(FileFormatError, match=r"sample 2 has time_s inf, which is not a time"):
+        load_any(path)
+
+
+@pytest.mark.parametrize(
+    "text, column",
+    [
+        ("time_s,force_n\n0,nan\n0.01,\n0.02,nan\n", "force_n"),
+        ("time_s,force_n\n0,inf\n0.01,-inf\n0.02,1e39\n", "force_n"),
+        ("time_s,force_n_0,force_n_1\n0,1,\n0.01,2,nan\n", "force_n_1"),
+        ("time_s,raw_0\n0,nan\n0.01,nan\n", "raw_0"),
+    ],
+)
+def test_a_force_column_with_no_usable_value_is_refused(tmp_path, text, column):
+    path = tmp_path / "dead.csv"
+    path.write_text(text)
+    with pytest.raises(FileFormatError, match=f"column {column} has no usable value in any of its") as err:
+        load_any(path)
+    assert "\n" not in str(err.value)
+
+
+def _smr(*args):
+    return subprocess.run([sys.executable, "-m", "smr_sense", *args], capture_output=True, text=True)
+
+
+def _strict_json(text):
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_analyze_and_export_of_a_csv_with_infinities_as_a_user_runs_them(tmp_path):
+    path = tmp_path / "overflowed.csv"
+    _hold_csv(path, {1000: "inf", 1001: "inf", 1002: "1e39", 2999: "inf"})
+    r = _smr("analyze", "--json", str(path))
+    assert r.returncode == 0, r.stderr
+    obj = _strict_json(r.stdout)
+    assert obj["holds"][0]["peak_force_n"] == pytest.approx(300.0) and obj["summary"]["peak_force_n"] < 301
+    assert "RuntimeWarning" not in r.stderr and "Traceback" not in r.stderr
+    assert "treated as missing" in r.stderr
+    r = _smr("analyze", str(path))
+    assert r.returncode == 0 and "peak force 300 N" in r.stdout and "inf" not in r.stdout.lower()
+    r = _smr("export", "--csv", str(tmp_path / "out.csv"), str(path))
+    assert r.returncode == 0 and "RuntimeWarning" not in r.stderr
+
+
+def test_analyze_refuses_a_csv_with_no_force_in_one_sentence(tmp_path):
+    path = tmp_path / "allnan.csv"
+    path.write_text("time_s,force_n\n0,nan\n0.01,\n0.02,nan\n")
+    for extra in ([], ["--json"]):
+        r = _smr("analyze", *extra, str(path))
+        assert r.returncode != 0 and r.stdout == ""
+        assert r.stderr.count("\n") == 1 and "no usable value" in r.stderr and "previous good value" not in r.stderr

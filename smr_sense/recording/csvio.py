@@ -7,7 +7,9 @@ A header row, then one row per sample::
 
 ``force_n*`` columns are newtons; ``raw_*`` columns are uncalibrated counts. Lines starting with
 ``#`` are comments. Empty cells and ``nan`` are missing values (kept as NaN for the detector to
-bridge); anything else that is not a number is refused with its line number.
+bridge), and so are ``inf`` and values beyond float32's range (no sensor reads those; counted in a
+warning); anything else that is not a number is refused with its line number. A force or raw column
+with no usable value at all is refused: there is nothing to fill its gaps from.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from smr_sense.core.calibration import forces_n, is_calibrated
-from smr_sense.core.samples import GYRO_AXES, Channel, SampleBlock, StreamInfo
+from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.reader import Recording, check_monotonic
 
 _FORCE = re.compile(r"^force_n(?:_(\d+))?$")
+# The largest magnitude a float32 sensor value can hold; beyond it a cell is no reading at all.
+_VALUE_MAX = float(np.finfo(VALUE_DTYPE).max)
 _RAW = re.compile(r"^raw_(\d+)$")
 
 
@@ -105,6 +109,28 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
     return np.array(rows, dtype=np.float64).reshape(-1, n_cols)
 
 
+def _unusable_values_as_missing(table: np.ndarray, value_cols: list[int], name: str) -> list[str]:
+    """Turn infinite and beyond-float32 sensor values into missing ones (NaN), in place, and say so.
+
+    Such a cell is no reading (a logger's overflow or a division by zero); as NaN the conditioner
+    holds the last good value over it, as it does for an empty cell, and the JSON stays valid.
+    """
+    values = table[:, value_cols]
+    unusable = np.abs(values) > _VALUE_MAX  # True for +-inf too; False for NaN
+    count = int(unusable.sum())
+    if not count:
+        return []
+    row, col = (int(v[0]) for v in np.nonzero(unusable))
+    first = values[row, col]
+    values[unusable] = np.nan
+    table[:, value_cols] = values
+    what, them = ("value is", "it is") if count == 1 else ("values are", "they are")
+    return [
+        f"{name}: {count} {what} infinite or beyond any sensor's range (the first at sample {row + 1}: {first:g}), "
+        f"so {them} treated as missing"
+    ]
+
+
 def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     name = str(path)
     cols, body, header_line = _header_and_body(data, name)
@@ -119,7 +145,18 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     if np.isnan(t).any():
         line = int(np.flatnonzero(np.isnan(t))[0])
         raise FileFormatError(f"{name}: sample {line + 1} has no time_s value")
+    if np.isinf(t).any():
+        i = int(np.flatnonzero(np.isinf(t))[0])
+        raise FileFormatError(f"{name}: sample {i + 1} has time_s {t[i]}, which is not a time")
     check_monotonic(t, name)
+    sensor_cols = [i for i, c in enumerate(cols) if c in used_names and c not in ("time_s", "host_time_s")]
+    warnings = _unusable_values_as_missing(table, sensor_cols, name)
+    for i in chosen:
+        if np.isnan(table[:, i]).all():
+            raise FileFormatError(
+                f"{name}: column {cols[i]} has no usable value in any of its {table.shape[0]} samples "
+                "(all are empty, nan or infinite), so there is no force to analyse"
+            )
 
     def axes(prefix: str, unit_name: str) -> np.ndarray | None:
         names = [f"{prefix}_{a}_{unit_name}" for a in GYRO_AXES]
@@ -130,7 +167,8 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     gyro, accel = axes("gyro", "dps"), axes("accel", "g")
     host = table[:, cols.index("host_time_s")] if "host_time_s" in cols else None
     ignored = [c for c in cols if c not in used_names and not c.startswith(("force_n", "raw_"))]
-    warnings = [f"{name}: ignoring columns {', '.join(ignored)}"] if ignored else []
+    if ignored:
+        warnings.insert(0, f"{name}: ignoring columns {', '.join(ignored)}")
     channels = tuple(
         Channel(cols[i], unit, "load_cell", None) for i in chosen
     ) if len(chosen) > 1 else (Channel(cols[chosen[0]], unit, "load_cell", None),)
