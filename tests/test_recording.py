@@ -96,7 +96,7 @@ def test_never_overwrites_without_force(tmp_path):
     "content, message",
     [
         (b"", "is empty"),
-        (b"PK\x03\x04 a zip file really", "time_s"),
+        (b"PK\x03\x04 a zip file really", "is not an smr-sense recording"),
         (b"\x89PNG\r\n\x1a\n....", "neither an smr-sense recording nor a CSV"),
         (fmt.MAGIC + b"\x05\x00", "cut off inside its header"),
     ],

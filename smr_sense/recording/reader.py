@@ -168,6 +168,8 @@ def load_any(path: str | os.PathLike[str]) -> Recording:
         return load_recording(path, data)
     if data[:1] == b"\x89" or b"\x00" in data[:4096]:
         raise FileFormatError(f"{path} is neither an smr-sense recording nor a CSV file")
+    if path.suffix.lower() == ".smr" and b"time_s" not in data[:4096]:  # named a recording, and not a CSV either
+        raise FileFormatError(f"{path} is not an smr-sense recording (it does not start with the recording signature)")
     from smr_sense.recording.csvio import parse_interchange_csv
 
     return parse_interchange_csv(path, data)
@@ -181,4 +183,4 @@ def check_monotonic(t_s: np.ndarray, name: str) -> None:
         if bad.size:
             i = int(bad[0])
             what = "repeats" if d[i] == 0 else "goes backwards" if d[i] < 0 else "is not a number"
-            raise FileFormatError(f"{name}: time {what} at sample {i + 2} (t = {t_s[i + 1]!r} s after {t_s[i]!r} s)")
+            raise FileFormatError(f"{name}: time {what} at sample {i + 2} (t = {float(t_s[i + 1])!r} s after {float(t_s[i])!r} s)")
