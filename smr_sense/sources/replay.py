@@ -173,7 +173,5 @@ def make_source(spec: SourceSpec) -> ReplaySource:
     spec.check_options(OPTIONS)
     if not spec.target:
         raise SourceError("replay needs a file: replay:PATH (for example replay:recordings/imu_basic.smr)")
-    speed = spec.float_option("speed", 1.0)
-    if not speed > 0:
-        raise SourceError("replay speed must be above zero")
+    speed = spec.speed_option()
     return ReplaySource(spec.text, spec.target, speed=speed, start_s=spec.float_option("start", 0.0))

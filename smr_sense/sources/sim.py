@@ -14,11 +14,13 @@ import numpy as np
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import Marker, StreamInfo
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
+from smr_sense.routine import group_by_key
 from smr_sense.sources.base import Source, SourceError, SourceItem
 from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
 from smr_sense.sources.spec import SourceSpec
 
 OPTIONS = {"seed", "build", "rate", "speed", "duration", "hard", "channels", "mass", "drop"}
+BODY_MASS_RANGE_KG = (20.0, 300.0)  # a child on a roller to the heaviest adult: anything else is a typo
 
 
 class SimSource(Source):
@@ -85,7 +87,8 @@ class SimSource(Source):
             seg = truth[self._next_segment]
             if seg.start_s >= from_s and seg.group != self._group:
                 self._group = seg.group
-                out.append(Marker(seg.start_s, "muscle_group", {"group": seg.group}))
+                label = group_by_key(seg.group).label  # as the dashboard's own group changes carry it
+                out.append(Marker(seg.start_s, "muscle_group", {"group": seg.group, "label": label}))
             self._next_segment += 1
         return out
 
@@ -128,21 +131,27 @@ def make_source(spec: SourceSpec) -> SimSource:
     build = spec.option("build", "imu") or "imu"
     if build not in BUILDS:
         raise SourceError(f"unknown sensor build '{build}' for the sim source: use {', '.join(BUILDS)}")
-    mass = spec.options.get("mass")
+    seed = spec.int_option("seed", 1)
+    if seed < 0:
+        raise SourceError("sim source: seed must be zero or more")
+    mass = spec.float_option("mass", 0.0) if "mass" in spec.options else None
+    low, high = BODY_MASS_RANGE_KG
+    if mass is not None and not low <= mass <= high:
+        raise SourceError(f"sim source: a body mass of {mass:g} kg is outside {low:g}-{high:g} kg")
     try:
         config = SimConfig(
-            seed=spec.int_option("seed", 1),
+            seed=seed,
             build=build,
             rate_hz=spec.float_option("rate", 100.0),
             hard=spec.option("hard", "0") not in ("0", "false", "no", ""),
             channels=spec.int_option("channels", 4),
-            body_mass_kg=float(mass) if mass is not None else None,
+            body_mass_kg=mass,
             drop_rate=spec.float_option("drop", 0.002),
         )
     except ValueError as err:
         raise SourceError(f"sim source: {err}") from None
-    speed = spec.float_option("speed", 1.0)
-    if not speed > 0:
-        raise SourceError("sim source: speed must be above zero")
-    duration = spec.options.get("duration")
-    return SimSource(spec.text, config, speed=speed, duration_s=spec.float_option("duration", 0.0) if duration else None)
+    speed = spec.speed_option()
+    duration = spec.float_option("duration", 0.0) if "duration" in spec.options else None
+    if duration is not None and not duration > 0:
+        raise SourceError("sim source: duration must be above zero seconds")
+    return SimSource(spec.text, config, speed=speed, duration_s=duration)

@@ -8,10 +8,12 @@ Forms: ``sim``, ``sim:?seed=7&build=imu``, ``replay:PATH[?speed=4]``, ``serial:P
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from smr_sense.sources.base import Source, SourceError
+from smr_sense.sources.pacing import MAX_SPEED
 
 # scheme -> "module:factory"; the factory takes a SourceSpec and returns a Source.
 SCHEMES: dict[str, str] = {
@@ -41,9 +43,24 @@ class SourceSpec:
         if value in ("max", "inf", "fast"):
             return float("inf")
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
-            raise SourceError(f"source option {name}={value!r} is not a number") from None
+            number = math.nan
+        if math.isnan(number):
+            raise SourceError(f"source option {name}={value!r} is not a number")
+        return number
+
+    def speed_option(self, default: float = 1.0) -> float:
+        """``speed``: times real time, above zero and at most MAX_SPEED, or ``max`` (as fast as possible)."""
+        speed = self.float_option("speed", default)
+        if not speed > 0:
+            raise SourceError(f"{self.scheme} source: speed must be above zero")
+        if MAX_SPEED < speed < math.inf:
+            raise SourceError(
+                f"{self.scheme} source: speed {speed:g} is above {MAX_SPEED:g} times real time "
+                "(speed=max plays as fast as possible)"
+            )
+        return speed
 
     def int_option(self, name: str, default: int) -> int:
         value = self.options.get(name)
@@ -73,6 +90,8 @@ def parse_source_spec(text: str) -> SourceSpec:
     if scheme not in SCHEMES:
         raise SourceError(f"unknown source '{text}': use {EXAMPLES}")
     target, _, query = rest.partition("?")
+    # A '+' is itself here, not a space as in a web form: "rate=1e+06" must stay a number.
+    query = query.replace("+", "%2B")
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
