@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from smr_sense.cli.common import positive_float, warn
+from smr_sense.cli.common import add_session_options, check_session_options, non_negative_float, warn
 from smr_sense.errors import SmrError
 
 
@@ -25,14 +25,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="recording or interchange CSV")
     p.add_argument("--json", action="store_true", help="one JSON object per file (an array for several files)")
-    p.add_argument("--hold-cap", type=positive_float, default=20.0, metavar="S", help="hold cap in seconds (default 20)")
-    p.add_argument("--warning", type=float, default=5.0, metavar="S", help="warn S seconds before the cap (default 5)")
-    p.add_argument("--body-mass", type=positive_float, metavar="KG", help="body mass, for a ceiling in %% of body weight")
-    p.add_argument("--ceiling", type=positive_float, metavar="N", help="pressure ceiling in newtons")
-    p.add_argument("--ceiling-pct", type=positive_float, metavar="PCT", help="pressure ceiling in %% of body weight")
+    add_session_options(p, body_mass_help="body mass, for a ceiling in %% of body weight")
     p.add_argument(
-        "--calibration", metavar="PROFILE", default="recorded",
-        help="'recorded' (default: the file's own), 'profile' (the device's saved profile) or a profile JSON file",
+        "--warning", type=non_negative_float, metavar="S",
+        help="warn S seconds before the cap, less than the cap (default 5, or half a cap under 10 s)",
+    )
+    p.add_argument(
+        "--calibration", metavar="WHICH", default="recorded",
+        help="'recorded' (the default: the recording's own), 'profile' (the device's saved profile), "
+        "or a profile or calibration JSON file",
     )
     p.add_argument("--events", action="store_true", help="also list every event in the table output")
     p.set_defaults(run=run)
@@ -41,13 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _settings(args: argparse.Namespace):
     from smr_sense.core.pipeline import SessionSettings
 
+    warning_s = check_session_options(args)
     if args.ceiling_pct is not None and args.body_mass is None:
         raise SmrError("--ceiling-pct needs --body-mass to turn a share of body weight into newtons")
-    if args.warning < 0:
-        raise SmrError("--warning must be zero or more seconds")
     return SessionSettings(
         hold_cap_s=args.hold_cap,
-        warning_before_cap_s=min(args.warning, args.hold_cap),
+        warning_before_cap_s=warning_s,
         body_mass_kg=args.body_mass,
         ceiling_n=args.ceiling,
         ceiling_pct_bw=args.ceiling_pct,
@@ -82,9 +82,20 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
         result = analyze_block(rec.info, rec.block, rec.markers, settings)
     except CalibrationError as err:
         raise SmrError(f"{path}: {err}") from None
-    out = result_to_json(result)
+    out = _no_negative_zero(result_to_json(result))
     out["warnings"] = list(rec.warnings) + out["warnings"]
     return out
+
+
+def _no_negative_zero(obj: Any) -> Any:
+    """A time rounded from a hair below zero reads ``-0.0``: print it as the 0.0 it is."""
+    if isinstance(obj, float):
+        return obj + 0.0  # -0.0 + 0.0 == +0.0; every other value is unchanged
+    if isinstance(obj, dict):
+        return {k: _no_negative_zero(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_no_negative_zero(v) for v in obj]
+    return obj
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,6 +131,8 @@ def _f(x: float | None, nd: int = 2, unit: str = "") -> str:
 
 
 def format_table(obj: dict[str, Any], events: bool = False) -> str:
+    from smr_sense.report import plural
+
     s = obj["summary"]
     lines = [
         f"{obj['file']}: {obj['device_id']}, {_f(obj['duration_s'], 1)} s at {_f(obj['sample_rate_hz'], 1)} Hz, "
@@ -129,17 +142,21 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
         f"rolling: {s['rolling_stretches']} stretch{'es' if s['rolling_stretches'] != 1 else ''}, {_f(s['rolling_time_s'], 1)} s; peak force {_f(s['peak_force_n'], 0)} N",
     ]
     if obj["holds"]:
-        lines.append(f"  {'#':>3} {'start s':>9} {'end s':>9} {'length s':>9} {'mean N':>7} {'peak N':>7}  {'cap at s':>9} {'over s':>7}")
+        lines.append(f"  {'hold':>7} {'start s':>9} {'end s':>9} {'length s':>9} {'mean N':>7} {'peak N':>7}  {'cap at s':>9} {'over s':>7}")
         for i, h in enumerate(obj["holds"], 1):
             cap = _f(h["cap_at_s"]) if h["capped"] else "-"
             lines.append(
-                f"  {i:>3} {h['start_s']:>9.2f} {h['end_s']:>9.2f} {h['duration_s']:>9.2f} {h['mean_force_n']:>7.0f} "
+                f"  {i:>7} {h['start_s']:>9.2f} {h['end_s']:>9.2f} {h['duration_s']:>9.2f} {h['mean_force_n']:>7.0f} "
                 f"{h['peak_force_n']:>7.0f}  {cap:>9} {h['over_cap_s']:>7.2f}"
             )
+    if obj["rolling"]:
+        lines.append(f"  {'rolling':>7} {'start s':>9} {'end s':>9} {'length s':>9}")
+        for i, r in enumerate(obj["rolling"], 1):
+            lines.append(f"  {i:>7} {r['start_s']:>9.2f} {r['end_s']:>9.2f} {r['end_s'] - r['start_s']:>9.2f}")
     if s.get("ceiling_n") is not None:
-        lines.append(f"  ceiling {s['ceiling_n']:.0f} N exceeded {s['ceiling_exceeded']} times")
+        lines.append(f"  ceiling {s['ceiling_n']:.0f} N exceeded {plural(s['ceiling_exceeded'], 'time')}")
     if s.get("signal_lost"):
-        lines.append(f"  signal lost {s['signal_lost']} times")
+        lines.append(f"  signal lost {plural(s['signal_lost'], 'time')}")
     if events:
         for e in obj["events"]:
             details = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("kind", "t_s"))

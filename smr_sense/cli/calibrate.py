@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 
 from smr_sense.cli.common import positive_float
@@ -32,8 +33,12 @@ def _weights(text: str) -> list[float]:
         values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of kilograms") from None
-    if not values or any(not v > 0 for v in values):
+    if not values or any(not 0 < v < math.inf for v in values):
         raise argparse.ArgumentTypeError("weights must be above 0 kg, for example 5,10")
+    # The same weight twice is one point of the fit measured twice: the procedure would refuse it forever.
+    for i, v in enumerate(values):
+        if v in values[:i]:
+            raise argparse.ArgumentTypeError(f"{v:g} kg is listed twice; give each known weight once, for example 5,10")
     return values
 
 

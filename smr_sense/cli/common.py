@@ -3,19 +3,81 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from smr_sense.errors import UsageError
+from smr_sense.sources.pacing import MAX_SPEED
+
+DEFAULT_WARNING_S = 5.0  # the dashboard's warning before the cap, when none is asked for
 
 
-def positive_float(text: str) -> float:
+def finite_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number")
+    if math.isinf(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = finite_float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"'{text}' must be above zero")
     return value
+
+
+def non_negative_float(text: str) -> float:
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be zero or more")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be zero or more")
+    return value
+
+
+def speed_factor(text: str) -> float:
+    """``--speed``: times real time, above zero and at most MAX_SPEED (faster plays in huge blocks)."""
+    value = positive_float(text)
+    if value > MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"'{text}' is above {MAX_SPEED:g} times real time")
+    return value
+
+
+def add_session_options(p: argparse.ArgumentParser, *, body_mass_help: str) -> None:
+    """Hold cap, body mass and the pressure ceiling: the same parsers for analyze and the dashboards."""
+    p.add_argument("--hold-cap", type=positive_float, default=20.0, metavar="S", help="hold cap in seconds (default 20)")
+    p.add_argument("--body-mass", type=positive_float, metavar="KG", help=body_mass_help)
+    ceiling = p.add_mutually_exclusive_group()
+    ceiling.add_argument("--ceiling", type=positive_float, metavar="N", help="pressure ceiling in newtons")
+    ceiling.add_argument("--ceiling-pct", type=positive_float, metavar="PCT", help="pressure ceiling in %% of body weight")
+
+
+def check_session_options(args: argparse.Namespace) -> float:
+    """One sentence for what argparse cannot see alone; returns the warning before the cap, in seconds.
+
+    Without ``--warning`` the warning is 5 s, or half the cap for caps under 10 s, so it never
+    fires the moment a hold starts."""
+    if args.ceiling_pct is not None and not args.ceiling_pct <= 100.0:
+        raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is above 100 % of body weight")
+    warning = getattr(args, "warning", None)
+    if warning is None:
+        return min(DEFAULT_WARNING_S, args.hold_cap / 2)
+    if not warning < args.hold_cap:
+        raise UsageError(f"--warning {warning:g} s must be shorter than the {args.hold_cap:g} s hold cap")
+    return warning
 
 
 def warn(message: str) -> None:

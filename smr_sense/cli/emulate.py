@@ -15,7 +15,7 @@ import asyncio
 import signal
 import sys
 
-from smr_sense.cli.common import positive_float
+from smr_sense.cli.common import non_negative_int, positive_float
 from smr_sense.errors import UsageError
 
 BUILDS = ("imu", "force", "channels")
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal (the only link for now)")
     p.add_argument("--build", choices=BUILDS, default="imu", help="sensor build to simulate (default imu)")
-    p.add_argument("--seed", type=int, default=1, help="simulator and fault seed (default 1)")
+    p.add_argument("--seed", type=non_negative_int, default=1, help="simulator and fault seed (default 1)")
     p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
     p.add_argument(
         "--faults",
@@ -76,7 +76,8 @@ async def _emulate(args: argparse.Namespace, plan: object) -> int:
         ) from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # A closed terminal (SIGHUP) or a kill (SIGTERM) stops it like Ctrl-C: the link must not outlive it.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
     out = sys.stdout
     out.write(f"{slave}\n")
@@ -99,6 +100,9 @@ async def _emulate(args: argparse.Namespace, plan: object) -> int:
         faults = roller.faults.counts
         sent = sum(len(s) for s in roller.sent.seq)
         summary = ", ".join(f"{k} {v}" for k, v in faults.items() if v)
-        out.write(f"Stopped after {sent} samples" + (f" ({summary})" if summary else "") + ".\n")
-        out.flush()
+        try:
+            out.write(f"Stopped after {sent} samples" + (f" ({summary})" if summary else "") + ".\n")
+            out.flush()
+        except OSError:
+            pass  # the terminal is gone (SIGHUP): the link is removed, there is nobody to tell
     return 0

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from smr_sense.cli.common import positive_float
+from smr_sense.cli.common import add_session_options, check_session_options
 from smr_sense.errors import SmrError, UsageError
 
 DATA_DIR_ENV = "SMR_SENSE_DATA_DIR"
@@ -47,11 +47,7 @@ def add_dashboard_options(p: argparse.ArgumentParser, *, recording: bool = True)
         rec.add_argument("--record", metavar="FILE", help="record the session to FILE (default: a new file in the data directory)")
         rec.add_argument("--no-record", action="store_true", help="do not record this session")
     p.add_argument("--unit", choices=("N", "kg", "%BW"), default="N", help="force unit on screen (u cycles it)")
-    p.add_argument("--body-mass", type=positive_float, metavar="KG", help="your body weight, for %% body weight and the ceiling")
-    ceiling = p.add_mutually_exclusive_group()
-    ceiling.add_argument("--ceiling", type=positive_float, metavar="N", help="your pressure ceiling in newtons")
-    ceiling.add_argument("--ceiling-pct", type=positive_float, metavar="PCT", help="your pressure ceiling in %% of body weight")
-    p.add_argument("--hold-cap", type=positive_float, default=20.0, metavar="S", help="hold cap in seconds (default 20)")
+    add_session_options(p, body_mass_help="your body weight, for %% body weight and the ceiling")
     p.add_argument("--window", type=float, default=20.0, metavar="S", help="seconds of force on the plot, 10-30 (default 20)")
     p.add_argument("--no-bell", action="store_true", help="no terminal bell at the cap (b toggles it)")
 
@@ -73,13 +69,13 @@ def settings_from(args: argparse.Namespace) -> Any:
     from smr_sense.core.pipeline import SessionSettings
     from smr_sense.tui.user_settings import load_user_settings
 
+    warning_s = check_session_options(args)
     saved = load_user_settings()
-    if args.ceiling_pct is not None and not args.ceiling_pct <= 100.0:
-        raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is above 100 % of body weight")
     ceiling_given = args.ceiling is not None or args.ceiling_pct is not None
     try:
         return SessionSettings(
             hold_cap_s=args.hold_cap,
+            warning_before_cap_s=warning_s,
             body_mass_kg=args.body_mass if args.body_mass is not None else saved.body_mass_kg,
             ceiling_n=args.ceiling if ceiling_given else saved.ceiling_n,
             ceiling_pct_bw=args.ceiling_pct if ceiling_given else saved.ceiling_pct_bw,

@@ -17,7 +17,6 @@ import numpy as np
 from smr_sense.cli.common import positive_float, warn
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.recording import RecordingWriter
-from smr_sense.sources import make_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
 def _marker_line(m: Marker) -> str:
     d = m.data
     if m.kind == "muscle_group":
-        text = f"now: {d.get('label') or d.get('group')}"
+        from smr_sense.tui.phrases import group_label
+
+        text = f"now: {group_label(d)}"
     elif m.kind == "disconnected":
         text = f"link lost: {d['reason']}" if d.get("reason") else "link lost"
     elif m.kind == "reconnected":
@@ -68,6 +69,7 @@ def _print(line: str) -> None:
 async def _record(args: argparse.Namespace) -> int:
     from smr_sense.core.pipeline import Pipeline, SessionSettings
     from smr_sense.profiles import with_profile
+    from smr_sense.sources import make_source  # looked up when run, like the other commands
 
     source = make_source(args.source)
     stop = asyncio.Event()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from smr_sense.cli.common import positive_float
+from smr_sense.cli.common import finite_float, speed_factor
 from smr_sense.cli.live import add_dashboard_options, run_dashboard
 
 
@@ -21,14 +21,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Play a recording (.smr or interchange CSV) on the dashboard, with pause, seek and speed.",
     )
     p.add_argument("file", metavar="FILE", help="recording to play (.smr or .csv)")
-    p.add_argument("--speed", type=positive_float, default=1.0, metavar="X", help="play X times faster (default 1)")
-    p.add_argument("--start", type=float, default=0.0, metavar="S", help="start S seconds into the recording")
+    p.add_argument("--speed", type=speed_factor, default=1.0, metavar="X", help="play X times faster (default 1, at most 1000)")
+    p.add_argument("--start", type=finite_float, default=0.0, metavar="S", help="start S seconds into the recording")
     p.add_argument(
         "--calibration",
-        default="none",
+        default="recorded",
         metavar="WHICH",
-        help="'profile' (the roller's saved profile), a profile or calibration JSON file, or 'none' "
-        "(the recording's own, the default)",
+        help="'recorded' (the default: the recording's own), 'profile' (the device's saved profile), "
+        "or a profile or calibration JSON file",
     )
     add_dashboard_options(p, recording=False)
     p.set_defaults(run=run)

@@ -6,10 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
-from smr_sense.cli.common import positive_float
+from smr_sense.cli.common import non_negative_int, positive_float
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.recording import RecordingWriter, truth_path
 from smr_sense.recording.writer import RecordingExistsError
+
+MAX_DURATION_S = 24 * 3600.0  # a day: about 400 MB at 100 Hz; more is a typo, not a session
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Simulate a person rolling (bottom-up routine) and write the recording plus "
         "its ground truth (FILE.truth.json: idle / transition / rolling / hold segments).",
     )
-    p.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same session")
-    p.add_argument("--duration", type=positive_float, default=300.0, metavar="S", help="seconds to simulate")
+    p.add_argument("--seed", type=non_negative_int, default=1, help="random seed: the same seed gives the same session")
+    p.add_argument("--duration", type=positive_float, default=300.0, metavar="S", help="seconds to simulate (default 300, at most 86400)")
     p.add_argument("--build", choices=BUILDS, default="imu", help="sensor build (default imu)")
     p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
     p.add_argument("--hard", action="store_true", help="widen every range toward the hard cases")
@@ -31,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.duration > MAX_DURATION_S:
+        from smr_sense.errors import UsageError
+
+        raise UsageError(f"--duration {args.duration:g} s is more than 24 h ({MAX_DURATION_S:g} s); simulate a day or less")
     out = Path(args.out)
     truth = truth_path(out)
     if out.exists() and not args.force:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from smr_sense.core import events as ev
 from smr_sense.core.samples import Marker
+from smr_sense.routine import group_by_key
 
 
 def _t(t_s: float) -> str:
@@ -35,9 +36,15 @@ def describe_event(e: ev.Event, group: str) -> str | None:
     return f"{_t(e.t_s)}  {text}"
 
 
+def group_label(data: dict) -> str:
+    """A ``muscle_group`` marker's display label: by key when there is one, so every source reads alike."""
+    key = data.get("group")
+    return group_by_key(str(key)).label if key else str(data.get("label") or "?")
+
+
 def describe_marker(m: Marker) -> str | None:
     if m.kind == "muscle_group":
-        text = f"Now: {m.data.get('label') or m.data.get('group')}"
+        text = f"Now: {group_label(m.data)}"
     elif m.kind == "seek":
         text = "Jumped here"
     elif m.kind == "disconnected":

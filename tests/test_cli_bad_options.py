@@ -1,0 +1,244 @@
+"""Bad option values a new user types: each is refused in one sentence, before anything runs.
+
+In-process through ``smr_sense.cli.main`` (the same code path as the console script), so that
+argparse's refusals (exit 2 via SystemExit) and our own (SmrError, exit 2) are both seen.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import sys
+
+import pytest
+
+from smr_sense.cli import main
+from smr_sense.profiles import CONFIG_ENV
+from smr_sense.sources import SourceError, make_source, parse_source_spec
+
+
+@pytest.fixture(autouse=True)
+def own_config(tmp_path, monkeypatch):
+    # No saved body weight or ceiling from the machine's own user settings.
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "cfg"))
+
+
+@pytest.fixture(scope="module")
+def rec(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bad") / "s.smr"
+    assert main(["sim", "--seed", "21", "--duration", "150", "--out", str(path)]) == 0
+    return path
+
+
+def refused(capsys, argv):
+    """Run ``smr-sense argv``; it must fail with one line on stderr, which is returned."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse refuses a value with exit 2
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code != 0, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    return err.strip()
+
+
+# --- 1 and 11: file messages -----------------------------------------------------------------------
+
+
+def test_repeated_time_is_reported_as_plain_numbers(tmp_path, capsys):
+    dup = tmp_path / "dup.csv"
+    dup.write_text("time_s,force_n\n0.0,1\n0.01,2\n0.01,3\n0.02,4\n")
+    err = refused(capsys, ["analyze", str(dup)])
+    assert err == f"smr-sense: error: {dup}: time repeats at sample 3 (t = 0.01 s after 0.01 s)"
+
+
+def test_a_text_file_named_smr_is_not_a_recording(tmp_path, capsys):
+    text = tmp_path / "text.smr"
+    text.write_text("hello\n")
+    err = refused(capsys, ["analyze", str(text)])
+    assert err.startswith(f"smr-sense: error: {text} is not an smr-sense recording")
+    # Content still decides: a real CSV under an .smr name loads.
+    csv = tmp_path / "csv.smr"
+    csv.write_text("time_s,force_n\n" + "".join(f"{i / 100},{50 + i % 7}\n" for i in range(300)))
+    assert main(["analyze", str(csv), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["samples"] == 300
+
+
+# --- 2, 3, 4: numbers through source specs, sim limits, sim source options -------------------------
+
+
+def test_numbers_with_an_exponent_survive_the_source_spec():
+    assert parse_source_spec("sim:?rate=1e+03&speed=2.5e+01").options == {"rate": "1e+03", "speed": "2.5e+01"}
+    assert parse_source_spec("sim:?seed=3&build=a%2Bb").options["build"] == "a+b"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["demo", "--no-record", "--rate", "1000000"], "outside 5-2000 Hz"),
+        (["demo", "--no-record", "--speed", "1e7"], "is above 1000 times real time"),
+        (["replay", "x.smr", "--speed", "inf"], "is not a finite number"),
+        (["sim", "--duration", "1e9", "--out", "big.smr"], "more than 24 h"),
+        (["sim", "--seed", "-1", "--out", "neg.smr"], "must be zero or more"),
+    ],
+)
+def test_demo_and_sim_numbers_give_the_real_reason(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    assert message in refused(capsys, argv)
+    assert not (tmp_path / "big.smr").exists()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("sim:?speed=max&duration=-5", "sim source: duration must be above zero seconds"),
+        ("sim:?duration=nan", "source option duration='nan' is not a number"),
+        ("sim:?mass=-80", "sim source: a body mass of -80 kg is outside 20-300 kg"),
+        ("sim:?mass=1000", "outside 20-300 kg"),
+        ("sim:?seed=-1", "sim source: seed must be zero or more"),
+        ("sim:?rate=1e+06", "outside 5-2000 Hz"),
+        ("sim:?speed=1e+07", "sim source: speed 1e+07 is above 1000 times real time"),
+        ("replay:x.smr?speed=5000", "replay source: speed 5000 is above 1000 times real time"),
+    ],
+)
+def test_sim_source_options_are_checked(text, message):
+    with pytest.raises(SourceError, match=message.replace("+", r"\+")):
+        make_source(text)
+
+
+def test_record_refuses_a_negative_sim_duration(tmp_path, capsys):
+    err = refused(capsys, ["record", "--source", "sim:?speed=max&duration=-5", "--out", str(tmp_path / "r3.smr")])
+    assert err == "smr-sense: error: sim source: duration must be above zero seconds"
+    assert not (tmp_path / "r3.smr").exists()
+
+
+# --- 5: analyze / dashboard session options ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--warning", "nan"], "argument --warning: 'nan' is not a number"),
+        (["--warning", "30"], "--warning 30 s must be shorter than the 20 s hold cap"),
+        (["--hold-cap", "inf"], "argument --hold-cap: 'inf' is not a finite number"),
+        (["--hold-cap", "nan"], "argument --hold-cap: 'nan' is not a number"),
+        (["--ceiling", "100", "--ceiling-pct", "50", "--body-mass", "80"], "not allowed with argument --ceiling"),
+        (["--ceiling-pct", "150", "--body-mass", "80"], "--ceiling-pct 150 is above 100 % of body weight"),
+    ],
+)
+def test_analyze_refuses_bad_session_options(rec, capsys, extra, message):
+    assert message in refused(capsys, ["analyze", str(rec), *extra])
+
+
+@pytest.mark.parametrize("command", [["demo", "--no-record"], ["live", "--source", "sim", "--no-record"], ["replay", "x.smr"]])
+def test_dashboards_refuse_the_same_session_options(capsys, command):
+    assert "not allowed with argument --ceiling" in refused(capsys, [*command, "--ceiling", "100", "--ceiling-pct", "50"])
+    assert "'inf' is not a finite number" in refused(capsys, [*command, "--hold-cap", "inf"])
+    assert "'nan' is not a number" in refused(capsys, [*command, "--body-mass", "nan"])
+
+
+def test_record_refuses_an_infinite_hold_cap(tmp_path, capsys):
+    assert "'inf' is not a finite number" in refused(capsys, ["record", "--out", str(tmp_path / "r.smr"), "--hold-cap", "inf"])
+
+
+# --- 6: calibrate weights ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        ("5,5", "5 kg is listed twice"),
+        ("5,10,5.0", "5 kg is listed twice"),
+        ("0,5", "weights must be above 0 kg"),
+        ("5,inf", "weights must be above 0 kg"),
+    ],
+)
+def test_calibrate_refuses_repeated_or_impossible_weights_up_front(capsys, weights, message):
+    assert message in refused(capsys, ["calibrate", "--source", "sim", "--weights", weights])
+
+
+# --- 7, 8, 9: help and table output ----------------------------------------------------------------
+
+
+def test_calibration_option_names_the_recordings_own_the_same_way(capsys):
+    helps = {}
+    for command in ("analyze", "replay"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        helps[command] = " ".join(capsys.readouterr().out.split())
+    for text in helps.values():
+        assert "'recorded' (the default: the recording's own)" in text
+        assert "'none'" not in text
+
+
+def test_table_lists_rolling_stretches_and_counts_in_words(rec, capsys):
+    assert main(["analyze", str(rec), "--json", "--ceiling", "150"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert main(["analyze", str(rec), "--ceiling", "150"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    head = lines.index(f"  {'rolling':>7} {'start s':>9} {'end s':>9} {'length s':>9}")
+    rows = lines[head + 1 : head + 1 + len(obj["rolling"])]
+    assert obj["rolling"] and len(rows) == len(obj["rolling"])
+    for row, r in zip(rows, obj["rolling"]):
+        i, start, end, length = row.split()
+        assert (float(start), float(end)) == (round(r["start_s"], 2), round(r["end_s"], 2))
+        assert float(length) == pytest.approx(r["end_s"] - r["start_s"], abs=0.006)
+    n = obj["summary"]["ceiling_exceeded"]
+    assert f"  ceiling 150 N exceeded {n} time{'' if n == 1 else 's'}" in lines
+    assert not any("1 times" in line for line in lines)
+
+
+def test_json_has_no_negative_zero(tmp_path, capsys):
+    # Seed 3's first sample is stamped a hair before zero (timestamp jitter): it rounds to -0.0.
+    path = tmp_path / "n3.smr"
+    assert main(["sim", "--seed", "3", "--duration", "5", "--out", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(path), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out)["summary"]["start_s"] == 0.0
+    assert "-0.0," not in out and "-0.0}" not in out
+
+
+def test_event_log_names_every_group_by_its_label():
+    from smr_sense.core.samples import Marker
+    from smr_sense.tui.phrases import describe_marker
+
+    # The simulated person sends the key; the dashboard sends key and label: both read the same.
+    assert describe_marker(Marker(1.0, "muscle_group", {"group": "hamstrings"})).endswith("Now: Hamstrings")
+    assert describe_marker(Marker(1.0, "muscle_group", {"group": "it_band", "label": "IT band / TFL"})).endswith(
+        "Now: IT band / TFL"
+    )
+
+
+async def test_sim_source_group_markers_carry_the_label():
+    source = make_source("sim:?speed=max&duration=5")
+    async with source:
+        async for item in source:
+            if getattr(item, "kind", None) == "muscle_group":
+                assert item.data == {"group": "calves", "label": "Calves"}
+                return
+    pytest.fail("no muscle_group marker in 5 s")
+
+
+# --- 10: the emulator's link goes when its terminal does --------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM])
+async def test_emulator_removes_its_link_on_hangup_and_terminate(tmp_path, sig):
+    link = tmp_path / "roller"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "smr_sense", "emulate", "--pty", "--link", str(link),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        first = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip()
+        assert os.path.realpath(link) == first
+        proc.send_signal(sig)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0 and b"Traceback" not in err, err
+    assert not os.path.lexists(link)
