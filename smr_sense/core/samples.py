@@ -11,6 +11,7 @@ times are float64 seconds, sensor values are float32 (a 24-bit HX711 count fits 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -279,3 +280,18 @@ class Marker:
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Marker:
         return cls(t_s=float(obj["t_s"]), kind=str(obj["kind"]), data=dict(obj.get("data") or {}))
+
+
+def interleave(block: SampleBlock, markers: list[Marker]) -> Iterator[SampleBlock | Marker]:
+    """``block`` cut at each marker (in time order), the marker after the samples at or before its
+    time: the order a live session saw them in (a marker is stamped with the last sample's time),
+    and the order ``analyze`` feeds them in."""
+    start = 0
+    for marker in markers:
+        cut = int(np.searchsorted(block.t_s, marker.t_s, side="right"))
+        if cut > start:
+            yield block.slice(start, cut)
+        yield marker
+        start = max(start, cut)
+    if start < len(block):
+        yield block.slice(start, len(block))

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
-from smr_sense.core.samples import Marker, StreamInfo
+from smr_sense.core.samples import Marker, StreamInfo, interleave
 from smr_sense.recording import Recording, load_any
 from smr_sense.sources.base import Playback, Source, SourceError, SourceItem
 from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
@@ -103,15 +103,19 @@ class ReplaySource(Source, Playback):
             # Markers go out in stream order, just before the samples that follow them, and on
             # time inside a gap in the samples (a replayed disconnect lasts as long as it did).
             limit = t[stop - 1] if stop > self._index else target
+            due = []
             while next_marker < len(markers) and markers[next_marker].t_s <= limit:
-                yield markers[next_marker]
+                due.append(markers[next_marker])
                 next_marker += 1
             if stop <= self._index:
+                for m in due:
+                    yield m
                 continue
             out = block.slice(self._index, stop)
             self._index = stop
             self.stats.count(len(out))
-            yield out
+            for item in interleave(out, due):  # each marker between the samples around it
+                yield item
         for m in markers[next_marker:]:
             yield m
         self.stats.state = "ended"
