@@ -1,5 +1,6 @@
 """The headless recorder as a user runs it: a real process, real signals."""
 
+import json
 import os
 import signal
 import subprocess
@@ -94,3 +95,21 @@ def test_bad_input_is_one_sentence_and_non_zero(tmp_path, args, message):
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_sim_writes_the_persons_group_changes_like_a_live_recording(tmp_path):
+    """``smr-sense sim`` files carry the simulated person's muscle_group markers, as
+    ``record --source sim`` does, so a replay files each hold under its group."""
+    from smr_sense.cli import main
+    from smr_sense.recording import load_recording
+
+    out = tmp_path / "s.smr"
+    assert main(["sim", "--seed", "101", "--duration", "150", "--out", str(out)]) == 0
+    rec = load_recording(out)
+    groups = [(m.data["group"], m.data["label"]) for m in rec.markers if m.kind == "muscle_group"]
+    assert groups == [("calves", "Calves"), ("hamstrings", "Hamstrings"), ("quads", "Quads")]
+    truth = json.loads((tmp_path / "s.smr.truth.json").read_text())["segments"]
+    first_of = {}
+    for seg in truth:
+        first_of.setdefault(seg["group"], seg["start_s"])
+    assert [m.t_s for m in rec.markers if m.kind == "muscle_group"] == [first_of[g] for g, _ in groups]

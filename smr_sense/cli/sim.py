@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 from smr_sense.cli.common import non_negative_int, positive_float
+from smr_sense.core.samples import Marker, interleave
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.recording import RecordingWriter, truth_path
 from smr_sense.recording.writer import RecordingExistsError
+from smr_sense.sources.sim import GroupAnnouncer
 
 MAX_DURATION_S = 24 * 3600.0  # a day: about 400 MB at 100 Hz; more is a typo, not a session
 
@@ -51,12 +53,18 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
     spec = f"sim:?seed={args.seed}&build={args.build}&rate={args.rate:g}" + ("&hard=1" if args.hard else "")
     roller = SimRoller(config, source=spec)
+    groups = GroupAnnouncer(roller)
     with RecordingWriter(out, roller.info, force=args.force, extra={"simulated": True}) as writer:
-        # Write in one-second blocks, as a live recorder would.
+        # Write in one-second blocks, as a live recorder would, with the person's group changes
+        # (as ``record --source sim`` writes them), so a replay files each hold under its group.
         t = 0.0
         while t < args.duration:
-            t = min(t + 1.0, args.duration)
-            writer.append(roller.read_until(t))
+            before_s, t = t, min(t + 1.0, args.duration)
+            for item in interleave(roller.read_until(t), groups.between(before_s, t)):
+                if isinstance(item, Marker):
+                    writer.mark(item)
+                else:
+                    writer.append(item)
         samples = writer.samples
     segments = roller.truth_until(args.duration)
     truth.write_text(

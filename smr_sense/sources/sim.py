@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.samples import Marker, StreamInfo
+from smr_sense.core.samples import Marker, StreamInfo, interleave
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.routine import group_by_key
 from smr_sense.sources.base import Source, SourceError, SourceItem
@@ -21,6 +21,29 @@ from smr_sense.sources.spec import SourceSpec
 
 OPTIONS = {"seed", "build", "rate", "speed", "duration", "hard", "channels", "mass", "drop"}
 BODY_MASS_RANGE_KG = (20.0, 300.0)  # a child on a roller to the heaviest adult: anything else is a typo
+
+
+class GroupAnnouncer:
+    """The simulated person follows the bottom-up routine and says when they move on, as a user
+    would press a key: ``muscle_group`` markers at the start of each group's first segment."""
+
+    def __init__(self, roller: SimRoller) -> None:
+        self.roller = roller
+        self._group: str | None = None
+        self._next_segment = 0  # first truth segment not yet checked for a group change
+
+    def between(self, from_s: float, to_s: float) -> list[Marker]:
+        out = []
+        truth = self.roller.truth
+        # Only segments not yet looked at: the truth grows for as long as the roller is read.
+        while self._next_segment < len(truth) and truth[self._next_segment].start_s < to_s:
+            seg = truth[self._next_segment]
+            if seg.start_s >= from_s and seg.group != self._group:
+                self._group = seg.group
+                label = group_by_key(seg.group).label  # as the dashboard's own group changes carry it
+                out.append(Marker(seg.start_s, "muscle_group", {"group": seg.group, "label": label}))
+            self._next_segment += 1
+        return out
 
 
 class SimSource(Source):
@@ -33,11 +56,11 @@ class SimSource(Source):
         # Calibration bench: None while the simulated person rolls; per-cell load (N) once
         # ``remove_weights`` or ``place_weight`` has been sent (as ``smr-sense calibrate`` does).
         self._bench_n: np.ndarray | None = None
-        self._group: str | None = None
-        self._next_segment = 0  # first truth segment not yet checked for a group change
+        self._groups: GroupAnnouncer | None = None
 
     async def _open(self) -> StreamInfo:
         self.roller = SimRoller(self.config, source=self.spec)
+        self._groups = GroupAnnouncer(self.roller)
         self.stats.connected = True
         self.stats.state = "streaming"
         return self.roller.info
@@ -57,40 +80,17 @@ class SimSource(Source):
             if target <= position_s:
                 continue
             block = self.roller.read_until(target)
-            markers = self._group_changes(position_s, target)
+            assert self._groups is not None
+            markers = self._groups.between(position_s, target)
             position_s = target
             if len(block):
                 block = block.with_host_time(np.full(len(block), time.time()))
                 if self._bench_n is not None:
                     block = self.roller.on_bench(block, self._bench_n)
                 self.stats.count(len(block))
-            # Each marker goes out between the samples before and after it, in stream order.
-            start = 0
-            for marker in markers:
-                cut = int(np.searchsorted(block.t_s, marker.t_s, side="left"))
-                if cut > start:
-                    yield block.slice(start, cut)
-                yield marker
-                start = max(start, cut)
-            if start < len(block):
-                yield block.slice(start, len(block))
+            for item in interleave(block, markers):
+                yield item
 
-
-    def _group_changes(self, from_s: float, to_s: float) -> list[Marker]:
-        """The simulated person follows the bottom-up routine and says when they move on, as a user
-        would press a key: ``muscle_group`` markers at the start of each group's first segment."""
-        assert self.roller is not None
-        out = []
-        truth = self.roller.truth
-        # Only segments not yet looked at: the truth grows for as long as the demo runs.
-        while self._next_segment < len(truth) and truth[self._next_segment].start_s < to_s:
-            seg = truth[self._next_segment]
-            if seg.start_s >= from_s and seg.group != self._group:
-                self._group = seg.group
-                label = group_by_key(seg.group).label  # as the dashboard's own group changes carry it
-                out.append(Marker(seg.start_s, "muscle_group", {"group": seg.group, "label": label}))
-            self._next_segment += 1
-        return out
 
     async def command(self, name: str, **args: object) -> None:
         """``tare`` (accepted: the zero lives in the host's calibration, as on the reference
