@@ -3,11 +3,9 @@ calibration, the same way live (block by block, markers between) and in ``analyz
 
 import copy
 
-import numpy as np
-
 from smr_sense.core.events import ContactLost, HoldEnded, HoldStarted
 from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED, Pipeline, analyze_block
-from smr_sense.core.samples import Marker
+from smr_sense.core.samples import Marker, interleave
 from smr_sense.core.sim import SimConfig, simulate
 
 
@@ -20,16 +18,13 @@ def session():
 def fed_live(info, block, markers, chunk=37):
     """Blocks of ``chunk`` samples, each marker between the blocks where it falls."""
     p = Pipeline(info)
-    events, pending, start = [], sorted(markers, key=lambda m: m.t_s), 0
-    for m in pending:
-        stop = int(np.searchsorted(block.t_s, m.t_s, "right"))
-        for a in range(start, stop, chunk):
-            events += p.feed(block.slice(a, min(a + chunk, stop))).events
-        start = stop
-        events += p.mark(m)
-    for a in range(start, len(block), chunk):
-        events += p.feed(block.slice(a, min(a + chunk, len(block)))).events
-    return events, p.finish()
+    for item in interleave(block, markers):
+        if isinstance(item, Marker):
+            p.mark(item)
+            continue
+        for a in range(0, len(item), chunk):
+            p.feed(item.slice(a, min(a + chunk, len(item))))
+    return p.finish()
 
 
 def test_opening_the_wizard_ends_the_hold_and_nothing_is_detected_until_it_closes():
@@ -57,7 +52,7 @@ def test_live_and_analyze_agree_across_a_recalibration():
     doubled["channels"][0]["n_per_count"] *= 2.0
     opened_s, closed_s = hold.start_s + 6.0, hold.start_s + 20.0
     markers = [Marker(opened_s, CALIBRATION_STARTED), Marker(closed_s, CALIBRATION, {"calibration": doubled})]
-    _, live = fed_live(info, block, markers)
+    live = fed_live(info, block, markers)
     whole = analyze_block(info, block, markers)
     assert live.events == whole.events
     assert [(h.start_s, h.end_s, h.mean_force_n) for h in live.holds] == [

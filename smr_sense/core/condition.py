@@ -146,6 +146,14 @@ class Conditioner:
         self._have_gyro = np.zeros(3, dtype=bool)
         self._prev2_force: np.ndarray | None = None
 
+    def recalibrated(self, info: StreamInfo) -> Conditioner:
+        """The same stream under a new calibration (recalibrated mid-session): its counts of dropped
+        and repaired samples go on, and time must keep moving on; the filters start afresh, since
+        their state is in the old calibration's newtons."""
+        new = Conditioner(info)
+        new.stats, new._last_t = self.stats, self._last_t
+        return new
+
     def step(self, block: SampleBlock) -> Conditioned:
         t = block.t_s
         n = t.shape[0]

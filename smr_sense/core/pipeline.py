@@ -30,6 +30,7 @@ Samples whose time repeats or steps back are dropped (counted in the result's wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -40,7 +41,7 @@ from smr_sense.core.detect.contact import ContactDetector, ContactSettings
 from smr_sense.core.detect.cues import CueSettings, FluctuationCue, GyroCue, PressureCentreCue, SteadyForce, cue_for
 from smr_sense.core.detect.holds import BACKDATE_S, HOLD, IDLE, STATE_NAMES, HoldDetector, HoldRules, Transition
 from smr_sense.core.events import Event, HoldEnded, SignalLost
-from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
 from smr_sense.core.session import HoldStats, RollingSegment, SessionTracker, ceiling_newtons
 
 GAP_MARKERS = ("gap", "disconnected")
@@ -213,28 +214,43 @@ class Pipeline:
         steady = self._steady.step(contact.force_n)
         state, transitions = self._holds.step(t, contact.contact, motion.speed, motion.pos_m, steady)
         events = _merge(gaps, self._session.step(t, contact.force_n, transitions))
-        if n:
-            if self._first_t is None:
-                self._first_t = float(t[0])
-            self._last_t = float(t[-1])
-            self._last_force = float(contact.force_n[-1])
-            self._samples += n
-            self._gap_reported = False
+        self._took(t, contact.force_n)
         self._events.extend(events)
         return PipelineOutput(events, t, contact.force_n, state, contact.channel_force_n, motion.speed)
 
+    def feed_all(
+        self, block: SampleBlock, markers: tuple[Marker, ...] | list[Marker] = (),
+        each: Callable[[PipelineOutput], None] | None = None,
+    ) -> list[Event]:
+        """A stretch of stream at once, each marker between the samples around it (as it came
+        live); ``each`` sees every block's output (a dashboard's plot)."""
+        events: list[Event] = []
+        for item in interleave(block, sorted(markers, key=lambda m: m.t_s)):
+            if isinstance(item, Marker):
+                events += self.mark(item)
+                continue
+            out = self.feed(item)
+            events += out.events
+            if each is not None:
+                each(out)
+        return events
+
     def _feed_paused(self, c) -> PipelineOutput:
         """Calibrating: the samples are kept and shown (in newtons, uncorrected), nothing is detected."""
-        t = c.t_s
-        n = t.shape[0]
+        n = c.t_s.shape[0]
         force = c.channel_force_n.sum(axis=1)
-        if n:
-            self._first_t = float(t[0]) if self._first_t is None else self._first_t
+        self._took(c.t_s, force)
+        return PipelineOutput([], c.t_s, force, np.zeros(n, dtype=np.int8), c.channel_force_n, np.zeros(n))
+
+    def _took(self, t: np.ndarray, force_n: np.ndarray) -> None:
+        """The stream's span, size and latest force, whatever was made of the samples."""
+        if t.shape[0]:
+            if self._first_t is None:
+                self._first_t = float(t[0])
             self._last_t = float(t[-1])
-            self._last_force = float(force[-1])
-            self._samples += n
+            self._last_force = float(force_n[-1])
+            self._samples += t.shape[0]
             self._gap_reported = False
-        return PipelineOutput([], t, force, np.zeros(n, dtype=np.int8), c.channel_force_n, np.zeros(n))
 
     def _signal_gaps(self, t: np.ndarray) -> list[Event]:
         gap_s = self.settings.signal_gap_s
@@ -281,14 +297,12 @@ class Pipeline:
             self._paused = True
         else:
             calibration = marker.data.get("calibration") if marker.kind == CALIBRATION else None
-            info = self.info.with_calibration(calibration) if isinstance(calibration, dict) else self.info
             if isinstance(calibration, dict):
-                old = self._condition
-                self._condition = Conditioner(info)
-                # One stream still: its counts of dropped samples go on, and time must keep moving on.
-                self._condition.stats, self._condition._last_t = old.stats, old._last_t
-            if self._paused or isinstance(calibration, dict):
+                info = self.info.with_calibration(calibration)
+                self._condition = self._condition.recalibrated(info)
                 self._build_detection(info)  # contact, zero and motion judged afresh
+            elif self._paused:
+                self._build_detection(self.info)
             self._paused = False
         self._events.extend(events)
         return events
@@ -369,14 +383,5 @@ def analyze_block(
 ) -> SessionResult:
     """The whole session at once: the same pipeline, fed one block (split only at markers)."""
     pipeline = Pipeline(info, settings)
-    pending = sorted(markers, key=lambda m: m.t_s)
-    start = 0
-    for m in pending:
-        stop = int(np.searchsorted(block.t_s, m.t_s, "right"))
-        if stop > start:
-            pipeline.feed(block.slice(start, stop))
-            start = stop
-        pipeline.mark(m)
-    if start < len(block) or not pending:
-        pipeline.feed(block.slice(start, len(block)))
+    pipeline.feed_all(block, markers)
     return pipeline.finish()

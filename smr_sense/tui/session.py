@@ -17,7 +17,14 @@ import numpy as np
 
 from smr_sense.core.calibration import CalibrationError
 from smr_sense.core.events import CeilingExceeded, Event, RollingStarted
-from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED, Pipeline, SessionSettings
+from smr_sense.core.pipeline import (
+    CALIBRATION,
+    CALIBRATION_ENDED,
+    CALIBRATION_STARTED,
+    Pipeline,
+    PipelineOutput,
+    SessionSettings,
+)
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.core.session import ceiling_newtons
 from smr_sense.errors import SmrError
@@ -160,8 +167,7 @@ class DashboardSession:
             return []
         events = list(out.events)
         self._pipeline_events += len(events)
-        if len(out.t_s):
-            self.trace.add(np.asarray(out.t_s), np.asarray(out.force_n), state_codes(out.state))
+        self._plot(out)
         self._note(events)
         self.tracker.advance(self.last_t_s)
         return events
@@ -200,25 +206,17 @@ class DashboardSession:
             return
         block, markers = before
         try:
-            start = 0
-            for m in markers:
-                stop = int(np.searchsorted(block.t_s, m.t_s, "right"))
-                self._warm_feed(block.slice(start, stop))
-                start = max(start, stop)
-                self._pipeline_events += len(self.pipeline.mark(m))
-            self._warm_feed(block.slice(start, len(block)))
+            # Announced already (or skipped): not news at the end either.
+            self._pipeline_events += len(self.pipeline.feed_all(block, markers, each=self._plot))
         except Exception as err:  # see _build_pipeline
             self._pipeline_failed(err)
             return
         if self.pipeline.status.state == "rolling":
             self.tracker.apply_event(RollingStarted(seek.t_s))
 
-    def _warm_feed(self, block: SampleBlock) -> None:
-        if len(block):
-            out = self.pipeline.feed(block)
-            self._pipeline_events += len(out.events)  # announced already (or skipped): not news at the end
-            if len(out.t_s):
-                self.trace.add(np.asarray(out.t_s), np.asarray(out.force_n), state_codes(out.state))
+    def _plot(self, out: PipelineOutput) -> None:
+        if len(out.t_s):
+            self.trace.add(np.asarray(out.t_s), np.asarray(out.force_n), state_codes(out.state))
 
     def move_group(self, step: int) -> Marker | None:
         """The user moved on (+1) or back (-1) in the routine; the change goes into the recording."""
