@@ -48,14 +48,24 @@ def test_repeated_backward_and_nan_times_are_dropped_and_counted():
     assert len(result.holds) == 1
 
 
-def test_a_long_gap_ends_the_hold_at_the_last_sample_and_reports_signal_lost():
-    t, f, g = hold_block(seconds=40.0, stop=38.0)
-    keep = (t < 12.0) | (t >= 15.0)  # three seconds without samples in the middle of a hold
+def test_a_very_long_gap_ends_the_hold_at_the_last_sample_and_reports_signal_lost():
+    t, f, g = hold_block(seconds=60.0, stop=58.0)
+    keep = (t < 12.0) | (t >= 24.0)  # twelve seconds without samples in the middle of a hold
     result = analyze_block(info(), SampleBlock.build(t[keep], f[keep], g[keep]))
     lost = [e for e in result.events if e.kind == "signal_lost"]
-    assert len(lost) == 1 and lost[0].gap_s == pytest.approx(3.01, abs=0.01) and lost[0].t_s == pytest.approx(15.0)
+    assert len(lost) == 1 and lost[0].gap_s == pytest.approx(12.01, abs=0.01) and lost[0].t_s == pytest.approx(24.0)
     assert result.holds[0].end_s == pytest.approx(11.99)
-    assert len(result.holds) == 2  # the second hold starts after the gap
+    assert len(result.holds) == 2 and result.holds[1].start_s >= 24.0  # nothing vouches for the hold across it
+
+
+def test_a_hold_outlives_a_loss_of_a_few_seconds_and_its_cap_is_not_put_off():
+    t, f, g = hold_block(seconds=40.0, stop=38.0)
+    keep = (t < 12.0) | (t >= 15.0)  # three seconds without samples, still holding when they return
+    result = analyze_block(info(), SampleBlock.build(t[keep], f[keep], g[keep]))
+    assert [e.kind for e in result.events].count("signal_lost") == 1
+    (hold,) = result.holds
+    assert hold.start_s < 3.0 and hold.end_s > 37.0
+    assert hold.cap_at_s == pytest.approx(hold.start_s + 20.0)  # 20 s from the real start, not from the return
 
 
 def test_a_short_gap_is_reported_but_does_not_end_the_hold():
@@ -66,14 +76,21 @@ def test_a_short_gap_is_reported_but_does_not_end_the_hold():
     assert [e.kind for e in result.events].count("signal_lost") == 1
 
 
-def test_a_disconnect_marker_ends_the_hold():
-    t, f, g = hold_block()
-    block = SampleBlock.build(t, f, g)
-    p = Pipeline(info())
-    p.feed(block.slice(0, 1000))
-    events = p.mark(Marker(10.5, "disconnected", {}))
-    assert [e.kind for e in events] == ["signal_lost", "hold_ended", "rolling_started"]
-    assert events[1].end_s == pytest.approx(9.99)
+def test_a_disconnect_is_reported_and_the_samples_that_return_decide_the_hold():
+    t, f, g = hold_block(seconds=40.0, stop=38.0)
+    still = SampleBlock.build(t, f, g)
+    off = SampleBlock.build(t, np.where(t < 14.0, f, 0.0), g)  # they got off while the link was down
+    for block, lasts in ((still, True), (off, False)):
+        p = Pipeline(info())
+        p.feed(block.slice(0, 1000))
+        assert [e.kind for e in p.mark(Marker(10.5, "disconnected", {}))] == ["signal_lost"]
+        assert p.status.state == "hold"
+        p.feed(block.slice(1400, len(t)))  # the link is back at 14 s
+        (hold,) = p.finish().holds
+        if lasts:
+            assert hold.start_s < 3.0 and hold.end_s > 37.0 and hold.cap_at_s == pytest.approx(hold.start_s + 20.0)
+        else:
+            assert hold.end_s == pytest.approx(9.99) and not hold.capped  # the last sample before the loss
 
 
 def test_saturated_counts_are_reported():

@@ -4,7 +4,7 @@
     pipeline = Pipeline(info, settings)
     for item in stream:                      # SampleBlock | Marker, in stream order
         if isinstance(item, Marker):
-            events = pipeline.mark(item)     # gap / disconnected -> SignalLost (and ends a hold)
+            events = pipeline.mark(item)     # gap / disconnected -> SignalLost
         else:
             out = pipeline.feed(item)        # PipelineOutput
             out.events                       # list[Event], in order, stamped in stream time
@@ -84,7 +84,10 @@ class SessionSettings:
     autozero: bool = True
     autozero_rate_n_per_s: float = 0.02
     signal_gap_s: float = 0.5  # a stretch without samples longer than this is reported as SignalLost
-    max_gap_s: float = 2.0  # ... and one longer than this ends a hold
+    # ... and one longer than this ends a hold. A shorter one (a link that reconnects within seconds)
+    # does not: a person found still when the samples return keeps the hold and its start, so the
+    # cap comes on time; the hold ends only if the returning samples show them moving or off.
+    max_gap_s: float = 10.0
 
     def __post_init__(self) -> None:
         if not self.hold_cap_s > 0:
@@ -279,10 +282,8 @@ class Pipeline:
         t_s = float(marker.t_s)
         events: list[Event] = [SignalLost(t_s, gap_s)]
         self._gap_reported = True
-        if marker.kind == "disconnected" and self._last_t is not None:
-            transitions: list[Transition] = []
-            self._holds.interrupt(0, max(t_s, self._last_t), self._last_t, transitions)
-            events.extend(self._session.step(np.zeros(0), np.zeros(0), transitions))
+        # A disconnect ends nothing by itself: the samples that come back (or the lack of them,
+        # past ``max_gap_s``) tell whether the hold went on.
         self._events.extend(events)
         return events
 

@@ -16,7 +16,11 @@ fluctuation), its tissue position ``pos_m`` when the build can tell it, and whet
   roller travels more than ``readjust_max_m`` within the episode. Its end is back-dated to the
   episode's start. So postural sway, creep, tremor and re-adjustments (under ~0.3 s, under 1 cm)
   never end a hold; the next stroke does.
-- Contact lost, or no samples for ``max_gap_s``: any hold ends.
+- Contact lost, or no samples for ``max_gap_s``: any hold ends. A shorter loss of signal (a
+  dropped link that comes back) does not: the samples that return are judged as usual, so a person
+  still holding keeps the hold and its start (the cap is not put off by the loss), and a motion or
+  a lift-off that shows within ``RESUME_JUDGE_S`` of their return began during the loss, so the hold
+  ends at the last sample before it.
 
 The implementation walks runs of equal flags, not samples, and finds the moment inside a run where
 a time or distance limit is crossed with ``searchsorted``/``argmax``: a one-hour recording has a
@@ -38,6 +42,8 @@ TIME_EPS_S = 1e-9  # stream times are sums of float steps: 20.000000000000004 is
 PEAK_WINDOW_S = 8.0  # "recent" strokes, for the user's pace
 SETTLE_S = 0.5  # after contact begins, the cues settle (the centre of pressure jumps on loading)
 BACKDATE_S = 6.0  # how far before a candidate a cue's own back-dating may look
+RESUME_GAP_S = 0.5  # samples missing this long hide when a motion began ...
+RESUME_JUDGE_S = 1.0  # ... so an end dated this soon after they return is dated back to the loss
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ class HoldRules:
     rhythm_window_s: float = 12.0  # no position: confirm once a stop outlasts the recent bursts' rhythm
     rhythm_factor: float = 1.2
     rhythm_max_s: float = 6.0
-    max_gap_s: float = 2.0
+    max_gap_s: float = 10.0  # a loss of signal longer than this ends a hold (a reconnection takes seconds)
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,7 @@ class HoldDetector:
         self.contact_t = -np.inf  # when contact (and so this bout of rolling) began
         self._last_t: float | None = None
         self._last_pos = 0.0
+        self._loss: tuple[float, float] | None = None  # the last loss of signal: (last sample before, first after)
         self._speeds = _SpeedHistory(PEAK_WINDOW_S if backdate is None else PEAK_WINDOW_S + BACKDATE_S)
         self._burst_onsets: list[float] = []  # rolling, no position: when bursts of change began
 
@@ -147,21 +154,24 @@ class HoldDetector:
         r = self.rules
         self._speeds.add(t, speed, pos_m if self.backdate is not None else None)
         level = (speed >= r.stop).astype(np.int8) + (speed >= r.move)
-        gap_first = self._last_t is not None and t[0] - self._last_t > r.max_gap_s
+        lost_first = self._last_t is not None and t[0] - self._last_t > RESUME_GAP_S
         if n == 1:  # the live path, sample by sample: one run
             bounds_list = [0, 1]
-            gap_set = {0} if gap_first else set()
+            lost_set = {0} if lost_first else set()
         else:
             flags = contact.astype(np.int8) * 8 + level * 2 + steady
             cuts = np.flatnonzero(flags[1:] != flags[:-1]) + 1
-            gaps = np.flatnonzero(np.diff(t) > r.max_gap_s) + 1
-            if gap_first:
-                gaps = np.concatenate([[0], gaps])
-            bounds_list = np.union1d(np.union1d(cuts, gaps), [0, n]).astype(np.int64).tolist()
-            gap_set = set(gaps.tolist())
+            lost = np.flatnonzero(np.diff(t) > RESUME_GAP_S) + 1
+            if lost_first:
+                lost = np.concatenate([[0], lost])
+            bounds_list = np.union1d(np.union1d(cuts, lost), [0, n]).astype(np.int64).tolist()
+            lost_set = set(lost.tolist())
         for a, b in zip(bounds_list[:-1], bounds_list[1:]):
-            if a in gap_set:
-                self._gap(a, t, out)
+            if a in lost_set:
+                before = self._last_t if a == 0 else float(t[a - 1])
+                self._loss = (before, float(t[a]))
+                if t[a] - before > r.max_gap_s:
+                    self._gap(a, t, out)
             if not contact[a]:
                 if self.mode != IDLE:
                     self._lose_contact(a, float(t[a]), out)
@@ -243,7 +253,7 @@ class HoldDetector:
         if end < b:
             state[i:end] = HOLD
             t_end = max(self.episode_t - self.end_delay_s, self.hold_start_s)
-            self._end_hold(end, float(t[end]), t_end, out)
+            self._end_hold(end, float(t[end]), self._before_loss(t_end), out)
             out.append(Transition(end, float(t[end]), "rolling_started"))
             self.mode = ROLLING
             self._reset_candidate()
@@ -307,6 +317,15 @@ class HoldDetector:
         self.episode_t = None
         self.armed = False
 
+    def _before_loss(self, end_s: float) -> float:
+        """A hold's end as judged from the samples, or the last sample before a loss of signal when
+        the end shows this soon after the samples came back (it happened while none arrived)."""
+        if self._loss is not None and self.hold_start_s is not None:
+            before, after = self._loss
+            if before <= end_s < after + RESUME_JUDGE_S:
+                return max(before, self.hold_start_s)
+        return end_s
+
     def _end_hold(self, index: int, t_s: float, end_s: float, out: list[Transition]) -> None:
         out.append(Transition(index, t_s, "hold_ended", start_s=self.hold_start_s, end_s=end_s))
         self.hold_start_s = None
@@ -320,7 +339,7 @@ class HoldDetector:
     def _lose_contact(self, index: int, t_s: float, out: list[Transition]) -> None:
         if self.mode == HOLD:
             end = self.episode_t if self.episode_t is not None else t_s
-            self._end_hold(index, t_s, max(end, self.hold_start_s), out)
+            self._end_hold(index, t_s, self._before_loss(max(end, self.hold_start_s)), out)
         out.append(Transition(index, t_s, "contact_lost"))
         self.mode = IDLE
         self._reset_candidate()
