@@ -12,7 +12,7 @@ from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.recording import RecordingWriter, load_recording
 from smr_sense.sources import make_source
 from smr_sense.tui.messages import SessionEvents
-from smr_sense.tui.widgets import Banner, ForceReadout, PlaybackBar, StateBadge
+from smr_sense.tui.widgets import Banner, ForcePlot, ForceReadout, HoldTimer, PlaybackBar, StateBadge
 from tui_helpers import app_for, recording, replay, summary_shown, wait_for
 
 SIZE = (100, 32)
@@ -334,3 +334,23 @@ async def test_the_wizard_pauses_a_live_session_and_analyze_of_the_recording_agr
         round(h.duration_s, 3) for h in offline.holds
     ]
     assert len(offline.holds) >= 2  # the one the wizard cut short, and one after it
+
+
+async def test_a_small_terminal_keeps_the_state_the_timer_and_the_alarm(tmp_path):
+    info = StreamInfo("test", "roller-1", "Roller", (Channel("force", unit="N"),), 50.0)
+    t = np.arange(0, 40, 0.02)
+    path = tmp_path / "long_hold.smr"
+    _write(path, info, [SampleBlock.build(t, np.where((t > 2) & (t < 38), 300.0, 0.0))])  # 36 s still: capped
+    app = app_for(make_source(f"replay:{path}?speed=4"))
+    async with app.run_test(size=(50, 15)) as pilot:
+        await wait_for(pilot, lambda: app.screen.has_class("-compact"), "the compact layout")
+        timer, plot = app.query_one(HoldTimer), app.query_one(ForcePlot)
+        await wait_for(pilot, lambda: timer.has_class("-capped"), "the cap alarm")
+        assert not plot.display or not plot.region.area  # the plot gave its room to the timer
+        assert timer.region.area and timer.region.bottom <= 15 and timer.region.right <= 50
+        note = str(app.query_one("#size-note").render())
+        assert note.startswith("300 N ·") and "50x15: 60x18 shows the full dashboard" in note
+        await pilot.resize_terminal(100, 32)
+        await wait_for(pilot, lambda: not app.screen.has_class("-compact"), "the full layout")
+        await pilot.pause()
+        assert plot.region.area and not app.query_one("#size-note").region.area

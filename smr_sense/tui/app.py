@@ -21,7 +21,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Log
+from textual.widgets import Footer, Log, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from smr_sense.core import events as ev
@@ -33,7 +33,7 @@ from smr_sense.tui.phrases import describe_event, describe_marker
 from smr_sense.tui.screens.summary import SummaryScreen
 from smr_sense.tui.session import DashboardSession
 from smr_sense.tui.units import available_units
-from smr_sense.tui.view import DashboardView, DisplaySettings
+from smr_sense.tui.view import MIN_COLS, MIN_ROWS, DashboardView, DisplaySettings
 from smr_sense.tui.widgets import (
     Banner,
     ForcePlot,
@@ -92,6 +92,7 @@ class SmrDashboard(App[int]):
         self._dirty = True
         self._last_slow = 0.0
         self._link_seen = ""
+        self._compact = False  # a terminal too small for the whole dashboard: state, timer, force only
         self._problem_seen: str | None = None
         self._seek_to: float | None = None
         self._seek_at = 0.0
@@ -110,6 +111,7 @@ class SmrDashboard(App[int]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
         yield Banner(id="banner")
+        yield Static(id="size-note")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield ForceReadout(id="readout")
@@ -253,6 +255,12 @@ class SmrDashboard(App[int]):
             self._dirty = True
             if link == "reconnecting" and not self.w_banner.text:
                 self._banner("The roller is disconnected: reconnecting, the session goes on.", "warning")
+        cols, rows = self.size
+        compact = cols < MIN_COLS or rows < MIN_ROWS
+        if compact != self._compact:
+            self._compact = compact
+            self.screen_stack[0].set_class(compact, "-compact")
+            self._dirty = True
         if not self._dirty:
             return
         now = time.monotonic()
@@ -263,6 +271,8 @@ class SmrDashboard(App[int]):
         self._dirty = not slow
         fast_forward = self._fast_forward_from is not None
         status = self.view.draw(self.unit, slow=slow, fast_forwarding=fast_forward)
+        if compact:
+            self.view.note_size(self.unit, cols, rows)
         if status is not None and status.capped and status.over_cap_s >= (self._bells + 1) * BELL_REPEAT_S:
             self._bells += 1
             self._ring()

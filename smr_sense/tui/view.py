@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import App
+from textual.widgets import Static
 
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.sources.base import Source
 from smr_sense.tui.session import DashboardSession
 from smr_sense.tui.trace import STATE_HOLD, STATE_ROLLING, state_code
+from smr_sense.tui.units import UNIT_LABELS, format_force
 from smr_sense.tui.widgets import (
     ForcePlot,
     ForceReadout,
@@ -29,6 +31,11 @@ from smr_sense.tui.widgets import (
     StateBadge,
     StatusHeader,
 )
+
+
+# Below this the plot, the log and the routine cannot show their values: the dashboard keeps the
+# state, the hold timer and its alarm, and a line with the force and the size it needs.
+MIN_COLS, MIN_ROWS = 60, 18
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class DashboardView:
         self.routine = app.query_one(RoutinePanel)
         self.plot = app.query_one(ForcePlot)
         self.playback = app.query_one(PlaybackBar)
+        self.size_note = app.query_one("#size-note", Static)
+        self._note = ""
         self.scale_n = 0.0
 
     def draw(self, unit: str, *, slow: bool, fast_forwarding: bool = False) -> Any:
@@ -83,6 +92,16 @@ class DashboardView:
             t, f, st = s.trace.window(s.now_s, window_s)
             self.plot.data = PlotData(t, f, st, s.now_s, window_s, scale, s.ceiling_n, band, unit, mass)
         return status
+
+    def note_size(self, unit: str, cols: int, rows: int) -> None:
+        """The compact layout's line: the force (its readout is hidden) and the size that shows everything."""
+        status = self.session.status
+        force = format_force(None if status is None else float(status.force_n), unit, self.session.body_mass_kg)
+        label = UNIT_LABELS.get(unit, unit) if force != "--" else ""
+        text = f"{force} {label}".strip() + f" · {cols}x{rows}: {MIN_COLS}x{MIN_ROWS} shows the full dashboard"
+        if text != self._note:
+            self._note = text
+            self.size_note.update(text)
 
     def _header(self) -> None:
         header, s = self.header, self.session
