@@ -147,3 +147,25 @@ def test_analyze_refuses_a_csv_with_no_force_in_one_sentence(tmp_path):
         r = _smr("analyze", *extra, str(path))
         assert r.returncode != 0 and r.stdout == ""
         assert r.stderr.count("\n") == 1 and "no usable value" in r.stderr and "previous good value" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("gyro_header", "gyro_cells", "why"),
+    [
+        (",gyro_x_dps,gyro_y_dps,gyro_z_dps", ",,,", "they have no values"),
+        (",gyro_x_dps,gyro_z_dps", ",1.5,2.5", "gyro_y_dps is missing"),
+    ],
+)
+def test_a_gyro_without_values_is_ignored_not_read_as_a_still_roller(tmp_path, gyro_header, gyro_cells, why):
+    # Read as zero rotation, an empty gyro would make every stop on the roller a hold.
+    info, block, _ = simulate(SimConfig(seed=5, build="force"), 120.0)
+    force = forces_n(info, block.raw)[:, 0]
+    rows = "".join(f"{t:.4f},{f:.3f}{gyro_cells}\n" for t, f in zip(block.t_s, force))
+    (tmp_path / "plain.csv").write_text("time_s,force_n\n" + "".join(f"{t:.4f},{f:.3f}\n" for t, f in zip(block.t_s, force)))
+    path = tmp_path / "gyro.csv"
+    path.write_text(f"time_s,force_n{gyro_header}\n" + rows)
+    rec = load_any(path)
+    assert not rec.info.has_gyro and rec.warnings == [f"{path}: ignoring the gyro columns: {why}"]
+    with_gyro = json.loads(_smr("analyze", "--json", str(path)).stdout)
+    plain = json.loads(_smr("analyze", "--json", str(tmp_path / "plain.csv")).stdout)
+    assert with_gyro["holds"] == plain["holds"] and len(plain["holds"]) > 0

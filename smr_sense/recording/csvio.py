@@ -158,13 +158,23 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
                 "(all are empty, nan or infinite), so there is no force to analyse"
             )
 
-    def axes(prefix: str, unit_name: str) -> np.ndarray | None:
+    def axes(prefix: str, unit_name: str, what: str) -> np.ndarray | None:
         names = [f"{prefix}_{a}_{unit_name}" for a in GYRO_AXES]
-        if all(n in cols for n in names):
-            return table[:, [cols.index(n) for n in names]]
-        return None
+        present = [n for n in names if n in cols]
+        if not present:
+            return None
+        # Read as zeros, a missing gyro would say the roller never turned: every stop a hold.
+        if len(present) < len(names):
+            missing = ", ".join(n for n in names if n not in cols)
+            warnings.append(f"{name}: ignoring the {what} columns: {missing} is missing")
+            return None
+        values = table[:, [cols.index(n) for n in names]]
+        if np.isnan(values).all():
+            warnings.append(f"{name}: ignoring the {what} columns: they have no values")
+            return None
+        return values
 
-    gyro, accel = axes("gyro", "dps"), axes("accel", "g")
+    gyro, accel = axes("gyro", "dps", "gyro"), axes("accel", "g", "accelerometer")
     host = table[:, cols.index("host_time_s")] if "host_time_s" in cols else None
     ignored = [c for c in cols if c not in used_names and not c.startswith(("force_n", "raw_"))]
     if ignored:
