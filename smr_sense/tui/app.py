@@ -30,6 +30,7 @@ from smr_sense.errors import SmrError
 from smr_sense.sources.base import Source
 from smr_sense.tui.messages import SessionEvents, SourceFault, StreamEnded, StreamMarker, StreamOpened
 from smr_sense.tui.phrases import describe_event, describe_marker
+from smr_sense.tui.replay_keys import ReplayKeys
 from smr_sense.tui.screens.summary import SummaryScreen
 from smr_sense.tui.session import DashboardSession
 from smr_sense.tui.units import available_units
@@ -47,8 +48,6 @@ from smr_sense.tui.widgets import (
 
 REFRESH_HZ = 15.0  # redraws per second at most, whatever the input rate (at most ~67 ms behind)
 SLOW_REFRESH_S = 0.2  # the plot and the big number: 5 redraws a second (see view.py)
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-FAST_FORWARD_SPEED = 50.0  # "next hold": play this fast until the pipeline confirms a hold
 BELL_REPEAT_S = 5.0  # ring again every 5 s of stream time past the cap
 EXIT_WATCHDOG_S = 5.0
 
@@ -94,10 +93,8 @@ class SmrDashboard(App[int]):
         self._link_seen = ""
         self._compact = False  # a terminal too small for the whole dashboard: state, timer, force only
         self._problem_seen: str | None = None
-        self._seek_to: float | None = None
-        self._seek_at = 0.0
         self._bells = 0
-        self._fast_forward_from: float | None = None  # speed to return to after "next hold"
+        self.replay = ReplayKeys(source.playback)
         self._ending = False
         self.stream_open = False
         self.fault: str | None = None  # the last fault sentence, for the command line after exit
@@ -166,7 +163,7 @@ class SmrDashboard(App[int]):
                     for tap in list(self.sample_taps):
                         tap(item)
                 if events:
-                    self._after_events(events)
+                    self.replay.after_events(events)
                     self.post_message(SessionEvents(tuple(events)))
                 self._dirty = True
             self.post_message(StreamEnded())
@@ -186,14 +183,6 @@ class SmrDashboard(App[int]):
             with suppress(Exception):
                 await source.close()
             self._dirty = True
-
-    def _after_events(self, events: list[ev.Event]) -> None:
-        """Runs in the worker, between two blocks, so "next hold" stops on the hold, not after it."""
-        playback = self.source.playback
-        if self._fast_forward_from is not None and playback is not None:
-            if any(isinstance(e, ev.HoldStarted) for e in events):
-                playback.set_speed(self._fast_forward_from)
-                self._fast_forward_from = None
 
     # -- messages from the worker ------------------------------------------------------------------
 
@@ -269,7 +258,7 @@ class SmrDashboard(App[int]):
             self._last_slow = now
         # The plot and the number still owe a frame when this one was not a slow one.
         self._dirty = not slow
-        fast_forward = self._fast_forward_from is not None
+        fast_forward = self.replay.fast_forwarding
         status = self.view.draw(self.unit, slow=slow, fast_forwarding=fast_forward)
         if compact:
             self.view.note_size(self.unit, cols, rows)
@@ -311,39 +300,20 @@ class SmrDashboard(App[int]):
         self.notify(f"Bell {'on' if self.bell_on else 'off'}", timeout=2)
 
     def action_pause(self) -> None:
-        playback = self.source.playback
-        if playback is not None:
-            playback.set_paused(not playback.paused)
-            self._dirty = True
+        self.replay.pause()
+        self._dirty = True
 
     def action_seek(self, delta_s: float) -> None:
-        playback = self.source.playback
-        if playback is not None:
-            # Keys pressed faster than the source moves add up: -5 s twice is -10 s.
-            pending = self._seek_to if self._seek_to is not None and time.monotonic() - self._seek_at < 0.5 else None
-            self._seek_to = (pending if pending is not None else playback.position_s) + float(delta_s)
-            self._seek_at = time.monotonic()
-            playback.seek(self._seek_to)
-            self._dirty = True
+        self.replay.seek(delta_s)
+        self._dirty = True
 
     def action_speed(self, step: int) -> None:
-        playback = self.source.playback
-        if playback is None:
-            return
-        current = self._fast_forward_from or playback.speed
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - current))
-        self._fast_forward_from = None
-        playback.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, i + int(step)))])
+        self.replay.speed(step)
         self._dirty = True
 
     def action_next_hold(self) -> None:
-        playback = self.source.playback
-        if playback is not None and self._fast_forward_from is None:
-            self._fast_forward_from = playback.speed
-            if playback.paused:
-                playback.set_paused(False)
-            playback.set_speed(FAST_FORWARD_SPEED)
-            self._dirty = True
+        self.replay.next_hold()
+        self._dirty = True
 
     def apply_calibration(
         self, calibration: dict[str, Any] | None, body_mass_kg: float | None, ceiling_n: float | None, ceiling_pct_bw: float | None

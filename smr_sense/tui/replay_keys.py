@@ -1,0 +1,67 @@
+"""The replay keys: pause, seek, speed and "next hold", over a source's :class:`Playback`.
+
+Plain state and arithmetic, no widgets: the app calls these from its key actions and from its
+worker (``after_events``, between two blocks, so "next hold" stops on the hold, not after it).
+"""
+
+from __future__ import annotations
+
+import time
+
+from smr_sense.core import events as ev
+from smr_sense.sources.base import Playback
+
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+FAST_FORWARD_SPEED = 50.0  # "next hold": play this fast until the pipeline confirms a hold
+SEEK_CHAIN_S = 0.5  # seek keys pressed this close together add up: -5 s twice is -10 s
+
+
+class ReplayKeys:
+    def __init__(self, playback: Playback | None) -> None:
+        self.playback = playback
+        self.fast_forward_from: float | None = None  # the speed to return to after "next hold"
+        self._seek_to: float | None = None
+        self._seek_at = 0.0
+
+    @property
+    def fast_forwarding(self) -> bool:
+        return self.fast_forward_from is not None
+
+    def pause(self) -> None:
+        if self.playback is not None:
+            self.playback.set_paused(not self.playback.paused)
+
+    def seek(self, delta_s: float) -> None:
+        playback = self.playback
+        if playback is None:
+            return
+        # Keys pressed faster than the source moves add up, from where the last one aimed.
+        now = time.monotonic()
+        chained = self._seek_to is not None and now - self._seek_at < SEEK_CHAIN_S
+        self._seek_to = (self._seek_to if chained else playback.position_s) + float(delta_s)
+        self._seek_at = now
+        playback.seek(self._seek_to)
+
+    def speed(self, step: int) -> None:
+        playback = self.playback
+        if playback is None:
+            return
+        current = self.fast_forward_from or playback.speed
+        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - current))
+        self.fast_forward_from = None
+        playback.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, i + int(step)))])
+
+    def next_hold(self) -> None:
+        playback = self.playback
+        if playback is not None and self.fast_forward_from is None:
+            self.fast_forward_from = playback.speed
+            if playback.paused:
+                playback.set_paused(False)
+            playback.set_speed(FAST_FORWARD_SPEED)
+
+    def after_events(self, events: list[ev.Event]) -> None:
+        """Back to the earlier speed once a hold is confirmed."""
+        if self.fast_forward_from is not None and self.playback is not None:
+            if any(isinstance(e, ev.HoldStarted) for e in events):
+                self.playback.set_speed(self.fast_forward_from)
+                self.fast_forward_from = None
