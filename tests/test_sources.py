@@ -34,6 +34,14 @@ def test_spec_parsing():
     assert parse_source_spec("serial:/dev/ttyACM0?baud=115200").target == "/dev/ttyACM0"
 
 
+def test_a_file_name_with_a_question_mark_replays(tmp_path):
+    odd = tmp_path / "what?.smr"
+    odd.write_bytes(b"")
+    assert (parse_source_spec(f"replay:{odd}").target, parse_source_spec(f"replay:{odd}").options) == (str(odd), {})
+    spec = parse_source_spec(f"replay:{odd}?speed=4")  # options still follow the last '?'
+    assert (spec.target, spec.options) == (str(odd), {"speed": "4"})
+
+
 @pytest.mark.parametrize(
     "text, message",
     [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -89,7 +90,11 @@ def parse_source_spec(text: str) -> SourceSpec:
     scheme = scheme.lower()
     if scheme not in SCHEMES:
         raise SourceError(f"unknown source '{text}': use {EXAMPLES}")
-    target, _, query = rest.partition("?")
+    # Options follow the last '?', so a file name may have its own; a file that exists under the
+    # whole text (``replay:what?.smr``) is that file.
+    target, _, query = rest.rpartition("?") if "?" in rest else (rest, "", "")
+    if scheme == "replay" and query and os.path.isfile(rest):
+        target, query = rest, ""
     # A '+' is itself here, not a space as in a web form: "rate=1e+06" must stay a number.
     query = query.replace("+", "%2B")
     try:
