@@ -171,3 +171,23 @@ def test_an_infinite_time_is_dropped_and_does_not_hide_the_samples_after_it():
     result = p.finish()
     assert any("1 samples were dropped" in w for w in result.warnings)
     assert len(result.holds) == 1
+
+
+@pytest.mark.parametrize("still_on_return", [True, False])
+def test_a_warning_or_cap_due_during_a_loss_waits_for_the_samples_that_come_back(still_on_return):
+    t, f, g = hold_block(seconds=40.0, stop=38.0)  # still from 2 s: the warning is due at 17 s, the cap at 22 s
+    if not still_on_return:
+        f = np.where(t < 19.0, f, 0.0)  # off the roller when the samples return
+    keep = (t < 15.0) | (t >= 24.0)  # nine seconds without samples: both fall due in the gap
+    result = analyze_block(info(), SampleBlock.build(t[keep], f[keep], g[keep]))
+    times = [e.t_s for e in result.events]
+    assert times == sorted(times)  # nothing is stamped inside the gap, out of order
+    kinds = [e.kind for e in result.events]
+    (hold,) = result.holds
+    if still_on_return:
+        # Announced 1 s after the return, once the samples show the hold went on; its start stays.
+        assert kinds.count("hold_warning") == 1 and kinds.count("hold_cap_reached") == 1
+        assert hold.start_s < 3.0 and hold.cap_at_s == pytest.approx(25.0) and hold.end_s > 37.0
+    else:
+        assert "hold_warning" not in kinds and "hold_cap_reached" not in kinds
+        assert hold.end_s == pytest.approx(14.99) and not hold.capped

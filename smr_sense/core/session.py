@@ -167,15 +167,15 @@ class SessionTracker:
     def _scheduled(self, t: np.ndarray, i: int, stop: int) -> list[Event]:
         """Warning and cap of the open hold, if a sample in [i, stop) reaches their time."""
         h = self._hold
-        if h is None or stop <= i:
+        if h is None or stop <= i or h["suspended"]:
             return []
         out: list[Event] = []
         last = float(t[stop - 1])
         if not h["warned"] and self.warn_s > 0 and last >= h["warn_at"] - TIME_EPS_S:
             h["warned"] = True
-            out.append(HoldWarning(max(h["warn_at"], h["confirmed"]), h["start"], self.warn_s))
+            out.append(HoldWarning(max(h["warn_at"], h["announce_from"]), h["start"], self.warn_s))
         if h["cap_at"] is None and last >= h["start"] + self.cap_s - TIME_EPS_S:
-            h["cap_at"] = max(h["start"] + self.cap_s, h["confirmed"])
+            h["cap_at"] = max(h["start"] + self.cap_s, h["announce_from"])
             if not h["warned"] and self.warn_s > 0:
                 h["warned"] = True
                 out.append(HoldWarning(h["cap_at"], h["start"], self.warn_s))
@@ -200,11 +200,21 @@ class SessionTracker:
                 "warn_at": start + self.cap_s - self.warn_s,
                 "warned": False,
                 "cap_at": None,
+                "announce_from": tr.t_s,  # nothing is announced before it is known
+                "suspended": False,  # back from a loss of signal, not yet known to go on
             }
             # The hold's samples so far: from its back-dated start up to (not including) this one.
             self._hold_parts = [(ht, hf) for ht, hf in self._history.since(start)]
             self._hold_parts = [(ht[ht < tr.t_s], hf[ht < tr.t_s]) for ht, hf in self._hold_parts]
             return [HoldStarted(tr.t_s, start)] + self._scheduled(t, tr.index, tr.index + 1)
+        if tr.kind in ("hold_suspended", "hold_resumed") and self._hold is not None:
+            # A warning or cap that fell due while no samples came is announced once the samples
+            # that come back show the hold went on, and stamped then; never for a hold that ended.
+            self._hold["suspended"] = tr.kind == "hold_suspended"
+            if tr.kind == "hold_resumed":
+                self._hold["announce_from"] = tr.t_s
+                return self._scheduled(t, tr.index, tr.index + 1)
+            return []
         if tr.kind == "hold_ended":
             # A hold that lasted the cap to its very end (released at exactly 20.00 s) reached it.
             end = float(tr.end_s if tr.end_s is not None else tr.t_s)

@@ -42,8 +42,11 @@ TIME_EPS_S = 1e-9  # stream times are sums of float steps: 20.000000000000004 is
 PEAK_WINDOW_S = 8.0  # "recent" strokes, for the user's pace
 SETTLE_S = 0.5  # after contact begins, the cues settle (the centre of pressure jumps on loading)
 BACKDATE_S = 6.0  # how far before a candidate a cue's own back-dating may look
-RESUME_GAP_S = 0.5  # samples missing this long hide when a motion began ...
-RESUME_JUDGE_S = 1.0  # ... so an end dated this soon after they return is dated back to the loss
+# Samples missing longer than this (not a burst lost in transport: a link that dropped) hide what
+# happened: a stop is not known to have lasted through it, a hold's alarms wait for the samples that
+# come back, and ...
+RESUME_GAP_S = 2.0
+RESUME_JUDGE_S = 1.0  # ... an end dated this soon after they return is dated back to the loss
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,9 @@ class Transition:
 
     index: int
     t_s: float
-    kind: str  # contact_started | rolling_started | hold_started | hold_ended | contact_lost
+    # contact_started | rolling_started | hold_started | hold_ended | contact_lost, and around a loss of
+    # signal during a hold: hold_suspended (its announcements wait) then hold_resumed or hold_ended
+    kind: str
     start_s: float | None = None  # hold_started / hold_ended: the back-dated hold start
     end_s: float | None = None  # hold_ended: the back-dated end
 
@@ -140,6 +145,7 @@ class HoldDetector:
         self._last_t: float | None = None
         self._last_pos = 0.0
         self._loss: tuple[float, float] | None = None  # the last loss of signal: (last sample before, first after)
+        self.judging_until: float | None = None  # a hold back from a loss: resumed if it lasts until then
         self._speeds = _SpeedHistory(PEAK_WINDOW_S if backdate is None else PEAK_WINDOW_S + BACKDATE_S)
         self._burst_onsets: list[float] = []  # rolling, no position: when bursts of change began
 
@@ -168,10 +174,7 @@ class HoldDetector:
             lost_set = set(lost.tolist())
         for a, b in zip(bounds_list[:-1], bounds_list[1:]):
             if a in lost_set:
-                before = self._last_t if a == 0 else float(t[a - 1])
-                self._loss = (before, float(t[a]))
-                if t[a] - before > r.max_gap_s:
-                    self._gap(a, t, out)
+                self._lost(a, t, out)
             if not contact[a]:
                 if self.mode != IDLE:
                     self._lose_contact(a, float(t[a]), out)
@@ -250,6 +253,14 @@ class HoldDetector:
                 return confirm
             state[i:b] = ROLLING
             return b
+        if self.judging_until is not None:
+            # Back after a loss of signal: the hold is on trial until ``judging_until``.
+            judged = i + int(np.searchsorted(t[i:b], self.judging_until - TIME_EPS_S, "left"))
+            if judged < b and judged < end:
+                state[i:judged] = HOLD
+                self.judging_until = None
+                out.append(Transition(judged, float(t[judged]), "hold_resumed", start_s=self.hold_start_s))
+                return judged
         if end < b:
             state[i:end] = HOLD
             t_end = max(self.episode_t - self.end_delay_s, self.hold_start_s)
@@ -317,6 +328,24 @@ class HoldDetector:
         self.episode_t = None
         self.armed = False
 
+    def _lost(self, a: int, t: np.ndarray, out: list[Transition]) -> None:
+        """Sample ``a`` comes after a loss of signal: what was going on cannot be vouched for across it."""
+        before = self._last_t if a == 0 else float(t[a - 1])
+        back = float(t[a])
+        self._loss = (before, back)
+        if back - before > self.rules.max_gap_s:
+            self._gap(a, t, out)
+        elif self.mode == HOLD:
+            # The hold's warning and cap wait until the samples show it went on (``hold_resumed``).
+            if self.judging_until is None:
+                out.append(Transition(a, back, "hold_suspended", start_s=self.hold_start_s))
+            self.judging_until = back + RESUME_JUDGE_S
+        elif self.mode == ROLLING:
+            # A stop that began before the loss is not known to have lasted through it.
+            self._reset_candidate()
+            self.armed = True
+            self.contact_t = back
+
     def _before_loss(self, end_s: float) -> float:
         """A hold's end as judged from the samples, or the last sample before a loss of signal when
         the end shows this soon after the samples came back (it happened while none arrived)."""
@@ -329,6 +358,7 @@ class HoldDetector:
     def _end_hold(self, index: int, t_s: float, end_s: float, out: list[Transition]) -> None:
         out.append(Transition(index, t_s, "hold_ended", start_s=self.hold_start_s, end_s=end_s))
         self.hold_start_s = None
+        self.judging_until = None
         self.episode_t = None
 
     def leave(self, index: int, t_s: float, out: list[Transition]) -> None:
@@ -360,6 +390,7 @@ class HoldDetector:
             end = max(last_t, self.hold_start_s if self.hold_start_s is not None else last_t)
             out.append(Transition(index, t_s, "hold_ended", start_s=self.hold_start_s, end_s=end))
             self.hold_start_s = None
+            self.judging_until = None
             self.mode = ROLLING
             out.append(Transition(index, t_s, "rolling_started"))
         if self.mode == ROLLING:
