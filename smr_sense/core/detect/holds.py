@@ -333,18 +333,15 @@ class HoldDetector:
         before = self._last_t if a == 0 else float(t[a - 1])
         back = float(t[a])
         self._loss = (before, back)
-        if back - before > self.rules.max_gap_s:
-            self._gap(a, t, out)
-        elif self.mode == HOLD:
+        if self.mode == HOLD and back - before <= self.rules.max_gap_s:
             # The hold's warning and cap wait until the samples show it went on (``hold_resumed``).
             if self.judging_until is None:
                 out.append(Transition(a, back, "hold_suspended", start_s=self.hold_start_s))
             self.judging_until = back + RESUME_JUDGE_S
-        elif self.mode == ROLLING:
-            # A stop that began before the loss is not known to have lasted through it.
-            self._reset_candidate()
-            self.armed = True
-            self.contact_t = back
+        else:
+            # A hold past ``max_gap_s`` ends; a stop that began before the loss is not known to
+            # have lasted through it.
+            self.interrupt(a, back, before, out)
 
     def _before_loss(self, end_s: float) -> float:
         """A hold's end as judged from the samples, or the last sample before a loss of signal when
@@ -374,13 +371,6 @@ class HoldDetector:
         self.mode = IDLE
         self._reset_candidate()
 
-    def _gap(self, index: int, t: np.ndarray, out: list[Transition]) -> None:
-        """No samples for longer than ``max_gap_s``: a hold cannot be vouched for across it."""
-        last_t = self._last_t if index == 0 else float(t[index - 1])
-        if last_t is None:
-            return
-        self.interrupt(index, float(t[index]), last_t, out)
-
     def interrupt(self, index: int, t_s: float, last_t: float, out: list[Transition]) -> None:
         """End any hold at ``last_t`` (the last sample before a gap or a disconnect), announced at ``t_s``.
 
@@ -388,9 +378,7 @@ class HoldDetector:
         """
         if self.mode == HOLD:
             end = max(last_t, self.hold_start_s if self.hold_start_s is not None else last_t)
-            out.append(Transition(index, t_s, "hold_ended", start_s=self.hold_start_s, end_s=end))
-            self.hold_start_s = None
-            self.judging_until = None
+            self._end_hold(index, t_s, end, out)
             self.mode = ROLLING
             out.append(Transition(index, t_s, "rolling_started"))
         if self.mode == ROLLING:
