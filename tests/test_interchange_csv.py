@@ -154,6 +154,7 @@ def test_analyze_refuses_a_csv_with_no_force_in_one_sentence(tmp_path):
     [
         (",gyro_x_dps,gyro_y_dps,gyro_z_dps", ",,,", "they have no values"),
         (",gyro_x_dps,gyro_z_dps", ",1.5,2.5", "gyro_y_dps is missing"),
+        (",gyro_x_dps", ",1.5", "gyro_y_dps and gyro_z_dps are missing"),
     ],
 )
 def test_a_gyro_without_values_is_ignored_not_read_as_a_still_roller(tmp_path, gyro_header, gyro_cells, why):

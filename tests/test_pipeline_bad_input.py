@@ -31,7 +31,7 @@ def test_nan_values_are_held_and_counted_and_do_not_break_a_hold():
     g[1500, 1] = np.nan
     result = analyze_block(info(), SampleBlock.build(t, f, g))
     assert len(result.holds) == 1 and result.holds[0].duration_s > 25
-    assert "4 missing values (NaN or infinite) were replaced by the previous good value" in result.warnings
+    assert "4 missing values (NaN, infinite or beyond range) were replaced by the previous good value" in result.warnings
 
 
 def test_repeated_backward_and_nan_times_are_dropped_and_counted():
@@ -136,8 +136,23 @@ def test_infinite_and_overflowing_values_are_held_like_nan_without_numpy_warning
         block = SampleBlock.build(t, f.astype(np.float64), g)
         result = analyze_block(info(), block)
     assert len(result.holds) == 1 and result.holds[0].peak_force_n == pytest.approx(300.0)
-    assert "7 missing values (NaN or infinite) were replaced by the previous good value" in result.warnings
+    assert "7 missing values (NaN, infinite or beyond range) were replaced by the previous good value" in result.warnings
     json.dumps(result_to_json(result), allow_nan=False)  # valid JSON: no Infinity anywhere
+
+
+@pytest.mark.parametrize("glitch_n", [5e6, -5e6, 3e4])
+def test_a_value_no_roller_can_read_is_missing_even_beside_a_nan(glitch_n):
+    # Held like a NaN, the glitch became two samples long and passed the spike filter as the peak.
+    t, f, g = hold_block()
+    f[1000], f[1001] = glitch_n, np.nan
+    g[1500, 0] = 2e4  # a gyro glitch the same way
+    result = analyze_block(info(), SampleBlock.build(t, f, g))
+    assert len(result.holds) == 1 and result.holds[0].peak_force_n == pytest.approx(300.0)
+    assert result.summary["peak_force_n"] == pytest.approx(300.0)
+    assert "2 values were beyond what a roller can read (20000 N, 10000 deg/s) and treated as missing" \
+        in result.warnings
+    assert "3 missing values (NaN, infinite or beyond range) were replaced by the previous good value" \
+        in result.warnings
 
 
 def test_values_before_any_good_one_are_read_as_zero_and_said_so():
@@ -148,16 +163,16 @@ def test_values_before_any_good_one_are_read_as_zero_and_said_so():
     p.feed(SampleBlock.build(t[:3], f[:3], g[:3]))  # no good value yet in the first block
     p.feed(SampleBlock.build(t[3:], f[3:], g[3:]))
     result = p.finish()
-    assert "5 missing values (NaN or infinite) came before any good value on their channel and were read as zero" \
+    assert "5 missing values (NaN, infinite or beyond range) came before any good value on their channel and were read as zero" \
         in result.warnings
-    assert "1 missing values (NaN or infinite) were replaced by the previous good value" in result.warnings
+    assert "1 missing value (NaN, infinite or beyond range) was replaced by the previous good value" in result.warnings
 
 
 def test_a_channel_that_never_has_a_value_never_claims_a_previous_good_value():
     t, f, g = hold_block()
     result = analyze_block(info(), SampleBlock.build(t, np.full(t.size, np.nan), g))
     assert not any("previous good value" in w for w in result.warnings)
-    assert any(f"{t.size} missing values (NaN or infinite) came before any good value" in w for w in result.warnings)
+    assert any(f"{t.size} missing values (NaN, infinite or beyond range) came before any good value" in w for w in result.warnings)
 
 
 def test_an_infinite_time_is_dropped_and_does_not_hide_the_samples_after_it():
@@ -169,7 +184,7 @@ def test_an_infinite_time_is_dropped_and_does_not_hide_the_samples_after_it():
     out2 = p.feed(SampleBlock.build(t[401:], f[401:], g[401:]))
     assert len(out.t_s) + len(out2.t_s) == len(t) - 1
     result = p.finish()
-    assert any("1 samples were dropped" in w for w in result.warnings)
+    assert any("1 sample was dropped" in w for w in result.warnings)
     assert len(result.holds) == 1
 
 

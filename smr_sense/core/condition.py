@@ -7,6 +7,9 @@ One stateful :class:`Conditioner` per stream, fed block after block (a sample is
 - missing values (NaN, and infinite ones: no sensor reads infinity) are held at the channel's last
   good value (counted), so one lost reading never reads as the user stepping off the roller; before a
   channel's first good value there is nothing to hold, so those read as zero (counted apart);
+- values no roller can produce (beyond 20 kN on one channel, 10,000 deg/s of rotation) are missing
+  too, and counted apart: held, a 5,000,000 N glitch beside a NaN would pass the spike filter as two
+  samples and become the session's peak force;
 - single-sample spikes are removed by a causal median of three (one sample of delay, about 5 ms at
   200 Hz: far below what a hold's timing needs);
 - raw counts at the ADC's limits are counted as saturated (the force there is a lower bound).
@@ -27,6 +30,15 @@ from smr_sense.core.samples import SampleBlock, StreamInfo
 # An HX711 is a 24-bit signed ADC: these are the two codes it reports when the input is beyond range.
 ADC_COUNT_LIMITS = (-(2**23), 2**23 - 1)
 
+# Beyond these a value is a glitch, not a reading. 20 kN is twenty times the 1000 N full scale that
+# covers everyone on a roller (about two tonnes on one channel); the fastest MEMS gyros read 4000 deg/s.
+PLAUSIBLE_FORCE_N = 20_000.0
+PLAUSIBLE_RATE_DPS = 10_000.0
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
 
 @dataclass
 class ConditionStats:
@@ -35,24 +47,44 @@ class ConditionStats:
     dropped_time: int = 0  # samples whose time repeated, went backwards or was not a finite number
     filled_values: int = 0  # NaN or infinite channel or gyro values held at the last good one
     zeroed_values: int = 0  # NaN or infinite values before their channel's first good one, read as zero
+    implausible_values: int = 0  # beyond PLAUSIBLE_FORCE_N or PLAUSIBLE_RATE_DPS; also held or zeroed
     saturated: dict[str, int] = field(default_factory=dict)
 
     def warnings(self) -> list[str]:
         out = []
         if self.dropped_time:
-            out.append(f"{self.dropped_time} samples were dropped because their time repeated or went backwards")
+            out.append(
+                _count(self.dropped_time, "sample was", "samples were")
+                + " dropped because their time repeated or went backwards"
+            )
+        if self.implausible_values:
+            out.append(
+                _count(self.implausible_values, "value was", "values were")
+                + f" beyond what a roller can read ({PLAUSIBLE_FORCE_N:.0f} N, {PLAUSIBLE_RATE_DPS:.0f} deg/s)"
+                " and treated as missing"
+            )
         if self.filled_values:
             out.append(
-                f"{self.filled_values} missing values (NaN or infinite) were replaced by the previous good value"
+                _count(self.filled_values, "missing value", "missing values")
+                + " (NaN, infinite or beyond range) "
+                + ("was" if self.filled_values == 1 else "were")
+                + " replaced by the previous good value"
             )
         if self.zeroed_values:
             out.append(
-                f"{self.zeroed_values} missing values (NaN or infinite) came before any good value on their "
-                "channel and were read as zero"
+                _count(self.zeroed_values, "missing value", "missing values")
+                + " (NaN, infinite or beyond range) came before any good value on "
+                + ("its" if self.zeroed_values == 1 else "their")
+                + " channel and "
+                + ("was" if self.zeroed_values == 1 else "were")
+                + " read as zero"
             )
         for name, count in self.saturated.items():
             if count:
-                out.append(f"channel '{name}' was at its limit for {count} samples, so force there is under-read")
+                out.append(
+                    f"channel '{name}' was at its limit for {_count(count, 'sample', 'samples')}, "
+                    "so force there is under-read"
+                )
         return out
 
 
@@ -80,31 +112,31 @@ def _median3(prev2: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hold_last_good(
-    x: np.ndarray, last: np.ndarray, have: np.ndarray
-) -> tuple[np.ndarray, int, int, np.ndarray]:
-    """Replace missing values (NaN or infinite) by the column's previous good value.
+    x: np.ndarray, last: np.ndarray, have: np.ndarray, limit: float
+) -> tuple[np.ndarray, int, int, int, np.ndarray]:
+    """Replace missing values (NaN, infinite, or beyond +-``limit``) by the column's previous good value.
 
     ``last`` (the last good value per column, zero before there is one) and ``have`` (whether the
-    column has had a good value yet) carry over blocks. Returns (filled, held, zeroed, have): ``held``
-    values took a previous good value, ``zeroed`` ones had none before them and read as zero.
+    column has had a good value yet) carry over blocks. Returns (filled, held, zeroed, beyond, have):
+    ``held`` values took a previous good value, ``zeroed`` ones had none before them and read as zero;
+    ``beyond`` counts the finite ones that were out of range (they are among held or zeroed).
     """
-    # The sum of magnitudes is finite exactly when every value is (no real reading comes near 1e308),
-    # so one reduction clears the usual block without building a mask. Magnitudes, because a plain
-    # sum of +inf and -inf is NaN and makes numpy print a RuntimeWarning.
-    total = float(np.add.reduce(np.abs(x), None))
-    if total - total == 0.0:  # finite (a Python float compare: cheaper than np.isfinite on a scalar)
-        return x, 0, 0, np.ones_like(have)
-    good_x = np.isfinite(x)
+    # The largest magnitude is NaN if any value is, and above the limit if any is infinite or out of
+    # range, so one reduction clears the usual block without building a mask.
+    if x.size == 0 or float(np.abs(x).max()) <= limit:
+        return x, 0, 0, 0, np.ones_like(have)
+    finite = np.isfinite(x)
+    with np.errstate(invalid="ignore"):
+        beyond = finite & (np.abs(x) > limit)
+    good_x = finite & ~beyond
     n_bad = int(x.size - good_x.sum())
-    if not n_bad:
-        return x, 0, 0, np.ones_like(have)
     ext = np.concatenate([last[None, :], x])
     good = np.concatenate([have[None, :], good_x])
     idx = np.where(good, np.arange(ext.shape[0])[:, None], 0)
     np.maximum.accumulate(idx, axis=0, out=idx)
     filled = np.take_along_axis(ext, idx, axis=0)[1:]
     zeroed = int(((idx[1:] == 0) & ~good[1:] & ~have[None, :]).sum())
-    return filled, n_bad - zeroed, zeroed, have | good_x.any(axis=0)
+    return filled, n_bad - zeroed, zeroed, int(beyond.sum()), have | good_x.any(axis=0)
 
 
 class Conditioner:
@@ -189,9 +221,12 @@ class Conditioner:
         for i in self._power:
             force[:, i] = channel_to_newtons(self.info.channels[i], self._cals[i], raw[:, i])
         if n:
-            force, held, zeroed, self._have_force = _hold_last_good(force, self._last_force, self._have_force)
+            force, held, zeroed, beyond, self._have_force = _hold_last_good(
+                force, self._last_force, self._have_force, PLAUSIBLE_FORCE_N
+            )
             self.stats.filled_values += held
             self.stats.zeroed_values += zeroed
+            self.stats.implausible_values += beyond
             self._last_force = force[-1].copy()
             if self._prev2_force is None:
                 self._prev2_force = np.repeat(force[:1], 2, axis=0)
@@ -201,9 +236,12 @@ class Conditioner:
         if self.info.has_gyro and gyro is not None:
             g = gyro.astype(np.float64)
             if n:
-                g, held, zeroed, self._have_gyro = _hold_last_good(g, self._last_gyro, self._have_gyro)
+                g, held, zeroed, beyond, self._have_gyro = _hold_last_good(
+                    g, self._last_gyro, self._have_gyro, PLAUSIBLE_RATE_DPS
+                )
                 self.stats.filled_values += held
                 self.stats.zeroed_values += zeroed
+                self.stats.implausible_values += beyond
                 self._last_gyro = g[-1].copy()
             gyro_out = g
         elif self.info.has_gyro:

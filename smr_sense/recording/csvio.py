@@ -165,8 +165,9 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
             return None
         # Read as zeros, a missing gyro would say the roller never turned: every stop a hold.
         if len(present) < len(names):
-            missing = ", ".join(n for n in names if n not in cols)
-            warnings.append(f"{name}: ignoring the {what} columns: {missing} is missing")
+            missing = [n for n in names if n not in cols]
+            verb = "is" if len(missing) == 1 else "are"
+            warnings.append(f"{name}: ignoring the {what} columns: {' and '.join(missing)} {verb} missing")
             return None
         values = table[:, [cols.index(n) for n in names]]
         if np.isnan(values).all():
