@@ -137,6 +137,24 @@ def test_dashboards_refuse_the_same_session_options(capsys, command):
     assert "'nan' is not a number" in refused(capsys, [*command, "--body-mass", "nan"])
 
 
+@pytest.mark.parametrize("taken", ["x.smr", "x.summary.json", "x.summary.md"])
+def test_a_dashboard_never_records_over_a_session_or_its_summary(tmp_path, capsys, taken):
+    # The summary may be another session's report for a trainer: it is not overwritten either.
+    (tmp_path / taken).write_text("kept")
+    err = refused(capsys, ["demo", "--record", str(tmp_path / "x.smr")])
+    assert err == f"smr-sense: error: {tmp_path / taken} already exists; choose another --record file"
+    assert (tmp_path / taken).read_text() == "kept"
+
+
+def test_a_replay_summary_is_dated_when_the_recording_was_made(rec):
+    from smr_sense.cli.replay import recorded_at
+    from smr_sense.recording import load_any
+
+    made = recorded_at(load_any(rec).header)
+    assert made is not None and made[:4].isdigit() and len(made) == len("2026-11-24 10:00")
+    assert recorded_at({}) is None and recorded_at({"created_utc": "yesterday"}) is None
+
+
 def test_record_refuses_an_infinite_hold_cap(tmp_path, capsys):
     assert "'inf' is not a finite number" in refused(capsys, ["record", "--out", str(tmp_path / "r.smr"), "--hold-cap", "inf"])
 

@@ -282,6 +282,27 @@ async def test_a_replay_quit_half_way_keeps_the_summary_of_the_whole_session(tmp
     assert app.session.outcome.saved == () and "before the end of the file" in app.session.outcome.note
 
 
+@pytest.mark.parametrize("replace", [False, True])
+async def test_a_replay_replaces_a_summary_already_there_only_when_told(tmp_path, replace):
+    # It may be the live session's own summary, dated the day the session was done.
+    rec = recording("edge_hold_25s.csv")
+    target = tmp_path / "session.csv"
+    target.write_bytes(rec.path.read_bytes())
+    json_path = tmp_path / "session.summary.json"
+    json_path.write_text('{"live": "summary"}')
+    app = app_for(replay(rec, speed=64.0), summary_path=target, replace_summary=replace)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+    outcome = app.session.outcome
+    if replace:
+        assert json.loads(json_path.read_text())["totals"]["holds"] == 1 and outcome.note is None
+        assert (tmp_path / "session.summary.md").exists()
+    else:
+        assert json_path.read_text() == '{"live": "summary"}' and outcome.saved == ()
+        assert outcome.note == f"Not saved: {json_path} already exists (replay with --force to replace it)."
+        assert not (tmp_path / "session.summary.md").exists()
+
+
 async def test_a_bug_in_the_analysis_is_a_banner_and_the_recording_goes_on(tmp_path, monkeypatch):
     from smr_sense.core.pipeline import Pipeline
 

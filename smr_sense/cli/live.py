@@ -30,11 +30,18 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir("smr-sense", appauthor=False))
 
 
+def _taken(record_path: Path) -> Path | None:
+    """The recording or one of its summary files, if one already exists."""
+    from smr_sense.report import summary_paths
+
+    return next((p for p in (record_path, *summary_paths(record_path)) if p.exists()), None)
+
+
 def default_record_path(prefix: str = "session") -> Path:
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = data_dir() / "sessions" / f"{prefix}-{stamp}.smr"
     n = 2
-    while path.exists():  # two sessions in one second
+    while _taken(path):  # two sessions in one second
         path = path.with_name(f"{prefix}-{stamp}-{n}.smr")
         n += 1
     return path
@@ -92,6 +99,8 @@ def run_dashboard(
     summary_path: Path | None = None,
     apply_profile: bool = True,
     calibration: dict[str, Any] | None = None,
+    replace_summary: bool = False,
+    started_at: str | None = None,
 ) -> int:
     """Build the app on ``source_spec``, run it, and say afterwards where everything went."""
     from smr_sense.sources import make_source
@@ -101,10 +110,12 @@ def run_dashboard(
         raise UsageError(f"--window {args.window:g} is outside 10-30 seconds")
     source = make_source(source_spec)  # a bad spec is one sentence, before the screen opens
     settings = settings_from(args)
-    if record_path is not None and record_path.exists():
-        raise UsageError(f"{record_path} already exists; choose another --record file")
+    taken = _taken(record_path) if record_path is not None else None
+    if taken is not None:  # the summary too: it may be another session's report for a trainer
+        raise UsageError(f"{taken} already exists; choose another --record file")
     display = DisplaySettings(unit=args.unit, bell=not args.no_bell, plot_window_s=args.window)
-    started_at = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    if started_at is None:
+        started_at = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     app = make_app(
         source,
         settings,
@@ -114,6 +125,7 @@ def run_dashboard(
         started_at=started_at,
         apply_profile=apply_profile,
         calibration=calibration,
+        replace_summary=replace_summary,
     )
     try:
         app.run()

@@ -2,12 +2,14 @@
 
 Pause (space), seek 5 s (left/right), speed (+/-), jump to the next hold (n). Holds, warnings and
 the cap alarm follow stream time, so they come where they came live. The summary is saved beside
-the file.
+the file when the whole file was played, dated when the recording was made; one already there (the
+live session's own) is replaced only with ``--force``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 from pathlib import Path
 
 from smr_sense.cli.common import finite_float, speed_factor
@@ -30,8 +32,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="'recorded' (the default: the recording's own), 'profile' (the device's saved profile), "
         "or a profile or calibration JSON file",
     )
+    p.add_argument("--force", action="store_true", help="replace a summary already saved beside FILE")
     add_dashboard_options(p, recording=False)
     p.set_defaults(run=run)
+
+
+def recorded_at(header: dict) -> str | None:
+    """When the recording was made, in local time as the live summary writes it; None if unknown."""
+    try:
+        when = _dt.datetime.fromisoformat(str(header["created_utc"]))
+    except (KeyError, ValueError):
+        return None
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,5 +56,12 @@ def run(args: argparse.Namespace) -> int:
     spec = f"replay:{path}?speed={args.speed:g}&start={args.start:g}"
     # By default the recording's own calibration, as it ran live (not today's profile).
     return run_dashboard(
-        spec, args, record_path=None, summary_path=path, apply_profile=False, calibration=calibration
+        spec,
+        args,
+        record_path=None,
+        summary_path=path,
+        apply_profile=False,
+        calibration=calibration,
+        replace_summary=args.force,
+        started_at=recorded_at(rec.header),
     )

@@ -390,11 +390,13 @@ def make_app(
     started_at: str | None = None,
     apply_profile: bool = False,
     calibration: dict[str, Any] | None = None,
+    replace_summary: bool = False,
 ) -> SmrDashboard:
     """The dashboard for ``source``. ``record_path`` records the session there; the summary goes beside
     it, or beside ``summary_path`` (the replayed file) when nothing is recorded. ``apply_profile``
     puts the roller's saved calibration profile in effect (live), instead of the stream's own (replay);
-    ``calibration`` overrides both (replaying an old session under a newer calibration)."""
+    ``calibration`` overrides both (replaying an old session under a newer calibration).
+    ``replace_summary`` lets a replay replace a summary already beside the file."""
     if settings is None:
         from smr_sense.core.pipeline import SessionSettings
 
@@ -406,5 +408,6 @@ def make_app(
         started_at=started_at,
         apply_profile=apply_profile,
         calibration=calibration,
+        replace_summary=replace_summary,
     )
     return SmrDashboard(source, session, display or DisplaySettings())

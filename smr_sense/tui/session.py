@@ -29,7 +29,7 @@ from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.core.session import ceiling_newtons
 from smr_sense.errors import SmrError
 from smr_sense.recording import RecordingWriter
-from smr_sense.report import SessionSummary, save_summary, summarize
+from smr_sense.report import SessionSummary, save_summary, summarize, summary_paths
 from smr_sense.routine import RoutineTracker
 from smr_sense.tui.trace import ForceTrace, state_codes
 
@@ -56,8 +56,10 @@ class DashboardSession:
         trace_span_s: float = 30.0,
         apply_profile: bool = False,
         calibration: dict[str, Any] | None = None,
+        replace_summary: bool = False,
     ) -> None:
         self.settings = settings
+        self.replace_summary = replace_summary  # replay --force: a summary already beside the file may go
         self.record_path = record_path
         self.summary_path = summary_path if summary_path is not None else record_path
         self.started_at = started_at
@@ -291,6 +293,10 @@ class DashboardSession:
             return f"Not saved: the replay stopped at {self.duration_s:.0f} s, before the end of the file."
         if self.tracker.skipped_s > 0:
             return f"Not saved: {self.tracker.skipped_s:.0f} s of the file were skipped."
+        existing = [p for p in summary_paths(self.summary_path) if p.exists()]
+        if existing and not self.replace_summary:
+            # It may be the live session's own summary, with the day it was done: keep it unless told.
+            return f"Not saved: {existing[0]} already exists (replay with --force to replace it)."
         return None
 
     def finish(self) -> SessionOutcome:
