@@ -68,6 +68,51 @@ def test_a_hold_outlives_a_loss_of_a_few_seconds_and_its_cap_is_not_put_off():
     assert hold.cap_at_s == pytest.approx(hold.start_s + 20.0)  # 20 s from the real start, not from the return
 
 
+def _rolling_block(seconds=60.0):
+    """Rolling the whole time: force swinging with each stroke, the gyro turning one way then back."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    stroke = np.sin(2 * np.pi * t / 2.0)
+    f = np.where((t >= 2.0) & (t < seconds - 2.0), 300.0 + 40.0 * stroke, 0.0)
+    g = np.zeros((t.size, 3))
+    g[:, 0] = 120.0 * np.cos(2 * np.pi * t / 2.0)  # about the roller's axis
+    return t, f, g
+
+
+@pytest.mark.parametrize("how", ["gap in the file", "disconnect marker"])
+def test_no_rolling_is_counted_while_no_samples_come_and_the_dashboard_counts_the_same(how):
+    from smr_sense.routine import RoutineTracker
+
+    t, f, g = _rolling_block()
+    keep = (t < 20.0) | (t >= 30.0)  # ten seconds without samples in the middle of rolling
+    block = SampleBlock.build(t[keep], f[keep], g[keep])
+    markers = [Marker(19.99, "disconnected", {})] if how == "disconnect marker" else []
+    result = analyze_block(info(), block, markers)
+    assert not result.holds
+    # Split at the last sample before the loss and the first after it (contact takes a sample or two).
+    spans = [(r.start_s, r.end_s) for r in result.rolling]
+    assert len(spans) == 2 and spans[0][1] == 19.99 and spans[1][0] == 30.0
+    assert spans[0][0] == pytest.approx(2.0, abs=0.05) and spans[1][1] == pytest.approx(58.0, abs=0.05)
+    assert [(e.t_s, round(e.gap_s, 2)) for e in result.events if e.kind == "signal_lost"] == [(30.0, 10.01)]
+    assert result.summary["rolling_time_s"] == pytest.approx(18.0 + 28.0, abs=0.1)
+    tracker = RoutineTracker()  # what the dashboard's routine panel and the saved summary count
+    tracker.apply_events(result.events)
+    tracker.close(float(t[keep][-1]))
+    assert sum(tally.rolling_s for tally in tracker.tallies) == pytest.approx(result.summary["rolling_time_s"], abs=0.01)
+
+
+def test_a_link_that_never_comes_back_is_reported_at_the_end():
+    t, f, g = hold_block(seconds=30.0)
+    p = Pipeline(info())
+    p.feed(SampleBlock.build(t[:1500], f[:1500], g[:1500]))
+    p.mark(Marker(14.99, "disconnected", {}))
+    result = p.finish()
+    lost = [e for e in result.events if e.kind == "signal_lost"]
+    assert [(e.t_s, e.gap_s) for e in lost] == [(14.99, None)] and result.summary["signal_lost"] == 1
+    assert lost[0].text() == "signal lost: the roller's link dropped and did not come back"
+    as_json = json.loads(json.dumps(result_to_json(result), allow_nan=False))
+    assert [e["gap_s"] for e in as_json["events"] if e["kind"] == "signal_lost"] == [None]
+
+
 def test_a_short_gap_is_reported_but_does_not_end_the_hold():
     t, f, g = hold_block()
     keep = (t < 12.0) | (t >= 12.8)
@@ -83,9 +128,11 @@ def test_a_disconnect_is_reported_and_the_samples_that_return_decide_the_hold():
     for block, lasts in ((still, True), (off, False)):
         p = Pipeline(info())
         p.feed(block.slice(0, 1000))
-        assert [e.kind for e in p.mark(Marker(10.5, "disconnected", {}))] == ["signal_lost"]
+        assert p.mark(Marker(9.99, "disconnected", {})) == []  # how long it lasts is not known yet
         assert p.status.state == "hold"
-        p.feed(block.slice(1400, len(t)))  # the link is back at 14 s
+        back = p.feed(block.slice(1400, len(t)))  # the link is back at 14 s
+        lost = [e for e in back.events if e.kind == "signal_lost"]
+        assert [(e.t_s, round(e.gap_s, 2)) for e in lost] == [(14.0, 4.01)]
         (hold,) = p.finish().holds
         if lasts:
             assert hold.start_s < 3.0 and hold.end_s > 37.0 and hold.cap_at_s == pytest.approx(hold.start_s + 20.0)

@@ -137,13 +137,14 @@ class CeilingExceeded(Event):
 
 @dataclass(frozen=True)
 class SignalLost(Event):
-    """No samples for ``gap_s`` seconds of stream time (a gap in a file), or the link just dropped
-    (``gap_s`` 0: how long it stays down is not known yet)."""
+    """No samples for ``gap_s`` seconds of stream time, announced when they come back (``t_s``), so
+    the samples stopped at ``t_s - gap_s``. ``gap_s`` is None for a link that dropped at ``t_s`` and
+    had not come back when the session ended."""
 
     kind: ClassVar[str] = "signal_lost"
-    gap_s: float
+    gap_s: float | None
 
     def text(self) -> str:
-        if self.gap_s <= 0:
-            return "signal lost: the roller's link dropped"
+        if self.gap_s is None:
+            return "signal lost: the roller's link dropped and did not come back"
         return f"signal lost: no samples for {self.gap_s:.1f} s"

@@ -153,6 +153,7 @@ class Pipeline:
         self._last_force = 0.0
         self._samples = 0
         self._gap_reported = False  # a marker already reported the gap before the next sample
+        self._dropped = False  # the link dropped (a marker); the gap is reported when samples return
         self._paused = False  # between calibration_started and its end: weights, not a person
         self._finished: SessionResult | None = None
 
@@ -254,17 +255,23 @@ class Pipeline:
             self._last_force = float(force_n[-1])
             self._samples += t.shape[0]
             self._gap_reported = False
+            self._dropped = False
 
     def _signal_gaps(self, t: np.ndarray) -> list[Event]:
+        """Spans without samples: reported once the samples return (their length is known then),
+        and kept out of the rolling time."""
         gap_s = self.settings.signal_gap_s
         out: list[Event] = []
         t0 = float(t[0])
-        if self._last_t is not None and not self._gap_reported and t0 - self._last_t > gap_s:
-            out.append(SignalLost(t0, t0 - self._last_t))
+        if self._last_t is not None and (t0 - self._last_t > gap_s or self._dropped):
+            self._session.lost(self._last_t, t0)
+            if not self._gap_reported:
+                out.append(SignalLost(t0, t0 - self._last_t))
         # Time only moves forward here, so a block spanning no more than the gap has none inside.
         if float(t[-1]) - t0 > gap_s:
             d = np.diff(t)
             for i in np.flatnonzero(d > gap_s).tolist():
+                self._session.lost(float(t[i]), float(t[i + 1]))
                 out.append(SignalLost(float(t[i + 1]), float(d[i])))
         return out
 
@@ -279,11 +286,14 @@ class Pipeline:
             gap_s = float(gap)
         except (TypeError, ValueError):
             gap_s = 0.0
-        t_s = float(marker.t_s)
-        events: list[Event] = [SignalLost(t_s, gap_s)]
+        if marker.kind == "disconnected" or gap_s <= 0:
+            # How long the link stays down shows when the samples return; then it is reported. A
+            # disconnect ends nothing by itself either: the samples that come back (or the lack of
+            # them, past ``max_gap_s``) tell whether the hold went on.
+            self._dropped = True
+            return []
+        events: list[Event] = [SignalLost(float(marker.t_s), gap_s)]  # a gap of known length
         self._gap_reported = True
-        # A disconnect ends nothing by itself: the samples that come back (or the lack of them,
-        # past ``max_gap_s``) tell whether the hold went on.
         self._events.extend(events)
         return events
 
@@ -333,6 +343,8 @@ class Pipeline:
         if self._finished is not None:
             return self._finished
         events: list[Event] = []
+        if self._dropped and self._last_t is not None:
+            events.append(SignalLost(self._last_t, None))  # the link never came back
         if self._holds.mode == HOLD and self._last_t is not None:
             transitions: list[Transition] = []
             self._holds.interrupt(0, self._last_t, self._last_t, transitions)

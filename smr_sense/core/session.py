@@ -75,6 +75,22 @@ class RollingSegment:
         return {"start_s": round(self.start_s, 4), "end_s": round(self.end_s, 4)}
 
 
+def without_gaps(start_s: float, end_s: float, gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The stretch [start_s, end_s] less the spans without samples in it (sorted, not overlapping):
+    nobody can say the person rolled while nothing came from the roller."""
+    out: list[tuple[float, float]] = []
+    a = start_s
+    for before, back in gaps:
+        if back <= a or before >= end_s:
+            continue
+        if before > a:
+            out.append((a, before))
+        a = max(a, back)
+    if end_s > a:
+        out.append((a, end_s))
+    return out
+
+
 def ceiling_newtons(ceiling_n: float | None, ceiling_pct_bw: float | None, body_mass_kg: float | None) -> float | None:
     """The ceiling in newtons; the lower one when both forms are given."""
     values = []
@@ -121,6 +137,7 @@ class SessionTracker:
         self._hold: dict[str, Any] | None = None  # the open hold
         self._hold_parts: list[tuple[np.ndarray, np.ndarray]] = []
         self._rolling_since: float | None = None
+        self._gaps: list[tuple[float, float]] = []  # spans without samples, not yet behind a filed stretch
         self._above_ceiling = False
         self.peak_force_n = 0.0
 
@@ -241,7 +258,13 @@ class SessionTracker:
         self._rolling_since = end
         return HoldEnded(tr.t_s, start, end, end - start, mean_f, peak_f, cap_at is not None, cap_at, over)
 
+    def lost(self, before_s: float, back_s: float) -> None:
+        """No samples from ``before_s`` to ``back_s``: rolling is not counted there."""
+        self._gaps.append((before_s, back_s))
+
     def _close_rolling(self, end_s: float) -> None:
-        if self._rolling_since is not None and end_s > self._rolling_since:
-            self.rolling.append(RollingSegment(self._rolling_since, end_s))
+        if self._rolling_since is not None:
+            for a, b in without_gaps(self._rolling_since, end_s, self._gaps):
+                self.rolling.append(RollingSegment(a, b))
+        self._gaps = [g for g in self._gaps if g[1] > end_s]
         self._rolling_since = None
