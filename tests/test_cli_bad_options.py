@@ -122,6 +122,9 @@ def test_record_refuses_a_negative_sim_duration(tmp_path, capsys):
         (["--warning", "30"], "--warning 30 s must be shorter than the 20 s hold cap"),
         (["--hold-cap", "inf"], "argument --hold-cap: 'inf' is not a finite number"),
         (["--hold-cap", "nan"], "argument --hold-cap: 'nan' is not a number"),
+        (["--hold-cap", "1e9"], "argument --hold-cap: '1e9' is not a hold cap between 5 and 300 s"),
+        (["--hold-cap", "-3"], "argument --hold-cap: '-3' is not a hold cap between 5 and 300 s"),
+        (["--body-mass", "0.001"], "argument --body-mass: '0.001' is not a body weight between 20 and 300 kg"),
         (["--ceiling", "100", "--ceiling-pct", "50", "--body-mass", "80"], "not allowed with argument --ceiling"),
         (["--ceiling-pct", "150", "--body-mass", "80"], "--ceiling-pct 150 is above 100 % of body weight"),
     ],
@@ -135,6 +138,8 @@ def test_dashboards_refuse_the_same_session_options(capsys, command):
     assert "not allowed with argument --ceiling" in refused(capsys, [*command, "--ceiling", "100", "--ceiling-pct", "50"])
     assert "'inf' is not a finite number" in refused(capsys, [*command, "--hold-cap", "inf"])
     assert "'nan' is not a number" in refused(capsys, [*command, "--body-mass", "nan"])
+    assert "is not a body weight between 20 and 300 kg" in refused(capsys, [*command, "--body-mass", "2000"])
+    assert "is not a hold cap between 5 and 300 s" in refused(capsys, [*command, "--hold-cap", "2"])
 
 
 @pytest.mark.parametrize("taken", ["x.smr", "x.summary.json", "x.summary.md"])
@@ -157,6 +162,7 @@ def test_a_replay_summary_is_dated_when_the_recording_was_made(rec):
 
 def test_record_refuses_an_infinite_hold_cap(tmp_path, capsys):
     assert "'inf' is not a finite number" in refused(capsys, ["record", "--out", str(tmp_path / "r.smr"), "--hold-cap", "inf"])
+    assert "between 5 and 300 s" in refused(capsys, ["record", "--out", str(tmp_path / "r.smr"), "--hold-cap", "1e9"])
 
 
 # --- 6: calibrate weights ---------------------------------------------------------------------------

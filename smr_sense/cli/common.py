@@ -56,10 +56,39 @@ def speed_factor(text: str) -> float:
     return value
 
 
+def _within(low: float, high: float, unit: str, what: str):
+    def parse(text: str) -> float:
+        value = finite_float(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what} between {low:g} and {high:g} {unit}")
+        return value
+
+    return parse
+
+
+def hold_cap_s(text: str) -> float:
+    from smr_sense.core.pipeline import HOLD_CAP_RANGE_S
+
+    return _within(*HOLD_CAP_RANGE_S, "s", "a hold cap")(text)
+
+
+def body_mass_kg(text: str) -> float:
+    from smr_sense.core.pipeline import BODY_MASS_RANGE_KG
+
+    return _within(*BODY_MASS_RANGE_KG, "kg", "a body weight")(text)
+
+
+def add_hold_cap_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--hold-cap", type=hold_cap_s, default=20.0, metavar="S",
+        help="hold cap in seconds, 5-300 (default 20; the warning comes 5 s before it, half way for caps under 10 s)",
+    )
+
+
 def add_session_options(p: argparse.ArgumentParser, *, body_mass_help: str) -> None:
     """Hold cap, body mass and the pressure ceiling: the same parsers for analyze and the dashboards."""
-    p.add_argument("--hold-cap", type=positive_float, default=20.0, metavar="S", help="hold cap in seconds (default 20)")
-    p.add_argument("--body-mass", type=positive_float, metavar="KG", help=body_mass_help)
+    add_hold_cap_option(p)
+    p.add_argument("--body-mass", type=body_mass_kg, metavar="KG", help=body_mass_help + ", 20-300 kg")
     ceiling = p.add_mutually_exclusive_group()
     ceiling.add_argument("--ceiling", type=positive_float, metavar="N", help="pressure ceiling in newtons")
     ceiling.add_argument("--ceiling-pct", type=positive_float, metavar="PCT", help="pressure ceiling in %% of body weight")

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from smr_sense.cli.common import positive_float, warn
+from smr_sense.cli.common import add_hold_cap_option, positive_float, warn
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.recording import RecordingWriter
 
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source", default="sim", metavar="SRC", help="sim, sim:?seed=7&build=imu, replay:FILE, serial:PORT, ble:NAME")
     p.add_argument("--out", required=True, metavar="FILE", help="recording to write (.smr)")
     p.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds of stream time")
-    p.add_argument("--hold-cap", type=positive_float, default=20.0, metavar="S", help="hold cap in seconds (default 20)")
+    add_hold_cap_option(p)
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(run=run)
 

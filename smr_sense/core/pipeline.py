@@ -51,6 +51,12 @@ GAP_MARKERS = ("gap", "disconnected")
 CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED = "calibration_started", "calibration", "calibration_ended"
 
 
+# What a person and a hold can be. A cap shorter than the moment a hold takes to be confirmed would
+# ring as it starts; the practice's longest studied holds are 90 s (DOMAIN.md).
+HOLD_CAP_RANGE_S = (5.0, 300.0)
+BODY_MASS_RANGE_KG = (20.0, 300.0)
+
+
 @dataclass(frozen=True)
 class SessionSettings:
     """What a user or a test can set. Times in seconds of stream time, forces in newtons."""

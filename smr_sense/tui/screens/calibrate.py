@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure, measure_point, measure_tare
 from smr_sense.core.calibration import G_N_PER_KG
+from smr_sense.core.pipeline import BODY_MASS_RANGE_KG
 from smr_sense.core.samples import SampleBlock
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
@@ -169,8 +170,9 @@ class CalibrationWizard(Screen[bool]):
             elif self.phase == "body":
                 text = self.query_one("#wizard-input", Input).value.strip()
                 mass = float(text) if text else None
-                if mass is not None and not 20.0 <= mass <= 300.0:
-                    raise CalibrationFitError(f"{mass:g} kg is not a body weight between 20 and 300 kg")
+                low, high = BODY_MASS_RANGE_KG
+                if mass is not None and not low <= mass <= high:
+                    raise CalibrationFitError(f"{mass:g} kg is not a body weight between {low:g} and {high:g} kg")
                 self.body_mass_kg = mass
                 self.phase = "ceiling"
             elif self.phase == "ceiling":
