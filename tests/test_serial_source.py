@@ -143,6 +143,41 @@ async def test_unplug_marks_a_gap_reconnects_and_time_goes_on(emulator):
     assert source.stats.reconnects == 1 and source.stats.samples == 160
 
 
+async def test_another_roller_behind_the_same_port_is_refused_until_ours_is_back(emulator, tmp_path):
+    # kill -9 of one emulator, another started on the same stable link: its person, its calibration.
+    source = make_source(f"serial:{emulator.path}")
+    await source.open()
+    other = None
+    try:
+        await emit_when_streaming(emulator, [50])
+        await take(source, lambda items: n_samples(items) >= 50)
+        emulator.unplug()
+        await take(source, lambda items: any(isinstance(i, Marker) for i in items))
+        other = PtyRoller(sim_virtual_roller(build="imu", seed=6, rate_hz=200.0), PtyLink(emulator.path),
+                          max_pending_bytes=BIG)
+        other.start()
+        async with asyncio.timeout(WAIT_S):
+            while not (source.last_error or "").startswith("another device answered"):
+                await asyncio.sleep(0.05)
+        assert source.last_error == (
+            f"another device answered on serial:{emulator.path} (id emu-imu-6, not emu-imu-5): "
+            "waiting for the session's roller"
+        )
+        assert source.stats.state == "reconnecting" and source.stats.samples == 50
+        other.close()
+        other = None
+        emulator.replug()
+        await emit_when_streaming(emulator, [40])
+        after = await take(source, lambda items: n_samples(items) >= 40)
+    finally:
+        if other is not None:
+            other.close()
+        await source.close()
+    assert source.stats.samples == 90 and source.last_error is None
+    _, raw, _ = emulator.roller.sent.arrays()
+    np.testing.assert_array_equal(samples(after).raw, raw[-40:])  # only our roller's samples
+
+
 async def test_commands_reach_the_roller_and_replies_become_markers(emulator):
     def has_marker(kind):
         return lambda items: any(isinstance(i, Marker) and i.kind == kind for i in items)

@@ -10,7 +10,7 @@ import pytest
 from smr_sense.emulator import PtyLink, PtyRoller, sim_virtual_roller
 from smr_sense.recording import load_recording
 from smr_sense.sources import make_source
-from smr_sense.tui.widgets import Banner, StatusHeader
+from smr_sense.tui.widgets import Banner, ForceReadout, StateBadge, StatusHeader
 from tui_helpers import app_for, summary_shown, wait_for
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
@@ -41,12 +41,17 @@ async def test_a_pulled_cable_shows_a_banner_and_the_session_goes_on(emulator, t
         await wait_for(pilot, lambda: header.link_state == "reconnecting", "the header to say reconnecting")
         assert banner.text == "The roller is disconnected: reconnecting, the session goes on."
         assert header.rate_hz is None  # nothing arrives: no rate to show
+        # The last force and state are not shown as if they were now.
+        badge, readout = app.query_one(StateBadge), app.query_one(ForceReadout)
+        await wait_for(pilot, lambda: badge.state == "nosignal", "NO SIGNAL")
+        assert readout.force_n is None and readout.number_n is None
 
         emulator.replug()
         await wait_for(pilot, lambda: emulator.streaming.is_set(), "the roller to stream again")
         emulator.emit(100)
         await wait_for(pilot, lambda: app.session.samples >= 300, "samples after the reconnect")
         await wait_for(pilot, lambda: banner.text == "" and header.link_state == "streaming", "the banner to clear")
+        await wait_for(pilot, lambda: badge.state != "nosignal" and readout.force_n is not None, "the state back")
         await pilot.press("q")
         await wait_for(pilot, lambda: summary_shown(app), "the summary")
     rec = load_recording(out)

@@ -39,6 +39,9 @@ class _Totals:
     bytes_discarded: int = 0
 
 
+ANOTHER_DEVICE = "another device answered"  # how a refused device's sentence begins
+
+
 class DeviceStream:
     """Feed it ``(bytes, host_t_s)`` with :meth:`feed`; it returns ``SampleBlock`` and ``Marker`` items.
 
@@ -62,6 +65,9 @@ class DeviceStream:
         self.text_rate_hz = text_rate_hz
         self.info: StreamInfo | None = None
         self.ready = False
+        # Why this connection's device is not the session's (another roller answered after a
+        # reconnect): one sentence; its samples are refused. Cleared by the next connection.
+        self.refused: str | None = None
         self.format: str | None = None  # the decoder in use: reference, text or tindeq
         self.bytes_in = 0
         self.replies: list[CommandReply] = []
@@ -87,6 +93,7 @@ class DeviceStream:
 
     def link_restored(self) -> None:
         """A new connection: a fresh decoder (the device may have restarted mid-frame)."""
+        self.refused = None
         self._start_decoder()
 
     # --- bytes in ---------------------------------------------------------------------------
@@ -199,6 +206,15 @@ class DeviceStream:
         )
 
     def _describe(self, info: StreamInfo, out: list[SampleBlock | Marker]) -> None:
+        if self.info is not None and info.device_id != self.info.device_id:
+            # Another roller on the same port or name (a board re-enumerated, a second emulator):
+            # its calibration and its person are not this session's.
+            self.refused = (
+                f"{ANOTHER_DEVICE} on {self.source} (id {info.device_id}, "
+                f"not {self.info.device_id}): waiting for the session's roller"
+            )
+            self.ready = False
+            return
         self.ready = True
         if self.info is None:
             self.info = info
@@ -219,7 +235,7 @@ class DeviceStream:
 
     def _accept_block(self, block: SampleBlock, host_t_s: float, out: list[SampleBlock | Marker]) -> SampleBlock | None:
         info = self.info
-        if info is None or not self.ready or len(block) == 0:
+        if info is None or not self.ready or self.refused or len(block) == 0:
             return None
         if block.n_channels != info.n_channels:
             self._done.corrupt += len(block)

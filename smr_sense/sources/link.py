@@ -248,6 +248,8 @@ class LinkSource(Source, abc.ABC):
                 for name in self.profile.on_connect:
                     await self._write(self.profile.encode_command(name))
                 resend_at = now + HANDSHAKE_RESEND_S
+            if stream.refused:
+                raise SourceError(stream.refused)
             if stream.ready:
                 break
             remaining = deadline - now

@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from smr_sense.core import events as ev
 from smr_sense.core.samples import Marker, SampleBlock
+from smr_sense.devices.stream import ANOTHER_DEVICE
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import Source
 from smr_sense.tui.messages import SessionEvents, SourceFault, StreamEnded, StreamMarker, StreamOpened
@@ -91,6 +92,7 @@ class SmrDashboard(App[int]):
         self._dirty = True
         self._last_slow = 0.0
         self._link_seen = ""
+        self._link_error_seen: str | None = None
         self._compact = False  # a terminal too small for the whole dashboard: state, timer, force only
         self._problem_seen: str | None = None
         self._bells = 0
@@ -244,6 +246,11 @@ class SmrDashboard(App[int]):
             self._dirty = True
             if link == "reconnecting" and not self.w_banner.text:
                 self._banner("The roller is disconnected: reconnecting, the session goes on.", "warning")
+        error = getattr(self.source, "last_error", None) if link == "reconnecting" else None
+        if error != self._link_error_seen:
+            self._link_error_seen = error
+            if error and error.startswith(ANOTHER_DEVICE):  # not the session's roller: say whose
+                self._banner(f"The roller is disconnected; {error}.", "warning")
         cols, rows = self.size
         compact = cols < MIN_COLS or rows < MIN_ROWS
         if compact != self._compact:

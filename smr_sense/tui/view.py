@@ -76,17 +76,21 @@ class DashboardView:
         readout = self.readout
         readout.unit, readout.body_mass_kg = unit, mass
         readout.scale_n, readout.band_n, readout.ceiling_n = scale, band, s.ceiling_n
-        force_n = None if status is None else round(float(status.force_n), 1)
+        # While the link is down the last force and state are old news: say so, not show them frozen
+        # (the hold timer stays: it is where the hold was, and it goes on if they are still holding).
+        down = status is not None and self.source.stats.state in ("reconnecting", "connecting")
+        force_n = None if status is None or down else round(float(status.force_n), 1)
         readout.force_n = force_n
 
         code = None if status is None else state_code(status.state)
         self.badge.state = (
-            "waiting" if code is None else "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
+            "waiting" if code is None else "nosignal" if down
+            else "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
         )
         self._timer(status)
         self._routine()
         self._playback(fast_forwarding)
-        if slow:
+        if slow or down:
             readout.number_n = force_n
             window_s = self.display.plot_window_s
             t, f, st = s.trace.window(s.now_s, window_s)
