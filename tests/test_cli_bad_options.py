@@ -151,6 +151,28 @@ def test_a_dashboard_never_records_over_a_session_or_its_summary(tmp_path, capsy
     assert (tmp_path / taken).read_text() == "kept"
 
 
+@pytest.mark.parametrize("command", [["demo", "--no-record"], ["replay"]])
+def test_a_dashboard_without_a_terminal_is_one_sentence_not_a_spinning_core(rec, capsys, command):
+    # Under pytest stdin and stdout are not terminals, as with `smr-sense replay x.smr </dev/null &`.
+    argv = [*command, str(rec)] if command == ["replay"] else command
+    assert refused(capsys, argv) == (
+        "smr-sense: error: the dashboard needs a terminal for its input and output; "
+        "to record without one use `smr-sense record`, to summarise a file `smr-sense analyze`"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["sim", "--duration", "5", "--out"], ["record", "--source", "sim:?speed=max&duration=5", "--out"], ["demo", "--record"]],
+)
+def test_a_recording_into_a_missing_folder_is_refused_not_made(tmp_path, capsys, argv):
+    # A mistyped path would otherwise leave a tree of folders behind.
+    out = tmp_path / "no" / "such" / "x.smr"
+    err = refused(capsys, [*argv, str(out)])
+    assert err.endswith(f"the folder {out.parent} does not exist")
+    assert not (tmp_path / "no").exists()
+
+
 def test_a_replay_summary_is_dated_when_the_recording_was_made(rec):
     from smr_sense.cli.replay import recorded_at
     from smr_sense.recording import load_any

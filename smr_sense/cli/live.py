@@ -39,7 +39,12 @@ def _taken(record_path: Path) -> Path | None:
 
 def default_record_path(prefix: str = "session") -> Path:
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = data_dir() / "sessions" / f"{prefix}-{stamp}.smr"
+    folder = data_dir() / "sessions"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # our own folder: made on first use
+    except OSError as err:
+        raise UsageError(f"cannot create the sessions folder {folder}: {err.strerror or err}") from None
+    path = folder / f"{prefix}-{stamp}.smr"
     n = 2
     while _taken(path):  # two sessions in one second
         path = path.with_name(f"{prefix}-{stamp}-{n}.smr")
@@ -113,6 +118,14 @@ def run_dashboard(
     taken = _taken(record_path) if record_path is not None else None
     if taken is not None:  # the summary too: it may be another session's report for a trainer
         raise UsageError(f"{taken} already exists; choose another --record file")
+    if record_path is not None and not record_path.parent.is_dir():  # said now, not at the first sample
+        raise UsageError(f"cannot record into {record_path}: the folder {record_path.parent} does not exist")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Textual would read an endless end-of-file from /dev/null, a whole core for nothing.
+        raise UsageError(
+            "the dashboard needs a terminal for its input and output; "
+            "to record without one use `smr-sense record`, to summarise a file `smr-sense analyze`"
+        )
     display = DisplaySettings(unit=args.unit, bell=not args.no_bell, plot_window_s=args.window)
     if started_at is None:
         started_at = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")

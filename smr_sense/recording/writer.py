@@ -46,14 +46,15 @@ class RecordingWriter:
         self._last_flush = time.monotonic()
         self._last_fsync = self._last_flush
         self._file: BinaryIO | None = None
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._file = open(self.path, "wb" if force else "xb")  # noqa: SIM115 - lives as long as the writer
         except FileExistsError:
             raise RecordingExistsError(f"{self.path} already exists; use --force to overwrite it") from None
         except IsADirectoryError:
             raise SmrError(f"{self.path} is a directory, not a file to record into") from None
+        except FileNotFoundError:
+            # Not made for the user: a mistyped path would leave a tree of folders behind.
+            raise SmrError(f"cannot create {self.path}: the folder {self.path.parent} does not exist") from None
         except OSError as err:
             raise SmrError(f"cannot create {self.path}: {err.strerror}") from None
         created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
