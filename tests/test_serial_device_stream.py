@@ -55,11 +55,26 @@ def test_a_device_whose_clock_ran_on_keeps_its_own_time():
 def test_another_layout_on_the_same_link_is_marked_and_its_samples_dropped():
     stream = DeviceStream(get_profile("reference"), "s", "s", "s")
     stream.feed(encode_device_info(INFO) + frames(0, [1000], [1]), host_t_s=1.0)
-    two = DeviceInfo("dev-2", "Other", "1.0.0", 100.0, (Channel("a"), Channel("b")))
+    two = DeviceInfo("dev-1", "Roller", "1.1.0", 100.0, (Channel("a"), Channel("b")))  # reflashed
     wide = encode_frames(1, np.array([2000]), np.array([[1.0, 2.0]]))
     items = stream.feed(encode_device_info(two) + wide, host_t_s=2.0)
     assert [i.kind for i in items] == ["layout_changed"] and items[0].data == {"channels": ["a", "b"]}
     assert stream.corrupt == 1
+
+
+def test_another_device_is_refused_with_a_sentence_until_the_next_connection():
+    stream = DeviceStream(get_profile("reference"), "serial:/dev/ttyACM0", "s", "s")
+    stream.feed(encode_device_info(INFO) + frames(0, [1000], [1]), host_t_s=1.0)
+    other = DeviceInfo("dev-2", "Roller", "1.0.0", 100.0, (Channel("load"),))  # same layout, another roller
+    assert stream.feed(encode_device_info(other) + frames(1, [2000], [2]), host_t_s=2.0) == []
+    assert stream.refused == "another device answered on serial:/dev/ttyACM0 (id dev-2, not dev-1): " \
+        "waiting for the session's roller"
+    assert not stream.ready and stream.info.device_id == "dev-1"
+    stream.link_lost(3.0, "unplugged")
+    stream.link_restored()
+    assert stream.refused is None
+    items = stream.feed(encode_device_info(INFO) + frames(2, [3000], [3]), host_t_s=4.0)
+    assert blocks(items).raw.tolist() == [[3]]  # ours again
 
 
 def test_auto_tells_text_from_frames_and_keeps_its_choice():

@@ -204,7 +204,11 @@ class LinkSource(Source, abc.ABC):
                     continue  # from a link that is gone
                 if isinstance(event, _Chunk):
                     self._emit(stream.feed(event.data, event.host_t_s))
-                    continue
+                    if not stream.refused:
+                        continue
+                    # Another device took the link without it dropping: as a drop, then find ours.
+                    self.last_error = stream.refused
+                    event = _Lost(self._link, event.host_t_s, stream.refused)
                 self.stats.connected = False
                 self.stats.state = "reconnecting" if self.reconnect else "ended"
                 self._emit([stream.link_lost(event.host_t_s, event.reason)])
