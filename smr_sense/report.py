@@ -15,7 +15,7 @@ from typing import Any
 
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.errors import SmrError
-from smr_sense.routine import HoldRecord, RoutineTracker
+from smr_sense.routine import HoldRecord, RoutineTracker, worked
 
 SUMMARY_VERSION = 1
 
@@ -61,7 +61,7 @@ class GroupSummary:
 
     @property
     def worked(self) -> bool:
-        return bool(self.holds) or self.rolling_s > 0
+        return worked(len(self.holds), self.rolling_s)
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def summary_markdown(s: SessionSummary) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for g in s.groups:
-        if not g.worked:
+        if not g.holds and g.rolling_s <= 0:  # not visited at all (a brief visit shows, but is not 'worked')
             lines.append(f"| {g.label} | - | - | - | - | - | - | - | - |")
             continue
         lines.append(

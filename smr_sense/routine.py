@@ -28,6 +28,15 @@ from smr_sense.core.session import without_gaps
 
 MUSCLE_GROUP_MARKER = "muscle_group"
 
+# A group is worked with a hold, or this much rolling: the second or two it gets while the person
+# moves on to the next one is not working it.
+WORKED_ROLLING_S = 10.0
+
+
+def worked(holds: int, rolling_s: float) -> bool:
+    """Whether a muscle group counts as worked (the panel's tick, the report's 'Not worked')."""
+    return holds > 0 or rolling_s >= WORKED_ROLLING_S
+
 
 @dataclass(frozen=True)
 class MuscleGroup:

@@ -54,3 +54,17 @@ def test_saved_beside_the_recording(tmp_path):
     assert json_path.name == "session-1.summary.json" and md_path.name == "session-1.summary.md"
     assert json.loads(json_path.read_text())["device_id"] == "sim-imu-7"
     assert md_path.read_text().startswith("# Foam-rolling session")
+
+
+def test_a_group_passed_through_for_a_moment_is_not_worked_but_its_rolling_is_counted():
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(0.0))
+    r.apply_marker(Marker(30.0, "muscle_group", {"group": "hamstrings"}))  # rolled the calves 30 s
+    r.apply_marker(Marker(32.0, "muscle_group", {"group": "quads"}))  # 2 s on the way to the quads
+    r.close(60.0)
+    s = summarize(r, source="sim", device_id="x", duration_s=60.0, hold_cap_s=20.0, body_mass_kg=None,
+                  ceiling_n=None, ceiling_exceeded=0, started_at=None)
+    md = summary_markdown(s)
+    assert "| Hamstrings | 0 | 0 s | 0 s | - | - | 0 | 0.0 s | 0:02 |" in md
+    assert "Not worked: Hamstrings, Adductors," in md
+    assert [g.worked for g in s.groups[:3]] == [True, False, True]

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from smr_sense.routine import worked
 from smr_sense.tui.units import mmss
 from smr_sense.tui.widgets._styles import CachedComponentStyles
 
@@ -32,14 +33,14 @@ class RoutinePanel(CachedComponentStyles, Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         name_w = max(8, width - 18)
         for i, row in enumerate(self.rows):
-            done = row.holds > 0 or row.rolling_s >= 1.0
+            done = worked(row.holds, row.rolling_s)
             style = self.component_style(
                 "routine--current" if i == self.current else "routine--done" if done else "routine--todo"
             )
             mark = "▶" if i == self.current else "✓" if done else " "
             holds = f"{row.holds}h" if row.holds else ""
             caps = f"{row.caps}!" if row.caps else ""  # holds that ran into the cap
-            rolling = mmss(row.rolling_s) if done else ""
+            rolling = mmss(row.rolling_s) if row.holds or row.rolling_s >= 1 else ""
             line = f"{mark} {row.label[:name_w]:<{name_w}} {holds:>3} {caps:>3} {rolling:>5}"
             text.append(line.ljust(width)[:width] + "\n", style)
         if self.advice:
