@@ -83,8 +83,12 @@ def read_profile_file(path: str | os.PathLike[str]) -> Profile:
         obj = json.loads(path.read_text())
     except FileNotFoundError:
         raise FileFormatError(f"{path} does not exist") from None
-    except (OSError, ValueError) as err:
-        raise FileFormatError(f"{path} is not a readable calibration profile ({err.__class__.__name__})") from None
+    except json.JSONDecodeError as err:
+        raise FileFormatError(f"{path} is not a calibration profile: not valid JSON (line {err.lineno})") from None
+    except UnicodeDecodeError:
+        raise FileFormatError(f"{path} is not a calibration profile: it is not text") from None
+    except OSError as err:
+        raise FileFormatError(f"{path} cannot be read: {err.strerror or err}") from None
     if not isinstance(obj, dict):
         raise FileFormatError(f"{path} is not a calibration profile")
     cal = obj.get("calibration", obj if "channels" in obj else None)

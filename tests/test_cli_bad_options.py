@@ -288,3 +288,15 @@ async def test_emulator_removes_its_link_on_hangup_and_terminate(tmp_path, sig):
             await proc.wait()
     assert proc.returncode == 0 and b"Traceback" not in err, err
     assert not os.path.lexists(link)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [('{"calibration": ', "is not a calibration profile: not valid JSON (line 1)"),
+     (b"\xff\xfe\x00", "is not a calibration profile: it is not text")],
+)
+def test_a_broken_profile_file_is_named_in_words_not_by_exception_class(rec, tmp_path, capsys, content, message):
+    path = tmp_path / "profile.json"
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    err = refused(capsys, ["analyze", str(rec), "--calibration", str(path)])
+    assert err == f"smr-sense: error: {path} {message}" and "Error" not in err

@@ -375,3 +375,14 @@ async def test_a_small_terminal_keeps_the_state_the_timer_and_the_alarm(tmp_path
         await wait_for(pilot, lambda: not app.screen.has_class("-compact"), "the full layout")
         await pilot.pause()
         assert plot.region.area and not app.query_one("#size-note").region.area
+
+
+@pytest.mark.parametrize(
+    "force_n, unit, mass, text",
+    [(-0.3, "N", None, "0"), (-0.6, "N", None, "-1"), (-0.02, "kg", None, "0.0"), (-0.4, "%BW", 80.0, "0"),
+     (249.4, "N", None, "249"), (24.46, "kg", None, "2.5")],
+)
+def test_the_readout_never_says_minus_zero(force_n, unit, mass, text):
+    from smr_sense.tui.units import format_force
+
+    assert format_force(force_n, unit, mass) == text

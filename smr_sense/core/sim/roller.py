@@ -119,6 +119,7 @@ class SimRoller:
 
         # Transport: device timestamps jitter a little (never out of order), samples get lost.
         t = t_nominal + np.clip(rng.normal(0.0, c.jitter_s, n), -0.4 / c.rate_hz, 0.4 / c.rate_hz)
+        np.maximum(t, 0.0, out=t)  # a device clock starts at zero: no session begins at t -0.0004
         keep = rng.random(n) >= c.drop_rate
         for _ in range(int(rng.poisson(c.burst_per_min * plan.duration_s / 60.0))):
             first = int(rng.integers(0, n))
