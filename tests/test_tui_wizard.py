@@ -158,3 +158,17 @@ async def test_a_suggested_value_is_edited_from_its_end(bench):
         await paused_press(pilot, source, "c", "backspace", "2", seek_s=0.0)
         box = wizard(app).query_one("#wizard-input")
         assert box.value == "5, 12"
+
+
+async def test_a_refused_answer_stays_in_the_box_to_be_mended(bench):
+    rec = load_recording(bench)
+    source = make_source(f"replay:{rec.path}?speed=1")
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.session.info is not None, "the stream")
+        await paused_press(pilot, source, "c", "backspace", "backspace", "backspace", "backspace", "x", "enter",
+                           seek_s=0.0)
+        w = wizard(app)
+        box = w.query_one("#wizard-input")
+        assert w.phase == "weights" and w.message and box.value == "5x"  # not reset to "5, 10"
+        await pilot.press("escape")

@@ -187,6 +187,9 @@ class CalibrationWizard(Screen[bool]):
             self.message = "That is not a number."
         except SmrError as err:
             self.message = str(err)
+        if self.message:  # refused: the answer stays in the box to be mended, not replaced
+            self._show_results()
+            return
         self._enter_phase()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
