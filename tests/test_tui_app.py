@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -218,17 +219,36 @@ async def test_a_source_that_cannot_open_ends_the_app_with_its_sentence(tmp_path
 
 
 def test_live_with_a_missing_port_is_one_sentence_and_exit_2(tmp_path):
+    import os
     import subprocess
     import sys
+    import threading
 
-    done = subprocess.run(
-        [sys.executable, "-m", "smr_sense", "live", "--source", "serial:/dev/ttyNOPE", "--no-record"],
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-        env={**__import__("os").environ, "TERM": "dumb", "SMR_SENSE_DATA_DIR": str(tmp_path)},
-    )
+    # A real terminal (a pseudo-terminal) for the dashboard; what it draws is read and thrown away.
+    main_fd, term_fd = os.openpty()
+    drain = threading.Thread(target=lambda: _read_until_closed(main_fd), daemon=True)
+    drain.start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "smr_sense", "live", "--source", "serial:/dev/ttyNOPE", "--no-record"],
+            stdin=term_fd, stdout=term_fd, stderr=subprocess.PIPE, text=True, timeout=60,
+            env={**os.environ, "TERM": "xterm-256color", "SMR_SENSE_DATA_DIR": str(tmp_path)},
+        )
+    finally:
+        os.close(term_fd)
+        drain.join(timeout=5)
+        os.close(main_fd)
     assert done.returncode == 2
     assert done.stderr.strip().endswith("serial port /dev/ttyNOPE does not exist; `smr-sense scan` lists the ports there are")
     assert "Traceback" not in done.stderr
+
+
+def _read_until_closed(fd: int) -> None:
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:  # the terminal side closed
+        pass
 
 
 async def test_an_uncalibrated_roller_says_so_and_is_still_recorded(tmp_path):
