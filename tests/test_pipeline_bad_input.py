@@ -94,6 +94,7 @@ def test_no_rolling_is_counted_while_no_samples_come_and_the_dashboard_counts_th
     assert spans[0][0] == pytest.approx(2.0, abs=0.05) and spans[1][1] == pytest.approx(58.0, abs=0.05)
     assert [(e.t_s, round(e.gap_s, 2)) for e in result.events if e.kind == "signal_lost"] == [(30.0, 10.01)]
     assert result.summary["rolling_time_s"] == pytest.approx(18.0 + 28.0, abs=0.1)
+    assert result.summary["sample_rate_hz"] == pytest.approx(RATE)  # the rate it sent at, gap or not
     tracker = RoutineTracker()  # what the dashboard's routine panel and the saved summary count
     tracker.apply_events(result.events)
     tracker.close(float(t[keep][-1]))

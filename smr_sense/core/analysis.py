@@ -19,7 +19,10 @@ def _r(x: float | None, nd: int = 3) -> float | None:
 def summarise(result: SessionResult, pipeline: Pipeline) -> dict[str, Any]:
     first, last, samples = pipeline.span_s
     duration = (last - first) if (first is not None and last is not None) else 0.0
-    rate = (samples - 1) / duration if duration > 0 else 0.0
+    # The rate the roller sent at: a span without samples (a dropped link) is one interval, not many.
+    gaps = [e.gap_s for e in result.events if e.kind == "signal_lost" and getattr(e, "gap_s", None)]
+    sending_s, intervals = duration - sum(gaps), samples - 1 - len(gaps)
+    rate = intervals / sending_s if sending_s > 0 and intervals > 0 else 0.0
     holds = result.holds
     hold_s = sum(h.duration_s for h in holds)
     rolling_s = sum(r.duration_s for r in result.rolling)
