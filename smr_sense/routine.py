@@ -214,7 +214,9 @@ class RoutineTracker:
         if self._rolling_since_s is not None:
             self.tallies[self.index].rolling.extend(without_gaps(self._rolling_since_s, end_s, self._gaps))
             self._rolling_since_s = None
-        self._gaps = [g for g in self._gaps if g[1] > end_s]
+            # Only now: rolling announced after a hold opens back at the hold's end, which may lie
+            # before a gap already reported (a hold that ended as the link dropped).
+            self._gaps = [g for g in self._gaps if g[1] > end_s]
 
     def close(self, t_s: float) -> None:
         """End of the session: file the open rolling stretch."""

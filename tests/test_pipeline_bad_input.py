@@ -101,6 +101,24 @@ def test_no_rolling_is_counted_while_no_samples_come_and_the_dashboard_counts_th
     assert sum(tally.rolling_s for tally in tracker.tallies) == pytest.approx(result.summary["rolling_time_s"], abs=0.01)
 
 
+def test_a_hold_that_ends_in_a_loss_counts_no_rolling_in_the_gap_anywhere():
+    # The dashboard's tally opened rolling at the hold's end, before the gap it had just heard of.
+    from smr_sense.routine import RoutineTracker
+
+    t, f, _ = hold_block(seconds=40.0, stop=38.0)
+    _, _, g = _rolling_block(40.0)
+    g[t < 15.0] = 0.0  # still until the link drops at 15 s; rolling when it is back at 17.5 s
+    keep = (t < 15.0) | (t >= 17.5)
+    result = analyze_block(info(), SampleBlock.build(t[keep], f[keep], g[keep]))
+    (hold,) = result.holds
+    assert hold.end_s == pytest.approx(14.99)  # the last sample before the loss
+    assert result.summary["rolling_time_s"] == pytest.approx(38.0 - 17.5, abs=0.1)
+    tracker = RoutineTracker()
+    tracker.apply_events(result.events)
+    tracker.close(float(t[keep][-1]))
+    assert sum(tally.rolling_s for tally in tracker.tallies) == pytest.approx(result.summary["rolling_time_s"], abs=0.01)
+
+
 def test_a_link_that_never_comes_back_is_reported_at_the_end():
     t, f, g = hold_block(seconds=30.0)
     p = Pipeline(info())
@@ -112,6 +130,19 @@ def test_a_link_that_never_comes_back_is_reported_at_the_end():
     assert lost[0].text() == "signal lost: the roller's link dropped and did not come back"
     as_json = json.loads(json.dumps(result_to_json(result), allow_nan=False))
     assert [e["gap_s"] for e in as_json["events"] if e["kind"] == "signal_lost"] == [None]
+
+
+def test_a_readjustment_the_link_drops_in_the_middle_of_does_not_end_the_hold():
+    # Found by a user: a 0.2 s twitch split by a 2.5 s dropout ended a 24 s hold (no cap alarm),
+    # because the returning rotation rate was integrated over the whole gap: 8 cm of "travel".
+    t, f, g = hold_block(seconds=40.0, stop=38.0)
+    twitch = ((t >= 14.9) & (t < 15.0)) | ((t >= 17.5) & (t < 17.6))
+    g[twitch, 0] = -30.0  # deg/s about the roller's axis: about 6 mm of tissue in all
+    keep = (t < 15.0) | (t >= 17.5)
+    result = analyze_block(info(), SampleBlock.build(t[keep], f[keep], g[keep]))
+    (hold,) = result.holds
+    assert hold.start_s < 3.0 and hold.end_s > 37.0
+    assert hold.capped and hold.cap_at_s == pytest.approx(hold.start_s + 20.0)
 
 
 def test_a_short_gap_is_reported_but_does_not_end_the_hold():

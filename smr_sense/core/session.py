@@ -266,5 +266,5 @@ class SessionTracker:
         if self._rolling_since is not None:
             for a, b in without_gaps(self._rolling_since, end_s, self._gaps):
                 self.rolling.append(RollingSegment(a, b))
-        self._gaps = [g for g in self._gaps if g[1] > end_s]
+            self._gaps = [g for g in self._gaps if g[1] > end_s]  # as RoutineTracker: only when filed
         self._rolling_since = None

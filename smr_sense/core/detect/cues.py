@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from smr_sense.core.detect.holds import RESUME_GAP_S
 from smr_sense.core.detect.window import Lookback, MovingRange, MovingSum, RecentBlocks, history_since, samples_for
 from smr_sense.core.samples import StreamInfo
 
@@ -118,6 +119,11 @@ class GyroCue:
             dt = np.empty(n)
             dt[0] = t[0] - prev_t
             np.subtract(t[1:], t[:-1], out=dt[1:])
+            # Across a few lost samples the returning rate stands in for the missing ones; across a
+            # loss of signal the travel is not known, and the returning rate times seconds of gap
+            # would read as centimetres: none is counted (the samples after it show any motion).
+            if dt[0] > RESUME_GAP_S or (n > 1 and float(dt[1:].max()) > RESUME_GAP_S):
+                dt[dt > RESUME_GAP_S] = 0.0
             self._prev_t = float(t[-1])
             pos = np.add.accumulate(np.concatenate([self._pos, v_mps * dt]), 0)[1:]
             self._pos = pos[-1:]

@@ -338,6 +338,10 @@ class HoldDetector:
             if self.judging_until is None:
                 out.append(Transition(a, back, "hold_suspended", start_s=self.hold_start_s))
             self.judging_until = back + RESUME_JUDGE_S
+            # A re-adjustment under way when the samples stopped is judged on those that return:
+            # timed across the loss, any twitch would outlast ``readjust_max_s`` and end the hold.
+            self.move_since = None
+            self.episode_t = None
         else:
             # A hold past ``max_gap_s`` ends; a stop that began before the loss is not known to
             # have lasted through it.
