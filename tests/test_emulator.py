@@ -169,3 +169,44 @@ def test_emulate_without_pty_is_one_sentence(capsys):
     )
     assert main(["emulate", "--pty", "--faults", "smoke"]) == 2
     assert "unknown fault 'smoke'" in capsys.readouterr().err
+
+
+def test_a_link_path_that_is_a_file_or_a_running_emulators_link_is_never_replaced(tmp_path, capsys):
+    from smr_sense.cli import main
+    from smr_sense.emulator import PtyLink
+
+    recording = tmp_path / "session.smr"
+    recording.write_bytes(b"a session")
+    assert main(["emulate", "--pty", "--link", str(recording), "--duration", "1"]) == 2
+    assert capsys.readouterr().err == (
+        f"smr-sense: error: {recording} exists and is not an emulator's link; choose another --link\n"
+    )
+    assert recording.read_bytes() == b"a session"
+
+    first = PtyLink(str(tmp_path / "roller"))
+    pts = first.plug()
+    try:
+        assert main(["emulate", "--pty", "--link", str(tmp_path / "roller"), "--duration", "1"]) == 2
+        assert "is the link of another running emulator" in capsys.readouterr().err
+        assert os.readlink(tmp_path / "roller") == pts  # still the first one's
+    finally:
+        first.unplug()
+    assert not os.path.lexists(tmp_path / "roller")
+
+
+def test_a_replug_leaves_a_link_another_emulator_took_meanwhile(tmp_path):
+    from smr_sense.emulator import PtyLink
+
+    path = str(tmp_path / "roller")
+    ours, theirs = PtyLink(path), PtyLink(path)
+    ours.plug()
+    ours.unplug()  # vanish: our link goes
+    their_pts = theirs.plug()  # another emulator takes the free path
+    try:
+        ours.plug()  # we come back: reachable on our own /dev/pts, their link untouched
+        assert os.readlink(path) == their_pts
+        ours.unplug()
+        assert os.readlink(path) == their_pts  # not removed by us either
+    finally:
+        theirs.unplug()
+    assert not os.path.lexists(path)

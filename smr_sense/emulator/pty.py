@@ -23,6 +23,7 @@ import tty
 from pathlib import Path
 
 from smr_sense.emulator.roller import VirtualRoller
+from smr_sense.errors import SmrError
 
 TICK_S = 0.005
 MAX_PENDING_BYTES = 16384  # what a device's UART buffer would hold while nobody reads
@@ -40,8 +41,17 @@ def default_link_path() -> str:
     raise OSError("no free /tmp/smr-rollerN path")
 
 
+class LinkTakenError(SmrError):
+    """The link path is a file, or another running emulator's link: never replaced."""
+
+
 class PtyLink:
-    """A pseudo-terminal that can be unplugged and plugged in again, with an optional stable symlink."""
+    """A pseudo-terminal that can be unplugged and plugged in again, with an optional stable symlink.
+
+    The symlink is only ever made where nothing is, or over a dangling link (a crashed run), and
+    removed only while it still leads to this pty: a file of the user's, or the link of another
+    emulator that is running, is never replaced or removed.
+    """
 
     def __init__(self, link_path: str | None = None) -> None:
         self.link_path = link_path
@@ -53,7 +63,26 @@ class PtyLink:
     def plugged(self) -> bool:
         return self.master is not None
 
+    def _free_for_us(self) -> bool:
+        """Whether the link may be (re)made; raises if it is a file or a live emulator's link the
+        first time, and on a replug leaves a link another emulator took meanwhile alone (False)."""
+        path = self.link_path
+        assert path is not None
+        if not os.path.lexists(path):
+            return True
+        if not os.path.islink(path):
+            raise LinkTakenError(f"{path} exists and is not an emulator's link; choose another --link")
+        if not os.path.exists(path):
+            return True  # dangling: a crashed run's, or ours from before (unplugged, our pty is gone)
+        # It leads to a live pty, and ours is closed while unplugged: another emulator's (a pty
+        # number is reused, so comparing it with our old one would not tell).
+        if self.slave_path is not None:
+            return False  # it took the link while we were unplugged
+        target = os.readlink(path)
+        raise LinkTakenError(f"{path} is the link of another running emulator (to {target}); choose another --link")
+
     def plug(self) -> str:
+        make_link = bool(self.link_path) and self._free_for_us()  # refuses before opening anything
         master, slave = os.openpty()
         tty.setraw(slave)
         attrs = termios.tcgetattr(slave)
@@ -62,8 +91,8 @@ class PtyLink:
         os.set_blocking(master, False)
         self.master, self._slave = master, slave
         self.slave_path = os.ttyname(slave)
-        if self.link_path:
-            tmp = f"{self.link_path}.new"
+        if make_link:
+            tmp = f"{self.link_path}.{os.getpid()}.new"
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             os.symlink(self.slave_path, tmp)
@@ -71,7 +100,7 @@ class PtyLink:
         return self.slave_path
 
     def unplug(self) -> None:
-        if self.link_path:
+        if self.link_path and self._leads_here():
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.link_path)
         for fd in (self.master, self._slave):
@@ -79,6 +108,13 @@ class PtyLink:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.master = self._slave = None
+
+
+    def _leads_here(self) -> bool:
+        try:
+            return os.readlink(self.link_path or "") == self.slave_path
+        except OSError:  # gone, or not a link
+            return False
 
 
 class PtyRoller:
