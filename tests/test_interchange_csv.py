@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from smr_sense.core.calibration import forces_n
+from smr_sense.core.pipeline import analyze_block
 from smr_sense.core.sim import SimConfig, simulate
 from smr_sense.errors import FileFormatError
 from smr_sense.recording import RecordingWriter, export_csv, load_any
@@ -93,18 +94,21 @@ def _hold_csv(path, cells):
     path.write_text("time_s,force_n\n" + "\n".join(rows) + "\n")
 
 
-def test_infinite_and_beyond_float32_values_are_missing_values_with_a_warning(tmp_path):
+def test_infinite_and_beyond_float32_values_are_missing_values_said_once(tmp_path):
     path = tmp_path / "inf.csv"
-    _hold_csv(path, {1000: "inf", 1001: "1e39", 1002: "-inf", 1500: "-1e39"})
+    _hold_csv(path, {1000: "inf", 1001: "1e39", 1002: "-inf", 1500: "-1e39", 2000: "5e6", 2001: ""})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no numpy RuntimeWarning may reach the user's terminal
         rec = load_any(path)
+        result = analyze_block(rec.info, rec.block, rec.markers)
     assert np.isnan(rec.block.raw[[1000, 1001, 1002, 1500], 0]).all()
     assert rec.block.raw[999, 0] == 300 and rec.block.raw[1003, 0] == 300
-    assert rec.warnings == [
-        f"{path}: 4 values are infinite or beyond any sensor's range (the first at sample 1001: inf), "
-        "so they are treated as missing"
+    assert rec.warnings == []  # the conditioner says it, counting each cell once
+    assert result.warnings == [
+        "5 missing values (empty, NaN or infinite) were replaced by the previous good value",
+        "1 value beyond what a roller can read (20000 N, 10000 deg/s) was replaced by the previous good value",
     ]
+    assert result.summary["peak_force_n"] == pytest.approx(300.0)
 
 
 def test_the_largest_float32_is_still_a_value(tmp_path):
@@ -133,7 +137,7 @@ def test_analyze_and_export_of_a_csv_with_infinities_as_a_user_runs_them(tmp_pat
     obj = _strict_json(r.stdout)
     assert obj["holds"][0]["peak_force_n"] == pytest.approx(300.0) and obj["summary"]["peak_force_n"] < 301
     assert "RuntimeWarning" not in r.stderr and "Traceback" not in r.stderr
-    assert "treated as missing" in r.stderr
+    assert "missing values (empty, NaN or infinite) were replaced by the previous good value" in r.stderr
     r = _smr("analyze", str(path))
     assert r.returncode == 0 and "peak force 300 N" in r.stdout and "inf" not in r.stdout.lower()
     r = _smr("export", "--csv", str(tmp_path / "out.csv"), str(path))

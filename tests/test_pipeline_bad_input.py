@@ -31,7 +31,7 @@ def test_nan_values_are_held_and_counted_and_do_not_break_a_hold():
     g[1500, 1] = np.nan
     result = analyze_block(info(), SampleBlock.build(t, f, g))
     assert len(result.holds) == 1 and result.holds[0].duration_s > 25
-    assert "4 missing values (NaN, infinite or beyond range) were replaced by the previous good value" in result.warnings
+    assert "4 missing values (empty, NaN or infinite) were replaced by the previous good value" in result.warnings
 
 
 def test_repeated_backward_and_nan_times_are_dropped_and_counted():
@@ -215,7 +215,7 @@ def test_infinite_and_overflowing_values_are_held_like_nan_without_numpy_warning
         block = SampleBlock.build(t, f.astype(np.float64), g)
         result = analyze_block(info(), block)
     assert len(result.holds) == 1 and result.holds[0].peak_force_n == pytest.approx(300.0)
-    assert "7 missing values (NaN, infinite or beyond range) were replaced by the previous good value" in result.warnings
+    assert "7 missing values (empty, NaN or infinite) were replaced by the previous good value" in result.warnings
     json.dumps(result_to_json(result), allow_nan=False)  # valid JSON: no Infinity anywhere
 
 
@@ -228,10 +228,11 @@ def test_a_value_no_roller_can_read_is_missing_even_beside_a_nan(glitch_n):
     result = analyze_block(info(), SampleBlock.build(t, f, g))
     assert len(result.holds) == 1 and result.holds[0].peak_force_n == pytest.approx(300.0)
     assert result.summary["peak_force_n"] == pytest.approx(300.0)
-    assert "2 values were beyond what a roller can read (20000 N, 10000 deg/s) and treated as missing" \
-        in result.warnings
-    assert "3 missing values (NaN, infinite or beyond range) were replaced by the previous good value" \
-        in result.warnings
+    # One sentence per repair, each value counted once: 1 NaN, 2 glitches.
+    assert result.warnings == [
+        "1 missing value (empty, NaN or infinite) was replaced by the previous good value",
+        "2 values beyond what a roller can read (20000 N, 10000 deg/s) were replaced by the previous good value",
+    ]
 
 
 def test_values_before_any_good_one_are_read_as_zero_and_said_so():
@@ -242,16 +243,16 @@ def test_values_before_any_good_one_are_read_as_zero_and_said_so():
     p.feed(SampleBlock.build(t[:3], f[:3], g[:3]))  # no good value yet in the first block
     p.feed(SampleBlock.build(t[3:], f[3:], g[3:]))
     result = p.finish()
-    assert "5 missing values (NaN, infinite or beyond range) came before any good value on their channel and were read as zero" \
+    assert "5 missing or impossible values came before any good value on their channel and were read as zero" \
         in result.warnings
-    assert "1 missing value (NaN, infinite or beyond range) was replaced by the previous good value" in result.warnings
+    assert "1 missing value (empty, NaN or infinite) was replaced by the previous good value" in result.warnings
 
 
 def test_a_channel_that_never_has_a_value_never_claims_a_previous_good_value():
     t, f, g = hold_block()
     result = analyze_block(info(), SampleBlock.build(t, np.full(t.size, np.nan), g))
     assert not any("previous good value" in w for w in result.warnings)
-    assert any(f"{t.size} missing values (NaN, infinite or beyond range) came before any good value" in w for w in result.warnings)
+    assert any(f"{t.size} missing or impossible values came before any good value" in w for w in result.warnings)
 
 
 def test_an_infinite_time_is_dropped_and_does_not_hide_the_samples_after_it():

@@ -46,8 +46,8 @@ class ConditionStats:
 
     dropped_time: int = 0  # samples whose time repeated, went backwards or was not a finite number
     filled_values: int = 0  # NaN or infinite channel or gyro values held at the last good one
-    zeroed_values: int = 0  # NaN or infinite values before their channel's first good one, read as zero
-    implausible_values: int = 0  # beyond PLAUSIBLE_FORCE_N or PLAUSIBLE_RATE_DPS; also held or zeroed
+    implausible_values: int = 0  # beyond PLAUSIBLE_FORCE_N or PLAUSIBLE_RATE_DPS, held likewise
+    zeroed_values: int = 0  # either kind before their channel's first good value, read as zero
     saturated: dict[str, int] = field(default_factory=dict)
 
     def warnings(self) -> list[str]:
@@ -57,23 +57,25 @@ class ConditionStats:
                 _count(self.dropped_time, "sample was", "samples were")
                 + " dropped because their time repeated or went backwards"
             )
-        if self.implausible_values:
-            out.append(
-                _count(self.implausible_values, "value was", "values were")
-                + f" beyond what a roller can read ({PLAUSIBLE_FORCE_N:.0f} N, {PLAUSIBLE_RATE_DPS:.0f} deg/s)"
-                " and treated as missing"
-            )
+        # One sentence per repair, each value counted once.
         if self.filled_values:
             out.append(
                 _count(self.filled_values, "missing value", "missing values")
-                + " (NaN, infinite or beyond range) "
+                + " (empty, NaN or infinite) "
                 + ("was" if self.filled_values == 1 else "were")
+                + " replaced by the previous good value"
+            )
+        if self.implausible_values:
+            out.append(
+                _count(self.implausible_values, "value", "values")
+                + f" beyond what a roller can read ({PLAUSIBLE_FORCE_N:.0f} N, {PLAUSIBLE_RATE_DPS:.0f} deg/s) "
+                + ("was" if self.implausible_values == 1 else "were")
                 + " replaced by the previous good value"
             )
         if self.zeroed_values:
             out.append(
-                _count(self.zeroed_values, "missing value", "missing values")
-                + " (NaN, infinite or beyond range) came before any good value on "
+                _count(self.zeroed_values, "missing or impossible value", "missing or impossible values")
+                + " came before any good value on "
                 + ("its" if self.zeroed_values == 1 else "their")
                 + " channel and "
                 + ("was" if self.zeroed_values == 1 else "were")
@@ -117,14 +119,14 @@ def _hold_last_good(
     """Replace missing values (NaN, infinite, or beyond +-``limit``) by the column's previous good value.
 
     ``last`` (the last good value per column, zero before there is one) and ``have`` (whether the
-    column has had a good value yet) carry over blocks. Returns (filled, held, zeroed, beyond, have):
-    ``held`` values took a previous good value, ``zeroed`` ones had none before them and read as zero;
-    ``beyond`` counts the finite ones that were out of range (they are among held or zeroed).
+    column has had a good value yet) carry over blocks. Returns (filled, held, beyond, zeroed, have):
+    ``held`` missing values and ``beyond`` out-of-range ones took a previous good value, ``zeroed``
+    ones (of either kind) had none before them and read as zero.
     """
     # The largest magnitude is NaN if any value is, and above the limit if any is infinite or out of
     # range, so one reduction clears the usual block without building a mask.
     if x.size == 0 or float(np.abs(x).max()) <= limit:
-        return x, 0, 0, 0, np.ones_like(have)
+        return x, 0, 0, 0, np.ones_like(have)  # (all good: nothing held, beyond or zeroed)
     finite = np.isfinite(x)
     with np.errstate(invalid="ignore"):
         beyond = finite & (np.abs(x) > limit)
@@ -135,8 +137,10 @@ def _hold_last_good(
     idx = np.where(good, np.arange(ext.shape[0])[:, None], 0)
     np.maximum.accumulate(idx, axis=0, out=idx)
     filled = np.take_along_axis(ext, idx, axis=0)[1:]
-    zeroed = int(((idx[1:] == 0) & ~good[1:] & ~have[None, :]).sum())
-    return filled, n_bad - zeroed, zeroed, int(beyond.sum()), have | good_x.any(axis=0)
+    zeroed_mask = (idx[1:] == 0) & ~good[1:] & ~have[None, :]
+    zeroed = int(zeroed_mask.sum())
+    beyond_held = int((beyond & ~zeroed_mask).sum())
+    return filled, n_bad - zeroed - beyond_held, beyond_held, zeroed, have | good_x.any(axis=0)
 
 
 class Conditioner:
@@ -221,7 +225,7 @@ class Conditioner:
         for i in self._power:
             force[:, i] = channel_to_newtons(self.info.channels[i], self._cals[i], raw[:, i])
         if n:
-            force, held, zeroed, beyond, self._have_force = _hold_last_good(
+            force, held, beyond, zeroed, self._have_force = _hold_last_good(
                 force, self._last_force, self._have_force, PLAUSIBLE_FORCE_N
             )
             self.stats.filled_values += held
@@ -236,7 +240,7 @@ class Conditioner:
         if self.info.has_gyro and gyro is not None:
             g = gyro.astype(np.float64)
             if n:
-                g, held, zeroed, beyond, self._have_gyro = _hold_last_good(
+                g, held, beyond, zeroed, self._have_gyro = _hold_last_good(
                     g, self._last_gyro, self._have_gyro, PLAUSIBLE_RATE_DPS
                 )
                 self.stats.filled_values += held

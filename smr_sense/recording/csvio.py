@@ -109,26 +109,18 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
     return np.array(rows, dtype=np.float64).reshape(-1, n_cols)
 
 
-def _unusable_values_as_missing(table: np.ndarray, value_cols: list[int], name: str) -> list[str]:
-    """Turn infinite and beyond-float32 sensor values into missing ones (NaN), in place, and say so.
+def _unusable_values_as_missing(table: np.ndarray, value_cols: list[int]) -> None:
+    """Turn infinite and beyond-float32 sensor values into missing ones (NaN), in place.
 
     Such a cell is no reading (a logger's overflow or a division by zero); as NaN the conditioner
-    holds the last good value over it, as it does for an empty cell, and the JSON stays valid.
+    holds the last good value over it and counts it with the other missing values (said once, in
+    its warning), and an export writes an empty cell, never 'inf'.
     """
     values = table[:, value_cols]
     unusable = np.abs(values) > _VALUE_MAX  # True for +-inf too; False for NaN
-    count = int(unusable.sum())
-    if not count:
-        return []
-    row, col = (int(v[0]) for v in np.nonzero(unusable))
-    first = values[row, col]
-    values[unusable] = np.nan
-    table[:, value_cols] = values
-    what, them = ("value is", "it is") if count == 1 else ("values are", "they are")
-    return [
-        f"{name}: {count} {what} infinite or beyond any sensor's range (the first at sample {row + 1}: {first:g}), "
-        f"so {them} treated as missing"
-    ]
+    if unusable.any():
+        values[unusable] = np.nan
+        table[:, value_cols] = values
 
 
 def parse_interchange_csv(path: Path, data: bytes) -> Recording:
@@ -150,7 +142,8 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
         raise FileFormatError(f"{name}: sample {i + 1} has time_s {t[i]}, which is not a time")
     check_monotonic(t, name)
     sensor_cols = [i for i, c in enumerate(cols) if c in used_names and c not in ("time_s", "host_time_s")]
-    warnings = _unusable_values_as_missing(table, sensor_cols, name)
+    _unusable_values_as_missing(table, sensor_cols)
+    warnings: list[str] = []
     for i in chosen:
         if np.isnan(table[:, i]).all():
             raise FileFormatError(
