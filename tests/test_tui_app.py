@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from smr_sense.core.pipeline import analyze_block
+from smr_sense.core.pipeline import SessionSettings, analyze_block
 from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.recording import RecordingWriter, load_recording
 from smr_sense.sources import make_source
@@ -406,3 +406,25 @@ def test_the_readout_never_says_minus_zero(force_n, unit, mass, text):
     from smr_sense.tui.units import format_force
 
     assert format_force(force_n, unit, mass) == text
+
+
+def test_a_replay_uses_the_body_weight_and_ceiling_the_session_had(tmp_path):
+    # The replay's summary said "no ceiling" for a demo that ran with one (a new user's diff).
+    import argparse
+
+    from smr_sense.cli.replay import _settings_as_recorded
+    from smr_sense.tui.session import DashboardSession
+
+    rec = recording("edge_hold_25s.csv")
+    out = tmp_path / "s.smr"
+    session = DashboardSession(SessionSettings(body_mass_kg=80.0, ceiling_pct_bw=50.0), record_path=out)
+    session.start(rec.info)
+    session.finish()
+    extra = load_recording(out).header["extra"]
+    assert extra["body_mass_kg"] == 80.0 and extra["ceiling_n"] == pytest.approx(0.5 * 80.0 * 9.80665, abs=0.01)
+    args = argparse.Namespace(body_mass=None, ceiling=None, ceiling_pct=None)
+    _settings_as_recorded(args, extra)
+    assert (args.body_mass, args.ceiling) == (80.0, extra["ceiling_n"])
+    given = argparse.Namespace(body_mass=70.0, ceiling=None, ceiling_pct=40.0)  # options given now win
+    _settings_as_recorded(given, extra)
+    assert (given.body_mass, given.ceiling, given.ceiling_pct) == (70.0, None, 40.0)

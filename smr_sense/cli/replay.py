@@ -37,6 +37,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def _settings_as_recorded(args: argparse.Namespace, extra: dict) -> None:
+    """Body weight and ceiling as the session had them live, unless given now: they beat today's
+    saved settings, so the replay's summary says what the live one said."""
+
+    def positive(key: str) -> float | None:
+        value = extra.get(key)
+        return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+    if args.body_mass is None:
+        args.body_mass = positive("body_mass_kg")
+    if args.ceiling is None and args.ceiling_pct is None:
+        args.ceiling = positive("ceiling_n")
+
+
 def recorded_at(header: dict) -> str | None:
     """When the recording was made, in local time as the live summary writes it; None if unknown."""
     try:
@@ -53,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     rec = load_any(path)  # a missing or broken file is one sentence here, not a banner on an empty screen
     calibration = calibration_from_option(args.calibration, rec.info.device_id)
+    _settings_as_recorded(args, rec.header.get("extra") or {})
     spec = f"replay:{path}?speed={args.speed:g}&start={args.start:g}"
     # By default the recording's own calibration, as it ran live (not today's profile).
     return run_dashboard(

@@ -102,6 +102,8 @@ class DashboardSession:
         extra: dict[str, Any] = {"app": "dashboard"}
         if self.body_mass_kg:
             extra["body_mass_kg"] = self.body_mass_kg
+        if self.ceiling_n:
+            extra["ceiling_n"] = round(self.ceiling_n, 2)  # a replay's summary keeps the session's ceiling
         return extra
 
     def _build_pipeline(self, info: StreamInfo) -> None:
