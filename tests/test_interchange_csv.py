@@ -11,7 +11,7 @@ import pytest
 from smr_sense.core.calibration import forces_n
 from smr_sense.core.pipeline import analyze_block
 from smr_sense.core.sim import SimConfig, simulate
-from smr_sense.errors import FileFormatError
+from smr_sense.errors import FileFormatError, SmrError
 from smr_sense.recording import RecordingWriter, export_csv, load_any
 
 
@@ -80,9 +80,13 @@ def test_export_refuses_to_overwrite(tmp_path):
     path.write_text("time_s,force_n\n0,1\n0.01,2\n")
     rec = load_any(path)
     (tmp_path / "out.csv").write_text("precious")
-    with pytest.raises(FileFormatError, match="already exists"):
+    with pytest.raises(SmrError, match="already exists"):
         export_csv(rec, tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_text() == "precious"
+    with pytest.raises(SmrError, match=f"^{tmp_path} is a folder; give the name of a file to write$"):
+        export_csv(rec, tmp_path, force=True)  # --force cannot make a folder a file
+    with pytest.raises(SmrError, match="the folder .*no does not exist"):
+        export_csv(rec, tmp_path / "no" / "out.csv")
 
 
 def _hold_csv(path, cells):

@@ -10,7 +10,7 @@ from smr_sense.cli.common import non_negative_int, positive_float
 from smr_sense.core.samples import Marker, interleave
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.recording import RecordingWriter, truth_path
-from smr_sense.recording.writer import RecordingExistsError
+from smr_sense.recording.writer import check_output_path
 from smr_sense.sources.sim import GroupAnnouncer
 
 MAX_DURATION_S = 24 * 3600.0  # a day: about 400 MB at 100 Hz; more is a typo, not a session
@@ -41,10 +41,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--duration {args.duration:g} s is more than 24 h ({MAX_DURATION_S:g} s); simulate a day or less")
     out = Path(args.out)
     truth = truth_path(out)
-    if out.exists() and not args.force:
-        raise RecordingExistsError(f"{out} already exists; use --force to overwrite it")
-    if truth.exists() and not args.force:
-        raise RecordingExistsError(f"{truth} already exists; use --force to overwrite it")
+    for path in (out, truth):
+        check_output_path(path, args.force)
     try:
         config = SimConfig(seed=args.seed, build=args.build, rate_hz=args.rate, hard=args.hard, channels=args.channels)
     except ValueError as err:

@@ -25,6 +25,7 @@ import numpy as np
 from smr_sense.core.calibration import forces_n, is_calibrated
 from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
+from smr_sense.recording.writer import check_output_path
 from smr_sense.recording.reader import Recording, check_monotonic
 
 _FORCE = re.compile(r"^force_n(?:_(\d+))?$")
@@ -209,8 +210,7 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     out = Path(out)
     mpath = out.with_name(out.stem + ".markers.csv")
     for path in (out, mpath) if rec.markers else (out,):
-        if path.exists() and not force:
-            raise FileFormatError(f"{path} already exists; use --force to overwrite it")
+        check_output_path(path, force)
     info, block = rec.info, rec.block
     k = info.n_channels
     names: list[str] = ["time_s"]

@@ -23,6 +23,17 @@ class RecordingExistsError(SmrError):
     """Refusing to overwrite a recording."""
 
 
+def check_output_path(path: Path, force: bool) -> None:
+    """Refuse, in one sentence, an output file that cannot or must not be written: a folder, a file
+    in a folder that is not there (never made for the user), or one that exists without ``force``."""
+    if path.is_dir():
+        raise SmrError(f"{path} is a folder; give the name of a file to write")
+    if not path.parent.is_dir():
+        raise SmrError(f"cannot create {path}: the folder {path.parent} does not exist")
+    if path.exists() and not force:
+        raise RecordingExistsError(f"{path} already exists; use --force to overwrite it")
+
+
 class RecordingWriter:
     def __init__(
         self,
@@ -46,6 +57,7 @@ class RecordingWriter:
         self._last_flush = time.monotonic()
         self._last_fsync = self._last_flush
         self._file: BinaryIO | None = None
+        check_output_path(self.path, force)
         try:
             self._file = open(self.path, "wb" if force else "xb")  # noqa: SIM115 - lives as long as the writer
         except FileExistsError:
