@@ -36,6 +36,10 @@ class Recording:
         return replace(self, info=self.info.with_calibration(calibration))
 
 
+def _the_samples(n: int) -> str:
+    return "the one sample" if n == 1 else f"the {n} samples"
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -57,12 +61,12 @@ def load_recording(path: str | os.PathLike[str], data: bytes | None = None) -> R
     if dec.torn_bytes and dec.tail_complete:
         warnings.append(
             f"{path}: the last {dec.torn_bytes} bytes are damaged (they fail their checksum); "
-            f"replaying the {len(dec.rows)} samples before them"
+            f"replaying {_the_samples(len(dec.rows))} before them"
         )
     elif dec.torn_bytes:
         warnings.append(
             f"{path}: the last {dec.torn_bytes} bytes were cut off (the recorder stopped mid-write); "
-            f"replaying the {len(dec.rows)} samples before them"
+            f"replaying {_the_samples(len(dec.rows))} before them"
         )
     elif not dec.closed_cleanly:
         warnings.append(f"{path}: the recording was not closed cleanly; replaying all {len(dec.rows)} samples it holds")
