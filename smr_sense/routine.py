@@ -24,7 +24,7 @@ from smr_sense.core.events import (
     SignalLost,
 )
 from smr_sense.core.samples import Marker
-from smr_sense.core.session import without_gaps
+from smr_sense.core.session import SampleGaps
 
 MUSCLE_GROUP_MARKER = "muscle_group"
 
@@ -126,7 +126,7 @@ class RoutineTracker:
             raise ValueError("a routine needs at least one muscle group")
         self.index = max(0, min(index, len(self.tallies) - 1))
         self._rolling_since_s: float | None = None  # open rolling stretch, not yet filed
-        self._gaps: list[tuple[float, float]] = []  # spans without samples: never rolling time
+        self._gaps = SampleGaps()  # never rolling time
         self._hold_end_s: float | None = None  # end of the hold just announced, if that was the last event
         self._now_s = 0.0
         self._switches: list[tuple[float, int]] = [(float("-inf"), self.index)]  # for rewinds
@@ -194,7 +194,7 @@ class RoutineTracker:
             self._file_rolling(event.t_s)
         elif isinstance(event, SignalLost) and event.gap_s is not None:
             # Rolling may go on after the samples return; the span without them is not counted.
-            self._gaps.append((event.t_s - event.gap_s, event.t_s))
+            self._gaps.add(event.t_s - event.gap_s, event.t_s)
         if not isinstance(event, HoldEnded):
             self._hold_end_s = None
         self._now_s = max(self._now_s, event.t_s)
@@ -207,16 +207,13 @@ class RoutineTracker:
         """Rolling time on group ``index`` including the stretch still open."""
         total = self.tallies[index].rolling_s
         if index == self.index and self._rolling_since_s is not None:
-            total += sum(b - a for a, b in without_gaps(self._rolling_since_s, self._now_s, self._gaps))
+            total += sum(b - a for a, b in self._gaps.within(self._rolling_since_s, self._now_s))
         return total
 
     def _file_rolling(self, end_s: float) -> None:
         if self._rolling_since_s is not None:
-            self.tallies[self.index].rolling.extend(without_gaps(self._rolling_since_s, end_s, self._gaps))
+            self.tallies[self.index].rolling.extend(self._gaps.file(self._rolling_since_s, end_s))
             self._rolling_since_s = None
-            # Only now: rolling announced after a hold opens back at the hold's end, which may lie
-            # before a gap already reported (a hold that ended as the link dropped).
-            self._gaps = [g for g in self._gaps if g[1] > end_s]
 
     def close(self, t_s: float) -> None:
         """End of the session: file the open rolling stretch."""
@@ -228,7 +225,7 @@ class RoutineTracker:
         """A replay jumped from ``from_s`` to ``to_s``. Going back forgets what lies after ``to_s``
         (it will be seen again); going forward notes the skipped time (the summary is partial)."""
         self._rolling_since_s = None
-        self._gaps = []  # rolling opens again after to_s, past every gap before it
+        self._gaps.clear()  # rolling opens again after to_s, past every gap before it
         if to_s < from_s:
             for tally in self.tallies:
                 # A hold still running at to_s is detected again after the seek: drop it here.

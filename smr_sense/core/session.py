@@ -75,20 +75,41 @@ class RollingSegment:
         return {"start_s": round(self.start_s, 4), "end_s": round(self.end_s, 4)}
 
 
-def without_gaps(start_s: float, end_s: float, gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The stretch [start_s, end_s] less the spans without samples in it (sorted, not overlapping):
-    nobody can say the person rolled while nothing came from the roller."""
-    out: list[tuple[float, float]] = []
-    a = start_s
-    for before, back in gaps:
-        if back <= a or before >= end_s:
-            continue
-        if before > a:
-            out.append((a, before))
-        a = max(a, back)
-    if end_s > a:
-        out.append((a, end_s))
-    return out
+class SampleGaps:
+    """Spans without samples, in time order: nobody can say the person rolled while nothing came
+    from the roller. The session's rolling stretches and the routine's per-group ones are cut by
+    the same rule here."""
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[float, float]] = []
+
+    def add(self, before_s: float, back_s: float) -> None:
+        self._spans.append((before_s, back_s))
+
+    def clear(self) -> None:
+        self._spans = []
+
+    def within(self, start_s: float, end_s: float) -> list[tuple[float, float]]:
+        """The stretch [start_s, end_s] less the spans without samples in it."""
+        out: list[tuple[float, float]] = []
+        a = start_s
+        for before, back in self._spans:
+            if back <= a or before >= end_s:
+                continue
+            if before > a:
+                out.append((a, before))
+            a = max(a, back)
+        if end_s > a:
+            out.append((a, end_s))
+        return out
+
+    def file(self, start_s: float, end_s: float) -> list[tuple[float, float]]:
+        """:meth:`within` for a stretch being filed; spans up to its end are forgotten then, and only
+        then: rolling announced after a hold opens back at the hold's end, which may lie before a
+        span already reported (a hold that ended as the link dropped)."""
+        out = self.within(start_s, end_s)
+        self._spans = [g for g in self._spans if g[1] > end_s]
+        return out
 
 
 def ceiling_newtons(ceiling_n: float | None, ceiling_pct_bw: float | None, body_mass_kg: float | None) -> float | None:
@@ -137,7 +158,7 @@ class SessionTracker:
         self._hold: dict[str, Any] | None = None  # the open hold
         self._hold_parts: list[tuple[np.ndarray, np.ndarray]] = []
         self._rolling_since: float | None = None
-        self._gaps: list[tuple[float, float]] = []  # spans without samples, not yet behind a filed stretch
+        self._gaps = SampleGaps()
         self._above_ceiling = False
         self.peak_force_n = 0.0
 
@@ -260,11 +281,10 @@ class SessionTracker:
 
     def lost(self, before_s: float, back_s: float) -> None:
         """No samples from ``before_s`` to ``back_s``: rolling is not counted there."""
-        self._gaps.append((before_s, back_s))
+        self._gaps.add(before_s, back_s)
 
     def _close_rolling(self, end_s: float) -> None:
         if self._rolling_since is not None:
-            for a, b in without_gaps(self._rolling_since, end_s, self._gaps):
+            for a, b in self._gaps.file(self._rolling_since, end_s):
                 self.rolling.append(RollingSegment(a, b))
-            self._gaps = [g for g in self._gaps if g[1] > end_s]  # as RoutineTracker: only when filed
         self._rolling_since = None
