@@ -60,14 +60,9 @@ class RecordingWriter:
         check_output_path(self.path, force)
         try:
             self._file = open(self.path, "wb" if force else "xb")  # noqa: SIM115 - lives as long as the writer
-        except FileExistsError:
+        except FileExistsError:  # made since the check: "xb" never writes over it
             raise RecordingExistsError(f"{self.path} already exists; use --force to overwrite it") from None
-        except IsADirectoryError:
-            raise SmrError(f"{self.path} is a directory, not a file to record into") from None
-        except FileNotFoundError:
-            # Not made for the user: a mistyped path would leave a tree of folders behind.
-            raise SmrError(f"cannot create {self.path}: the folder {self.path.parent} does not exist") from None
-        except OSError as err:
+        except OSError as err:  # no permission, a full disk (a folder or a missing one: checked above)
             raise SmrError(f"cannot create {self.path}: {err.strerror}") from None
         created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         header = fmt.Header(info, created, __version__, extra or {})
