@@ -90,8 +90,9 @@ class DashboardView:
         self._timer(status)
         self._routine()
         self._playback(fast_forwarding)
-        if slow or down:
+        if slow or down:  # "--" at once; the plot has nothing new while no samples come
             readout.number_n = force_n
+        if slow:
             window_s = self.display.plot_window_s
             t, f, st = s.trace.window(s.now_s, window_s)
             self.plot.data = PlotData(t, f, st, s.now_s, window_s, scale, s.ceiling_n, band, unit, mass)
