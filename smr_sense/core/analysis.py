@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from smr_sense.core.events import SignalLost
+
 if TYPE_CHECKING:  # pragma: no cover
     from smr_sense.core.pipeline import Pipeline, SessionResult
 
@@ -20,7 +22,7 @@ def summarise(result: SessionResult, pipeline: Pipeline) -> dict[str, Any]:
     first, last, samples = pipeline.span_s
     duration = (last - first) if (first is not None and last is not None) else 0.0
     # The rate the roller sent at: a span without samples (a dropped link) is one interval, not many.
-    gaps = [e.gap_s for e in result.events if e.kind == "signal_lost" and getattr(e, "gap_s", None)]
+    gaps = [e.gap_s for e in result.events if isinstance(e, SignalLost) and e.gap_s]
     sending_s, intervals = duration - sum(gaps), samples - 1 - len(gaps)
     rate = intervals / sending_s if sending_s > 0 and intervals > 0 else 0.0
     holds = result.holds

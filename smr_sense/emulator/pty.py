@@ -34,9 +34,7 @@ def default_link_path() -> str:
     base = Path(tempfile.gettempdir())
     for i in range(100):
         candidate = base / f"smr-roller{i}"
-        if not candidate.is_symlink() and not candidate.exists():
-            return str(candidate)
-        if candidate.is_symlink() and not candidate.exists():
+        if not candidate.exists():  # nothing there, or a dangling link (exists() follows it)
             return str(candidate)
     raise OSError("no free /tmp/smr-rollerN path")
 
@@ -108,7 +106,6 @@ class PtyLink:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.master = self._slave = None
-
 
     def _leads_here(self) -> bool:
         try:
