@@ -25,8 +25,8 @@ import numpy as np
 from smr_sense.core.calibration import forces_n, is_calibrated
 from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
-from smr_sense.recording.writer import check_output_path
 from smr_sense.recording.reader import Recording, check_monotonic
+from smr_sense.recording.writer import check_output_path
 
 _FORCE = re.compile(r"^force_n(?:_(\d+))?$")
 # The largest magnitude a float32 sensor value can hold; beyond it a cell is no reading at all.
