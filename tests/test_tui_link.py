@@ -40,7 +40,7 @@ async def test_a_pulled_cable_shows_a_banner_and_the_session_goes_on(emulator, t
         emulator.unplug()
         await wait_for(pilot, lambda: header.link_state == "reconnecting", "the header to say reconnecting")
         assert banner.text == "The roller is disconnected: reconnecting, the session goes on."
-        assert header.rate_hz is None  # nothing arrives: no rate to show
+        assert header.rate_hz is None and header.link_pct is None  # nothing arrives: no rate or quality to show
         # The last force and state are not shown as if they were now.
         badge, readout = app.query_one(StateBadge), app.query_one(ForceReadout)
         await wait_for(pilot, lambda: badge.state == "nosignal", "NO SIGNAL")
@@ -51,6 +51,7 @@ async def test_a_pulled_cable_shows_a_banner_and_the_session_goes_on(emulator, t
         emulator.emit(100)
         await wait_for(pilot, lambda: app.session.samples >= 300, "samples after the reconnect")
         await wait_for(pilot, lambda: banner.text == "" and header.link_state == "streaming", "the banner to clear")
+        await wait_for(pilot, lambda: header.link_pct == 100.0, "the link quality back")
         await wait_for(pilot, lambda: badge.state != "nosignal" and readout.force_n is not None, "the state back")
         await pilot.press("q")
         await wait_for(pilot, lambda: summary_shown(app), "the summary")

@@ -119,7 +119,10 @@ class DashboardView:
         if rate is None or shown is None or abs(rate - shown) >= 0.01 * shown:  # 1 %: no flicker
             header.rate_hz = None if rate is None else round(rate)
         total = stats.samples + stats.lost + stats.corrupt
-        header.link_pct = round(100.0 * stats.samples / total, 1) if total else None
+        # The share of samples that arrived whole: next to "reconnecting" a "100 %" would read as a
+        # healthy link, so none is shown while the link is down.
+        down = stats.state in ("connecting", "reconnecting")
+        header.link_pct = round(100.0 * stats.samples / total, 1) if total and not down else None
 
     def _timer(self, status: Any) -> None:
         timer = self.timer
