@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from smr_sense.core.calibration import G_N_PER_KG
+from smr_sense.core.words import counted
 from smr_sense.errors import SmrError
 from smr_sense.routine import HoldRecord, RoutineTracker, worked
 
@@ -214,23 +215,19 @@ def summary_markdown(s: SessionSummary) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def summary_notes(s: SessionSummary) -> list[str]:
     """What stands out, one sentence each (the Markdown's notes and the summary screen's)."""
-    notes = [f"{plural(s.holds, 'hold')} in all, {_mmss(s.rolling_s)} min of rolling."]
+    notes = [f"{counted(s.holds, 'hold')} in all, {_mmss(s.rolling_s)} min of rolling."]
     if s.caps:
         notes.append(
-            f"{plural(s.caps, 'hold')} reached the {s.hold_cap_s:g} s cap and went on {s.over_cap_s:.1f} s past it: "
+            f"{counted(s.caps, 'hold')} reached the {s.hold_cap_s:g} s cap and went on {s.over_cap_s:.1f} s past it: "
             "release at the alarm."
         )
     else:
         notes.append(f"No hold went past the {s.hold_cap_s:g} s cap.")
     if s.ceiling_exceeded:
         notes.append(
-            f"The pressure ceiling was exceeded {plural(s.ceiling_exceeded, 'time')}: it should hurt, never unbearably."
+            f"The pressure ceiling was exceeded {counted(s.ceiling_exceeded, 'time')}: it should hurt, never unbearably."
         )
     missed = [g.label for g in s.groups if not g.worked]
     if missed:

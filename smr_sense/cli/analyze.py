@@ -131,7 +131,7 @@ def _f(x: float | None, nd: int = 2, unit: str = "") -> str:
 
 
 def format_table(obj: dict[str, Any], events: bool = False) -> str:
-    from smr_sense.report import plural
+    from smr_sense.core.words import counted
 
     s = obj["summary"]
     lines = [
@@ -154,9 +154,9 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
         for i, r in enumerate(obj["rolling"], 1):
             lines.append(f"  {i:>7} {r['start_s']:>9.2f} {r['end_s']:>9.2f} {r['end_s'] - r['start_s']:>9.2f}")
     if s.get("ceiling_n") is not None:
-        lines.append(f"  ceiling {s['ceiling_n']:.0f} N exceeded {plural(s['ceiling_exceeded'], 'time')}")
+        lines.append(f"  ceiling {s['ceiling_n']:.0f} N exceeded {counted(s['ceiling_exceeded'], 'time')}")
     if s.get("signal_lost"):
-        lines.append(f"  signal lost {plural(s['signal_lost'], 'time')}")
+        lines.append(f"  signal lost {counted(s['signal_lost'], 'time')}")
     if events:
         for e in obj["events"]:
             details = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("kind", "t_s"))

@@ -26,6 +26,7 @@ import numpy as np
 
 from smr_sense.core.calibration import G_N_PER_KG, Calibration, channel_to_newtons
 from smr_sense.core.samples import SampleBlock, StreamInfo
+from smr_sense.core.words import counted
 
 # An HX711 is a 24-bit signed ADC: these are the two codes it reports when the input is beyond range.
 ADC_COUNT_LIMITS = (-(2**23), 2**23 - 1)
@@ -34,10 +35,6 @@ ADC_COUNT_LIMITS = (-(2**23), 2**23 - 1)
 # covers everyone on a roller (about two tonnes on one channel); the fastest MEMS gyros read 4000 deg/s.
 PLAUSIBLE_FORCE_N = 20_000.0
 PLAUSIBLE_RATE_DPS = 10_000.0
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 @dataclass
@@ -54,27 +51,27 @@ class ConditionStats:
         out = []
         if self.dropped_time:
             out.append(
-                _count(self.dropped_time, "sample was", "samples were")
+                counted(self.dropped_time, "sample was", "samples were")
                 + " dropped because their time repeated or went backwards"
             )
         # One sentence per repair, each value counted once.
         if self.filled_values:
             out.append(
-                _count(self.filled_values, "missing value", "missing values")
+                counted(self.filled_values, "missing value")
                 + " (empty, NaN or infinite) "
                 + ("was" if self.filled_values == 1 else "were")
                 + " replaced by the previous good value"
             )
         if self.implausible_values:
             out.append(
-                _count(self.implausible_values, "value", "values")
+                counted(self.implausible_values, "value")
                 + f" beyond what a roller can read ({PLAUSIBLE_FORCE_N:.0f} N, {PLAUSIBLE_RATE_DPS:.0f} deg/s) "
                 + ("was" if self.implausible_values == 1 else "were")
                 + " replaced by the previous good value"
             )
         if self.zeroed_values:
             out.append(
-                _count(self.zeroed_values, "missing or impossible value", "missing or impossible values")
+                counted(self.zeroed_values, "missing or impossible value")
                 + " came before any good value on "
                 + ("its" if self.zeroed_values == 1 else "their")
                 + " channel and "
@@ -84,7 +81,7 @@ class ConditionStats:
         for name, count in self.saturated.items():
             if count:
                 out.append(
-                    f"channel '{name}' was at its limit for {_count(count, 'sample', 'samples')}, "
+                    f"channel '{name}' was at its limit for {counted(count, 'sample')}, "
                     "so force there is under-read"
                 )
         return out

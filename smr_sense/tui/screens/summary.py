@@ -10,7 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from smr_sense.report import SessionSummary, plural, summary_notes
+from smr_sense.core.words import counted
+from smr_sense.report import SessionSummary, summary_notes
 from smr_sense.tui.units import mmss
 
 
@@ -61,8 +62,8 @@ class SummaryScreen(Screen[None]):
                 yield Static("No samples arrived, so there is nothing to summarise.", id="summary-empty")
             else:
                 yield Static(
-                    f"Session summary: {mmss(s.duration_s)} min, {plural(s.holds, 'hold')}, "
-                    f"{plural(s.caps, 'cap')} reached",
+                    f"Session summary: {mmss(s.duration_s)} min, {counted(s.holds, 'hold')}, "
+                    f"{counted(s.caps, 'cap')} reached",
                     id="summary-title",
                 )
                 yield Static(summary_table(s), id="summary-table")
