@@ -306,3 +306,11 @@ def test_a_broken_profile_file_is_named_in_words_not_by_exception_class(rec, tmp
     path.write_bytes(content.encode() if isinstance(content, str) else content)
     err = refused(capsys, ["analyze", str(rec), "--calibration", str(path)])
     assert err == f"smr-sense: error: {path} {message}" and "Error" not in err
+
+
+def test_an_option_of_another_command_points_to_this_commands_help(capsys):
+    # --body-mass belongs to the dashboard commands, not to calibrate: the hint names the help that
+    # lists what calibrate does take.
+    err = refused(capsys, ["calibrate", "--source", "sim", "--body-mass", "70"])
+    assert err == "smr-sense calibrate: error: unrecognized arguments: --body-mass 70 (see smr-sense calibrate --help)"
+    assert refused(capsys, ["--bogus"]).endswith("(see smr-sense --help)")
