@@ -55,28 +55,19 @@ class ConditionStats:
                 + " dropped because their time repeated or went backwards"
             )
         # One sentence per repair, each value counted once.
-        if self.filled_values:
+        held = [
+            (self.filled_values, "missing value", "(empty, NaN or infinite)"),
+            (self.implausible_values, "value",
+             f"beyond what a roller can read ({PLAUSIBLE_FORCE_N:.0f} N, {PLAUSIBLE_RATE_DPS:.0f} deg/s)"),
+        ]
+        for n, what, which in held:
+            if n:
+                out.append(f"{counted(n, what)} {which} {_was(n)} replaced by the previous good value")
+        if n := self.zeroed_values:
+            its = "its" if n == 1 else "their"
             out.append(
-                counted(self.filled_values, "missing value")
-                + " (empty, NaN or infinite) "
-                + ("was" if self.filled_values == 1 else "were")
-                + " replaced by the previous good value"
-            )
-        if self.implausible_values:
-            out.append(
-                counted(self.implausible_values, "value")
-                + f" beyond what a roller can read ({PLAUSIBLE_FORCE_N:.0f} N, {PLAUSIBLE_RATE_DPS:.0f} deg/s) "
-                + ("was" if self.implausible_values == 1 else "were")
-                + " replaced by the previous good value"
-            )
-        if self.zeroed_values:
-            out.append(
-                counted(self.zeroed_values, "missing or impossible value")
-                + " came before any good value on "
-                + ("its" if self.zeroed_values == 1 else "their")
-                + " channel and "
-                + ("was" if self.zeroed_values == 1 else "were")
-                + " read as zero"
+                f"{counted(n, 'missing or impossible value')} came before any good value on {its} channel "
+                f"and {_was(n)} read as zero"
             )
         for name, count in self.saturated.items():
             if count:
@@ -85,6 +76,10 @@ class ConditionStats:
                     "so force there is under-read"
                 )
         return out
+
+
+def _was(n: int) -> str:
+    return "was" if n == 1 else "were"
 
 
 class Conditioned:
