@@ -4,6 +4,7 @@ counts, unloaded, then 5 kg, then 10 kg) replayed under it; the fit, the saved p
 from __future__ import annotations
 
 import json
+from contextlib import asynccontextmanager
 
 import numpy as np
 import pytest
@@ -148,27 +149,25 @@ async def test_an_old_session_replays_under_a_calibration_given_afterwards(bench
         assert app.session.status.force_n == pytest.approx(10 * G_N_PER_KG, abs=1.0)
 
 
-async def test_a_suggested_value_is_edited_from_its_end(bench):
-    """The weights box opens with "5, 10": Backspace removes the last character, typing appends."""
-    rec = load_recording(bench)
-    source = make_source(f"replay:{rec.path}?speed=1")
+@asynccontextmanager
+async def weights_box(bench, *keys):
+    """The wizard opened on the replayed bench, at its first question (the weights), ``keys`` typed."""
+    source = make_source(f"replay:{bench}?speed=1")
     app = app_for(source)
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.session.info is not None, "the stream")
-        await paused_press(pilot, source, "c", "backspace", "2", seek_s=0.0)
-        box = wizard(app).query_one("#wizard-input")
-        assert box.value == "5, 12"
+        await paused_press(pilot, source, "c", *keys, seek_s=0.0)
+        yield pilot, wizard(app)
+
+
+async def test_a_suggested_value_is_edited_from_its_end(bench):
+    """The weights box opens with "5, 10": Backspace removes the last character, typing appends."""
+    async with weights_box(bench, "backspace", "2") as (_pilot, w):
+        assert w.query_one("#wizard-input").value == "5, 12"
 
 
 async def test_a_refused_answer_stays_in_the_box_to_be_mended(bench):
-    rec = load_recording(bench)
-    source = make_source(f"replay:{rec.path}?speed=1")
-    app = app_for(source)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.session.info is not None, "the stream")
-        await paused_press(pilot, source, "c", "backspace", "backspace", "backspace", "backspace", "x", "enter",
-                           seek_s=0.0)
-        w = wizard(app)
+    async with weights_box(bench, "backspace", "backspace", "backspace", "backspace", "x", "enter") as (pilot, w):
         box = w.query_one("#wizard-input")
         assert w.phase == "weights" and w.message and box.value == "5x"  # not reset to "5, 10"
         await pilot.press("escape")
