@@ -49,11 +49,9 @@ class ConditionStats:
 
     def warnings(self) -> list[str]:
         out = []
-        if self.dropped_time:
-            out.append(
-                counted(self.dropped_time, "sample was", "samples were")
-                + " dropped because their time repeated or went backwards"
-            )
+        if n := self.dropped_time:
+            its = "its" if n == 1 else "their"
+            out.append(f"{counted(n, 'sample was', 'samples were')} dropped because {its} time repeated or went backwards")
         # One sentence per repair, each value counted once.
         held = [
             (self.filled_values, "missing value", "(empty, NaN or infinite)"),
