@@ -98,7 +98,9 @@ def test_recalibrating_an_old_session(files, tmp_path):
 def test_ceiling_percent_needs_body_mass(files):
     r = smr("analyze", str(files / "imu.smr"), "--ceiling-pct", "40")
     assert r.returncode == 2
-    assert r.stderr.strip() == "smr-sense: error: --ceiling-pct needs --body-mass to turn a share of body weight into newtons"
+    assert r.stderr.strip() == (
+        f"smr-sense: error: {files / 'imu.smr'} notes no body weight: give --body-mass for a ceiling in % of body weight"
+    )
     ok = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--ceiling-pct", "20", "--body-mass", "80").stdout)
     assert ok["summary"]["ceiling_n"] == pytest.approx(0.2 * 80 * 9.80665, abs=0.01)
     assert ok["summary"]["ceiling_exceeded"] >= 1

@@ -3,10 +3,17 @@ calibration, the same way live (block by block, markers between) and in ``analyz
 
 import copy
 
-from smr_sense.core.events import ContactLost, HoldEnded, HoldStarted
+import numpy as np
+import pytest
+
+from smr_sense.cli.analyze import analyze_file
+from smr_sense.core.events import CeilingExceeded, ContactLost, HoldEnded, HoldStarted
 from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED, Pipeline, analyze_block
 from smr_sense.core.samples import Marker, interleave
+from smr_sense.core.settings import SessionSettings
 from smr_sense.core.sim import SimConfig, simulate
+from smr_sense.recording import load_recording
+from smr_sense.tui.session import DashboardSession
 
 
 def session():
@@ -63,3 +70,61 @@ def test_live_and_analyze_agree_across_a_recalibration():
     assert before and after
     # Twice the newtons per count: every hold after the recalibration weighs about twice as much.
     assert min(after) > 1.5 * max(before)
+
+
+def ceiling_times(events):
+    return [round(e.t_s, 4) for e in events if isinstance(e, CeilingExceeded)]  # as the JSON rounds
+
+
+def test_a_ceiling_set_in_the_wizard_holds_from_there_live_in_analyze_and_in_a_replay(tmp_path):
+    # The wizard's new ceiling used to live only in the running dashboard: the recording kept the
+    # ceiling the session started with, so analyze and a replay announced other ceiling events.
+    info, block, hold = session()
+    ceiling_n = 0.6 * float(np.max(analyze_block(info, block).summary["peak_force_n"]))
+    opened_s, closed_s = hold.start_s + 6.0, hold.start_s + 20.0
+    out = tmp_path / "live.smr"
+    live = DashboardSession(SessionSettings(), record_path=out)
+    live.start(info)
+    said = []
+    for item in interleave(block, [Marker(opened_s, "open"), Marker(closed_s, "close")]):
+        if isinstance(item, Marker):
+            said += live.begin_calibration() if item.kind == "open" else live.reconfigure(
+                SessionSettings(body_mass_kg=80.0, ceiling_n=ceiling_n)
+            )
+            continue
+        for a in range(0, len(item), 50):
+            said += live.feed(item.slice(a, min(a + 50, len(item))))
+    live.finish()
+    assert live.outcome.summary.ceiling_n == pytest.approx(ceiling_n)
+    times = ceiling_times(said)
+    assert times and min(times) > closed_s  # none before the wizard set it, several after
+
+    analyzed = analyze_file(str(out), SessionSettings())
+    assert [e["t_s"] for e in analyzed["events"] if e["kind"] == "ceiling_exceeded"] == times
+    assert analyzed["summary"]["ceiling_n"] == pytest.approx(ceiling_n, abs=0.01)
+
+    rec = load_recording(out)
+    replay = DashboardSession(SessionSettings())
+    replay.start(rec.info)
+    heard = []
+    for item in interleave(rec.block, rec.markers):
+        heard += replay.mark(item) if isinstance(item, Marker) else replay.feed(item)
+    assert ceiling_times(heard) == times and replay.ceiling_n == pytest.approx(ceiling_n)
+
+    # A ceiling given for this run stays put: the recording's own does not override it.
+    pinned = analyze_file(str(out), SessionSettings(ceiling_n=1e6, pinned=frozenset({"ceiling"})))
+    assert pinned["summary"]["ceiling_exceeded"] == 0 and pinned["summary"]["ceiling_n"] == 1e6
+
+
+def test_recorded_settings_apply_unless_pinned_and_keep_the_form_they_were_given_in():
+    pct = SessionSettings(body_mass_kg=80.0, ceiling_pct_bw=50.0)
+    same = pct.as_recorded(pct.recorded())
+    assert (same.ceiling_n, same.ceiling_pct_bw) == (None, 50.0)  # 392 N is still "50 %"
+    moved = pct.as_recorded({"body_mass_kg": 80.0, "ceiling_n": 300.0})
+    assert (moved.ceiling_n, moved.ceiling_pct_bw, moved.ceiling_force_n) == (300.0, None, 300.0)
+    assert pct.as_recorded({"ceiling_n": None}).ceiling_force_n is None  # the wizard cleared it
+    assert pct.as_recorded({}) == pct  # an older recording that notes nothing
+    for bad in (-5, "400", float("nan"), float("inf"), True):
+        assert pct.as_recorded({"ceiling_n": bad, "body_mass_kg": bad}).ceiling_force_n is None
+    pinned = pct.replace(pinned=frozenset({"ceiling", "body_mass_kg"}))
+    assert pinned.as_recorded({"body_mass_kg": 60.0, "ceiling_n": 300.0}) == pinned

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from smr_sense.cli.common import add_session_options, check_session_options, non_negative_float, warn
+from smr_sense.cli.common import add_session_options, check_session_options, non_negative_float, pinned_by, warn
 from smr_sense.errors import SmrError
 
 
@@ -43,14 +43,13 @@ def _settings(args: argparse.Namespace):
     from smr_sense.core.pipeline import SessionSettings
 
     warning_s = check_session_options(args)
-    if args.ceiling_pct is not None and args.body_mass is None:
-        raise SmrError("--ceiling-pct needs --body-mass to turn a share of body weight into newtons")
     return SessionSettings(
         hold_cap_s=args.hold_cap,
         warning_before_cap_s=warning_s,
         body_mass_kg=args.body_mass,
         ceiling_n=args.ceiling,
         ceiling_pct_bw=args.ceiling_pct,
+        pinned=pinned_by(args),
     )
 
 
@@ -78,6 +77,11 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
         rec = rec.with_calibration(profile.calibration)
     if len(rec.block) == 0:
         raise SmrError(f"{path} holds no samples")
+    # Body weight and ceiling as the session had them live (options given now win), then as the
+    # calibration wizard changed them, on its markers: the same events the dashboard announced.
+    settings = settings.as_recorded(rec.header.get("extra") or {})
+    if settings.ceiling_pct_bw is not None and settings.body_mass_kg is None:
+        raise SmrError(f"{path} notes no body weight: give --body-mass for a ceiling in % of body weight")
     try:
         result = analyze_block(rec.info, rec.block, rec.markers, settings)
     except CalibrationError as err:

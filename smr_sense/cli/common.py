@@ -67,13 +67,13 @@ def _within(low: float, high: float, unit: str, what: str):
 
 
 def hold_cap_s(text: str) -> float:
-    from smr_sense.core.pipeline import HOLD_CAP_RANGE_S
+    from smr_sense.core.settings import HOLD_CAP_RANGE_S
 
     return _within(*HOLD_CAP_RANGE_S, "s", "a hold cap")(text)
 
 
 def body_mass_kg(text: str) -> float:
-    from smr_sense.core.pipeline import BODY_MASS_RANGE_KG
+    from smr_sense.core.settings import BODY_MASS_RANGE_KG
 
     return _within(*BODY_MASS_RANGE_KG, "kg", "a body weight")(text)
 
@@ -92,6 +92,16 @@ def add_session_options(p: argparse.ArgumentParser, *, body_mass_help: str) -> N
     ceiling = p.add_mutually_exclusive_group()
     ceiling.add_argument("--ceiling", type=positive_float, metavar="N", help="pressure ceiling in newtons")
     ceiling.add_argument("--ceiling-pct", type=positive_float, metavar="PCT", help="pressure ceiling in %% of body weight")
+
+
+def pinned_by(args: argparse.Namespace) -> frozenset[str]:
+    """Settings given on this command line: a replayed or analysed recording's own do not override them."""
+    pinned = set()
+    if args.body_mass is not None:
+        pinned.add("body_mass_kg")
+    if args.ceiling is not None or args.ceiling_pct is not None:
+        pinned.add("ceiling")
+    return frozenset(pinned)
 
 
 def check_session_options(args: argparse.Namespace) -> float:

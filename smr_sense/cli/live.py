@@ -91,6 +91,7 @@ def settings_from(args: argparse.Namespace) -> Any:
             body_mass_kg=args.body_mass if args.body_mass is not None else saved.body_mass_kg,
             ceiling_n=args.ceiling if ceiling_given else saved.ceiling_n,
             ceiling_pct_bw=args.ceiling_pct if ceiling_given else saved.ceiling_pct_bw,
+            pinned=getattr(args, "pinned", frozenset()),  # a replay: what was given on its command line
         )
     except ValueError as err:
         raise UsageError(str(err)) from None

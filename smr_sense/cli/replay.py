@@ -12,7 +12,7 @@ import argparse
 import datetime as _dt
 from pathlib import Path
 
-from smr_sense.cli.common import finite_float, speed_factor
+from smr_sense.cli.common import finite_float, pinned_by, speed_factor
 from smr_sense.cli.live import add_dashboard_options, run_dashboard
 
 
@@ -39,16 +39,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _settings_as_recorded(args: argparse.Namespace, extra: dict) -> None:
     """Body weight and ceiling as the session had them live, unless given now: they beat today's
-    saved settings, so the replay's summary says what the live one said."""
+    saved settings, so the replay's summary says what the live one said. Given now, they stay put
+    for the whole replay (``pinned``); otherwise the wizard's changes on the recording's markers
+    apply where they did live."""
+    from smr_sense.core.settings import SessionSettings
 
-    def positive(key: str) -> float | None:
-        value = extra.get(key)
-        return float(value) if isinstance(value, (int, float)) and value > 0 else None
-
+    args.pinned = pinned_by(args)
+    recorded = SessionSettings(pinned=args.pinned).as_recorded(extra)
     if args.body_mass is None:
-        args.body_mass = positive("body_mass_kg")
+        args.body_mass = recorded.body_mass_kg
     if args.ceiling is None and args.ceiling_pct is None:
-        args.ceiling = positive("ceiling_n")
+        args.ceiling = recorded.ceiling_n
 
 
 def recorded_at(header: dict) -> str | None:

@@ -31,7 +31,7 @@ Samples whose time repeats or steps back are dropped (counted in the result's wa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,72 +42,16 @@ from smr_sense.core.detect.cues import CueSettings, FluctuationCue, GyroCue, Pre
 from smr_sense.core.detect.holds import BACKDATE_S, HOLD, IDLE, STATE_NAMES, HoldDetector, HoldRules, Transition
 from smr_sense.core.events import Event, HoldEnded, SignalLost
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
-from smr_sense.core.session import HoldStats, RollingSegment, SessionTracker, ceiling_newtons
+from smr_sense.core.session import HoldStats, RollingSegment, SessionTracker
+from smr_sense.core.settings import SessionSettings
 
 GAP_MARKERS = ("gap", "disconnected")
 # The calibration wizard: known weights go on the roller between these, which is not a hold. The
 # session pauses from "calibration_started" to "calibration" (a new calibration in its data) or
-# "calibration_ended" (cancelled), then detection starts afresh, live and in a replay alike.
+# "calibration_ended" (cancelled, or saved without a new calibration), then detection starts
+# afresh, live and in a replay alike. Either end may carry the wizard's body weight and ceiling
+# (``data["settings"]``, see ``SessionSettings.recorded``), in force from there.
 CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED = "calibration_started", "calibration", "calibration_ended"
-
-
-# What a person and a hold can be. A cap shorter than the moment a hold takes to be confirmed would
-# ring as it starts; the practice's longest studied holds are 90 s (DOMAIN.md).
-HOLD_CAP_RANGE_S = (5.0, 300.0)
-BODY_MASS_RANGE_KG = (20.0, 300.0)
-
-
-@dataclass(frozen=True)
-class SessionSettings:
-    """What a user or a test can set. Times in seconds of stream time, forces in newtons."""
-
-    hold_cap_s: float = 20.0
-    warning_before_cap_s: float = 5.0
-    body_mass_kg: float | None = None
-    ceiling_n: float | None = None
-    ceiling_pct_bw: float | None = None
-    # Detector knobs: defaults are tuned on the simulator's physics (bench/bench_accuracy.py).
-    contact_on_n: float = 25.0
-    contact_off_n: float = 12.0
-    confirm_min_s: float = 1.0  # a stroke reversal stops the roller for up to 0.6 s: that is not a hold
-    confirm_max_s: float = 3.0  # (the delay adapts to the user's pace in between)
-    confirm_force_s: float = 3.0  # force alone cannot see the pace: one fixed delay
-    readjust_max_s: float = 0.3  # a re-adjustment (shorter, and travelling less) does not end a hold
-    readjust_max_m: float = 0.02  # 1 cm of re-adjustment plus postural sway
-    stop_speed_mps: float = 0.006
-    move_speed_mps: float = 0.015
-    # Force alone: the range of the log force over ``fluct_window_s`` (most of a slow pass). Below
-    # ``fluct_stop`` it has stopped changing (sway, creep, dips stay below), above ``fluct_move`` rolling.
-    fluct_stop: float = 0.10
-    fluct_move: float = 0.15
-    fluct_delay_s: float = 2.5  # fallback back-dating when the record shows no motion before a stop
-    fluct_window_s: float = 3.0
-    burst_pair_s: float = 3.0
-    rhythm_factor: float = 1.2
-    rhythm_max_s: float = 6.0
-    force_change_max: float = 0.14  # force alone: log change within a motion episode that ends a hold
-    roller_axis: str | None = None
-    autozero: bool = True
-    autozero_rate_n_per_s: float = 0.02
-    signal_gap_s: float = 0.5  # a stretch without samples longer than this is reported as SignalLost
-    # ... and one longer than this ends a hold. A shorter one (a link that reconnects within seconds)
-    # does not: a person found still when the samples return keeps the hold and its start, so the
-    # cap comes on time; the hold ends only if the returning samples show them moving or off.
-    max_gap_s: float = 10.0
-
-    def __post_init__(self) -> None:
-        if not self.hold_cap_s > 0:
-            raise ValueError("the hold cap must be above zero seconds")
-        if self.contact_off_n > self.contact_on_n:
-            raise ValueError("contact_off_n must not be above contact_on_n")
-
-    @property
-    def ceiling_force_n(self) -> float | None:
-        return ceiling_newtons(self.ceiling_n, self.ceiling_pct_bw, self.body_mass_kg)
-
-    def replace(self, **changes: Any) -> SessionSettings:
-        known = {f.name for f in fields(self)}
-        return SessionSettings(**{**{k: getattr(self, k) for k in known}, **changes})
 
 
 @dataclass(frozen=True)
@@ -321,6 +265,11 @@ class Pipeline:
             elif self._paused:
                 self._build_detection(self.info)
             self._paused = False
+            recorded = marker.data.get("settings")
+            if isinstance(recorded, dict):
+                # The wizard's new body weight and ceiling, in force from here as they were live.
+                self.settings = self.settings.as_recorded(recorded)
+                self._session.ceiling_n = self.settings.ceiling_force_n
         self._events.extend(events)
         return events
 

@@ -137,18 +137,19 @@ class DashboardSession:
         """The wizard was cancelled: the session goes on under the old calibration."""
         return self.mark(Marker(self.now_s, CALIBRATION_ENDED))
 
-    def reconfigure(self, settings: SessionSettings, calibration: dict[str, Any] | None = None) -> None:
-        """The wizard saved new settings (body weight, ceiling) and maybe a new calibration: the
-        pipeline starts over with them; the recording notes the end of the pause and the new
-        calibration, so a replay switches where the live session did."""
-        assert self.info is not None
-        self.settings = settings
+    def reconfigure(self, settings: SessionSettings, calibration: dict[str, Any] | None = None) -> list[Event]:
+        """The wizard saved new settings (body weight, ceiling) and maybe a new calibration. One
+        marker says so, recorded, and goes through ``mark`` exactly as a replay of the recording
+        will send it: detection starts afresh, under the new calibration and ceiling."""
+        data: dict[str, Any] = {"settings": settings.recorded()}
         if calibration is not None:
-            self.info = self.info.with_calibration(calibration)
-            self._write_marker(Marker(self.now_s, CALIBRATION, {"calibration": calibration}))
-        else:
-            self._write_marker(Marker(self.now_s, CALIBRATION_ENDED))
-        self._build_pipeline(self.info)
+            data["calibration"] = calibration
+        # What the user chose in the wizard just now beats what a replay's command line pinned,
+        # and keeps its own form (a share of body weight) on screen and in the next wizard.
+        self.settings = settings.replace(pinned=frozenset())
+        if self.pipeline is not None:
+            self.pipeline.settings = self.pipeline.settings.replace(pinned=frozenset())
+        return self.mark(Marker(self.now_s, CALIBRATION if calibration is not None else CALIBRATION_ENDED, data))
 
     # -- items from the source ---------------------------------------------------------------------
 
@@ -182,10 +183,15 @@ class DashboardSession:
         if marker.kind not in PLAYBACK_MARKERS:
             self._write_marker(marker)
         self.tracker.apply_marker(marker)
+        if marker.kind in (CALIBRATION, CALIBRATION_ENDED) and isinstance(marker.data.get("settings"), dict):
+            self.settings = self.settings.as_recorded(marker.data["settings"])  # the summary's ceiling
         if marker.kind == CALIBRATION and isinstance(marker.data.get("calibration"), dict) and self.info is not None:
             # A recalibration during the recorded session: from here on, the new one applies (the
             # pipeline switches too, on the same marker).
             self.info = self.info.with_calibration(marker.data["calibration"])
+            if self.pipeline is None:  # a roller first calibrated now: its analysis starts here
+                self._build_pipeline(self.info)
+                return []
         if marker.kind == "seek":
             # Stream time jumps (maybe backwards): the pipeline starts over from the new position,
             # as it would on a fresh replay from there.

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure, measure_point, measure_tare
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.pipeline import BODY_MASS_RANGE_KG
+from smr_sense.core.settings import BODY_MASS_RANGE_KG
 from smr_sense.core.samples import SampleBlock
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError

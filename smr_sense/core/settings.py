@@ -1,0 +1,100 @@
+"""What a user can set for a session: the hold cap and its warning, body weight, the pressure
+ceiling, and the detector's knobs. A recording notes body weight and ceiling (its header, and a
+marker when the calibration wizard changes them), so a replay and ``analyze`` use what the live
+session used."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from smr_sense.core.session import ceiling_newtons
+
+# What a person and a hold can be. A cap shorter than the moment a hold takes to be confirmed would
+# ring as it starts; the practice's longest studied holds are 90 s (DOMAIN.md).
+HOLD_CAP_RANGE_S = (5.0, 300.0)
+BODY_MASS_RANGE_KG = (20.0, 300.0)
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """What a user or a test can set. Times in seconds of stream time, forces in newtons."""
+
+    hold_cap_s: float = 20.0
+    warning_before_cap_s: float = 5.0
+    body_mass_kg: float | None = None
+    ceiling_n: float | None = None
+    ceiling_pct_bw: float | None = None
+    # Detector knobs: defaults are tuned on the simulator's physics (bench/bench_accuracy.py).
+    contact_on_n: float = 25.0
+    contact_off_n: float = 12.0
+    confirm_min_s: float = 1.0  # a stroke reversal stops the roller for up to 0.6 s: that is not a hold
+    confirm_max_s: float = 3.0  # (the delay adapts to the user's pace in between)
+    confirm_force_s: float = 3.0  # force alone cannot see the pace: one fixed delay
+    readjust_max_s: float = 0.3  # a re-adjustment (shorter, and travelling less) does not end a hold
+    readjust_max_m: float = 0.02  # 1 cm of re-adjustment plus postural sway
+    stop_speed_mps: float = 0.006
+    move_speed_mps: float = 0.015
+    # Force alone: the range of the log force over ``fluct_window_s`` (most of a slow pass). Below
+    # ``fluct_stop`` it has stopped changing (sway, creep, dips stay below), above ``fluct_move`` rolling.
+    fluct_stop: float = 0.10
+    fluct_move: float = 0.15
+    fluct_delay_s: float = 2.5  # fallback back-dating when the record shows no motion before a stop
+    fluct_window_s: float = 3.0
+    burst_pair_s: float = 3.0
+    rhythm_factor: float = 1.2
+    rhythm_max_s: float = 6.0
+    force_change_max: float = 0.14  # force alone: log change within a motion episode that ends a hold
+    roller_axis: str | None = None
+    autozero: bool = True
+    autozero_rate_n_per_s: float = 0.02
+    signal_gap_s: float = 0.5  # a stretch without samples longer than this is reported as SignalLost
+    # ... and one longer than this ends a hold. A shorter one (a link that reconnects within seconds)
+    # does not: a person found still when the samples return keeps the hold and its start, so the
+    # cap comes on time; the hold ends only if the returning samples show them moving or off.
+    max_gap_s: float = 10.0
+    # What the user gave for this run ("body_mass_kg", "ceiling"): a replayed or analysed recording's
+    # own values (its header, the wizard's changes in its markers) do not override them.
+    pinned: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.hold_cap_s > 0:
+            raise ValueError("the hold cap must be above zero seconds")
+        if self.contact_off_n > self.contact_on_n:
+            raise ValueError("contact_off_n must not be above contact_on_n")
+
+    @property
+    def ceiling_force_n(self) -> float | None:
+        return ceiling_newtons(self.ceiling_n, self.ceiling_pct_bw, self.body_mass_kg)
+
+    def recorded(self) -> dict[str, float | None]:
+        """Body weight and ceiling (in newtons) as a recording notes them when the wizard changes them."""
+        return {"body_mass_kg": self.body_mass_kg, "ceiling_n": self.ceiling_force_n}
+
+    def as_recorded(self, recorded: Mapping[str, Any]) -> SessionSettings:
+        """These settings with what a recording noted in effect (``recorded()`` from a marker, or a
+        header's extra): a key present sets the value (None: none); an absent key or a pinned
+        setting leaves it. So a replay and ``analyze`` follow the session as it ran live."""
+        out = self
+        if "body_mass_kg" in recorded and "body_mass_kg" not in self.pinned:
+            out = out.replace(body_mass_kg=_positive(recorded["body_mass_kg"]))
+        if "ceiling_n" in recorded and "ceiling" not in self.pinned:
+            ceiling_n = _positive(recorded["ceiling_n"])
+            now_n = out.ceiling_force_n
+            # The same newtons keep the form they were given in (50 % of body weight stays 50 %).
+            if ceiling_n is None or now_n is None or not math.isclose(ceiling_n, now_n, rel_tol=1e-6, abs_tol=0.01):
+                out = out.replace(ceiling_n=ceiling_n, ceiling_pct_bw=None)
+        return out
+
+    def replace(self, **changes: Any) -> SessionSettings:
+        known = {f.name for f in fields(self)}
+        return SessionSettings(**{**{k: getattr(self, k) for k in known}, **changes})
+
+
+def _positive(value: Any) -> float | None:
+    """A recorded weight or force: a positive number, else none (a damaged or hand-edited file)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) and value > 0 else None
