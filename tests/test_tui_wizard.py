@@ -98,7 +98,7 @@ async def test_wizard_zeroes_spans_and_saves_the_profile_and_settings(bench, tmp
     assert [m.kind for m in load_recording(out).markers] == ["calibration"]
 
 
-async def test_cancel_at_any_step_leaves_the_old_profile_untouched(bench, tmp_path):
+async def test_cancel_after_the_zero_leaves_the_old_profile_untouched(bench, tmp_path):
     old = tmp_path / "config" / "profiles" / "bench-hx711.json"
     old.parent.mkdir(parents=True)
     old.write_text(json.dumps({"version": 1, "device_id": "bench-hx711", "calibration": {
@@ -110,6 +110,7 @@ async def test_cancel_at_any_step_leaves_the_old_profile_untouched(bench, tmp_pa
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.stream_open, "the stream")
         w = await wizard_with_zero(pilot, app, source)
+        assert w.results[0].startswith("zero over")  # a new zero was taken, then thrown away
         await paused_press(pilot, source, "escape")
         assert not isinstance(app.screen, CalibrationWizard)
         assert app.sample_taps == []
