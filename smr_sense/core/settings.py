@@ -15,7 +15,7 @@ from smr_sense.core.session import ceiling_newtons
 # What a person and a hold can be. A cap shorter than the moment a hold takes to be confirmed would
 # ring as it starts; the practice's longest studied holds are 90 s (DOMAIN.md).
 HOLD_CAP_RANGE_S = (5.0, 300.0)
-BODY_MASS_RANGE_KG = (20.0, 300.0)
+BODY_MASS_RANGE_KG = (20.0, 300.0)  # a child on a roller to the heaviest adult: anything else is a typo
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import numpy as np
 
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import Marker, StreamInfo, interleave
+from smr_sense.core.settings import BODY_MASS_RANGE_KG
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.routine import group_by_key
 from smr_sense.sources.base import Source, SourceError, SourceItem
@@ -20,7 +21,6 @@ from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
 from smr_sense.sources.spec import SourceSpec
 
 OPTIONS = {"seed", "build", "rate", "speed", "duration", "hard", "channels", "mass", "drop"}
-BODY_MASS_RANGE_KG = (20.0, 300.0)  # a child on a roller to the heaviest adult: anything else is a typo
 
 
 class GroupAnnouncer:
