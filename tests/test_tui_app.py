@@ -425,6 +425,8 @@ def test_a_replay_uses_the_body_weight_and_ceiling_the_session_had(tmp_path):
     args = argparse.Namespace(body_mass=None, ceiling=None, ceiling_pct=None)
     _settings_as_recorded(args, extra)
     assert (args.body_mass, args.ceiling) == (80.0, extra["ceiling_n"])
+    assert args.pinned == frozenset()  # filled from the recording: the wizard's markers still apply
     given = argparse.Namespace(body_mass=70.0, ceiling=None, ceiling_pct=40.0)  # options given now win
     _settings_as_recorded(given, extra)
     assert (given.body_mass, given.ceiling, given.ceiling_pct) == (70.0, None, 40.0)
+    assert given.pinned == {"body_mass_kg", "ceiling"}

@@ -44,6 +44,8 @@ def _settings_as_recorded(args: argparse.Namespace, extra: dict) -> None:
     apply where they did live."""
     from smr_sense.core.settings import SessionSettings
 
+    # Pinned is what the user typed, so it is taken before the header's values fill ``args``
+    # (pinning those would make the replay ignore the wizard's changes); ``settings_from`` reads it.
     args.pinned = pinned_by(args)
     recorded = SessionSettings(pinned=args.pinned).as_recorded(extra)
     if args.body_mass is None:
