@@ -128,3 +128,35 @@ def test_recorded_settings_apply_unless_pinned_and_keep_the_form_they_were_given
         assert pct.as_recorded({"ceiling_n": bad, "body_mass_kg": bad}).ceiling_force_n is None
     pinned = pct.replace(pinned=frozenset({"ceiling", "body_mass_kg"}))
     assert pinned.as_recorded({"body_mass_kg": 60.0, "ceiling_n": 300.0}) == pinned
+
+
+def test_a_roller_first_calibrated_in_the_wizard_is_analysed_from_there_as_it_was_live(tmp_path):
+    # analyze used to refuse such a recording ("raw counts without a calibration") although the
+    # dashboard had analysed it from the wizard on.
+    info, block, hold = session()
+    calibration = info.calibration
+    bare = info.with_calibration(None)
+    opened_s, closed_s = 20.0, 35.0
+    out = tmp_path / "first.smr"
+    live = DashboardSession(SessionSettings(), record_path=out)
+    live.start(bare)
+    assert live.pipeline is None and "press c to calibrate" in live.problem
+    said = []
+    for item in interleave(block, [Marker(opened_s, "open"), Marker(closed_s, "close")]):
+        if isinstance(item, Marker):
+            said += live.begin_calibration() if item.kind == "open" else live.reconfigure(
+                SessionSettings(), calibration=calibration
+            )
+            continue
+        for a in range(0, len(item), 50):
+            said += live.feed(item.slice(a, min(a + 50, len(item))))
+    live.finish()
+    assert any(isinstance(e, HoldStarted) for e in said) and min(e.t_s for e in said) > closed_s
+
+    analyzed = analyze_file(str(out), SessionSettings())
+    live_events = [(e.kind, round(e.t_s, 4)) for e in said]
+    assert [(e["kind"], e["t_s"]) for e in analyzed["events"]][: len(live_events)] == live_events
+    assert analyzed["summary"]["start_s"] > closed_s - 0.05
+    assert any("first calibrated" in w and f"{closed_s:.2f} s" in w for w in analyzed["warnings"])
+    # The samples before the wizard are not lost: the recording keeps them all.
+    assert len(load_recording(out).block) == len(block)

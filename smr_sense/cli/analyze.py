@@ -66,15 +66,7 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     if cal is not None:
         rec = rec.with_calibration(cal)
     elif not is_calibrated(rec.info):
-        from smr_sense.profiles import load_profile
-
-        profile = load_profile(rec.info.device_id)
-        if profile is None:
-            raise SmrError(
-                f"{path} holds raw counts without a calibration; calibrate the device (smr-sense calibrate) "
-                "or pass --calibration FILE"
-            )
-        rec = rec.with_calibration(profile.calibration)
+        rec = _from_first_calibration(rec) or _with_saved_profile(rec, path)
     if len(rec.block) == 0:
         raise SmrError(f"{path} holds no samples")
     # Body weight and ceiling as the session had them live (options given now win), then as the
@@ -89,6 +81,50 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     out = _no_negative_zero(result_to_json(result))
     out["warnings"] = list(rec.warnings) + out["warnings"]
     return out
+
+
+def _with_saved_profile(rec: Any, path: str) -> Any:
+    """An uncalibrated recording under the device's saved profile, if there is one."""
+    from smr_sense.profiles import load_profile
+
+    profile = load_profile(rec.info.device_id)
+    if profile is None:
+        raise SmrError(
+            f"{path} holds raw counts without a calibration; calibrate the device (smr-sense calibrate) "
+            "or pass --calibration FILE"
+        )
+    return rec.with_calibration(profile.calibration)
+
+
+def _from_first_calibration(rec: Any) -> Any:
+    """A recording that began uncalibrated and was calibrated in the dashboard's wizard: from that
+    marker on, under that calibration, as the live session analysed it (it had no force before).
+    None when the recording holds no such marker."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from smr_sense.core.pipeline import CALIBRATION
+
+    first = next(
+        (m for m in sorted(rec.markers, key=lambda m: m.t_s)
+         if m.kind == CALIBRATION and isinstance(m.data.get("calibration"), dict)),
+        None,
+    )
+    if first is None:
+        return None
+    t = rec.block.t_s
+    keep = int(np.searchsorted(t, first.t_s, "right"))  # samples at its time came before it (interleave)
+    return replace(
+        rec.with_calibration(first.data["calibration"]),
+        block=rec.block.slice(keep, len(rec.block)),
+        markers=[m for m in rec.markers if m.t_s >= first.t_s],
+        warnings=[
+            *rec.warnings,
+            f"the roller was first calibrated at {first.t_s:.2f} s, in the dashboard's wizard; "
+            "the analysis starts there, as it did live",
+        ],
+    )
 
 
 def _no_negative_zero(obj: Any) -> Any:
