@@ -127,7 +127,7 @@ def test_a_link_that_never_comes_back_is_reported_at_the_end():
     result = p.finish()
     lost = [e for e in result.events if e.kind == "signal_lost"]
     assert [(e.t_s, e.gap_s) for e in lost] == [(14.99, None)] and result.summary["signal_lost"] == 1
-    assert lost[0].text() == "signal lost: the roller's link dropped and did not come back"
+    assert lost[0].text() == "signal lost: the roller's link dropped and no more samples came"
     as_json = json.loads(json.dumps(result_to_json(result), allow_nan=False))
     assert [e["gap_s"] for e in as_json["events"] if e["kind"] == "signal_lost"] == [None]
 

@@ -138,13 +138,14 @@ class CeilingExceeded(Event):
 @dataclass(frozen=True)
 class SignalLost(Event):
     """No samples for ``gap_s`` seconds of stream time, announced when they come back (``t_s``), so
-    the samples stopped at ``t_s - gap_s``. ``gap_s`` is None for a link that dropped at ``t_s`` and
-    had not come back when the session ended."""
+    the samples stopped at ``t_s - gap_s``. ``gap_s`` is None for a link that dropped at ``t_s`` with
+    no samples after it in the session (it may have reconnected just as the session ended: the
+    text says only what the samples show)."""
 
     kind: ClassVar[str] = "signal_lost"
     gap_s: float | None
 
     def text(self) -> str:
         if self.gap_s is None:
-            return "signal lost: the roller's link dropped and did not come back"
+            return "signal lost: the roller's link dropped and no more samples came"
         return f"signal lost: no samples for {self.gap_s:.1f} s"
