@@ -76,13 +76,12 @@ def ceiling_times(events):
     return [round(e.t_s, 4) for e in events if isinstance(e, CeilingExceeded)]  # as the JSON rounds
 
 
-def test_a_ceiling_set_in_the_wizard_holds_from_there_live_in_analyze_and_in_a_replay(tmp_path):
-    # The wizard's new ceiling used to live only in the running dashboard: the recording kept the
-    # ceiling the session started with, so analyze and a replay announced other ceiling events.
+def record_wizard_ceiling(out):
+    """A live session recorded to ``out`` in which the wizard sets a ceiling at ``closed_s``:
+    (what it announced, closed_s, the ceiling in N)."""
     info, block, hold = session()
     ceiling_n = 0.6 * float(np.max(analyze_block(info, block).summary["peak_force_n"]))
     opened_s, closed_s = hold.start_s + 6.0, hold.start_s + 20.0
-    out = tmp_path / "live.smr"
     live = DashboardSession(SessionSettings(), record_path=out)
     live.start(info)
     said = []
@@ -96,6 +95,14 @@ def test_a_ceiling_set_in_the_wizard_holds_from_there_live_in_analyze_and_in_a_r
             said += live.feed(item.slice(a, min(a + 50, len(item))))
     live.finish()
     assert live.outcome.summary.ceiling_n == pytest.approx(ceiling_n)
+    return said, closed_s, ceiling_n
+
+
+def test_a_ceiling_set_in_the_wizard_holds_from_there_live_in_analyze_and_in_a_replay(tmp_path):
+    # The wizard's new ceiling used to live only in the running dashboard: the recording kept the
+    # ceiling the session started with, so analyze and a replay announced other ceiling events.
+    out = tmp_path / "live.smr"
+    said, closed_s, ceiling_n = record_wizard_ceiling(out)
     times = ceiling_times(said)
     assert times and min(times) > closed_s  # none before the wizard set it, several after
 
@@ -160,3 +167,35 @@ def test_a_roller_first_calibrated_in_the_wizard_is_analysed_from_there_as_it_wa
     assert any("first calibrated" in w and f"{closed_s:.2f} s" in w for w in analyzed["warnings"])
     # The samples before the wizard are not lost: the recording keeps them all.
     assert len(load_recording(out).block) == len(block)
+
+
+@pytest.mark.parametrize("warm_up_s", [120.0, 5.0])  # the wizard's markers inside / outside the warm-up
+async def test_a_replay_seeking_across_the_wizard_has_the_ceiling_of_the_new_position(tmp_path, monkeypatch, warm_up_s):
+    # A seek used to keep whatever ceiling the replay had reached: back before the wizard, its
+    # ceiling was still in force; forward past it, the warm-up never saw the wizard's marker.
+    from smr_sense.sources import make_source, replay
+
+    monkeypatch.setattr(replay, "WARM_UP_S", warm_up_s)
+    out = tmp_path / "live.smr"
+    said, closed_s, ceiling_n = record_wizard_ceiling(out)
+    source = make_source(f"replay:{out}?speed=max")
+    session_ = DashboardSession(SessionSettings())
+    seeks = [closed_s + 8.0, 3.0]  # forward past the wizard from its start, then back before it
+    asked, after_seek = [], []  # after_seek: (target, the session's ceiling, the pipeline's) just after each
+    async with source:
+        session_.start(source.info)
+        async for item in source:
+            if isinstance(item, Marker):
+                session_.mark(item)
+                if item.kind == "seek":
+                    after_seek.append((item.t_s, session_.ceiling_n, session_.pipeline.settings.ceiling_force_n))
+                continue
+            session_.feed(item)
+            landed = len(after_seek) == len(asked)  # each seek lands before the next is asked for
+            if landed and (not asked or (len(asked) == 1 and session_.now_s > closed_s + 9.0)):
+                asked.append(seeks[len(asked)])
+                source.playback.seek(asked[-1])
+    (forward_s, *forward), (back_s, *back) = after_seek
+    assert forward_s == pytest.approx(closed_s + 8.0, abs=0.02) and back_s == pytest.approx(3.0, abs=0.02)
+    assert forward == [pytest.approx(ceiling_n), pytest.approx(ceiling_n)]  # the wizard's, though not replayed
+    assert back == [None, None]  # before the wizard: the session had no ceiling

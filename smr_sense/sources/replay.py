@@ -3,8 +3,9 @@
 Hands downstream exactly the samples the live run gave, by device time, paced at ``speed`` times
 real time (``speed=max`` for as fast as possible). Offers :class:`Playback` for pause, speed and
 seek; a seek yields ``Marker(t_s, "seek", {"from_s": .., "before": (block, markers)})``: the
-``WARM_UP_S`` of samples and markers before the new position, so consumers can rebuild the state
-they would have there (a hold in progress is timed from its real start, not from the seek).
+``WARM_UP_S`` of samples and markers before the new position, plus every calibration marker
+before it, so consumers can rebuild the state they would have there (a hold in progress is timed
+from its real start, not from the seek; the calibration and ceiling set in the wizard so far hold).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
+from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED
 from smr_sense.core.samples import Marker, StreamInfo, interleave
 from smr_sense.recording import Recording, load_any
 from smr_sense.sources.base import Playback, Source, SourceError, SourceItem
@@ -22,6 +24,7 @@ from smr_sense.sources.spec import SourceSpec
 
 OPTIONS = {"speed", "start"}
 WARM_UP_S = 120.0  # longer than any hold a person keeps up; costs ~20 ms of analysis per seek
+CONFIG_MARKERS = (CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED)  # the wizard: in force until changed
 
 
 class ReplaySource(Source, Playback):
@@ -87,7 +90,9 @@ class ReplaySource(Source, Playback):
                 next_marker = int(np.searchsorted(marker_times, target, side="left"))
                 self._pacer.rebase(target)
                 first = self._index_at(target - WARM_UP_S)
-                earlier = [m for m in markers if target - WARM_UP_S <= m.t_s < target]
+                earlier = [
+                    m for m in markers if m.t_s < target and (m.t_s >= target - WARM_UP_S or m.kind in CONFIG_MARKERS)
+                ]
                 before = (block.slice(first, self._index), earlier)
                 yield Marker(target, "seek", {"from_s": from_s, "before": before})
                 continue

@@ -25,7 +25,7 @@ from smr_sense.core.pipeline import (
     PipelineOutput,
     SessionSettings,
 )
-from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
 from smr_sense.core.session import ceiling_newtons
 from smr_sense.errors import SmrError
 from smr_sense.recording import RecordingWriter
@@ -78,6 +78,7 @@ class DashboardSession:
         self.outcome: SessionOutcome | None = None
         self.stream_ended = False  # the source ran out (end of a file), as opposed to a quit
         self._rate_window: deque[tuple[float, float, int]] = deque()  # (first t, last t, n) per block
+        self._start_config: tuple[StreamInfo, SessionSettings] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -94,6 +95,7 @@ class DashboardSession:
         if self.settings.body_mass_kg is None and isinstance(mass, (int, float)) and mass > 0:
             # A simulated person (or a recording that noted it) knows their weight.
             self.settings = self.settings.replace(body_mass_kg=float(mass))
+        self._start_config = (self.info, self.settings)  # what a replay seeks back to
         if self.record_path is not None:  # first: whatever happens next, the samples are kept
             self.writer = RecordingWriter(self.record_path, info, extra=self._header_extra())
         self._build_pipeline(info)
@@ -183,21 +185,17 @@ class DashboardSession:
         if marker.kind not in PLAYBACK_MARKERS:
             self._write_marker(marker)
         self.tracker.apply_marker(marker)
-        if marker.kind in (CALIBRATION, CALIBRATION_ENDED) and isinstance(marker.data.get("settings"), dict):
-            self.settings = self.settings.as_recorded(marker.data["settings"])  # the summary's ceiling
-        if marker.kind == CALIBRATION and isinstance(marker.data.get("calibration"), dict) and self.info is not None:
-            # A recalibration during the recorded session: from here on, the new one applies (the
-            # pipeline switches too, on the same marker).
-            self.info = self.info.with_calibration(marker.data["calibration"])
-            if self.pipeline is None:  # a roller first calibrated now: its analysis starts here
-                self._build_pipeline(self.info)
-                return []
+        if self._configure(marker):
+            return []
         if marker.kind == "seek":
             # Stream time jumps (maybe backwards): the pipeline starts over from the new position,
-            # as it would on a fresh replay from there.
+            # as it would on a fresh replay from there, under the calibration and settings the
+            # session started with (the wizard's changes before the new position come back in the
+            # warm-up, later ones when the replay reaches them).
             self.trace.clear()
             self._rate_window.clear()
-            if self.info is not None:
+            if self.info is not None and self._start_config is not None:
+                self.info, self.settings = self._start_config
                 self._build_pipeline(self.info)
                 self._warm_up(marker)
             self.last_t_s = marker.t_s
@@ -207,19 +205,43 @@ class DashboardSession:
         self._note(events)
         return events
 
+    def _configure(self, marker: Marker) -> bool:
+        """The wizard's body weight, ceiling and calibration on ``marker``, for the session itself
+        (the pipeline takes them from the same marker). True when the marker starts the analysis:
+        a roller first calibrated now."""
+        if marker.kind in (CALIBRATION, CALIBRATION_ENDED) and isinstance(marker.data.get("settings"), dict):
+            self.settings = self.settings.as_recorded(marker.data["settings"])  # the summary's ceiling
+        if marker.kind == CALIBRATION and isinstance(marker.data.get("calibration"), dict) and self.info is not None:
+            # A recalibration during the recorded session: from here on, the new one applies (the
+            # pipeline switches too, on the same marker).
+            self.info = self.info.with_calibration(marker.data["calibration"])
+            if self.pipeline is None:
+                self._build_pipeline(self.info)
+                return True
+        return False
+
     def _warm_up(self, seek: Marker) -> None:
         """Run the fresh pipeline over what came just before the seek target (the replay hands it
-        over), so a hold in progress there keeps its real start and its cap. What it announces
-        there was announced before (or skipped): only the state is kept, and the plot."""
+        over, with every calibration marker before it), so a hold in progress there keeps its real
+        start and its cap, and the wizard's changes so far are in force. What it announces there
+        was announced before (or skipped): only the state is kept, and the plot."""
         before = seek.data.get("before")
-        if self.pipeline is None or not before:
+        if not before:
             return
         block, markers = before
         try:
-            # Announced already (or skipped): not news at the end either.
-            self._pipeline_events += len(self.pipeline.feed_all(block, markers, each=self._plot))
+            for item in interleave(block, sorted(markers, key=lambda m: m.t_s)):
+                if isinstance(item, Marker):
+                    if not self._configure(item) and self.pipeline is not None:
+                        self._pipeline_events += len(self.pipeline.mark(item))
+                elif self.pipeline is not None:
+                    out = self.pipeline.feed(item)
+                    self._pipeline_events += len(out.events)  # announced already (or skipped): not news
+                    self._plot(out)
         except Exception as err:  # see _build_pipeline
             self._pipeline_failed(err)
+            return
+        if self.pipeline is None:
             return
         if self.pipeline.status.state == "rolling":
             self.tracker.apply_event(RollingStarted(seek.t_s))
