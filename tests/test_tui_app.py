@@ -12,6 +12,7 @@ from smr_sense.core.pipeline import SessionSettings, analyze_block
 from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.recording import RecordingWriter, load_recording
 from smr_sense.sources import make_source
+from smr_sense.sources.replay import ReplaySource
 from smr_sense.tui.messages import SessionEvents
 from smr_sense.tui.widgets import Banner, ForcePlot, ForceReadout, HoldTimer, PlaybackBar, StateBadge
 from tui_helpers import app_for, recording, replay, summary_shown, wait_for
@@ -430,3 +431,19 @@ def test_a_replay_uses_the_body_weight_and_ceiling_the_session_had(tmp_path):
     _settings_as_recorded(given, extra)
     assert (given.body_mass, given.ceiling, given.ceiling_pct) == (70.0, None, 40.0)
     assert given.pinned == {"body_mass_kg", "ceiling"}
+
+
+async def test_the_playback_bar_counts_from_the_start_of_the_file_whatever_the_replay_started_at():
+    # It counted from the first sample the session saw: a replay started at 10 s read 0:00 there,
+    # and a seek back before that read 0:00 too.
+    rec = recording("edge_hold_25s.csv")
+    source = ReplaySource("replay:edge", str(rec.path), speed=1.0, start_s=10.0, recording=rec)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open and source.position_s >= 10.0, "the replay to start at 10 s")
+        await pilot.press("space")
+        bar = app.query_one(PlaybackBar)
+        await wait_for(pilot, lambda: bar.position_s >= 10.0, "the bar to show 10 s")
+        await pilot.press("left")  # 5 s back: before where the replay started
+        await wait_for(pilot, lambda: source.position_s < 8.0, "the seek back to land")
+        await wait_for(pilot, lambda: 3.0 < bar.position_s < 8.0, "the bar to follow it")

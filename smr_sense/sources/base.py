@@ -68,6 +68,11 @@ class Playback(abc.ABC):
 
     @property
     @abc.abstractmethod
+    def start_s(self) -> float:
+        """Stream time of the first sample (positions on the bar count from here)."""
+
+    @property
+    @abc.abstractmethod
     def duration_s(self) -> float | None: ...
 
     @property

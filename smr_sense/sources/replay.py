@@ -146,6 +146,11 @@ class ReplaySource(Source, Playback):
         return float(rec.block.t_s[i])
 
     @property
+    def start_s(self) -> float:
+        rec = self.recording
+        return 0.0 if rec is None or len(rec.block) == 0 else float(rec.block.t_s[0])
+
+    @property
     def duration_s(self) -> float | None:
         rec = self.recording
         return None if rec is None else float(rec.block.t_s[-1] - rec.block.t_s[0])

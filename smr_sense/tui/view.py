@@ -148,7 +148,9 @@ class DashboardView:
         if playback is None:
             return
         bar = self.playback
-        bar.position_s = round(max(playback.position_s - (self.session.first_t_s or 0.0), 0.0) * 2) / 2
+        # From the file's first sample, not the session's: a replay started (or seeked) part way
+        # in is that far into the file.
+        bar.position_s = round(max(playback.position_s - playback.start_s, 0.0) * 2) / 2
         bar.duration_s = playback.duration_s
         bar.speed, bar.paused = playback.speed, playback.paused
         bar.seeking_hold = fast_forwarding
