@@ -52,6 +52,7 @@ GAP_MARKERS = ("gap", "disconnected")
 # afresh, live and in a replay alike. Either end may carry the wizard's body weight and ceiling
 # (``data["settings"]``, see ``SessionSettings.recorded``), in force from there.
 CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED = "calibration_started", "calibration", "calibration_ended"
+CALIBRATION_MARKERS = (CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED)  # the wizard's: in force until the next
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ class Pipeline:
 
     def mark(self, marker: Marker) -> list[Event]:
         """A marker from the source, in stream order between blocks."""
-        if marker.kind in (CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED):
+        if marker.kind in CALIBRATION_MARKERS:
             return self._calibration_marker(marker)
         if marker.kind not in GAP_MARKERS:
             return []

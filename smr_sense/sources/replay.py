@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
-from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED
+from smr_sense.core.pipeline import CALIBRATION_MARKERS
 from smr_sense.core.samples import Marker, StreamInfo, interleave
 from smr_sense.recording import Recording, load_any
 from smr_sense.sources.base import Playback, Source, SourceError, SourceItem
@@ -24,7 +24,6 @@ from smr_sense.sources.spec import SourceSpec
 
 OPTIONS = {"speed", "start"}
 WARM_UP_S = 120.0  # longer than any hold a person keeps up; costs ~20 ms of analysis per seek
-CONFIG_MARKERS = (CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED)  # the wizard: in force until changed
 
 
 class ReplaySource(Source, Playback):
@@ -91,7 +90,8 @@ class ReplaySource(Source, Playback):
                 self._pacer.rebase(target)
                 first = self._index_at(target - WARM_UP_S)
                 earlier = [
-                    m for m in markers if m.t_s < target and (m.t_s >= target - WARM_UP_S or m.kind in CONFIG_MARKERS)
+                    m for m in markers
+                    if m.t_s < target and (m.t_s >= target - WARM_UP_S or m.kind in CALIBRATION_MARKERS)
                 ]
                 before = (block.slice(first, self._index), earlier)
                 yield Marker(target, "seek", {"from_s": from_s, "before": before})
