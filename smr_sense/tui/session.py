@@ -194,7 +194,7 @@ class DashboardSession:
             # warm-up, later ones when the replay reaches them).
             self.trace.clear()
             self._rate_window.clear()
-            if self.info is not None and self._start_config is not None:
+            if self._start_config is not None:  # set with ``info`` when the source opened
                 self.info, self.settings = self._start_config
                 self._build_pipeline(self.info)
                 self._warm_up(marker)
