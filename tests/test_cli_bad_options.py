@@ -256,8 +256,8 @@ def test_event_log_names_every_group_by_its_label():
     from smr_sense.tui.phrases import describe_marker
 
     # The simulated person sends the key; the dashboard sends key and label: both read the same.
-    assert describe_marker(Marker(1.0, "muscle_group", {"group": "hamstrings"})).endswith("Now: Hamstrings")
-    assert describe_marker(Marker(1.0, "muscle_group", {"group": "it_band", "label": "IT band / TFL"})).endswith(
+    assert describe_marker(Marker(1.0, "muscle_group", {"group": "hamstrings"}), 0.0).endswith("Now: Hamstrings")
+    assert describe_marker(Marker(1.0, "muscle_group", {"group": "it_band", "label": "IT band / TFL"}), 0.0).endswith(
         "Now: IT band / TFL"
     )
 

@@ -58,3 +58,27 @@ async def test_a_pulled_cable_shows_a_banner_and_the_session_goes_on(emulator, t
     rec = load_recording(out)
     assert [m.kind for m in rec.markers] == ["disconnected", "reconnected"]
     assert len(rec.block) == 300 and not rec.warnings
+
+
+async def test_the_event_log_counts_from_the_first_sample_not_from_the_roller_s_boot(tmp_path):
+    # A roller switched on an hour ago: its clock, and so the stream time, starts at 3600 s.
+    emu = PtyRoller(sim_virtual_roller(build="imu", seed=5, rate_hz=100.0, boot_us=3_600_000_000),
+                    PtyLink(str(tmp_path / "roller")), max_pending_bytes=1 << 24)
+    emu.start()
+    try:
+        app = app_for(make_source(f"serial:{emu.path}"))
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_for(pilot, lambda: emu.streaming.is_set(), "the roller to stream")
+            emu.emit(250)
+            await wait_for(pilot, lambda: app.session.samples >= 250, "the first samples")
+            assert app.session.first_t_s == pytest.approx(3600.0, abs=0.01)
+            emu.unplug()
+            await wait_for(pilot, lambda: any("Roller disconnected" in line for line in app.w_log.lines),
+                           "the disconnection in the log")
+            line = next(line for line in app.w_log.lines if "Roller disconnected" in line)
+            # 2.5 s of samples (250 at 100 Hz): the log says so, as the session's clock does.
+            assert line.startswith(" 0:02."), line
+            await pilot.press("q")
+            await wait_for(pilot, lambda: summary_shown(app), "the summary")
+    finally:
+        emu.close()

@@ -20,11 +20,13 @@ def sim_virtual_roller(
     faults: FaultPlan | None = None,
     autostart: bool = False,
     units: str = "N",
+    boot_us: int | None = None,
 ) -> VirtualRoller:
     """A virtual roller whose samples come from the physical simulator (``core.sim``).
 
     ``units="N"`` sends newtons (firmware calibrated on the device: works with no host
     calibration); ``"count"`` sends raw ADC counts, for trying ``smr-sense calibrate``.
+    ``boot_us``: how long the device has been up at its first sample (its clock counts from boot).
     """
     from smr_sense.core.sim import SimConfig, SimRoller
 
@@ -40,6 +42,7 @@ def sim_virtual_roller(
         device_id=f"emu-{build}-{seed}",
         device_name=f"Virtual roller ({build})",
         units=units,
+        **({} if boot_us is None else {"boot_us": boot_us}),
     )
 
 

@@ -208,7 +208,7 @@ class SmrDashboard(App[int]):
                 self.alarm_t_s.append(event.t_s)
                 self._bells = 0
                 self._ring()
-            line = describe_event(event, group)
+            line = describe_event(event, group, self.clock_origin_s())
             if line:
                 log.write_line(line)
         self._dirty = True
@@ -219,7 +219,7 @@ class SmrDashboard(App[int]):
             self._banner("The roller is disconnected: reconnecting, the session goes on.", "warning")
         elif marker.kind == "reconnected":
             self._banner("")
-        line = describe_marker(marker)
+        line = describe_marker(marker, self.clock_origin_s())
         if line:
             self.w_log.write_line(line)
 
@@ -273,6 +273,12 @@ class SmrDashboard(App[int]):
             self._bells += 1
             self._ring()
 
+    def clock_origin_s(self) -> float | None:
+        """The event log's zero: on a replay the file's first sample (as on the playback bar), live the
+        session's first sample (a roller's own clock counts from its boot)."""
+        playback = self.source.playback
+        return playback.start_s if playback is not None else self.session.first_t_s
+
     def _banner(self, text: str, level: str = "error") -> None:
         banner = self.w_banner
         banner.level = level
@@ -294,7 +300,7 @@ class SmrDashboard(App[int]):
     def action_group(self, step: int) -> None:
         marker = self.session.move_group(step)
         if marker is not None:
-            self.w_log.write_line(describe_marker(marker) or "")
+            self.w_log.write_line(describe_marker(marker, self.clock_origin_s()) or "")
             self._dirty = True
 
     def action_unit(self) -> None:
@@ -329,7 +335,7 @@ class SmrDashboard(App[int]):
         settings = self.session.settings.replace(body_mass_kg=body_mass_kg, ceiling_n=ceiling_n, ceiling_pct_bw=ceiling_pct_bw)
         self.session.reconfigure(settings, calibration)
         self.view.scale_n = 0.0  # the ceiling may have moved: let the scale find its size again
-        self.w_log.write_line(describe_marker(Marker(self.session.now_s, "calibration")) or "")
+        self.w_log.write_line(describe_marker(Marker(self.session.now_s, "calibration"), self.clock_origin_s()) or "")
         self._dirty = True
 
     def pause_for_calibration(self) -> None:

@@ -7,11 +7,13 @@ from smr_sense.core.samples import Marker
 from smr_sense.routine import group_by_key
 
 
-def _t(t_s: float) -> str:
+def _t(t_s: float, origin_s: float | None) -> str:
+    """Minutes and seconds into the session: a live roller's stream time is its time since boot."""
+    t_s = max(t_s - (t_s if origin_s is None else origin_s), 0.0)
     return f"{int(t_s // 60):2d}:{t_s % 60:04.1f}"
 
 
-def describe_event(e: ev.Event, group: str) -> str | None:
+def describe_event(e: ev.Event, group: str, origin_s: float | None) -> str | None:
     if isinstance(e, ev.HoldStarted):
         text = f"Hold on {group}"
     elif isinstance(e, ev.HoldWarning):
@@ -33,7 +35,7 @@ def describe_event(e: ev.Event, group: str) -> str | None:
         text = e.text().capitalize()  # "signal lost: ..." (a dropped link has no length yet)
     else:
         text = e.kind.replace("_", " ")
-    return f"{_t(e.t_s)}  {text}"
+    return f"{_t(e.t_s, origin_s)}  {text}"
 
 
 def group_label(data: dict) -> str:
@@ -42,7 +44,7 @@ def group_label(data: dict) -> str:
     return group_by_key(str(key)).label if key else str(data.get("label") or "?")
 
 
-def describe_marker(m: Marker) -> str | None:
+def describe_marker(m: Marker, origin_s: float | None) -> str | None:
     if m.kind == "muscle_group":
         text = f"Now: {group_label(m.data)}"
     elif m.kind == "seek":
@@ -57,4 +59,4 @@ def describe_marker(m: Marker) -> str | None:
         text = "Gap in the samples"
     else:
         text = m.kind.replace("_", " ")
-    return f"{_t(m.t_s)}  {text}"
+    return f"{_t(m.t_s, origin_s)}  {text}"
