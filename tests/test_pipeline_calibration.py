@@ -199,3 +199,34 @@ async def test_a_replay_seeking_across_the_wizard_has_the_ceiling_of_the_new_pos
     assert forward_s == pytest.approx(closed_s + 8.0, abs=0.02) and back_s == pytest.approx(3.0, abs=0.02)
     assert forward == [pytest.approx(ceiling_n), pytest.approx(ceiling_n)]  # the wizard's, though not replayed
     assert back == [None, None]  # before the wizard: the session had no ceiling
+
+
+async def test_a_change_made_in_the_wizard_during_a_replay_survives_a_seek():
+    # Nothing is recorded during a replay, so no marker brings the wizard's change back: a seek
+    # used to return to the calibration and ceiling the replay had started with.
+    from pathlib import Path
+
+    from smr_sense.sources import make_source
+
+    path = Path(__file__).resolve().parent.parent / "recordings" / "force_routine.smr"
+    source = make_source(f"replay:{path}?speed=max")
+    replayed = DashboardSession(SessionSettings())
+    changed_at_s, back_to_s, ceiling_n = 40.0, 10.0, 123.0
+    after_seek = None
+    async with source:
+        replayed.start(source.info)
+        assert replayed.ceiling_n is None
+        async for item in source:
+            if isinstance(item, Marker):
+                replayed.mark(item)
+                if item.kind == "seek":
+                    after_seek = (item.t_s, replayed.ceiling_n, replayed.pipeline.settings.ceiling_force_n)
+                    break
+                continue
+            replayed.feed(item)
+            if replayed.now_s >= changed_at_s and replayed.ceiling_n is None:
+                replayed.reconfigure(replayed.settings.replace(ceiling_n=ceiling_n))
+                source.playback.seek(back_to_s)
+    target_s, session_ceiling_n, pipeline_ceiling_n = after_seek
+    assert target_s == pytest.approx(back_to_s, abs=0.02)
+    assert session_ceiling_n == pipeline_ceiling_n == pytest.approx(ceiling_n)

@@ -151,7 +151,12 @@ class DashboardSession:
         self.settings = settings.replace(pinned=frozenset())
         if self.pipeline is not None:
             self.pipeline.settings = self.pipeline.settings.replace(pinned=frozenset())
-        return self.mark(Marker(self.now_s, CALIBRATION if calibration is not None else CALIBRATION_ENDED, data))
+        events = self.mark(Marker(self.now_s, CALIBRATION if calibration is not None else CALIBRATION_ENDED, data))
+        if self._start_config is not None:
+            # On a replay nothing is recorded, so no marker brings the change back after a seek: it
+            # becomes what the replay seeks back to, as ``replay --calibration`` would.
+            self._start_config = (self.info, self.settings)
+        return events
 
     # -- items from the source ---------------------------------------------------------------------
 
