@@ -286,3 +286,40 @@ def test_a_warning_or_cap_due_during_a_loss_waits_for_the_samples_that_come_back
     else:
         assert "hold_warning" not in kinds and "hold_cap_reached" not in kinds
         assert hold.end_s == pytest.approx(14.99) and not hold.capped
+
+
+@pytest.mark.parametrize("chunk", [None, 1])  # one block, and sample by sample as live
+def test_off_the_roller_when_the_link_comes_back_is_not_a_moment_of_rolling(chunk):
+    # The spike filter's median of three took its neighbours from before the loss: the first
+    # sample back still read 300 N, and the analysis reported 0.01 s of rolling on the return.
+    t, f, g = hold_block(seconds=30.0, start=2.0, stop=15.0)  # off when the link comes back at 17.5 s
+    keep = (t < 14.0) | (t >= 17.5)
+    block = SampleBlock.build(t[keep], f[keep], g[keep])
+    p = Pipeline(info())
+    for a in range(0, len(block), chunk or len(block)):
+        p.feed(block.slice(a, a + (chunk or len(block))))
+    result = p.finish()
+    assert len(result.holds) == 1 and result.holds[0].end_s == pytest.approx(13.99)
+    assert result.rolling == [] or all(r.start_s < 14.0 for r in result.rolling)
+    lost = [e for e in result.events if e.kind == "contact_lost"]
+    assert [e.t_s for e in lost] == [pytest.approx(17.5)]  # at the first sample back, not one later
+
+
+def test_the_spike_filter_starts_afresh_after_each_loss_however_the_stream_is_chunked():
+    from smr_sense.core.condition import Conditioner
+
+    rng = np.random.default_rng(3)
+    t = np.arange(3000) / RATE
+    for at, length_s in ((500, 3.0), (501, 2.5), (1200, 4.0), (2999, 6.0)):  # back to back, and the last sample
+        t[at:] += length_s
+    f = rng.uniform(0.0, 400.0, t.size)
+    block = SampleBlock.build(t, f, np.zeros((t.size, 3)))
+    whole = Conditioner(info()).step(block).channel_force_n[:, 0]
+    first_back = np.flatnonzero(np.diff(t) > 2.0) + 1
+    assert np.array_equal(whole[first_back], block.raw[first_back, 0])  # alone: the median of itself
+    for sizes in ([1], [7, 1, 300], [500, 1, 699, 2]):
+        c, parts, a, k = Conditioner(info()), [], 0, 0
+        while a < len(block):
+            parts.append(c.step(block.slice(a, a + sizes[k % len(sizes)])).channel_force_n[:, 0])
+            a, k = a + sizes[k % len(sizes)], k + 1
+        assert np.array_equal(np.concatenate(parts), whole)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smr_sense.core.calibration import G_N_PER_KG, Calibration, channel_to_newtons
+from smr_sense.core.detect.holds import RESUME_GAP_S
 from smr_sense.core.samples import SampleBlock, StreamInfo
 from smr_sense.core.words import counted
 
@@ -95,12 +96,26 @@ class Conditioned:
         return int(self.t_s.shape[0])
 
 
-def _median3(prev2: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Causal median of the last three samples, per column; returns (out, new prev2)."""
+_NONE, _FIRST = np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+_NONE.flags.writeable = _FIRST.flags.writeable = False
+
+
+def _median3(prev2: np.ndarray, x: np.ndarray, fresh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Causal median of the last three samples, per column; returns (out, new prev2). At each index
+    in ``fresh`` (the first sample after a loss of signal) the median starts afresh, as at the
+    stream's start: the samples from before the loss are not the neighbours of this one."""
     ext = np.concatenate([prev2, x])
     a, b, c = ext[:-2], ext[1:-1], ext[2:]
+    if fresh.size:
+        a, b = a.copy(), b.copy()
+        second = fresh[fresh + 1 < x.shape[0]]
+        a[second + 1] = x[second]
+        a[fresh] = b[fresh] = x[fresh]  # after: a loss right after a loss starts afresh again
     out = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
-    return out, ext[-2:]
+    prev2 = ext[-2:]
+    if fresh.size and fresh[-1] == x.shape[0] - 1:  # the next block's first median starts afresh too
+        prev2 = np.repeat(x[-1:], 2, axis=0)
+    return out, prev2
 
 
 def _hold_last_good(
@@ -171,6 +186,15 @@ class Conditioner:
         self._last_gyro = np.zeros(3)
         self._have_gyro = np.zeros(3, dtype=bool)
         self._prev2_force: np.ndarray | None = None
+        self._prev_t: float | None = None  # the last sample the median saw
+
+    def _after_loss(self, t: np.ndarray) -> np.ndarray:
+        """Indices of samples that come after a loss of signal (no samples for ``RESUME_GAP_S``)."""
+        first = self._prev_t is not None and t[0] - self._prev_t > RESUME_GAP_S
+        if t[-1] - t[0] <= RESUME_GAP_S:  # no room for a loss inside (the live path: always)
+            return _FIRST if first else _NONE
+        gaps = np.flatnonzero(np.diff(t) > RESUME_GAP_S) + 1
+        return np.concatenate([[0], gaps]) if first else gaps
 
     def recalibrated(self, info: StreamInfo) -> Conditioner:
         """The same stream under a new calibration (recalibrated mid-session): its counts of dropped
@@ -224,7 +248,8 @@ class Conditioner:
             self._last_force = force[-1].copy()
             if self._prev2_force is None:
                 self._prev2_force = np.repeat(force[:1], 2, axis=0)
-            force, self._prev2_force = _median3(self._prev2_force, force)
+            force, self._prev2_force = _median3(self._prev2_force, force, self._after_loss(t))
+            self._prev_t = float(t[-1])
 
         gyro_out = None
         if self.info.has_gyro and gyro is not None:
