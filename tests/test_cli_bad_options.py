@@ -314,3 +314,29 @@ def test_an_option_of_another_command_points_to_this_commands_help(capsys):
     err = refused(capsys, ["calibrate", "--source", "sim", "--body-mass", "70"])
     assert err == "smr-sense calibrate: error: unrecognized arguments: --body-mass 70 (see smr-sense calibrate --help)"
     assert refused(capsys, ["--bogus"]).endswith("(see smr-sense --help)")
+
+
+def test_a_replay_takes_the_recordings_settings_not_todays_saved_ones(rec):
+    # The wizard saved a ceiling today; a replay of a session that had none used it, so the replay
+    # reported ceiling events that neither the live session nor `analyze` of the same file had.
+    from smr_sense.cli import build_parser
+    from smr_sense.cli.live import settings_from
+    from smr_sense.cli.replay import _settings_as_recorded
+    from smr_sense.tui.user_settings import UserSettings, save_user_settings
+
+    save_user_settings(UserSettings(body_mass_kg=80.0, ceiling_n=400.0))
+
+    def settings(argv, extra):
+        args = build_parser().parse_args(argv)
+        if args.command == "replay":
+            _settings_as_recorded(args, extra)
+        return settings_from(args)
+
+    none = settings(["replay", str(rec)], {})
+    assert (none.body_mass_kg, none.ceiling_force_n) == (None, None)
+    noted = settings(["replay", str(rec)], {"body_mass_kg": 70.0, "ceiling_n": 300.0})
+    assert (noted.body_mass_kg, noted.ceiling_force_n) == (70.0, 300.0)
+    given = settings(["replay", str(rec), "--ceiling", "250"], {"ceiling_n": 300.0})
+    assert given.ceiling_force_n == 250.0
+    live = settings(["demo"], {})  # a new session starts from what the wizard saved
+    assert (live.body_mass_kg, live.ceiling_force_n) == (80.0, 400.0)

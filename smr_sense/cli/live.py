@@ -79,10 +79,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def settings_from(args: argparse.Namespace) -> Any:
     """Options win; what the calibration wizard saved (body weight, ceiling) fills the rest."""
     from smr_sense.core.pipeline import SessionSettings
-    from smr_sense.tui.user_settings import load_user_settings
+    from smr_sense.tui.user_settings import UserSettings, load_user_settings
 
     warning_s = check_session_options(args)
-    saved = load_user_settings()
+    # A replay has the recording's own (see replay._settings_as_recorded), as ``analyze`` does.
+    saved = load_user_settings() if getattr(args, "saved_settings", True) else UserSettings()
     ceiling_given = args.ceiling is not None or args.ceiling_pct is not None
     try:
         return SessionSettings(

@@ -38,10 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _settings_as_recorded(args: argparse.Namespace, extra: dict) -> None:
-    """Body weight and ceiling as the session had them live, unless given now: they beat today's
-    saved settings, so the replay's summary says what the live one said. Given now, they stay put
-    for the whole replay (``pinned``); otherwise the wizard's changes on the recording's markers
-    apply where they did live."""
+    """Body weight and ceiling as the session had them live, unless given now; today's saved
+    settings play no part (a recording that notes none had none), so the replay's summary says what
+    the live one said and ``analyze`` says the same. Given now, they stay put for the whole replay
+    (``pinned``); otherwise the wizard's changes on the recording's markers apply where they did live."""
     from smr_sense.core.settings import SessionSettings
 
     # Pinned is what the user typed, so it is taken before the header's values fill ``args``
@@ -52,6 +52,7 @@ def _settings_as_recorded(args: argparse.Namespace, extra: dict) -> None:
         args.body_mass = recorded.body_mass_kg
     if args.ceiling is None and args.ceiling_pct is None:
         args.ceiling = recorded.ceiling_n
+    args.saved_settings = False
 
 
 def recorded_at(header: dict) -> str | None:
