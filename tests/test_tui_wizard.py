@@ -172,3 +172,24 @@ async def test_a_refused_answer_stays_in_the_box_to_be_mended(bench):
         box = w.query_one("#wizard-input")
         assert w.phase == "weights" and w.message and box.value == "5x"  # not reset to "5, 10"
         await pilot.press("escape")
+
+
+async def test_keys_that_arrive_together_with_enter_are_all_in_the_answer(bench):
+    # A paste, or tmux send-keys 'abc' Enter: the keys come in one read. Enter was a priority
+    # binding, so it was handled before the box had taken the rest: "'a' is not a list of kilograms".
+    from textual import events
+
+    source = make_source(f"replay:{bench}?speed=4")
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        await paused_press(pilot, source, "c")
+        w = wizard(app)
+        box = w.query_one("#wizard-input")
+        box.value = ""
+        for key, char in (("3", "3"), ("comma", ","), ("space", " "), ("7", "7"), ("enter", "\r")):
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        await wait_for(pilot, lambda: w.phase == "step", "the weights taken")
+        assert [s.kind for s in w.proc.steps].count("tare") == 1 and len(w.proc.steps) == 3
+        assert w.message == ""
+        await pilot.press("escape")

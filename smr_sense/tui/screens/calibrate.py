@@ -60,8 +60,10 @@ def parse_ceiling(text: str) -> tuple[float | None, float | None]:
 
 class CalibrationWizard(Screen[bool]):
     BINDINGS = [
-        Binding("enter", "next", "Next", priority=True),
-        Binding("escape", "cancel", "Cancel (keep the old profile)"),
+        # Not a priority binding: keys typed just before Enter (a paste, a fast typist) must reach the
+        # box first; with the box focused its own Enter submits it (on_input_submitted), in order.
+        Binding("enter", "next", "Next"),
+        Binding("escape", "cancel", "Cancel (change nothing)"),
     ]
 
     def __init__(self, app: SmrDashboard) -> None:
@@ -197,7 +199,7 @@ class CalibrationWizard(Screen[bool]):
         self.action_next()
 
     def action_cancel(self) -> None:
-        self.dash.notify("Calibration cancelled: the old profile is kept.", timeout=4)
+        self.dash.notify("Calibration cancelled: nothing was changed.", timeout=4)
         self.dash.resume_after_calibration()
         self._send_to_bench("resume", {})
         self.dismiss(False)
