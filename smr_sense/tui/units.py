@@ -30,6 +30,3 @@ def format_force(force_n: float | None, unit: str, body_mass_kg: float | None) -
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
-def mmss(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"

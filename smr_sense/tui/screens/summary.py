@@ -12,7 +12,7 @@ from textual.widgets import Footer, Static
 
 from smr_sense.core.words import counted
 from smr_sense.report import SessionSummary, summary_notes
-from smr_sense.tui.units import mmss
+from smr_sense.core.words import mmss
 
 
 def summary_table(s: SessionSummary) -> Table:

@@ -7,8 +7,13 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from smr_sense.tui.units import mmss
 from smr_sense.tui.widgets._styles import CachedComponentStyles
+
+
+def clock(seconds: float) -> str:
+    """A position as minutes:seconds, counted as a player's clock does (whole seconds elapsed)."""
+    seconds = max(0.0, seconds)
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
 def speed_text(speed: float) -> str:
@@ -35,7 +40,7 @@ class PlaybackBar(CachedComponentStyles, Widget):
             state = "⏸ paused " if self.paused else ">> to next hold " if self.seeking_hold else "▶ playing "
         head = f"{state}{speed_text(self.speed):>5} "
         dur = self.duration_s or 0.0
-        tail = f" {mmss(self.position_s)} / {mmss(dur)}"
+        tail = f" {clock(self.position_s)} / {clock(dur)}"
         bar_w = max(width - len(head) - len(tail), 5)
         done = int(round(bar_w * min(self.position_s / dur, 1.0))) if dur > 0 else 0
         text = Text(no_wrap=True, overflow="crop")
