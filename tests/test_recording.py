@@ -253,8 +253,8 @@ def test_a_torn_tail_keeps_its_message(tmp_path):
     path.write_bytes(data[:-37])
     rec = load_any(path)
     assert rec.warnings == [
-        f"{path}: the last {size - 37} bytes were cut off (the recorder stopped mid-write); "
-        f"replaying the {len(live) - 97} samples before them"
+        f"{path} ends part-way through a chunk (the recorder stopped mid-write, or the file was cut off); "
+        f"its last {size - 37} bytes cannot be read; replaying the {len(live) - 97} samples before them"
     ]
 
 

@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--units",
         choices=("N", "count"),
         default="N",
-        help="send newtons (calibrated on the device, the default) or raw ADC counts (to try calibrate)",
+        help="send newtons (calibrated on the device, the default) or raw ADC counts, as a bare HX711 does "
+        "(the emulated person keeps rolling: to try calibrate, use --source sim)",
     )
     p.add_argument("--autostart", action="store_true", help="stream from the start instead of waiting for 'start'")
     p.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds (default: Ctrl-C)")

@@ -9,6 +9,7 @@ from pathlib import Path
 from smr_sense.cli.common import non_negative_int, positive_float
 from smr_sense.core.samples import Marker, interleave
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
+from smr_sense.core.words import counted
 from smr_sense.recording import RecordingWriter, truth_path
 from smr_sense.recording.writer import check_output_path
 from smr_sense.sources.sim import GroupAnnouncer
@@ -71,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     holds = sum(1 for s in segments if s.kind == "hold")
-    print(f"wrote {out} ({samples} samples, {args.duration:g} s, {holds} holds) and {truth}")
+    print(f"wrote {out} ({samples} samples, {args.duration:g} s, {counted(holds, 'hold')}) and {truth}")
     return 0

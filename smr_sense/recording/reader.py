@@ -65,8 +65,9 @@ def load_recording(path: str | os.PathLike[str], data: bytes | None = None) -> R
         )
     elif dec.torn_bytes:
         warnings.append(
-            f"{path}: the last {dec.torn_bytes} bytes were cut off (the recorder stopped mid-write); "
-            f"replaying {_the_samples(len(dec.rows))} before them"
+            # Only the torn chunk's bytes are known: how much of the file is missing after it is not.
+            f"{path} ends part-way through a chunk (the recorder stopped mid-write, or the file was cut off); "
+            f"its last {dec.torn_bytes} bytes cannot be read; replaying {_the_samples(len(dec.rows))} before them"
         )
     elif not dec.closed_cleanly:
         warnings.append(f"{path}: the recording was not closed cleanly; replaying all {len(dec.rows)} samples it holds")

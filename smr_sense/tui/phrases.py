@@ -55,6 +55,10 @@ def describe_marker(m: Marker, origin_s: float | None) -> str | None:
         text = "Roller reconnected"
     elif m.kind == "calibration":
         text = "New calibration in effect"
+    elif m.kind == "calibration_started":
+        text = "Calibration wizard open: detection paused"
+    elif m.kind == "calibration_ended":
+        text = "Calibration wizard closed"
     elif m.kind == "gap":
         text = "Gap in the samples"
     else:
