@@ -262,7 +262,29 @@ async def test_an_uncalibrated_roller_says_so_and_is_still_recorded(tmp_path):
         await wait_for(pilot, lambda: summary_shown(app), "the end")
         assert "press c to calibrate" in app.query_one(Banner).text
         assert app.query_one(StateBadge).state == "waiting"
+        # The summary's "0 holds" is not a session without holds: it says nothing was measured.
+        said = str(app.screen.query_one("#summary-warnings").render())
+        assert "no calibration" in said and "press c to calibrate" in said
     assert len(load_recording(out).block) == t.size
+
+
+async def test_the_summary_says_what_the_analysis_repaired_as_analyze_does(tmp_path):
+    # Missing values were bridged with only analyze saying so; the dashboard's summary was silent.
+    from smr_sense.cli.analyze import analyze_file
+    from smr_sense.core.settings import SessionSettings
+
+    rec = recording("edge_hold_25s.csv")
+    f = rec.block.raw[:, 0].astype(float)
+    f[1000:1300] = np.nan
+    path = tmp_path / "nan.csv"
+    lines = ["time_s,force_n"] + [f"{t:.4f},{'' if np.isnan(v) else f'{v:.2f}'}" for t, v in zip(rec.block.t_s, f)]
+    path.write_text("\n".join(lines) + "\n")
+    app = app_for(make_source(f"replay:{path}?speed=max"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+        said = str(app.screen.query_one("#summary-warnings").render())
+    repaired = [w for w in analyze_file(str(path), SessionSettings())["warnings"] if "300 missing values" in w]
+    assert repaired and repaired[0][1:] in said
 
 
 async def test_every_event_reaches_the_app_in_stream_order():

@@ -389,7 +389,9 @@ class SmrDashboard(App[int]):
         if outcome.error:
             self._banner(outcome.error, "error")
         await self.push_screen(
-            SummaryScreen(outcome.summary, tuple(str(p) for p in outcome.saved), outcome.error, outcome.note)
+            SummaryScreen(
+                outcome.summary, tuple(str(p) for p in outcome.saved), outcome.error, outcome.note, outcome.warnings
+            )
         )
 
 

@@ -43,6 +43,8 @@ class SessionOutcome:
     saved: tuple[Path, ...]
     error: str | None = None
     note: str | None = None  # why the summary was not saved, when that is on purpose
+    # What the analysis had to repair or could not do (missing values, no calibration): as analyze says
+    warnings: tuple[str, ...] = ()
 
 
 class DashboardSession:
@@ -339,9 +341,11 @@ class DashboardSession:
         if self.outcome is not None:
             return self.outcome
         errors: list[str] = []
+        warnings: list[str] = [self.problem] if self.problem else []  # e.g. nothing measured: no calibration
         if self.pipeline is not None:
             try:
                 result = self.pipeline.finish()
+                warnings += result.warnings
                 # result.events is the whole session; only the tail (an open hold closed) is news.
                 self._note(list(result.events[self._pipeline_events :]))
             except SmrError as err:
@@ -376,5 +380,5 @@ class DashboardSession:
                     errors.append(str(err))
         else:
             note = None
-        self.outcome = SessionOutcome(summary, tuple(saved), "; ".join(errors) or None, note)
+        self.outcome = SessionOutcome(summary, tuple(saved), "; ".join(errors) or None, note, tuple(warnings))
         return self.outcome

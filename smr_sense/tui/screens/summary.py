@@ -46,13 +46,15 @@ class SummaryScreen(Screen[None]):
     ]
 
     def __init__(
-        self, summary: SessionSummary | None, saved: tuple[str, ...], error: str | None, note: str | None = None
+        self, summary: SessionSummary | None, saved: tuple[str, ...], error: str | None, note: str | None = None,
+        warnings: tuple[str, ...] = (),
     ) -> None:
         super().__init__()
         self.summary = summary
         self.saved = saved
         self.error = error
         self.note = note
+        self.warnings = warnings
 
     def compose(self) -> ComposeResult:
         s = self.summary
@@ -68,6 +70,8 @@ class SummaryScreen(Screen[None]):
                 )
                 yield Static(summary_table(s), id="summary-table")
                 yield Static("\n".join(f"• {n}" for n in summary_notes(s)), id="summary-notes")
+        if self.warnings:
+            yield Static("\n".join(f"! {w[:1].upper()}{w[1:]}" for w in self.warnings), id="summary-warnings")
         if self.saved:
             saved = "Saved:\n" + "\n".join(f"  {p}" for p in self.saved)
         else:
