@@ -186,11 +186,12 @@ class Conditioner:
         self._last_gyro = np.zeros(3)
         self._have_gyro = np.zeros(3, dtype=bool)
         self._prev2_force: np.ndarray | None = None
-        self._prev_t: float | None = None  # the last sample the median saw
 
-    def _after_loss(self, t: np.ndarray) -> np.ndarray:
-        """Indices of samples that come after a loss of signal (no samples for ``RESUME_GAP_S``)."""
-        first = self._prev_t is not None and t[0] - self._prev_t > RESUME_GAP_S
+    @staticmethod
+    def _after_loss(before_t: float, t: np.ndarray) -> np.ndarray:
+        """Indices of samples in ``t`` that come after a loss of signal (no samples for ``RESUME_GAP_S``);
+        ``before_t``: the last sample before them (-inf at the stream's start: a fresh start too)."""
+        first = t[0] - before_t > RESUME_GAP_S
         if t[-1] - t[0] <= RESUME_GAP_S:  # no room for a loss inside (the live path: always)
             return _FIRST if first else _NONE
         gaps = np.flatnonzero(np.diff(t) > RESUME_GAP_S) + 1
@@ -207,6 +208,7 @@ class Conditioner:
     def step(self, block: SampleBlock) -> Conditioned:
         t = block.t_s
         n = t.shape[0]
+        before_t = self._last_t
         keep = None
         # Usually time only moves forward: then every sample is kept, checked without building the
         # running maximum (NaN fails both comparisons and takes the full path; so does an infinite
@@ -248,8 +250,7 @@ class Conditioner:
             self._last_force = force[-1].copy()
             if self._prev2_force is None:
                 self._prev2_force = np.repeat(force[:1], 2, axis=0)
-            force, self._prev2_force = _median3(self._prev2_force, force, self._after_loss(t))
-            self._prev_t = float(t[-1])
+            force, self._prev2_force = _median3(self._prev2_force, force, self._after_loss(before_t, t))
 
         gyro_out = None
         if self.info.has_gyro and gyro is not None:
