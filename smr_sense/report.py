@@ -175,8 +175,6 @@ def summary_to_json(s: SessionSummary) -> dict[str, Any]:
     }
 
 
-
-
 def _force(s: SessionSummary, force_n: float | None) -> str:
     if force_n is None:
         return "-"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from smr_sense.emulator.faults import FAULT_KINDS, FaultInjector, FaultPlan
 from smr_sense.emulator.pty import PtyLink, PtyRoller, default_link_path
-from smr_sense.emulator.roller import SampleSupply, VirtualRoller
+from smr_sense.emulator.roller import BOOT_US, SampleSupply, VirtualRoller
 
 
 def sim_virtual_roller(
@@ -20,7 +20,7 @@ def sim_virtual_roller(
     faults: FaultPlan | None = None,
     autostart: bool = False,
     units: str = "N",
-    boot_us: int | None = None,
+    boot_us: int = BOOT_US,
 ) -> VirtualRoller:
     """A virtual roller whose samples come from the physical simulator (``core.sim``).
 
@@ -42,7 +42,7 @@ def sim_virtual_roller(
         device_id=f"emu-{build}-{seed}",
         device_name=f"Virtual roller ({build})",
         units=units,
-        **({} if boot_us is None else {"boot_us": boot_us}),
+        boot_us=boot_us,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smr_sense.core import events as ev
+from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED
 from smr_sense.core.samples import Marker
 from smr_sense.routine import group_by_key
 
@@ -53,11 +54,11 @@ def describe_marker(m: Marker, origin_s: float | None) -> str | None:
         text = "Roller disconnected"
     elif m.kind == "reconnected":
         text = "Roller reconnected"
-    elif m.kind == "calibration":
+    elif m.kind == CALIBRATION:
         text = "New calibration in effect"
-    elif m.kind == "calibration_started":
+    elif m.kind == CALIBRATION_STARTED:
         text = "Calibration wizard open: detection paused"
-    elif m.kind == "calibration_ended":
+    elif m.kind == CALIBRATION_ENDED:
         text = "Calibration wizard closed"
     elif m.kind == "gap":
         text = "Gap in the samples"

@@ -28,5 +28,3 @@ def format_force(force_n: float | None, unit: str, body_mass_kg: float | None) -
     text = f"{value:.1f}" if unit == "kg" and abs(value) < 100 else f"{value:.0f}"
     # A zeroed roller reads -0.3 N now and then: "-0" says nothing "0" does not.
     return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-

@@ -10,9 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from smr_sense.core.words import counted
+from smr_sense.core.words import counted, mmss
 from smr_sense.report import SessionSummary, summary_notes
-from smr_sense.core.words import mmss
 
 
 def summary_table(s: SessionSummary) -> Table:
