@@ -113,3 +113,41 @@ def test_sim_writes_the_persons_group_changes_like_a_live_recording(tmp_path):
     for seg in truth:
         first_of.setdefault(seg["group"], seg["start_s"])
     assert [m.t_s for m in rec.markers if m.kind == "muscle_group"] == [first_of[g] for g, _ in groups]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+def test_an_uncalibrated_roller_is_recorded_raw_and_measured_once_calibrated(tmp_path):
+    """A bare HX711 roller sends counts and has no profile yet: its session is kept, not refused."""
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    link, out = tmp_path / "roller", tmp_path / "raw.smr"
+    emulator = subprocess.Popen(
+        [*CMD, "emulate", "--pty", "--units", "count", "--build", "force", "--link", str(link), "--duration", "60"],
+        stdout=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert emulator.stdout.readline().startswith("/dev/pts/")
+        done = subprocess.run(
+            [*CMD, "record", "--source", f"serial:{link}", "--out", str(out), "--duration", "3"],
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+    finally:
+        emulator.send_signal(signal.SIGINT)
+        emulator.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("\n") == 1 and "raw counts and has no calibration: recording them" in done.stderr
+    assert done.stdout.splitlines()[-1].startswith("saved ")
+    rec = load_any(out)
+    assert rec.warnings == [] and 2.5 < rec.block.t_s[-1] - rec.block.t_s[0] < 3.0
+    assert rec.info.channels[0].unit == "count" and not rec.info.calibration
+
+    # With a calibration for the device, analyze measures the recorded counts.
+    cal = {"device_id": rec.info.device_id, "channels": [
+        {"name": "load", "model": "linear", "offset_counts": float(np.median(rec.block.raw[:50, 0])), "n_per_count": 0.0025}
+    ]}  # fmt: skip
+    (tmp_path / "cal.json").write_text(json.dumps(cal))
+    analysed = subprocess.run(
+        [*CMD, "analyze", str(out), "--calibration", str(tmp_path / "cal.json"), "--json"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert analysed.returncode == 0, analysed.stderr
+    assert json.loads(analysed.stdout)["duration_s"] > 2.5

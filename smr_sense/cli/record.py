@@ -67,6 +67,7 @@ def _print(line: str) -> None:
 
 
 async def _record(args: argparse.Namespace) -> int:
+    from smr_sense.core.calibration import CalibrationError
     from smr_sense.core.pipeline import Pipeline, SessionSettings
     from smr_sense.profiles import with_profile
     from smr_sense.sources import make_source  # looked up when run, like the other commands
@@ -85,7 +86,17 @@ async def _record(args: argparse.Namespace) -> int:
         for w in getattr(source, "warnings", []):
             warn(w)
         writer = RecordingWriter(args.out, info, force=args.force)
-        pipeline = Pipeline(info, SessionSettings(hold_cap_s=args.hold_cap))
+        try:
+            pipeline: Pipeline | None = Pipeline(info, SessionSettings(hold_cap_s=args.hold_cap))
+        except CalibrationError:
+            # A roller that sends raw counts and was never calibrated: its counts are worth keeping
+            # (as the dashboard keeps them), and analyze measures them once a profile exists.
+            pipeline = None
+            warn(
+                f"{info.device_name} sends raw counts and has no calibration: recording them without measuring "
+                f"holds; calibrate it (smr-sense calibrate --source {source.spec}) and smr-sense analyze {args.out} "
+                "will measure them"
+            )
         channels = ", ".join(c.name for c in info.channels)
         _print(
             f"recording {info.device_name} [{channels}] at {info.rate_hz:g} Hz from {source.spec} "
@@ -108,7 +119,7 @@ async def _record(args: argparse.Namespace) -> int:
             if isinstance(item, Marker):
                 writer.mark(item)
                 _print(_marker_line(item))
-                for event in pipeline.mark(item):
+                for event in pipeline.mark(item) if pipeline else ():
                     _print(event.describe())
                     printed += 1
                 continue
@@ -120,16 +131,17 @@ async def _record(args: argparse.Namespace) -> int:
                 reached_end = keep < len(item)
                 item = item.slice(0, keep)
             writer.append(item)
-            for event in pipeline.feed(item).events:
+            for event in pipeline.feed(item).events if pipeline else ():
                 _print(event.describe())
                 printed += 1
             if reached_end:
                 break
-        result = pipeline.finish()
-        # What finish() closes (a hold still open when the stream stopped) is an event too.
-        for event in result.events[printed:]:
-            _print(event.describe())
-        _print(_summary_line(result.summary))
+        if pipeline is not None:
+            result = pipeline.finish()
+            # What finish() closes (a hold still open when the stream stopped) is an event too.
+            for event in result.events[printed:]:
+                _print(event.describe())
+            _print(_summary_line(result.summary))
     finally:
         if stopper is not None:
             stopper.cancel()
