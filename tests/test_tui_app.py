@@ -42,7 +42,8 @@ async def test_replay_plays_to_the_end_and_saves_the_summary_beside_the_file(tmp
     assert app.return_code == 0
 
 
-async def test_live_session_records_group_changes_and_saves_on_quit(tmp_path):
+@pytest.mark.parametrize("quit_key", ["q", "ctrl+c"])
+async def test_live_session_records_group_changes_and_saves_on_quit(tmp_path, quit_key):
     out = tmp_path / "session.smr"
     # A slow simulated roller keeps the app idle enough for the Pilot to press keys quickly.
     app = app_for(make_source("sim:?seed=7&build=imu&rate=10&speed=4"), record_path=out)
@@ -50,9 +51,9 @@ async def test_live_session_records_group_changes_and_saves_on_quit(tmp_path):
         await wait_for(pilot, lambda: app.session.now_s > 3.0, "three seconds of samples")
         await pilot.press("down", "down", "up")
         assert app.session.tracker.current.key == "hamstrings"
-        await pilot.press("q")
+        await pilot.press(quit_key)
         await wait_for(pilot, lambda: summary_shown(app), "the summary after quitting")
-        await pilot.press("q")
+        await pilot.press(quit_key)
     rec = load_recording(out)
     groups = [m.data["group"] for m in rec.markers if m.kind == "muscle_group"]
     # The simulated person announces the first group; the keys then move on, on and back.

@@ -65,7 +65,8 @@ class SmrDashboard(App[int]):
 
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        # Ctrl-C ends the session as q does (as it stops `record`), not Textual's "press ctrl+q" hint.
+        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("down", "group(1)", "Next group", key_display="↓"),
         Binding("up", "group(-1)", "Back", key_display="↑"),
         Binding("space", "pause", "Pause"),
