@@ -178,3 +178,36 @@ def test_a_gyro_without_values_is_ignored_not_read_as_a_still_roller(tmp_path, g
     with_gyro = json.loads(_smr("analyze", "--json", str(path)).stdout)
     plain = json.loads(_smr("analyze", "--json", str(tmp_path / "plain.csv")).stdout)
     assert with_gyro["holds"] == plain["holds"] and len(plain["holds"]) > 0
+
+
+def test_a_csv_reads_back_the_markers_its_export_wrote_beside_it(tmp_path):
+    """Muscle groups, link gaps and calibrations travel with the CSV (the dashboard's replay of it
+    is in test_tui_app)."""
+    rec = load_any("recordings/imu_routine.smr")
+    assert {m.kind for m in rec.markers} >= {"muscle_group"}
+    written = export_csv(rec, tmp_path / "s.csv")
+    assert written == [str(tmp_path / "s.csv"), str(tmp_path / "s.markers.csv")]
+    back = load_any(tmp_path / "s.csv")
+    assert back.warnings == []
+    assert [(m.kind, m.data) for m in back.markers] == [(m.kind, m.data) for m in rec.markers]
+    np.testing.assert_allclose([m.t_s for m in back.markers], [m.t_s for m in rec.markers], atol=1e-6)
+
+
+def test_a_damaged_markers_file_is_one_warning_and_the_samples_still_load(tmp_path):
+    (tmp_path / "s.csv").write_text("time_s,force_n\n0,1\n0.01,2\n")
+    (tmp_path / "s.markers.csv").write_text('time_s,kind,data\n0.5,muscle_group,"{""group"":""calves""}"\nsoon,note,"{}"\n')
+    rec = load_any(tmp_path / "s.csv")
+    assert rec.markers == [] and len(rec.block) == 2
+    assert rec.warnings == [f"ignoring {tmp_path / 's.markers.csv'}: line 3 is not a time, a kind and JSON data"]
+
+
+def test_an_export_without_markers_replaces_a_stale_markers_file_only_with_force(tmp_path):
+    (tmp_path / "in.csv").write_text("time_s,force_n\n0,1\n0.01,2\n")
+    rec = load_any(tmp_path / "in.csv")
+    stale = tmp_path / "out.markers.csv"
+    stale.write_text('time_s,kind,data\n0.5,muscle_group,"{""group"":""calves""}"\n')
+    with pytest.raises(SmrError, match="out.markers.csv already exists"):
+        export_csv(rec, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+    export_csv(rec, tmp_path / "out.csv", force=True)
+    assert not stale.exists() and load_any(tmp_path / "out.csv").markers == []

@@ -10,7 +10,7 @@ import pytest
 
 from smr_sense.core.pipeline import SessionSettings, analyze_block
 from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
-from smr_sense.recording import RecordingWriter, load_recording
+from smr_sense.recording import RecordingWriter, export_csv, load_any, load_recording
 from smr_sense.sources import make_source
 from smr_sense.sources.replay import ReplaySource
 from smr_sense.tui.messages import SessionEvents
@@ -40,6 +40,20 @@ async def test_replay_plays_to_the_end_and_saves_the_summary_beside_the_file(tmp
         assert (tmp_path / "imu_routine.summary.md").read_text().startswith("# Foam-rolling session")
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_a_replayed_csv_export_has_the_recordings_muscle_groups(tmp_path):
+    rec = recording("imu_routine.smr")
+    export_csv(rec, tmp_path / "s.csv")
+    per_group = {}
+    for name, r in (("smr", rec), ("csv", load_any(tmp_path / "s.csv"))):
+        app = app_for(replay(r), summary_path=tmp_path / f"{name}.smr")
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: summary_shown(app), "the summary at the end of the replay")
+            per_group[name] = [(g.key, g.hold_count) for g in app.session.outcome.summary.groups]
+            await pilot.press("q")
+    assert sum(n for _, n in per_group["smr"]) > 0 and len({k for k, n in per_group["smr"] if n}) > 1
+    assert per_group["csv"] == per_group["smr"]
 
 
 @pytest.mark.parametrize("quit_key", ["q", "ctrl+c"])

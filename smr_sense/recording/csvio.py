@@ -10,10 +10,15 @@ A header row, then one row per sample::
 bridge), and so are ``inf`` and values beyond float32's range (no sensor reads those; counted in a
 warning); anything else that is not a number is refused with its line number. A force or raw column
 with no usable value at all is refused: there is nothing to fill its gaps from.
+
+Markers (muscle groups, link gaps, calibrations) live beside the CSV in ``NAME.markers.csv``
+(``time_s,kind,data`` with ``data`` a JSON object), as ``export`` writes them; reading the CSV reads
+them too.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -23,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from smr_sense.core.calibration import forces_n, is_calibrated
-from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, SampleBlock, StreamInfo
+from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.reader import Recording, check_monotonic
 from smr_sense.recording.writer import check_output_path
@@ -189,7 +194,43 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
         has_accel=accel is not None,
     )
     block = SampleBlock.build(t, table[:, chosen], gyro, accel, host)
-    return Recording(path, info, block, [], warnings, {"schema": "interchange-csv"})
+    markers = _read_markers(markers_path(path), warnings)
+    return Recording(path, info, block, markers, warnings, {"schema": "interchange-csv"})
+
+
+def markers_path(csv_path: Path) -> Path:
+    """Where an export puts a CSV's markers (muscle groups, link gaps, calibrations): beside it."""
+    return csv_path.with_name(csv_path.stem + ".markers.csv")
+
+
+def _read_markers(path: Path, warnings: list[str]) -> list[Marker]:
+    """The markers an export wrote beside a CSV, so a replay or analysis of the CSV sees the same
+    muscle groups and calibrations as of the recording. A damaged markers file costs only itself."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as err:
+        warnings.append(f"ignoring {path}: it cannot be read ({getattr(err, 'strerror', None) or err})")
+        return []
+    rows = csv.reader(io.StringIO(text))
+    header = [c.strip().lower() for c in next(rows, [])]
+    if header != ["time_s", "kind", "data"]:
+        warnings.append(f"ignoring {path}: its header is not time_s,kind,data")
+        return []
+    markers = []
+    for line_no, row in enumerate(rows, start=2):
+        if not row or row[0].startswith("#"):
+            continue
+        try:
+            t_s, kind, data = float(row[0]), row[1].strip(), json.loads(row[2]) if len(row) > 2 else {}
+            if len(row) > 3 or not kind or not isinstance(data, dict) or not np.isfinite(t_s):
+                raise ValueError
+        except (ValueError, IndexError):
+            warnings.append(f"ignoring {path}: line {line_no} is not a time, a kind and JSON data")
+            return []
+        markers.append(Marker(t_s, kind, data))
+    return sorted(markers, key=lambda m: m.t_s)
 
 
 def read_interchange_csv(path: str | os.PathLike[str]) -> Recording:
@@ -208,8 +249,10 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     Returns the paths written. Calibrated streams get ``force_n*`` columns; raw values are always kept.
     """
     out = Path(out)
-    mpath = out.with_name(out.stem + ".markers.csv")
-    for path in (out, mpath) if rec.markers else (out,):
+    mpath = markers_path(out)
+    # Both names are the export's: a markers file left from an older export would be read back
+    # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself.
+    for path in (out, mpath) if rec.markers or mpath.exists() else (out,):
         check_output_path(path, force)
     info, block = rec.info, rec.block
     k = info.n_channels
@@ -249,4 +292,6 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
                 data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
                 fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')
         written.append(str(mpath))
+    else:
+        mpath.unlink(missing_ok=True)
     return written
