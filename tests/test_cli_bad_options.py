@@ -80,6 +80,7 @@ def test_numbers_with_an_exponent_survive_the_source_spec():
         (["replay", "x.smr", "--speed", "inf"], "is not a finite number"),
         (["sim", "--duration", "1e9", "--out", "big.smr"], "more than 24 h"),
         (["sim", "--seed", "-1", "--out", "neg.smr"], "must be zero or more"),
+        (["sim", "--channels", "2", "--out", "big.smr"], "--channels is for --build channels; the imu build has one"),
     ],
 )
 def test_demo_and_sim_numbers_give_the_real_reason(tmp_path, monkeypatch, capsys, argv, message):
@@ -96,6 +97,7 @@ def test_demo_and_sim_numbers_give_the_real_reason(tmp_path, monkeypatch, capsys
         ("sim:?mass=-80", "sim source: a body mass of -80 kg is outside 20-300 kg"),
         ("sim:?mass=1000", "outside 20-300 kg"),
         ("sim:?seed=-1", "sim source: seed must be zero or more"),
+        ("sim:?build=force&channels=2", "sim source: channels is for build=channels; the force build has one"),
         ("sim:?rate=1e+06", "outside 5-2000 Hz"),
         ("sim:?speed=1e+07", "sim source: speed 1e+07 is above 1000 times real time"),
         ("replay:x.smr?speed=5000", "replay source: speed 5000 is above 1000 times real time"),

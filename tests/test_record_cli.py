@@ -115,6 +115,21 @@ def test_sim_writes_the_persons_group_changes_like_a_live_recording(tmp_path):
     assert [m.t_s for m in rec.markers if m.kind == "muscle_group"] == [first_of[g] for g, _ in groups]
 
 
+def test_the_source_a_sim_file_names_remakes_its_session(tmp_path):
+    """The header's source spec is how a session is made again: a two-cell plate must say so."""
+    from smr_sense.cli import main
+    from smr_sense.recording import load_recording
+    from smr_sense.core.sim import SimRoller
+    from smr_sense.sources import make_source
+
+    out = tmp_path / "c.smr"
+    assert main(["sim", "--build", "channels", "--channels", "2", "--duration", "20", "--out", str(out)]) == 0
+    rec = load_recording(out)
+    assert rec.info.n_channels == 2
+    again = SimRoller(make_source(rec.info.source).config).read_until(20.0)
+    assert again.identical(rec.block)
+
+
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 def test_an_uncalibrated_roller_is_recorded_raw_and_measured_once_calibrated(tmp_path):
     """A bare HX711 roller sends counts and has no profile yet: its session is kept, not refused."""

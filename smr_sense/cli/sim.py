@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--build", choices=BUILDS, default="imu", help="sensor build (default imu)")
     p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
     p.add_argument("--hard", action="store_true", help="widen every range toward the hard cases")
-    p.add_argument("--channels", type=int, choices=(2, 4), default=4, help="load cells in the channels build")
+    p.add_argument("--channels", type=int, choices=(2, 4), help="load cells in the channels build (default 4)")
     p.add_argument("--out", required=True, metavar="FILE", help="recording to write (.smr)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(run=run)
@@ -40,17 +40,24 @@ def run(args: argparse.Namespace) -> int:
         from smr_sense.errors import UsageError
 
         raise UsageError(f"--duration {args.duration:g} s is more than 24 h ({MAX_DURATION_S:g} s); simulate a day or less")
+    if args.channels is not None and args.build != "channels":
+        from smr_sense.errors import UsageError
+
+        raise UsageError(f"--channels is for --build channels; the {args.build} build has one load cell")
+    cells = args.channels or 4
     out = Path(args.out)
     truth = truth_path(out)
     for path in (out, truth):
         check_output_path(path, args.force)
     try:
-        config = SimConfig(seed=args.seed, build=args.build, rate_hz=args.rate, hard=args.hard, channels=args.channels)
+        config = SimConfig(seed=args.seed, build=args.build, rate_hz=args.rate, hard=args.hard, channels=cells)
     except ValueError as err:
         from smr_sense.errors import UsageError
 
         raise UsageError(str(err)) from None
-    spec = f"sim:?seed={args.seed}&build={args.build}&rate={args.rate:g}" + ("&hard=1" if args.hard else "")
+    # The spec in the header remakes this very session: every option that changes it is in it.
+    spec = f"sim:?seed={args.seed}&build={args.build}&rate={args.rate:g}"
+    spec += (f"&channels={cells}" if args.build == "channels" else "") + ("&hard=1" if args.hard else "")
     roller = SimRoller(config, source=spec)
     groups = GroupAnnouncer(roller)
     with RecordingWriter(out, roller.info, force=args.force, extra={"simulated": True}) as writer:

@@ -131,6 +131,8 @@ def make_source(spec: SourceSpec) -> SimSource:
     build = spec.option("build", "imu") or "imu"
     if build not in BUILDS:
         raise SourceError(f"unknown sensor build '{build}' for the sim source: use {', '.join(BUILDS)}")
+    if "channels" in spec.options and build != "channels":
+        raise SourceError(f"sim source: channels is for build=channels; the {build} build has one load cell")
     seed = spec.int_option("seed", 1)
     if seed < 0:
         raise SourceError("sim source: seed must be zero or more")
