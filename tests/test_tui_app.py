@@ -129,7 +129,7 @@ async def test_replay_controls_pause_seek_speed_and_next_hold():
         await pilot.press("left")
         await wait_for(pilot, lambda: source.position_s < 9.0, "the seek back to land")
         await pilot.press("plus", "plus")
-        assert source.speed == 4.0
+        assert source.speed == 5.0
         await pilot.press("minus")
         assert source.speed == 2.0 and source.paused
         # Next hold: plays (fast) from about 5 s until the pipeline confirms the hold that starts
@@ -144,6 +144,29 @@ async def test_replay_controls_pause_seek_speed_and_next_hold():
         await wait_for(pilot, lambda: source.speed == 2.0, "the speed to come back")
         assert 14.0 < restored_at[-1] < 18.0
         assert not source.paused
+
+
+@pytest.mark.parametrize(
+    "start, keys, speeds",
+    [
+        (100.0, ["plus", "plus", "plus", "plus"], [200.0, 500.0, 1000.0, 1000.0]),
+        (3.0, ["plus", "minus", "minus"], [5.0, 2.0, 1.0]),
+        (3.0, ["minus"], [2.0]),
+        (0.25, ["minus"], [0.25]),
+    ],
+)
+async def test_speed_keys_step_from_the_speed_the_replay_started_at(start, keys, speeds):
+    """`+` is never slower, `-` never faster, whatever --speed the replay began with."""
+    source = replay(recording("edge_hold_25s.csv"), speed=start)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space")  # paused, so the replay is still there for every key
+        seen = []
+        for key in keys:
+            await pilot.press(key)
+            seen.append(source.speed)
+        assert seen == speeds
 
 
 async def test_seeking_back_does_not_count_a_hold_twice():

@@ -11,7 +11,8 @@ import time
 from smr_sense.core import events as ev
 from smr_sense.sources.base import Playback
 
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+# `+`/`-` step along this ladder, from whatever speed --speed started at (up to its limit of 1000).
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 FAST_FORWARD_SPEED = 50.0  # "next hold": play this fast until the pipeline confirms a hold
 SEEK_CHAIN_S = 0.5  # seek keys pressed this close together add up: -5 s twice is -10 s
 
@@ -47,9 +48,14 @@ class ReplayKeys:
         if playback is None:
             return
         current = self.fast_forward_from or playback.speed
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - current))
         self.fast_forward_from = None
-        playback.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, i + int(step)))])
+        # The next rung up or down from the current speed, which need not be on the ladder
+        # (--speed 3): faster is never slower, and the ends hold.
+        if step > 0:
+            new = next((s for s in SPEEDS if s > current * (1 + 1e-9)), max(current, SPEEDS[-1]))
+        else:
+            new = next((s for s in reversed(SPEEDS) if s < current * (1 - 1e-9)), SPEEDS[0])
+        playback.set_speed(new)
 
     def next_hold(self) -> None:
         playback = self.playback
