@@ -24,6 +24,7 @@ from smr_sense.core.settings import BODY_MASS_RANGE_KG
 from smr_sense.core.samples import SampleBlock
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
+from smr_sense.tui.widgets.answer_box import AnswerBox
 
 if TYPE_CHECKING:
     from smr_sense.tui.app import SmrDashboard
@@ -89,7 +90,7 @@ class CalibrationWizard(Screen[bool]):
         with Vertical(id="wizard"):
             yield Static("", id="wizard-title")
             yield Static("", id="wizard-prompt")
-            yield Input(id="wizard-input", select_on_focus=False)
+            yield AnswerBox(id="wizard-input", select_on_focus=False)
             yield Static("", id="wizard-live")
             yield ProgressBar(total=100, show_eta=False, id="wizard-progress")
             yield Static("", id="wizard-results")
