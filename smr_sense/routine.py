@@ -188,7 +188,9 @@ class RoutineTracker:
             # The hold is confirmed late and back-dated: rolling ended when the motion stopped.
             self._file_rolling(event.start_s)
         elif isinstance(event, HoldEnded):
-            self.tallies[self.index].holds.append(HoldRecord.from_event(event))
+            # Filed under the group it was held on: a group key pressed during the hold (the next
+            # group is next) does not move it, since changing muscles means rolling or lifting off.
+            self.tallies[self._index_at(event.start_s)].holds.append(HoldRecord.from_event(event))
             self._hold_end_s = event.end_s
         elif isinstance(event, ContactLost):
             self._file_rolling(event.t_s)
@@ -198,6 +200,10 @@ class RoutineTracker:
         if not isinstance(event, HoldEnded):
             self._hold_end_s = None
         self._now_s = max(self._now_s, event.t_s)
+
+    def _index_at(self, t_s: float) -> int:
+        """The group in effect at stream time ``t_s``."""
+        return next((index for at_s, index in reversed(self._switches) if at_s <= t_s), self._switches[0][1])
 
     def advance(self, t_s: float) -> None:
         """Stream time reached ``t_s``: count the open rolling stretch up to now (for a live panel)."""

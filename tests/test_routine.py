@@ -45,6 +45,17 @@ def test_holds_and_rolling_are_filed_under_the_current_group():
     assert hams.rolling_s == 4.0 and hams.holds == []
 
 
+def test_a_hold_stays_with_the_group_it_began_on_when_the_next_is_chosen_during_it():
+    r = RoutineTracker()
+    r.apply_event(HoldStarted(11.0, start_s=10.0))
+    r.move(+1, 20.0)  # the user picks the next group while still holding
+    r.apply_event(hold_ended(10.0, 30.0))
+    r.apply_event(HoldStarted(41.0, start_s=40.0))
+    r.apply_event(hold_ended(40.0, 50.0))
+    assert [len(t.holds) for t in r.tallies[:2]] == [1, 1]
+    assert r.tallies[0].holds[0].start_s == 10.0 and r.tallies[1].holds[0].start_s == 40.0
+
+
 def test_seeking_back_forgets_what_will_be_seen_again_and_restores_the_group():
     r = RoutineTracker()
     r.apply_event(RollingStarted(0.0))
