@@ -314,7 +314,7 @@ def test_an_option_of_another_command_points_to_this_commands_help(capsys):
     # --body-mass belongs to the dashboard commands, not to calibrate: the hint names the help that
     # lists what calibrate does take.
     err = refused(capsys, ["calibrate", "--source", "sim", "--body-mass", "70"])
-    assert err == "smr-sense calibrate: error: unrecognized arguments: --body-mass 70 (see smr-sense calibrate --help)"
+    assert err == "smr-sense calibrate: error: unknown option --body-mass (see smr-sense calibrate --help)"
     assert refused(capsys, ["--bogus"]).endswith("(see smr-sense --help)")
 
 
@@ -342,3 +342,21 @@ def test_a_replay_takes_the_recordings_settings_not_todays_saved_ones(rec):
     assert given.ceiling_force_n == 250.0
     live = settings(["demo"], {})  # a new session starts from what the wizard saved
     assert (live.body_mass_kg, live.ceiling_force_n) == (80.0, 400.0)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        # argparse checks required options first, so the typo hid behind "--out is required".
+        (["record", "--outt", "x.smr"], "smr-sense record: error: unknown option --outt (did you mean --out?)"),
+        (["analyze", "--jsn", "x.smr"], "smr-sense analyze: error: unknown option --jsn (did you mean --json?)"),
+        (["analyze", "x.smr", "--zzz"], "smr-sense analyze: error: unknown option --zzz (see"),
+        (["calibrate", "--weights", "-5,10"], "argument --weights: to give a value that starts with '-', write --weights=-5,10"),
+        (["record", "--out"], "argument --out: expected one argument"),
+        (["analyze"], "the following arguments are required: FILE"),
+    ],
+)
+def test_a_usage_mistake_names_the_mistake(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    assert message in refused(capsys, argv)
+    assert not (tmp_path / "x.smr").exists()

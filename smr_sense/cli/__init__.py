@@ -8,6 +8,7 @@ non-zero exit; a traceback reaching the user is a bug.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 
@@ -30,9 +31,36 @@ COMMANDS = [
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one sentence, not a usage dump."""
+    """argparse, but a usage mistake is one sentence, not a usage dump, and it names the mistake
+    the user made: a mistyped option before the required one it hid, a close option's name."""
+
+    _argv: list[str] = []
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def unknown_options(self, tokens: list[str]) -> list[str]:
+        """``tokens`` that look like options this command does not have, each with a suggestion."""
+        out = []
+        for token in tokens:
+            name = token.split("=", 1)[0]
+            if name.startswith("--") and name not in self._option_string_actions:
+                close = difflib.get_close_matches(name, [o for o in self._option_string_actions if o.startswith("--")], 1)
+                out.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        return out
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if message.startswith("the following arguments are required"):
+            # argparse checks required options before unknown ones: --outt hides behind "--out is required".
+            unknown = self.unknown_options(self._argv)
+            if unknown:
+                message = f"unknown option {', '.join(unknown)}"
+        elif message.endswith("expected one argument"):
+            option = message.removeprefix("argument ").split(":", 1)[0].split("/")[-1]
+            after = self._argv[self._argv.index(option) + 1 :] if option in self._argv else []
+            if after and after[0].startswith("-") and after[0] not in self._option_string_actions:
+                message = f"argument {option}: to give a value that starts with '-', write {option}={after[0]}"
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(2)
 
@@ -62,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         # Said by the command's own parser, so the hint points to the help that lists its options.
         parser = args._commands.get(args.command, parser)
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        unknown = parser.unknown_options(extra) if isinstance(parser, _Parser) else []
+        parser.error(f"unknown option {', '.join(unknown)}" if unknown else f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
