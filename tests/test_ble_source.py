@@ -145,6 +145,38 @@ async def test_the_roller_drops_the_link_and_the_source_reconnects(fake_bluez):
     assert not source.stats.connected and source.stats.state == "ended"
 
 
+async def test_a_reconnect_waits_for_the_same_roller_not_another_of_the_same_name(fake_bluez):
+    fake_bluez.add_adapter()
+    ours = ReferenceBleRoller(name="SMR-Roller-1", address="F0:11:22:33:44:55", seed=3)
+    fake_bluez.add_peripheral(ours.peripheral)
+    source = make_source("ble:SMR-Roller-1?timeout=0.5")
+    await source.open()
+    try:
+        await until_streaming(ours)
+        # Ours goes out of range and bluetoothd forgets it; a partner's roller of the same make
+        # and name is switched on nearby.
+        ours.peripheral.drop_link(in_range=False)
+        await take(source, lambda items: any(isinstance(i, Marker) for i in items))
+        fake_bluez.remove_device(ours.peripheral._device.path)
+        theirs = ReferenceBleRoller(name="SMR-Roller-1", address="F0:11:22:33:44:66", seed=4)
+        fake_bluez.add_peripheral(theirs.peripheral)
+        async with asyncio.timeout(WAIT_S):
+            while "at F0:11:22:33:44:55" not in (source.last_error or ""):
+                await asyncio.sleep(0.05)  # polled: the source's scan runs on its own task
+        assert theirs.peripheral.connects == 0 and not source.stats.connected
+        assert source.last_error.startswith("no BLE device at F0:11:22:33:44:55 was found")
+
+        ours.peripheral.in_range = True
+        await until_streaming(ours)
+        ours.emit(20)
+        after = await take(source, lambda items: n_samples(items) >= 20)
+    finally:
+        await source.close()
+    assert [m.kind for m in after if isinstance(m, Marker)] == ["reconnected"]
+    np.testing.assert_array_equal(samples(after).raw, ours.roller.sent.arrays()[1][-20:])
+    assert theirs.peripheral.connects == 0
+
+
 # --- bad input: one sentence each ----------------------------------------------------------------
 
 

@@ -101,6 +101,7 @@ class BleSource(LinkSource):
         self.scan_timeout_s = scan_timeout_s
         self.adapter = adapter
         self.device: BLEDevice | None = None
+        self._address: str | None = None  # of the device first found: a reconnect looks only for it
         self.advertisement: AdvertisementData | None = None
         self._client: BleakClient | None = None
 
@@ -121,6 +122,10 @@ class BleSource(LinkSource):
     # --- finding the device ----------------------------------------------------------------------
 
     def _wanted(self, device: BLEDevice, adv: AdvertisementData) -> bool:
+        if self._address is not None:
+            # Found once: only that roller will do. Another with the same name (a partner's, the
+            # gym's) must not take over the session when the system has forgotten ours.
+            return device.address.upper() == self._address.upper()
         target = self.target
         if not target:
             return match_advertisement(adv.local_name, adv.service_uuids) is not None
@@ -146,12 +151,16 @@ class BleSource(LinkSource):
         except (BleakError, OSError) as err:
             raise SourceError(_ble_error_sentence(err, "scanning")) from None
         if device is None:
-            what = f"named or at '{self.target}'" if self.target else "that matches a known roller profile"
+            if self._address is not None:
+                what = f"at {self._address}"
+            else:
+                what = f"named or at '{self.target}'" if self.target else "that matches a known roller profile"
             raise SourceError(
                 f"no BLE device {what} was found within {self.scan_timeout_s:g} s; "
                 "is it on and near, and not connected to another app? (`smr-sense scan` lists what is around)"
             )
         self.device = device
+        self._address = device.address
         self.advertisement = found.get(device.address)
 
     def _choose_profile(self, services: set[str]) -> DeviceProfile:
@@ -201,7 +210,12 @@ class BleSource(LinkSource):
             self.device = None  # the system forgot it: scan again next time
             raise SourceError(f"{self._describe_link()} is no longer known to the system") from None
         except (BleakError, OSError, TimeoutError) as err:
-            raise SourceError(_ble_error_sentence(err, f"connecting to {self._describe_link()}")) from None
+            # BlueZ drops a device it has not seen for a while, and bleak may say so as a plain
+            # BleakError ("device 'dev_…' not found"): the next attempt scans again (for this
+            # device's address only), or it would retry a forgotten path for ever.
+            sentence = _ble_error_sentence(err, f"connecting to {self._describe_link()}")
+            self.device = None
+            raise SourceError(sentence) from None
         self._client = client
         try:
             services = {s.uuid.lower() for s in client.services}
