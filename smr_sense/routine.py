@@ -188,8 +188,9 @@ class RoutineTracker:
             # The hold is confirmed late and back-dated: rolling ended when the motion stopped.
             self._file_rolling(event.start_s)
         elif isinstance(event, HoldEnded):
-            # Filed under the group it was held on: a group key pressed during the hold (the next
-            # group is next) does not move it, since changing muscles means rolling or lifting off.
+            # Filed under the group it was held on: the next-group key pressed during the hold
+            # (getting ready for the next muscle) does not move it; changing muscles means rolling
+            # or lifting off first.
             self.tallies[self._index_at(event.start_s)].holds.append(HoldRecord.from_event(event))
             self._hold_end_s = event.end_s
         elif isinstance(event, ContactLost):
