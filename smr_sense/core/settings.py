@@ -5,9 +5,10 @@ session used."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from smr_sense.core.session import ceiling_newtons
@@ -89,8 +90,7 @@ class SessionSettings:
         return out
 
     def replace(self, **changes: Any) -> SessionSettings:
-        known = {f.name for f in fields(self)}
-        return SessionSettings(**{**{k: getattr(self, k) for k in known}, **changes})
+        return dataclasses.replace(self, **changes)
 
 
 def _positive(value: Any) -> float | None:

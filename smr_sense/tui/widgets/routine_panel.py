@@ -8,8 +8,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from smr_sense.routine import worked
 from smr_sense.core.words import mmss
+from smr_sense.routine import worked
 from smr_sense.tui.widgets._styles import CachedComponentStyles
 
 
