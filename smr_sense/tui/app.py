@@ -32,6 +32,7 @@ from smr_sense.sources.base import Source
 from smr_sense.tui.messages import SessionEvents, SourceFault, StreamEnded, StreamMarker, StreamOpened
 from smr_sense.tui.phrases import describe_event, describe_marker
 from smr_sense.tui.replay_keys import ReplayKeys
+from smr_sense.tui.screens.keys import close_keys
 from smr_sense.tui.screens.summary import SummaryScreen
 from smr_sense.tui.session import DashboardSession
 from smr_sense.tui.units import available_units
@@ -60,27 +61,29 @@ class EventLog(Log, can_focus=False):
 class SmrDashboard(App[int]):
     CSS_PATH = "dashboard.tcss"
     TITLE = "smr-sense"
-    ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
+    ENABLE_COMMAND_PALETTE = False  # every action has a key: in the footer, all of them behind "?"
     AUTO_FOCUS = None  # nothing on the dashboard takes keys: the arrows belong to the routine and replay
 
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", tooltip="Quit: save the session, then show its summary"),
+        # Second, so a narrow terminal (whose footer cuts the rest off) still shows where every key is.
+        Binding("question_mark", "keys", "Keys", key_display="?", tooltip="Every key, on one card"),
         # Ctrl-C ends the session as q does (as it stops `record`), not Textual's "press ctrl+q" hint.
         Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("down", "group(1)", "Next group", key_display="↓"),
-        Binding("up", "group(-1)", "Back", key_display="↑"),
-        Binding("space", "pause", "Pause"),
-        Binding("left", "seek(-5)", "-5s", key_display="←"),
-        Binding("right", "seek(5)", "+5s", key_display="→"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
-        Binding("minus", "speed(-1)", "Slower", key_display="-"),
-        Binding("n", "next_hold", "Next hold"),
-        Binding("u", "unit", "Unit"),
-        Binding("b", "toggle_bell", "Bell"),
-        Binding("c", "calibrate", "Calibrate"),
+        Binding("down", "group(1)", "Next group", key_display="↓", tooltip="Next muscle group, bottom up"),
+        Binding("up", "group(-1)", "Back", key_display="↑", tooltip="Back to the previous muscle group"),
+        Binding("space", "pause", "Pause", tooltip="Pause or play the replay"),
+        Binding("left", "seek(-5)", "-5s", key_display="←", tooltip="Replay: back 5 s"),
+        Binding("right", "seek(5)", "+5s", key_display="→", tooltip="Replay: ahead 5 s"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", tooltip="Replay faster (up to 1000×)"),
+        Binding("minus", "speed(-1)", "Slower", key_display="-", tooltip="Replay slower (down to 0.25×)"),
+        Binding("n", "next_hold", "Next hold", tooltip="Replay: jump to the next hold"),
+        Binding("u", "unit", "Unit", tooltip="Force in N, kg or % of body weight"),
+        Binding("b", "toggle_bell", "Bell", tooltip="Terminal bell at the cap: on or off"),
+        Binding("c", "calibrate", "Calibrate", tooltip="Calibrate the roller (tare, known weights)"),
     ]
     PLAYBACK_ACTIONS = {"pause", "seek", "speed", "next_hold"}
-    DASHBOARD_ACTIONS = PLAYBACK_ACTIONS | {"group", "unit", "toggle_bell", "calibrate"}
+    DASHBOARD_ACTIONS = PLAYBACK_ACTIONS | {"group", "unit", "toggle_bell", "calibrate", "keys"}
 
     def __init__(self, source: Source, session: DashboardSession, display: DisplaySettings) -> None:
         super().__init__()
@@ -206,6 +209,7 @@ class SmrDashboard(App[int]):
         group = self.session.tracker.current.label
         for event in message.events:
             if isinstance(event, ev.HoldCapReached):
+                close_keys(self)  # the alarm must not be behind the card
                 self.alarm_t_s.append(event.t_s)
                 self._bells = 0
                 self._ring()
@@ -304,6 +308,11 @@ class SmrDashboard(App[int]):
             self.w_log.write_line(describe_marker(marker, self.clock_origin_s()) or "")
             self._dirty = True
 
+    def action_keys(self) -> None:
+        from smr_sense.tui.screens.keys import open_keys
+
+        open_keys(self)
+
     def action_unit(self) -> None:
         units = available_units(self.session.body_mass_kg)
         self.unit = units[(units.index(self.unit) + 1) % len(units)] if self.unit in units else units[0]
@@ -380,6 +389,7 @@ class SmrDashboard(App[int]):
         if self._ending:
             return
         self._ending = True
+        close_keys(self)
         if self._worker is not None and not self._worker.is_finished:
             self._worker.cancel()
             with suppress(WorkerCancelled, WorkerFailed):
