@@ -5,7 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smr_sense.core.pipeline import Pipeline, analyze_block
+from smr_sense.core import events as ev
+from smr_sense.core.pipeline import Pipeline, SessionSettings, analyze_block
 from smr_sense.core.samples import Marker
 from smr_sense.core.sim import SimConfig, simulate
 
@@ -14,10 +15,20 @@ SESSIONS = {
     for build, rate in (("imu", 104.0), ("channels", 80.0), ("force", 50.0))
 }
 
+# A pressure ceiling that half the holds cross: its crossings fall inside holds and inside blocks.
+CEILING_N = {
+    build: float(np.median([h.peak_force_n for h in analyze_block(info, block).holds]))
+    for build, (info, block, _) in SESSIONS.items()
+}
+
+
+def settings_for(build):
+    return SessionSettings(ceiling_n=CEILING_N[build])
+
 
 def whole(build):
     info, block, _ = SESSIONS[build]
-    p = Pipeline(info)
+    p = Pipeline(info, settings_for(build))
     out = p.feed(block)
     return out.state, out.t_s, p.finish(), out.force_n
 
@@ -27,7 +38,7 @@ WHOLE = {build: whole(build) for build in SESSIONS}
 
 def chunked(build, sizes):
     info, block, _ = SESSIONS[build]
-    p = Pipeline(info)
+    p = Pipeline(info, settings_for(build))
     states, times, forces, events = [], [], [], []
     i, k = 0, 0
     while i < len(block):
@@ -69,10 +80,19 @@ def test_sample_by_sample_equals_whole_array(build):
 
 
 def test_the_sessions_exercise_every_state_and_the_cap():
-    # Guard against a property that holds trivially (no holds, no caps) for a chunking test.
+    # Guard against a property that holds trivially (no holds, no caps, no crossings) for a chunking test.
     for build, (states, _, result, _) in WHOLE.items():
         assert set(np.unique(states).tolist()) == {0, 1, 2}, build
         assert any(h.capped for h in result.holds), build
+        crossings = [e.t_s for e in result.events if isinstance(e, ev.CeilingExceeded)]
+        assert any(h.start_s < t < h.end_s for h in result.holds for t in crossings), build
+
+
+@pytest.mark.parametrize("build", sorted(SESSIONS))
+def test_a_ceiling_changes_no_holds_statistics(build):
+    # Crossing the ceiling is an announcement; the hold's own figures come from all of its samples.
+    info, block, _ = SESSIONS[build]
+    assert WHOLE[build][2].holds == analyze_block(info, block).holds
 
 
 def test_analyze_block_splits_at_markers_and_reports_signal_lost():

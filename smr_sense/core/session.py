@@ -180,6 +180,7 @@ class SessionTracker:
         i = 0
         for tr in [*transitions, None]:
             stop = n if tr is None else tr.index
+            part_from = i  # the open hold owns all of [i, stop), whatever crossings fall inside
             # Samples [i, stop) pass with the current state: scheduled announcements, ceiling crossings.
             while next_hit is not None and next_hit < stop:
                 events.extend(self._scheduled(t, i, next_hit + 1))
@@ -188,7 +189,7 @@ class SessionTracker:
                 next_hit = next(hits, None)
             events.extend(self._scheduled(t, i, stop))
             if self._hold is not None:
-                self._hold_parts.append((t[i:stop], force_n[i:stop]))
+                self._hold_parts.append((t[part_from:stop], force_n[part_from:stop]))
             i = stop
             if tr is not None:
                 events.extend(self._transition(tr, t, force_n))
