@@ -166,3 +166,17 @@ def test_an_uncalibrated_roller_is_recorded_raw_and_measured_once_calibrated(tmp
     )  # fmt: skip
     assert analysed.returncode == 0, analysed.stderr
     assert json.loads(analysed.stdout)["duration_s"] > 2.5
+
+
+def test_recording_a_replay_from_part_way_keeps_the_group_in_force_there(tmp_path):
+    # imu_routine.smr: Quads from 143.76 s, a hold from 162.4 s. Started at 150 s, the new file
+    # begins there, on Quads, and measures that hold as the original does.
+    src = os.path.join(os.path.dirname(__file__), "..", "recordings", "imu_routine.smr")
+    out = tmp_path / "part.smr"
+    r = run("record", "--source", f"replay:{src}?start=150&speed=max", "--out", str(out), "--duration", "20")
+    assert r.returncode == 0, r.stderr
+    rec = load_any(out)
+    assert 149.9 < rec.block.t_s[0] < 150.1
+    assert [(m.kind, m.data["group"]) for m in rec.markers] == [("muscle_group", "quads")]
+    summary = json.loads(run("analyze", str(out), "--json").stdout)
+    assert [round(h["start_s"], 1) for h in summary["holds"]] == [162.4]

@@ -23,10 +23,10 @@ def recording(name: str, until_s: float | None = None) -> Recording:
     return rec
 
 
-def replay(rec: Recording, speed: float = float("inf"), spec: str | None = None) -> ReplaySource:
+def replay(rec: Recording, speed: float = float("inf"), spec: str | None = None, start_s: float = 0.0) -> ReplaySource:
     """A replay source on an in-memory recording; ``spec`` fixes what the header shows (snapshots)."""
     name = spec or f"replay:{rec.path.name}"
-    return ReplaySource(name, str(rec.path), speed=speed, recording=rec)
+    return ReplaySource(name, str(rec.path), speed=speed, start_s=start_s, recording=rec)
 
 
 def app_for(source, *, settings: SessionSettings | None = None, bell: bool = False, **kwargs):

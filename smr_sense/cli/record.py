@@ -71,6 +71,7 @@ async def _record(args: argparse.Namespace) -> int:
     from smr_sense.core.pipeline import Pipeline, SessionSettings
     from smr_sense.profiles import with_profile
     from smr_sense.sources import make_source  # looked up when run, like the other commands
+    from smr_sense.sources.replay import carried_over
 
     source = make_source(args.source)
     stop = asyncio.Event()
@@ -116,6 +117,14 @@ async def _record(args: argparse.Namespace) -> int:
                 item = next_item.result()
             except StopAsyncIteration:
                 break
+            if isinstance(item, Marker) and item.kind == "seek":
+                # A replay started part way: the file begins there, under what was in force there.
+                for m in carried_over(item):
+                    writer.mark(m)
+                    for event in pipeline.mark(m) if pipeline else ():
+                        _print(event.describe())
+                        printed += 1
+                continue
             if isinstance(item, Marker):
                 writer.mark(item)
                 _print(_marker_line(item))

@@ -2,10 +2,12 @@
 
 Hands downstream exactly the samples the live run gave, by device time, paced at ``speed`` times
 real time (``speed=max`` for as fast as possible). Offers :class:`Playback` for pause, speed and
-seek; a seek yields ``Marker(t_s, "seek", {"from_s": .., "before": (block, markers)})``: the
-``WARM_UP_S`` of samples and markers before the new position, plus every calibration marker
-before it, so consumers can rebuild the state they would have there (a hold in progress is timed
-from its real start, not from the seek; the calibration and ceiling set in the wizard so far hold).
+seek; a seek yields ``Marker(t_s, "seek", {"from_s": .., "before": (block, markers), "skipped":
+markers})``: the ``WARM_UP_S`` of samples and markers before the new position, plus every
+calibration marker before it, so consumers can rebuild the state they would have there (a hold in
+progress is timed from its real start, not from the seek; the calibration and ceiling set in the
+wizard so far hold), and the markers jumped over (the muscle groups the user moved through). A
+replay that starts part way (``start=S``) begins with such a seek from the file's first sample.
 """
 
 from __future__ import annotations
@@ -48,7 +50,10 @@ class ReplaySource(Source, Playback):
         length_s = float(self.recording.block.t_s[-1] - self.recording.block.t_s[0])
         if not 0.0 <= self._start_s < length_s:
             raise SourceError(f"a start at {self._start_s:g} s is outside {self.path}, which lasts {length_s:.1f} s")
-        self._index = self._index_at(self._t0 + self._start_s)
+        # A later start is a seek from the beginning: what came before it (the calibration, the
+        # muscle group, a hold under way) is handed over as a seek's is, and the summary is partial.
+        self._index = 0
+        self._seek_to = self._t0 + self._start_s if self._start_s > 0 else None
         self.stats.connected = True
         self.stats.state = "streaming"
         return self.recording.info
@@ -86,7 +91,9 @@ class ReplaySource(Source, Playback):
                 self._seek_to = None
                 from_s = self.position_s
                 self._index = self._index_at(target)
-                next_marker = int(np.searchsorted(marker_times, target, side="left"))
+                resume_at = int(np.searchsorted(marker_times, target, side="left"))
+                skipped = tuple(markers[next_marker:resume_at])  # jumped over, never sent
+                next_marker = resume_at
                 self._pacer.rebase(target)
                 first = self._index_at(target - WARM_UP_S)
                 earlier = [
@@ -94,7 +101,7 @@ class ReplaySource(Source, Playback):
                     if m.t_s < target and (m.t_s >= target - WARM_UP_S or m.kind in CALIBRATION_MARKERS)
                 ]
                 before = (block.slice(first, self._index), earlier)
-                yield Marker(target, "seek", {"from_s": from_s, "before": before})
+                yield Marker(target, "seek", {"from_s": from_s, "before": before, "skipped": skipped})
                 continue
             await self._pause_or_tick()
             if self._pacer.paused:
@@ -189,3 +196,13 @@ def make_source(spec: SourceSpec) -> ReplaySource:
         raise SourceError("replay needs a file: replay:PATH (for example replay:recordings/imu_basic.smr)")
     speed = spec.speed_option()
     return ReplaySource(spec.text, spec.target, speed=speed, start_s=spec.float_option("start", 0.0))
+
+
+def carried_over(seek: Marker) -> list[Marker]:
+    """What is still in force at a seek's target: every calibration marker before it and the last
+    muscle group chosen (for a consumer that keeps no state of its own, such as ``record``)."""
+    _block, earlier = seek.data.get("before") or (None, ())
+    calibrations = [m for m in earlier if m.kind in CALIBRATION_MARKERS]
+    groups = [m for m in (*earlier, *seek.data.get("skipped", ())) if m.kind == "muscle_group"]
+    last_group = [max(groups, key=lambda m: m.t_s)] if groups else []
+    return sorted(calibrations + last_group, key=lambda m: m.t_s)

@@ -30,7 +30,7 @@ from smr_sense.core.session import ceiling_newtons
 from smr_sense.errors import SmrError
 from smr_sense.recording import RecordingWriter
 from smr_sense.report import SessionSummary, save_summary, summarize, summary_paths
-from smr_sense.routine import RoutineTracker
+from smr_sense.routine import MUSCLE_GROUP_MARKER, RoutineTracker
 from smr_sense.tui.trace import ForceTrace, state_codes
 
 # Markers that describe the playback, not the session: never written into a recording.
@@ -199,6 +199,10 @@ class DashboardSession:
             # as it would on a fresh replay from there, under the calibration and settings the
             # session started with (the wizard's changes before the new position come back in the
             # warm-up, later ones when the replay reaches them).
+            # A forward seek jumps over the user's group changes: the routine follows them still.
+            for skipped in marker.data.get("skipped", ()):
+                if skipped.kind == MUSCLE_GROUP_MARKER:
+                    self.tracker.apply_marker(skipped)
             self.trace.clear()
             self._rate_window.clear()
             if self._start_config is not None:  # set with ``info`` when the source opened

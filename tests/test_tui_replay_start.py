@@ -1,0 +1,45 @@
+"""A replay that starts late, or skips ahead, keeps the user's muscle groups and says its summary is partial."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_helpers import app_for, recording, replay, summary_shown, wait_for
+
+SIZE = (100, 32)
+# imu_routine.smr: Calves from 0 s, Hamstrings from 65.07 s, Quads from 143.76 s; holds start at
+# 20.1, 49.9, 92.0 and 162.4 s.
+
+
+def holds_per_group(app) -> dict[str, int]:
+    return {g.key: g.hold_count for g in app.session.outcome.summary.groups if g.hold_count}
+
+
+async def test_a_late_start_files_holds_under_the_group_of_the_time_and_saves_no_summary(tmp_path):
+    rec = recording("imu_routine.smr")
+    source = replay(rec, start_s=150.0)  # as `replay --start 150`
+    app = app_for(source, summary_path=tmp_path / "imu_routine.smr")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the summary at the end of the replay")
+        assert holds_per_group(app) == {"quads": 1}
+        outcome = app.session.outcome
+        assert outcome.summary.skipped_s == pytest.approx(150.0, abs=0.02)
+        assert outcome.note == "Not saved: 150 s of the file were skipped."
+        assert not list(tmp_path.iterdir())  # the whole session's summary is never replaced by a part
+        await pilot.press("q")
+
+
+async def test_seeking_past_a_group_change_follows_it(tmp_path):
+    rec = recording("imu_routine.smr")
+    source = replay(rec, speed=1.0, start_s=58.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space")
+        await pilot.press("right", "right")  # 58 -> 68 s: over the change to Hamstrings at 65.07 s
+        await wait_for(pilot, lambda: source.position_s >= 67.0, "the seek to land")
+        source.set_speed(float("inf"))
+        await pilot.press("space")
+        await wait_for(pilot, lambda: summary_shown(app), "the summary at the end of the replay")
+        assert holds_per_group(app) == {"hamstrings": 1, "quads": 1}
+        await pilot.press("q")
