@@ -98,16 +98,19 @@ def read_profile_file(path: str | os.PathLike[str]) -> Profile:
         Calibration.from_json(cal)
     except CalibrationError as err:
         raise FileFormatError(f"{path}: {err}") from None
-    if int(obj.get("version", 1)) > PROFILE_VERSION:
-        raise FileFormatError(f"{path} is a profile of a newer smr-sense (version {obj.get('version')})")
-    return Profile(
-        device_id=str(obj.get("device_id", cal.get("device_id", ""))),
-        device_name=str(obj.get("device_name", "")),
-        calibration=cal,
-        saved_at=str(obj.get("saved_at", "")),
-        residuals_n=tuple(float(x) for x in obj.get("residuals_n", []) or []),
-        noise_n=tuple(float(x) for x in obj.get("noise_n", []) or [] if x is not None),
-    )
+    try:
+        if int(obj.get("version", 1)) > PROFILE_VERSION:
+            raise FileFormatError(f"{path} is a profile of a newer smr-sense (version {obj.get('version')})")
+        return Profile(
+            device_id=str(obj.get("device_id", cal.get("device_id", ""))),
+            device_name=str(obj.get("device_name", "")),
+            calibration=cal,
+            saved_at=str(obj.get("saved_at", "")),
+            residuals_n=tuple(float(x) for x in obj.get("residuals_n", []) or []),
+            noise_n=tuple(float(x) for x in obj.get("noise_n", []) or [] if x is not None),
+        )
+    except (TypeError, ValueError):
+        raise FileFormatError(f"{path} is a damaged calibration profile: a version or residual is not a number") from None
 
 
 def save_profile(profile: Profile) -> Path:

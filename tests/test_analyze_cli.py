@@ -95,6 +95,28 @@ def test_recalibrating_an_old_session(files, tmp_path):
     assert bad.returncode == 2 and bad.stderr.strip() == f"smr-sense: error: {tmp_path / 'missing.json'} does not exist"
 
 
+@pytest.mark.parametrize(
+    "profile, message",
+    [
+        ('{"channels": ["load"]}', "each channel calibration must be a JSON object with a name"),
+        ('{"channels": 5}', "the calibration is not a JSON object with a 'channels' list"),
+        ('{"channels": null}', "the calibration is not a JSON object with a 'channels' list"),
+        ('{"version": "x", "channels": []}', "the calibration's version 'x' is not a number"),
+        ('{"channels": [{"name": "load", "n_per_count": NaN}]}', "the calibration of channel 'load' has a value"),
+        ('{"channels": [{"name": "load", "n_per_count": 0}]}', "the calibration of channel 'load' has a value"),
+        ('{"calibration": {"channels": []}, "residuals_n": ["a"]}', "is a damaged calibration profile"),
+    ],
+)
+def test_a_damaged_calibration_file_is_one_sentence(files, tmp_path, profile, message):
+    # Each of these was an internal error (or, for NaN and a zero gain, no force at all, silently).
+    prof = tmp_path / "p.json"
+    prof.write_text(profile)
+    r = smr("analyze", str(files / "imu.smr"), "--calibration", str(prof))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"smr-sense: error: {prof}") and message in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
 def test_ceiling_percent_needs_body_mass(files):
     r = smr("analyze", str(files / "imu.smr"), "--ceiling-pct", "40")
     assert r.returncode == 2

@@ -50,11 +50,13 @@ class ChannelCalibration:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> ChannelCalibration:
+        if not isinstance(obj, dict):
+            raise CalibrationError("each channel calibration must be a JSON object with a name")
         model = str(obj.get("model", "linear"))
         if model not in ("linear", "power", "identity"):
             raise CalibrationError(f"calibration model '{model}' for channel {obj.get('name')!r} is not known")
         try:
-            return cls(
+            cal = cls(
                 name=str(obj["name"]),
                 model=model,
                 offset_counts=float(obj.get("offset_counts", 0.0)),
@@ -64,6 +66,14 @@ class ChannelCalibration:
             )
         except (KeyError, TypeError, ValueError):
             raise CalibrationError("a channel calibration is missing its name or has a non-numeric value") from None
+        # NaN or a zero gain would read every sample as nothing (or as nonsense), silently.
+        numbers = (cal.offset_counts, cal.n_per_count, cal.k, cal.exponent)
+        if not all(np.isfinite(numbers)) or cal.n_per_count == 0 or cal.k <= 0 or cal.exponent <= 0:
+            raise CalibrationError(
+                f"the calibration of channel '{cal.name}' has a value that converts no force "
+                "(not a finite number, a zero gain, or a power law without a positive k and exponent)"
+            )
+        return cal
 
     def apply(self, raw: np.ndarray) -> np.ndarray:
         x = raw.astype(np.float64) - self.offset_counts
@@ -90,9 +100,9 @@ class Calibration:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Calibration:
-        if not isinstance(obj, dict) or "channels" not in obj:
+        if not isinstance(obj, dict) or not isinstance(obj.get("channels"), list):
             raise CalibrationError("the calibration is not a JSON object with a 'channels' list")
-        if int(obj.get("version", 1)) > CALIBRATION_VERSION:
+        if _version(obj) > CALIBRATION_VERSION:
             raise CalibrationError(
                 f"the calibration is version {obj.get('version')}; this smr-sense reads version {CALIBRATION_VERSION}"
             )
@@ -106,6 +116,13 @@ class Calibration:
             if c.name == name:
                 return c
         return None
+
+
+def _version(obj: dict[str, Any]) -> int:
+    try:
+        return int(obj.get("version", 1))
+    except (TypeError, ValueError):
+        raise CalibrationError(f"the calibration's version {obj.get('version')!r} is not a number") from None
 
 
 def channel_to_newtons(channel: Channel, cal: ChannelCalibration | None, raw: np.ndarray) -> np.ndarray:
