@@ -53,6 +53,13 @@ def test_a_file_name_with_a_question_mark_replays(tmp_path):
         ("sim:?speed=0", "speed must be above zero"),
         ("replay:", "replay needs a file"),
         ("replay:x.smr?speed=-1", "above zero"),
+        # A text device's rate and a timeout: -5 was an internal error, max never ended a recording,
+        # 0 quietly meant 50 Hz, and -1 s was "within -1 s".
+        ("serial:/dev/ttyX?format=text&rate=-5", r"serial source: rate=-5 is not a rate in samples per second"),
+        ("serial:/dev/ttyX?format=text&rate=max", r"rate=max is not a rate"),
+        ("serial:/dev/ttyX?format=text&rate=0", r"rate=0 is not a rate"),
+        ("serial:/dev/ttyX?timeout=-1", r"serial source: timeout=-1 is not a time in seconds"),
+        ("ble:SMR?rate=inf", r"ble source: rate=inf is not a rate"),
     ],
 )
 def test_bad_specs_get_one_sentence(text, message):

@@ -271,9 +271,9 @@ def make_source(spec: SourceSpec) -> BleSource:
         spec.text,
         spec.target,
         profile,
-        scan_timeout_s=spec.float_option("timeout", 10.0),
+        scan_timeout_s=spec.positive_option("timeout", 10.0, "a time in seconds"),
         adapter=spec.option("adapter"),
         handshake_timeout_s=3.0,
         reconnect=spec.option("reconnect", "1") not in ("0", "no", "false"),
-        text_rate_hz=spec.float_option("rate", 0.0) if rate is not None else None,
+        text_rate_hz=spec.positive_option("rate", 0.0, "a rate in samples per second") if rate is not None else None,
     )

@@ -160,7 +160,7 @@ def make_source(spec: SourceSpec) -> SerialSource:
     baud = spec.int_option("baud", profile.baud)
     if baud <= 0:
         raise SourceError(f"baud must be positive, got {baud}")
-    timeout_s = spec.float_option("timeout", 3.0)
+    timeout_s = spec.positive_option("timeout", 3.0, "a time in seconds")
     rate = spec.options.get("rate")
     return SerialSource(
         spec.text,
@@ -169,5 +169,5 @@ def make_source(spec: SourceSpec) -> SerialSource:
         profile,
         handshake_timeout_s=timeout_s,
         reconnect=spec.option("reconnect", "1") not in ("0", "no", "false"),
-        text_rate_hz=spec.float_option("rate", 0.0) if rate is not None else None,
+        text_rate_hz=spec.positive_option("rate", 0.0, "a rate in samples per second") if rate is not None else None,
     )

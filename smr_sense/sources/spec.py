@@ -51,6 +51,15 @@ class SourceSpec:
             raise SourceError(f"source option {name}={value!r} is not a number")
         return number
 
+    def positive_option(self, name: str, default: float, meaning: str) -> float:
+        """A finite number above zero (a rate, a timeout): ``meaning`` says what it counts."""
+        number = self.float_option(name, default)
+        if not 0 < number < math.inf:
+            raise SourceError(
+                f"{self.scheme} source: {name}={self.options.get(name)} is not {meaning} (a number above zero)"
+            )
+        return number
+
     def speed_option(self, default: float = 1.0) -> float:
         """``speed``: times real time, above zero and at most MAX_SPEED, or ``max`` (as fast as possible)."""
         speed = self.float_option("speed", default)
