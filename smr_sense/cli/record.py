@@ -157,5 +157,6 @@ async def _record(args: argparse.Namespace) -> int:
         await source.close()
         if writer is not None:
             writer.close()
-            _print(f"saved {writer.samples} samples to {args.out}")
+            if writer.failed is None:  # else the error names what was kept
+                _print(f"saved {writer.samples} samples to {args.out}")
     return 0

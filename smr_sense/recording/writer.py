@@ -15,12 +15,17 @@ from typing import BinaryIO
 
 from smr_sense import __version__
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.core.words import counted
 from smr_sense.errors import SmrError
 from smr_sense.recording import format as fmt
 
 
 class RecordingExistsError(SmrError):
     """Refusing to overwrite a recording."""
+
+
+class RecordingWriteError(SmrError):
+    """The disk refused a write (full, removed): what was written before it is kept."""
 
 
 def check_output_path(path: Path, force: bool) -> None:
@@ -49,38 +54,47 @@ class RecordingWriter:
         self.info = info
         self.flush_interval_s = flush_interval_s
         self.fsync_interval_s = fsync_interval_s
-        self.samples = 0
+        self.samples = 0  # samples appended (``written`` of them have reached the operating system)
         self.last_t_s: float | None = None
         self._dtype = fmt.row_dtype(info)
-        self._pending: list[bytes] = []
-        self._pending_samples = 0
+        self._pending: list[tuple[bytes, int]] = []  # encoded chunks and the samples in each
         self._last_flush = time.monotonic()
         self._last_fsync = self._last_flush
         self._file: BinaryIO | None = None
         check_output_path(self.path, force)
         try:
-            self._file = open(self.path, "wb" if force else "xb")  # noqa: SIM115 - lives as long as the writer
+            # Unbuffered: a flush is one write of whole chunks, and after a refused one the file
+            # holds exactly what the operating system took (nothing left in a buffer to retry).
+            self._file = open(self.path, "wb" if force else "xb", buffering=0)  # noqa: SIM115 - lives as long as the writer
         except FileExistsError:  # made since the check: "xb" never writes over it
             raise RecordingExistsError(f"{self.path} already exists; use --force to overwrite it") from None
         except OSError as err:  # no permission, a full disk (a folder or a missing one: checked above)
             raise SmrError(f"cannot create {self.path}: {err.strerror}") from None
+        self.failed: str | None = None  # why writing stopped (the sentence raised once)
+        self.written = 0  # samples the operating system has taken
         created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         header = fmt.Header(info, created, __version__, extra or {})
-        self._file.write(fmt.encode_header(header))
-        self._file.flush()
+        try:
+            self._write([(fmt.encode_header(header), 0)])
+        except RecordingWriteError:
+            self._release()
+            if self.path.is_file():  # not even a header fitted: no file at all (never a device)
+                self.path.unlink()
+            raise
 
     def append(self, block: SampleBlock) -> None:
-        if len(block) == 0:
+        if len(block) == 0 or self.failed is not None:
             return
-        self._pending.append(fmt.encode_samples(block, self._dtype))
-        self._pending_samples += len(block)
+        self._pending.append((fmt.encode_samples(block, self._dtype), len(block)))
         self.samples += len(block)
         self.last_t_s = float(block.t_s[-1])
         self._maybe_flush()
 
     def mark(self, marker: Marker) -> None:
         """Markers are rare and precious (a gap, a group change): written at once."""
-        self._pending.append(fmt.encode_marker(marker))
+        if self.failed is not None:
+            return
+        self._pending.append((fmt.encode_marker(marker), 0))
         self.flush()
 
     def _maybe_flush(self) -> None:
@@ -88,26 +102,74 @@ class RecordingWriter:
             self.flush()
 
     def flush(self, fsync: bool = False) -> None:
-        if self._file is None:
+        if self._file is None or self.failed is not None:
             return
-        if self._pending:
-            self._file.write(b"".join(self._pending))
-            self._pending.clear()
-            self._pending_samples = 0
-        self._file.flush()
         now = time.monotonic()
         self._last_flush = now
-        if fsync or now - self._last_fsync >= self.fsync_interval_s:
-            os.fsync(self._file.fileno())
+        fsync = fsync or now - self._last_fsync >= self.fsync_interval_s
+        if fsync:
             self._last_fsync = now
+        chunks, self._pending = self._pending, []
+        self._write(chunks, fsync)
+
+    def _write(self, chunks: list[tuple[bytes, int]], fsync: bool = False) -> None:
+        """Hand ``chunks`` to the operating system. A refusal (a full disk) is one sentence, said
+        once; the file then ends after the last whole chunk that fitted, so it reads back as a
+        recording cut off there, with every sample before it."""
+        assert self._file is not None
+        base = self._file.tell()
+        try:
+            self._put(b"".join(c for c, _ in chunks))
+            if fsync:
+                os.fsync(self._file.fileno())
+            self.written += sum(n for _, n in chunks)
+            return
+        except OSError as err:
+            reason = err.strerror or str(err)
+        # Keep as many whole chunks as fit, one by one, and cut the file after the last of them.
+        end = base
+        try:
+            os.ftruncate(self._file.fileno(), base)
+            self._file.seek(base)
+            for data, n in chunks:
+                self._put(data)
+                end += len(data)
+                self.written += n
+        except OSError:
+            try:
+                os.ftruncate(self._file.fileno(), end)
+            except OSError:
+                pass
+        self.failed = f"cannot write {self.path}: {reason}"
+        if self.written:
+            self.failed += f"; it keeps the {counted(self.written, 'sample')} written before"
+        raise RecordingWriteError(self.failed) from None
+
+    def _put(self, data: bytes) -> None:
+        assert self._file is not None
+        view = memoryview(data)
+        while view:
+            view = view[self._file.write(view) :]  # an unbuffered write may take only a part
 
     def close(self) -> None:
         if self._file is None:
             return
-        self._pending.append(fmt.encode_end(self.samples, self.last_t_s))
-        self.flush(fsync=True)
-        self._file.close()
-        self._file = None
+        try:
+            if self.failed is None:
+                self._pending.append((fmt.encode_end(self.samples, self.last_t_s), 0))
+                self.flush(fsync=True)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        file, self._file = self._file, None
+        if file is None:
+            return
+        try:
+            file.close()  # after a refused write it retries what it still buffers, in vain
+        except OSError:
+            if self.failed is None:
+                raise
 
     def __enter__(self) -> RecordingWriter:
         return self

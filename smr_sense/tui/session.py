@@ -165,8 +165,11 @@ class DashboardSession:
     def feed(self, block: SampleBlock) -> list[Event]:
         if len(block) == 0 or self.outcome is not None:  # after finish() nothing more is taken
             return []
-        if self.writer is not None:
-            self.writer.append(block)
+        if self.writer is not None and self.writer.failed is None:
+            try:
+                self.writer.append(block)
+            except SmrError as err:  # a full disk: the session (and its summary) goes on
+                self.problem = f"The recording stopped: {err}."
         t = block.t_s
         self.first_t_s = float(t[0]) if self.first_t_s is None else self.first_t_s
         self.last_t_s = float(t[-1])
@@ -274,8 +277,11 @@ class DashboardSession:
             self.ceiling_exceeded += sum(1 for e in events if isinstance(e, CeilingExceeded))
 
     def _write_marker(self, marker: Marker) -> None:
-        if self.writer is not None:
-            self.writer.mark(marker)
+        if self.writer is not None and self.writer.failed is None:
+            try:
+                self.writer.mark(marker)
+            except SmrError as err:
+                self.problem = f"The recording stopped: {err}."
 
     def _count_rate(self, t_start_s: float, t_end_s: float, n: int) -> None:
         self._rate_window.append((t_start_s, t_end_s, n))
@@ -359,9 +365,13 @@ class DashboardSession:
         if self.writer is not None:
             try:
                 self.writer.close()
-                saved.append(self.writer.path)
             except OSError as err:
                 errors.append(f"the recording {self.writer.path} could not be closed: {err.strerror or err}")
+            except SmrError:
+                pass  # its sentence is ``failed``, below
+            if self.writer.failed is not None:
+                errors.append(f"the recording stopped early: {self.writer.failed}")
+            saved.append(self.writer.path)  # all that was written before any refusal is in it
         summary = None
         if self.info is not None:
             summary = summarize(

@@ -1,0 +1,67 @@
+"""A disk that refuses a write (full, or a file-size limit): one sentence, and every whole chunk
+written before it still reads back. A real refusal: RLIMIT_FSIZE (Python ignores SIGXFSZ, so the
+write fails with EFBIG) and /dev/full (ENOSPC)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from smr_sense.core.pipeline import SessionSettings
+from smr_sense.core.sim import SimConfig, SimRoller
+from smr_sense.recording import load_any
+from smr_sense.tui.session import DashboardSession
+
+CMD = [sys.executable, "-m", "smr_sense"]
+LIMIT_BYTES = 64 * 1024
+
+
+def _limit_file_size():
+    resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT_BYTES, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+def test_record_on_a_disk_that_fills_keeps_what_was_written_and_says_so(tmp_path):
+    out = tmp_path / "full.smr"
+    r = subprocess.run(
+        [*CMD, "record", "--source", "sim:?speed=8", "--duration", "600", "--out", str(out)],
+        capture_output=True, text=True, timeout=120, preexec_fn=_limit_file_size,
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"smr-sense: error: cannot write {out}: File too large; it keeps the ")
+    kept = int(r.stderr.split("it keeps the ")[1].split()[0])
+    rec = load_any(out)
+    assert len(rec.block) == kept > 1000  # several flushes' worth, each whole
+    assert out.stat().st_size <= LIMIT_BYTES
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("command", [["sim", "--duration", "5"], ["record", "--source", "sim:?speed=max", "--duration", "5"]])
+def test_writing_to_dev_full_is_one_sentence_and_leaves_the_device_alone(command):
+    r = subprocess.run([*CMD, *command, "--out", "/dev/full", "--force"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip() == "smr-sense: error: cannot write /dev/full: No space left on device"
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)  # never removed as a half-written file
+
+
+def test_the_dashboard_session_goes_on_when_its_recording_stops(tmp_path):
+    roller = SimRoller(SimConfig(seed=3, build="force", rate_hz=100.0))
+    live = DashboardSession(SessionSettings(), record_path=tmp_path / "s.smr")
+    live.start(roller.info)
+    live.writer.flush_interval_s = 0.0  # every block goes to the disk at once
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, hard))
+    try:
+        for _ in range(90):
+            live.feed(roller.read(100))  # 90 s: far more than 16 kB
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    outcome = live.finish()
+    assert live.problem.startswith(f"The recording stopped: cannot write {tmp_path / 's.smr'}: File too large")
+    assert any(e.startswith("the recording stopped early: cannot write") for e in outcome.error.split("; "))
+    assert outcome.summary is not None and outcome.summary.holds >= 1  # the whole session is still summarised
+    assert len(load_any(tmp_path / "s.smr").block) == live.writer.written > 0
