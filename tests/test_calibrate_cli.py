@@ -130,3 +130,30 @@ def test_calibrate_core_keeps_ui_out():
     assert not calls & {"print", "input", "open"}
     assert "sys" not in imports
     assert calibrate_cli.CalibrationCancelled.exit_code == 1
+
+
+def _known_profile():
+    cal = {"channels": [{"name": "load", "model": "linear", "offset_counts": OFFSET, "n_per_count": 1 / COUNTS_PER_N}]}
+    save_profile(Profile("bench:AA:BB", "Bench roller", cal, "2026-11-01T10:00:00+00:00", (), ()))
+
+
+def test_a_zero_with_weight_on_a_known_roller_is_refused(monkeypatch, capsys, config):
+    # A raw-count roller can tell its load only through its saved calibration: without it, a
+    # zero taken with 50 kg on the roller was accepted and every later force read 490 N light.
+    _known_profile()
+    roller = BenchRoller(accepts_weights=False)
+    roller.load_n = 50 * G_N_PER_KG
+    code, out, err = run_cli(monkeypatch, capsys, "\nq\n", roller, "--weights", "5", "--tare-s", "1")
+    assert code == 1 and "nothing was saved" in err
+    assert "the roller carries about 490 N; take everything off it and retry the zero" in out
+    assert load_profile("bench:AA:BB").calibration["channels"][0]["offset_counts"] == OFFSET  # untouched
+
+
+def test_a_damaged_profile_is_what_calibrating_replaces(monkeypatch, capsys, config):
+    path = profile_path("bench:AA:BB")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"channels": ["load"]}')
+    code, out, err = run_cli(monkeypatch, capsys, "\n\n", BenchRoller(), "--weights", "5", "--tare-s", "1")
+    assert code == 0, err
+    assert f"each channel calibration must be a JSON object with a name; calibrating replaces {path}" in err
+    assert load_profile("bench:AA:BB").calibration["channels"][0]["n_per_count"] == pytest.approx(1 / COUNTS_PER_N, rel=0.01)

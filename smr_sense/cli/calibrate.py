@@ -18,7 +18,7 @@ import asyncio
 import math
 import sys
 
-from smr_sense.cli.common import positive_float
+from smr_sense.cli.common import positive_float, warn
 from smr_sense.errors import SmrError, UsageError
 
 NO_SAMPLES_TIMEOUT_S = 10.0
@@ -86,6 +86,18 @@ async def _try_command(source, name: str, **kw) -> None:
         pass  # a real roller: the user places the weight
 
 
+def _as_known(info):
+    """The stream under the device's saved calibration, if any, so the zero can tell a loaded
+    roller (a raw-count roller otherwise cannot). A damaged profile is what this run replaces."""
+    from smr_sense.profiles import profile_path, with_profile
+
+    try:
+        return with_profile(info)
+    except SmrError as err:
+        warn(f"{err}; calibrating replaces {profile_path(info.device_id)}")
+        return info
+
+
 async def _calibrate(args: argparse.Namespace) -> int:
     from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure
     from smr_sense.core.samples import SampleBlock
@@ -97,7 +109,7 @@ async def _calibrate(args: argparse.Namespace) -> int:
     queue: asyncio.Queue = asyncio.Queue(maxsize=256)
     pump: asyncio.Task | None = None
     try:
-        info = await source.open()
+        info = _as_known(await source.open())
         if not 1.0 <= args.tare_s <= 5.0:
             raise UsageError("--tare-s must be between 1 and 5 seconds")
         proc = CalibrationProcedure(info, list(args.weights), tare_s=args.tare_s, point_s=args.point_s)
