@@ -43,3 +43,18 @@ async def test_seeking_past_a_group_change_follows_it(tmp_path):
         await wait_for(pilot, lambda: summary_shown(app), "the summary at the end of the replay")
         assert holds_per_group(app) == {"hamstrings": 1, "quads": 1}
         await pilot.press("q")
+
+
+async def test_pausing_or_seeking_cancels_a_jump_to_the_next_hold():
+    # The fast-forward of `n` survived a pause and a seek: resuming raced on to the next hold.
+    source = replay(recording("imu_routine.smr"), speed=1.0, start_s=60.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space", "n")
+        assert app.replay.fast_forwarding and source.speed == 50.0
+        await pilot.press("space")  # pause: the jump is off, the user's speed is back
+        assert source.paused and not app.replay.fast_forwarding and source.speed == 1.0
+        await pilot.press("space", "n", "left")  # a seek takes over too
+        assert not app.replay.fast_forwarding and source.speed == 1.0
+        await pilot.press("q")

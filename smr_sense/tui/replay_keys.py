@@ -30,12 +30,14 @@ class ReplayKeys:
 
     def pause(self) -> None:
         if self.playback is not None:
+            self._cancel_fast_forward()
             self.playback.set_paused(not self.playback.paused)
 
     def seek(self, delta_s: float) -> None:
         playback = self.playback
         if playback is None:
             return
+        self._cancel_fast_forward()
         # Keys pressed faster than the source moves add up, from where the last one aimed.
         now = time.monotonic()
         chained = self._seek_to is not None and now - self._seek_at < SEEK_CHAIN_S
@@ -64,6 +66,12 @@ class ReplayKeys:
             if playback.paused:
                 playback.set_paused(False)
             playback.set_speed(FAST_FORWARD_SPEED)
+
+    def _cancel_fast_forward(self) -> None:
+        """Pausing or seeking takes over from "next hold": its own speed back, no jump later."""
+        if self.fast_forward_from is not None and self.playback is not None:
+            self.playback.set_speed(self.fast_forward_from)
+            self.fast_forward_from = None
 
     def after_events(self, events: list[ev.Event]) -> None:
         """Back to the earlier speed once a hold is confirmed."""
