@@ -180,3 +180,19 @@ def test_recording_a_replay_from_part_way_keeps_the_group_in_force_there(tmp_pat
     assert [(m.kind, m.data["group"]) for m in rec.markers] == [("muscle_group", "quads")]
     summary = json.loads(run("analyze", str(out), "--json").stdout)
     assert [round(h["start_s"], 1) for h in summary["holds"]] == [162.4]
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "{f}", "--csv", "{f}", "--force"],
+    ["record", "--source", "replay:{f}?speed=max", "--out", "{f}", "--force"],
+])
+def test_a_command_never_writes_over_the_file_it_reads(tmp_path, command):
+    # With --force, export turned the recording itself into a CSV (its header gone), and record
+    # truncated the file it was replaying.
+    src = os.path.join(os.path.dirname(__file__), "..", "recordings", "imu_routine.smr")
+    f = tmp_path / "s.smr"
+    f.write_bytes(open(src, "rb").read())
+    before = f.read_bytes()
+    r = run(*[part.format(f=f) for part in command])
+    assert r.returncode == 2 and r.stderr.strip() == f"smr-sense: error: {f} is the file being read; write to another file"
+    assert f.read_bytes() == before

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import signal
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -71,7 +72,8 @@ async def _record(args: argparse.Namespace) -> int:
     from smr_sense.core.pipeline import Pipeline, SessionSettings
     from smr_sense.profiles import with_profile
     from smr_sense.sources import make_source  # looked up when run, like the other commands
-    from smr_sense.sources.replay import carried_over
+    from smr_sense.recording.writer import check_output_path
+    from smr_sense.sources.replay import ReplaySource, carried_over
 
     source = make_source(args.source)
     stop = asyncio.Event()
@@ -86,6 +88,8 @@ async def _record(args: argparse.Namespace) -> int:
         info = with_profile(await source.open())
         for w in getattr(source, "warnings", []):
             warn(w)
+        if isinstance(source, ReplaySource):  # never recorded over the file it plays
+            check_output_path(Path(args.out), args.force, reading=(source.path,))
         writer = RecordingWriter(args.out, info, force=args.force)
         try:
             pipeline: Pipeline | None = Pipeline(info, SessionSettings(hold_cap_s=args.hold_cap))

@@ -253,7 +253,7 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     # Both names are the export's: a markers file left from an older export would be read back
     # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself.
     for path in (out, mpath) if rec.markers or mpath.exists() else (out,):
-        check_output_path(path, force)
+        check_output_path(path, force, reading=(rec.path, markers_path(rec.path)))
     info, block = rec.info, rec.block
     k = info.n_channels
     names: list[str] = ["time_s"]

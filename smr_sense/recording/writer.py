@@ -28,9 +28,13 @@ class RecordingWriteError(SmrError):
     """The disk refused a write (full, removed): what was written before it is kept."""
 
 
-def check_output_path(path: Path, force: bool) -> None:
+def check_output_path(path: Path, force: bool, reading: tuple[str | os.PathLike[str], ...] = ()) -> None:
     """Refuse, in one sentence, an output file that cannot or must not be written: a folder, a file
-    in a folder that is not there (never made for the user), or one that exists without ``force``."""
+    in a folder that is not there (never made for the user), one that exists without ``force``, or
+    one of the files being read (``--force`` would lose the recording itself)."""
+    for source in reading:
+        if path.exists() and Path(source).exists() and os.path.samefile(path, source):
+            raise SmrError(f"{path} is the file being read; write to another file")
     if path.is_dir():
         raise SmrError(f"{path} is a folder; give the name of a file to write")
     if not path.parent.is_dir():
