@@ -237,12 +237,30 @@ def test_damage_that_leaves_no_sample_is_refused_in_one_sentence(tmp_path):
     path = tmp_path / "s.smr"
     roller = SimRoller(SimConfig(seed=2))
     with RecordingWriter(path, roller.info) as w:
-        w.append(roller.read(500))  # one chunk holds every sample
+        w.append(roller.read(90))  # one chunk (at most a second at 100 Hz) holds every sample
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x20
     path.write_bytes(bytes(data))
     with pytest.raises(FileFormatError, match="is damaged: bytes .* fail their checksums and no intact samples"):
         load_any(path)
+
+
+def test_a_stream_faster_than_real_time_is_chunked_by_stream_time(tmp_path):
+    # Two minutes handed over at once (a replay or the simulator at full speed) went into one
+    # chunk, so 3 kB of damage lost the whole two minutes; chunks hold at most a second.
+    path = tmp_path / "s.smr"
+    roller = SimRoller(SimConfig(seed=2, rate_hz=100.0, drop_rate=0.0, burst_per_min=0.0))
+    live = roller.read(12_000)
+    with RecordingWriter(path, roller.info) as w:
+        w.append(live)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 3000] = bytes(3000)
+    path.write_bytes(bytes(data))
+    rec = load_any(path)
+    lost = len(live) - len(rec.block)
+    assert 0 < lost <= 200  # 3 kB spans at most two chunks of 100 samples
+    assert rec.block.t_s[-1] == live.t_s[-1]
 
 
 def test_a_torn_tail_keeps_its_message(tmp_path):

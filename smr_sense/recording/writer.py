@@ -1,8 +1,9 @@
 """Append samples and markers to a recording as they arrive, crash-safe.
 
-Every quarter second (of wall time) the buffered samples go to the operating system as one
-checksummed chunk, so a recorder killed with SIGKILL loses at most that quarter second; an fsync
-every few seconds covers power loss too. An existing file is never overwritten unless asked.
+Every quarter second of wall time, or every second of stream time if that comes first, the
+buffered samples go to the operating system in checksummed chunks of at most a second of stream
+time each, so a recorder killed with SIGKILL loses at most that, and a damaged stretch of the file
+loses only the chunks it touches; an fsync every few seconds covers power loss too. An existing file is never overwritten unless asked.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.core.words import counted
 from smr_sense.errors import SmrError
 from smr_sense.recording import format as fmt
+
+
+CHUNK_MAX_S = 1.0
 
 
 class RecordingExistsError(SmrError):
@@ -62,6 +66,8 @@ class RecordingWriter:
         self.last_t_s: float | None = None
         self._dtype = fmt.row_dtype(info)
         self._pending: list[tuple[bytes, int]] = []  # encoded chunks and the samples in each
+        self._pending_samples = 0
+        self._chunk_samples = max(1, int(round(info.rate_hz * CHUNK_MAX_S)))
         self._last_flush = time.monotonic()
         self._last_fsync = self._last_flush
         self._file: BinaryIO | None = None
@@ -89,7 +95,16 @@ class RecordingWriter:
     def append(self, block: SampleBlock) -> None:
         if len(block) == 0 or self.failed is not None:
             return
-        self._pending.append((fmt.encode_samples(block, self._dtype), len(block)))
+        # A chunk holds at most CHUNK_MAX_S of stream time, whatever the wall clock says: a stream
+        # faster than real time (a replay, the simulator) would otherwise put minutes in one
+        # chunk, and damage to it would lose them all.
+        step = self._chunk_samples
+        for a in range(0, len(block), step):
+            part = block if len(block) <= step else block.slice(a, min(a + step, len(block)))
+            self._pending.append((fmt.encode_samples(part, self._dtype), len(part)))
+            self._pending_samples += len(part)
+            if self._pending_samples >= step:
+                self.flush()
         self.samples += len(block)
         self.last_t_s = float(block.t_s[-1])
         self._maybe_flush()
@@ -114,6 +129,7 @@ class RecordingWriter:
         if fsync:
             self._last_fsync = now
         chunks, self._pending = self._pending, []
+        self._pending_samples = 0
         self._write(chunks, fsync)
 
     def _write(self, chunks: list[tuple[bytes, int]], fsync: bool = False) -> None:
