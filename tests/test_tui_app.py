@@ -306,6 +306,19 @@ async def test_an_uncalibrated_roller_says_so_and_is_still_recorded(tmp_path):
     assert len(load_recording(out).block) == t.size
 
 
+async def test_a_replay_of_an_uncalibrated_recording_saves_no_summary(tmp_path):
+    # It saved "0 holds", and once the roller was calibrated that empty summary blocked the real one.
+    info = StreamInfo("test", "hx711-1", "Bare load cell", (Channel("load", unit="count"),), 10.0)
+    path = tmp_path / "raw.smr"
+    t = np.arange(0, 3, 0.1)
+    _write(path, info, [SampleBlock.build(t, np.full(t.size, 81234.0))])
+    app = app_for(make_source(f"replay:{path}?speed=max"), summary_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+        assert app.session.outcome.note == "Not saved: nothing in the file was measured (it has no calibration)."
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw.smr"]
+
+
 async def test_the_summary_says_what_the_analysis_repaired_as_analyze_does(tmp_path):
     # Missing values were bridged with only analyze saying so; the dashboard's summary was silent.
     from smr_sense.cli.analyze import analyze_file

@@ -73,6 +73,7 @@ class DashboardSession:
         self.tracker = RoutineTracker()
         self.trace = ForceTrace(span_s=trace_span_s)
         self.problem: str | None = None  # why there is no force (no calibration ...), one sentence
+        self.measured = False  # some of the session went through an analysis (a calibration was in force)
         self.first_t_s: float | None = None
         self.last_t_s: float | None = None
         self.samples = 0
@@ -114,6 +115,7 @@ class DashboardSession:
         self._pipeline_events = 0  # events this pipeline has announced so far
         try:
             self.pipeline = Pipeline(info, self.settings)
+            self.measured = True
             self.problem = None
         except CalibrationError as err:
             # A roller without a calibration: keep recording, show why there is no force.
@@ -336,6 +338,8 @@ class DashboardSession:
         of the whole session. What this session recorded itself it always covers."""
         if self.writer is not None or self.summary_path is None:
             return None
+        if not self.measured:
+            return "Not saved: nothing in the file was measured (it has no calibration)."
         if not self.stream_ended:
             return f"Not saved: the replay stopped at {self.duration_s:.0f} s, before the end of the file."
         if self.tracker.skipped_s > 0:
