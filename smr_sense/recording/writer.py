@@ -3,7 +3,8 @@
 Every quarter second of wall time, or every second of stream time if that comes first, the
 buffered samples go to the operating system in checksummed chunks of at most a second of stream
 time each, so a recorder killed with SIGKILL loses at most that, and a damaged stretch of the file
-loses only the chunks it touches; an fsync every few seconds covers power loss too. An existing file is never overwritten unless asked.
+loses only the chunks it touches; an fsync every few seconds covers power loss too. An existing
+file is never overwritten unless asked.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from smr_sense.core.words import counted
 from smr_sense.errors import SmrError
 from smr_sense.recording import format as fmt
 
-
-CHUNK_MAX_S = 1.0
+CHUNK_MAX_S = 1.0  # stream time in one checksummed chunk: what a damaged chunk can lose
 
 
 class RecordingExistsError(SmrError):
