@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import signal
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -72,7 +71,6 @@ async def _record(args: argparse.Namespace) -> int:
     from smr_sense.core.pipeline import Pipeline, SessionSettings
     from smr_sense.profiles import with_profile
     from smr_sense.sources import make_source  # looked up when run, like the other commands
-    from smr_sense.recording.writer import check_output_path
     from smr_sense.sources.replay import ReplaySource, carried_over
 
     source = make_source(args.source)
@@ -88,9 +86,9 @@ async def _record(args: argparse.Namespace) -> int:
         info = with_profile(await source.open())
         for w in getattr(source, "warnings", []):
             warn(w)
-        if isinstance(source, ReplaySource):  # never recorded over the file it plays
-            check_output_path(Path(args.out), args.force, reading=(source.path,))
-        writer = RecordingWriter(args.out, info, force=args.force)
+        # A replay is never recorded over the file it plays.
+        reading = (source.path,) if isinstance(source, ReplaySource) else ()
+        writer = RecordingWriter(args.out, info, force=args.force, reading=reading)
         try:
             pipeline: Pipeline | None = Pipeline(info, SessionSettings(hold_cap_s=args.hold_cap))
         except CalibrationError:

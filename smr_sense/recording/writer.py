@@ -57,7 +57,9 @@ class RecordingWriter:
         flush_interval_s: float = 0.25,
         fsync_interval_s: float = 2.0,
         extra: dict | None = None,
+        reading: tuple[str | os.PathLike[str], ...] = (),
     ) -> None:
+        """``reading``: files the caller reads from (a replay's), never written over."""
         self.path = Path(path)
         self.info = info
         self.flush_interval_s = flush_interval_s
@@ -71,7 +73,7 @@ class RecordingWriter:
         self._last_flush = time.monotonic()
         self._last_fsync = self._last_flush
         self._file: BinaryIO | None = None
-        check_output_path(self.path, force)
+        check_output_path(self.path, force, reading)
         try:
             # Unbuffered: a flush is one write of whole chunks, and after a refused one the file
             # holds exactly what the operating system took (nothing left in a buffer to retry).

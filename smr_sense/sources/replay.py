@@ -20,6 +20,7 @@ import numpy as np
 from smr_sense.core.pipeline import CALIBRATION_MARKERS
 from smr_sense.core.samples import Marker, StreamInfo, interleave
 from smr_sense.recording import Recording, load_any
+from smr_sense.routine import MUSCLE_GROUP_MARKER
 from smr_sense.sources.base import Playback, Source, SourceError, SourceItem
 from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
 from smr_sense.sources.spec import SourceSpec
@@ -203,6 +204,6 @@ def carried_over(seek: Marker) -> list[Marker]:
     muscle group chosen (for a consumer that keeps no state of its own, such as ``record``)."""
     _block, earlier = seek.data.get("before") or (None, ())
     calibrations = [m for m in earlier if m.kind in CALIBRATION_MARKERS]
-    groups = [m for m in (*earlier, *seek.data.get("skipped", ())) if m.kind == "muscle_group"]
+    groups = [m for m in (*earlier, *seek.data.get("skipped", ())) if m.kind == MUSCLE_GROUP_MARKER]
     last_group = [max(groups, key=lambda m: m.t_s)] if groups else []
     return sorted(calibrations + last_group, key=lambda m: m.t_s)

@@ -9,6 +9,7 @@ clock here is the recording writer's flush timer.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,11 +168,8 @@ class DashboardSession:
     def feed(self, block: SampleBlock) -> list[Event]:
         if len(block) == 0 or self.outcome is not None:  # after finish() nothing more is taken
             return []
-        if self.writer is not None and self.writer.failed is None:
-            try:
-                self.writer.append(block)
-            except SmrError as err:  # a full disk: the session (and its summary) goes on
-                self.problem = f"The recording stopped: {err}."
+        if self.writer is not None:
+            self._keep(self.writer.append, block)
         t = block.t_s
         self.first_t_s = float(t[0]) if self.first_t_s is None else self.first_t_s
         self.last_t_s = float(t[-1])
@@ -279,11 +277,16 @@ class DashboardSession:
             self.ceiling_exceeded += sum(1 for e in events if isinstance(e, CeilingExceeded))
 
     def _write_marker(self, marker: Marker) -> None:
-        if self.writer is not None and self.writer.failed is None:
-            try:
-                self.writer.mark(marker)
-            except SmrError as err:
-                self.problem = f"The recording stopped: {err}."
+        if self.writer is not None:
+            self._keep(self.writer.mark, marker)
+
+    def _keep(self, write: Callable[[Any], None], item: Any) -> None:
+        """Hand ``item`` to the recording. A full disk stops the recording (its writer says so once
+        and takes nothing more), never the session or its summary."""
+        try:
+            write(item)
+        except SmrError as err:
+            self.problem = f"The recording stopped: {err}."
 
     def _count_rate(self, t_start_s: float, t_end_s: float, n: int) -> None:
         self._rate_window.append((t_start_s, t_end_s, n))
