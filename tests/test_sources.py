@@ -208,3 +208,13 @@ async def test_sim_markers_come_between_the_samples_around_them():
         first = item.t_s if isinstance(item, Marker) else float(item.t_s[0])
         assert first >= last_t
         last_t = item.t_s if isinstance(item, Marker) else float(item.t_s[-1])
+
+
+def test_the_replay_example_names_a_shipped_recording():
+    import pathlib
+    import re
+
+    with pytest.raises(SourceError) as err:
+        make_source("replay:")
+    example = re.search(r"replay:(\S+?)\)", str(err.value)).group(1)
+    assert (pathlib.Path(__file__).resolve().parent.parent / example).is_file()

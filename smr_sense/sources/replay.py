@@ -194,7 +194,7 @@ class ReplaySource(Source, Playback):
 def make_source(spec: SourceSpec) -> ReplaySource:
     spec.check_options(OPTIONS)
     if not spec.target:
-        raise SourceError("replay needs a file: replay:PATH (for example replay:recordings/imu_basic.smr)")
+        raise SourceError("replay needs a file: replay:PATH (for example replay:recordings/imu_routine.smr)")
     speed = spec.speed_option()
     return ReplaySource(spec.text, spec.target, speed=speed, start_s=spec.float_option("start", 0.0))
 
