@@ -118,11 +118,24 @@ def test_a_damaged_calibration_file_is_one_sentence(files, tmp_path, profile, me
 
 
 def test_ceiling_percent_needs_body_mass(files):
-    r = smr("analyze", str(files / "imu.smr"), "--ceiling-pct", "40")
+    r = smr("analyze", str(files / "imu.csv"), "--ceiling-pct", "40")
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        f"smr-sense: error: {files / 'imu.smr'} notes no body weight: give --body-mass for a ceiling in % of body weight"
+        f"smr-sense: error: {files / 'imu.csv'} notes no body weight: give --body-mass for a ceiling in % of body weight"
     )
     ok = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--ceiling-pct", "20", "--body-mass", "80").stdout)
     assert ok["summary"]["ceiling_n"] == pytest.approx(0.2 * 80 * 9.80665, abs=0.01)
     assert ok["summary"]["ceiling_exceeded"] >= 1
+
+
+def test_a_simulated_session_knows_its_body_mass_as_replay_does(files):
+    """The simulated person's weight is in the stream's info; replay uses it, and so does analyze."""
+    from smr_sense.recording import load_any
+
+    mass_kg = load_any(str(files / "imu.smr")).info.extra["body_mass_kg"]
+    r = smr("analyze", str(files / "imu.smr"), "--json", "--ceiling-pct", "20")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["summary"]["ceiling_n"] == pytest.approx(0.2 * mass_kg * 9.80665, abs=0.01)
+    # Given now, the user's weight wins.
+    given = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--ceiling-pct", "20", "--body-mass", "60").stdout)
+    assert given["summary"]["ceiling_n"] == pytest.approx(0.2 * 60 * 9.80665, abs=0.01)

@@ -70,8 +70,9 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     if len(rec.block) == 0:
         raise SmrError(f"{path} holds no samples")
     # Body weight and ceiling as the session had them live (options given now win), then as the
-    # calibration wizard changed them, on its markers: the same events the dashboard announced.
-    settings = settings.as_recorded(rec.header.get("extra") or {})
+    # calibration wizard changed them, on its markers: the same events the dashboard announced. With
+    # none of those, a stream that notes its person's weight (the simulator) gives it, as in a replay.
+    settings = settings.as_recorded(rec.header.get("extra") or {}).with_stream_body_mass(rec.info.extra)
     if settings.ceiling_pct_bw is not None and settings.body_mass_kg is None:
         raise SmrError(f"{path} notes no body weight: give --body-mass for a ceiling in % of body weight")
     try:

@@ -89,6 +89,14 @@ class SessionSettings:
                 out = out.replace(ceiling_n=ceiling_n, ceiling_pct_bw=None)
         return out
 
+    def with_stream_body_mass(self, stream_extra: Mapping[str, Any]) -> SessionSettings:
+        """These settings with the body weight a stream itself notes (a simulated person knows theirs)
+        when no other is set: the user's, or the recording header's."""
+        mass = _positive(stream_extra.get("body_mass_kg"))
+        if self.body_mass_kg is not None or mass is None:
+            return self
+        return self.replace(body_mass_kg=mass)
+
     def replace(self, **changes: Any) -> SessionSettings:
         return dataclasses.replace(self, **changes)
 
