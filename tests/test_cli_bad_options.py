@@ -101,11 +101,21 @@ def test_demo_and_sim_numbers_give_the_real_reason(tmp_path, monkeypatch, capsys
         ("sim:?rate=1e+06", "outside 5-2000 Hz"),
         ("sim:?speed=1e+07", "sim source: speed 1e+07 is above 1000 times real time"),
         ("replay:x.smr?speed=5000", "replay source: speed 5000 is above 1000 times real time"),
+        ("sim:?hard=maybe", "source option hard='maybe' is not yes or no"),
+        ("sim:?hard=", "source option hard='' is not yes or no"),
     ],
 )
 def test_sim_source_options_are_checked(text, message):
     with pytest.raises(SourceError, match=message.replace("+", r"\+")):
         make_source(text)
+
+
+@pytest.mark.parametrize(
+    "text, hard", [("sim:?hard=1", True), ("sim:?hard=Yes", True), ("sim:?hard=0", False),
+                   ("sim:?hard=off", False), ("sim:", False)],
+)
+def test_sim_hard_takes_yes_or_no(text, hard):
+    assert make_source(text).config.hard is hard
 
 
 def test_record_refuses_a_negative_sim_duration(tmp_path, capsys):

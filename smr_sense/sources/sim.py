@@ -145,7 +145,7 @@ def make_source(spec: SourceSpec) -> SimSource:
             seed=seed,
             build=build,
             rate_hz=spec.float_option("rate", 100.0),
-            hard=spec.option("hard", "0") not in ("0", "false", "no", ""),
+            hard=spec.bool_option("hard"),
             channels=spec.int_option("channels", 4),
             body_mass_kg=mass,
             drop_rate=spec.float_option("drop", 0.002),

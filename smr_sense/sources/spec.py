@@ -72,6 +72,19 @@ class SourceSpec:
             )
         return speed
 
+    def bool_option(self, name: str, default: bool = False) -> bool:
+        """``1``/``true``/``yes``/``on`` or ``0``/``false``/``no``/``off``; anything else is refused
+        (``hard=maybe`` must not quietly mean yes)."""
+        value = self.options.get(name)
+        if value is None:
+            return default
+        word = value.strip().lower()
+        if word in ("1", "true", "yes", "on"):
+            return True
+        if word in ("0", "false", "no", "off"):
+            return False
+        raise SourceError(f"source option {name}={value!r} is not yes or no (use 1 or 0)")
+
     def int_option(self, name: str, default: int) -> int:
         value = self.options.get(name)
         if value is None:
