@@ -318,3 +318,37 @@ def test_a_recording_with_no_usable_force_at_all_is_refused(tmp_path):
     _write_values(path, "force", lambda raw: raw.__setitem__(slice(None), np.inf))
     with pytest.raises(FileFormatError, match="holds 300 samples but no usable force value on any channel"):
         load_any(path)
+
+
+def _shipped_sim_recordings():
+    """(file, arguments) for every simulated recording, from the 'made with' column of recordings/README.md."""
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "recordings"
+    rows = re.findall(r"^\| (\S+\.smr) \|.*`smr-sense (sim [^`]+)` \|$", (folder / "README.md").read_text(), re.M)
+    return folder, rows
+
+
+def test_every_shipped_simulated_recording_is_what_its_readme_command_makes(tmp_path):
+    """The README promises the files can be made again bit for bit: make them and compare."""
+    import dataclasses
+    import shlex
+
+    from smr_sense.cli import main
+
+    folder, rows = _shipped_sim_recordings()
+    assert len(rows) == 6
+    for name, command in rows:
+        args = shlex.split(command)
+        args[args.index("--out") + 1] = str(tmp_path / name)
+        assert main(args) == 0
+        shipped, made = load_recording(folder / name), load_recording(tmp_path / name)
+        assert shipped.info == made.info, name
+        for field in dataclasses.fields(shipped.block):
+            a, b = getattr(shipped.block, field.name), getattr(made.block, field.name)
+            if isinstance(a, np.ndarray):
+                assert np.array_equal(a, b, equal_nan=True), (name, field.name)
+        assert [(m.t_s, m.kind, m.data) for m in shipped.markers] == [(m.t_s, m.kind, m.data) for m in made.markers]
+        truth = json.loads((folder / f"{name}.truth.json").read_text())
+        assert truth == json.loads((tmp_path / f"{name}.truth.json").read_text()), name
