@@ -211,3 +211,16 @@ def test_an_export_without_markers_replaces_a_stale_markers_file_only_with_force
     assert not (tmp_path / "out.csv").exists()
     export_csv(rec, tmp_path / "out.csv", force=True)
     assert not stale.exists() and load_any(tmp_path / "out.csv").markers == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    ['"time_s","force_n","note"', '"time_s", "force_n" , "note"', '"Time_s",force_n,"note"'],
+)
+def test_a_header_with_quoted_names_as_spreadsheets_export_it(tmp_path, header):
+    path = tmp_path / "sheet.csv"
+    path.write_bytes((header + "\r\n0.00,1.5,a\r\n0.01,,b\r\n0.02,1.7,c\r\n").encode())
+    rec = load_any(path)
+    assert [c.name for c in rec.info.channels] == ["force_n"] and rec.info.rate_hz == pytest.approx(100.0)
+    np.testing.assert_array_equal(rec.block.raw[[0, 2], 0], np.float32([1.5, 1.7]))
+    assert rec.warnings == [f"{path}: ignoring columns note"]

@@ -1,6 +1,6 @@
 """Interchange CSV: the shape any logger can write and any spreadsheet can open.
 
-A header row, then one row per sample::
+A header row (names may be quoted, as spreadsheets write them), then one row per sample::
 
     time_s, force_n | force_n_0..k | raw_0..k [, gyro_x_dps, gyro_y_dps, gyro_z_dps]
            [, accel_x_g, accel_y_g, accel_z_g] [, host_time_s]
@@ -55,7 +55,13 @@ def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
             text = line.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise FileFormatError(f"{name} is not a text CSV file") from None
-        return [c.strip().lower() for c in text.split(",")], data[pos:], line_no
+        # The csv module's rules for the one header line, so names quoted as spreadsheets export
+        # them ("time_s", "force_n") read as the names; the rows stay on the fast numeric path.
+        try:
+            names = next(csv.reader([text], skipinitialspace=True))
+        except csv.Error as err:
+            raise FileFormatError(f"{name}: the header on line {line_no} cannot be read as CSV ({err})") from None
+        return [c.strip().lower() for c in names], data[pos:], line_no
     raise FileFormatError(f"{name} has no header row")
 
 
