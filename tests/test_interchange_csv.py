@@ -224,3 +224,11 @@ def test_a_header_with_quoted_names_as_spreadsheets_export_it(tmp_path, header):
     assert [c.name for c in rec.info.channels] == ["force_n"] and rec.info.rate_hz == pytest.approx(100.0)
     np.testing.assert_array_equal(rec.block.raw[[0, 2], 0], np.float32([1.5, 1.7]))
     assert rec.warnings == [f"{path}: ignoring columns note"]
+
+
+@pytest.mark.parametrize("first", ["# exported by my logger\n", "\n", ""])
+def test_a_byte_order_mark_before_any_first_line(tmp_path, first):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(("\ufeff" + first + "time_s,force_n\n0,1.5\n0.01,1.6\n").encode())
+    rec = load_any(path)
+    assert [c.name for c in rec.info.channels] == ["force_n"] and len(rec.block) == 2 and rec.warnings == []

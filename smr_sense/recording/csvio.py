@@ -18,6 +18,7 @@ them too.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -41,7 +42,8 @@ _RAW = re.compile(r"^raw_(\d+)$")
 
 def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
     """Skip comments and blank lines; return column names, the rest, and the header's line number."""
-    pos = 0
+    # A BOM (Excel, Notepad) comes before whatever line is first, a comment too, not only the header.
+    pos = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     line_no = 0
     while pos < len(data):
         end = data.find(b"\n", pos)
