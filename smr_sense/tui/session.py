@@ -73,7 +73,8 @@ class DashboardSession:
         self.writer: RecordingWriter | None = None
         self.tracker = RoutineTracker()
         self.trace = ForceTrace(span_s=trace_span_s)
-        self.problem: str | None = None  # why there is no force (no calibration ...), one sentence
+        self.analysis_problem: str | None = None  # why there is no force (no calibration ...), one sentence
+        self.recording_problem: str | None = None  # why the recording stopped (a full disk)
         self.measured = False  # some of the session went through an analysis (a calibration was in force)
         self.first_t_s: float | None = None
         self.last_t_s: float | None = None
@@ -117,20 +118,20 @@ class DashboardSession:
         try:
             self.pipeline = Pipeline(info, self.settings)
             self.measured = True
-            self.problem = None
+            self.analysis_problem = None
         except CalibrationError as err:
             # A roller without a calibration: keep recording, show why there is no force.
             self.pipeline = None
-            self.problem = f"{err} (press c to calibrate)"
+            self.analysis_problem = f"{err} (press c to calibrate)"
         except SmrError as err:
             self.pipeline = None
-            self.problem = str(err)
+            self.analysis_problem = str(err)
         except Exception as err:  # a bug in the analysis must not stop the recording
             self._pipeline_failed(err)
 
     def _pipeline_failed(self, err: Exception) -> None:
         self.pipeline = None
-        self.problem = (
+        self.analysis_problem = (
             f"The analysis stopped on an internal error ({type(err).__name__}: {err}); "
             "the samples are still recorded"
         )
@@ -286,7 +287,7 @@ class DashboardSession:
         try:
             write(item)
         except SmrError as err:
-            self.problem = f"The recording stopped: {err}."
+            self.recording_problem = f"The recording stopped: {err}."
 
     def _count_rate(self, t_start_s: float, t_end_s: float, n: int) -> None:
         self._rate_window.append((t_start_s, t_end_s, n))
@@ -298,6 +299,14 @@ class DashboardSession:
     @property
     def now_s(self) -> float:
         return self.last_t_s if self.last_t_s is not None else 0.0
+
+    @property
+    def problem(self) -> str | None:
+        """What the banner says is wrong: the recording stopping (the most urgent: from then on
+        nothing is kept), then why there is no force. Kept apart, so that a new calibration, which
+        clears the second, leaves the first on screen."""
+        said = [p for p in (self.recording_problem, self.analysis_problem) if p]
+        return " ".join(said) or None
 
     @property
     def status(self) -> Any:
@@ -358,7 +367,9 @@ class DashboardSession:
         if self.outcome is not None:
             return self.outcome
         errors: list[str] = []
-        warnings: list[str] = [self.problem] if self.problem else []  # e.g. nothing measured: no calibration
+        # E.g. nothing measured: no calibration. The recording's stop is not one of them: the error
+        # below says it, with the samples it kept.
+        warnings: list[str] = [self.analysis_problem] if self.analysis_problem else []
         if self.pipeline is not None:
             try:
                 result = self.pipeline.finish()

@@ -77,5 +77,5 @@ class SummaryScreen(Screen[None]):
             saved = self.note or "Not saved (nothing was recorded)."
         yield Static(saved, id="summary-saved")
         if self.error:
-            yield Static(self.error, id="summary-error")
+            yield Static(f"{self.error[:1].upper()}{self.error[1:]}.", id="summary-error")
         yield Footer()
