@@ -232,3 +232,47 @@ def test_a_byte_order_mark_before_any_first_line(tmp_path, first):
     path.write_bytes(("\ufeff" + first + "time_s,force_n\n0,1.5\n0.01,1.6\n").encode())
     rec = load_any(path)
     assert [c.name for c in rec.info.channels] == ["force_n"] and len(rec.block) == 2 and rec.warnings == []
+
+
+def _clock_csv(path, step, n=300):
+    """A hold whose time_s column counts ``step`` per sample (0.01 for 100 Hz in seconds)."""
+    path.write_text("time_s,force_n\n" + "".join(f"{i * step:.9g},{300 if 50 <= i < 250 else 0}\n" for i in range(n)))
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        (1000, r"looks like microseconds \(a step of 1000 per sample is 0.001 Hz in seconds, 1000 Hz in microseconds\)"),
+        (10000, r"looks like microseconds \(a step of 10000 per sample is 0.0001 Hz in seconds, 100 Hz in"),
+        (1, r"looks like milliseconds \(a step of 1 per sample is 1 Hz in seconds, 1000 Hz in milliseconds\)"),
+        (10, r"looks like milliseconds \(a step of 10 per sample is 0.1 Hz in seconds, 100 Hz in milliseconds\)"),
+        (5_000_000, "looks like nanoseconds"),
+        (0.5, r"steps by 0.5 per sample: read as seconds, that is 2 Hz, slower than the 5 Hz the hold detector needs"),
+    ],
+)
+def test_a_time_column_in_a_device_clocks_units_is_refused_not_rescaled(tmp_path, step, message):
+    path = tmp_path / "clock.csv"
+    _clock_csv(path, step)
+    with pytest.raises(FileFormatError, match=message) as err:
+        load_any(path)
+    assert "\n" not in str(err.value)
+    if step in (1, 10):
+        assert str(err.value).endswith("and time_s must be in seconds")
+
+
+@pytest.mark.parametrize("step", [0.2, 0.01, 0.0005])
+def test_seconds_at_the_rates_a_roller_streams_at_are_read(tmp_path, step):
+    path = tmp_path / "ok.csv"
+    _clock_csv(path, step)
+    assert load_any(path).info.rate_hz == pytest.approx(1 / step)
+
+
+def test_analyze_of_a_csv_timed_in_microseconds_is_one_sentence(tmp_path):
+    path = tmp_path / "micros.csv"
+    _clock_csv(path, 1000)
+    r = _smr("analyze", str(path))
+    assert r.returncode != 0 and r.stdout == "" and "Traceback" not in r.stderr
+    assert r.stderr == (
+        f"smr-sense: error: {path}: the time_s column looks like microseconds (a step of 1000 per sample is "
+        "0.001 Hz in seconds, 1000 Hz in microseconds), and time_s must be in seconds\n"
+    )

@@ -5,11 +5,13 @@ A header row (names may be quoted, as spreadsheets write them), then one row per
     time_s, force_n | force_n_0..k | raw_0..k [, gyro_x_dps, gyro_y_dps, gyro_z_dps]
            [, accel_x_g, accel_y_g, accel_z_g] [, host_time_s]
 
-``force_n*`` columns are newtons; ``raw_*`` columns are uncalibrated counts. Lines starting with
-``#`` are comments. Empty cells and ``nan`` are missing values (kept as NaN for the detector to
-bridge), and so are ``inf`` and values beyond float32's range (no sensor reads those; counted in a
-warning); anything else that is not a number is refused with its line number. A force or raw column
-with no usable value at all is refused: there is nothing to fill its gaps from.
+``time_s`` is seconds (steps that would mean under 5 Hz, a device clock's milliseconds or
+microseconds, are refused, never rescaled); ``force_n*`` columns are newtons; ``raw_*`` columns are
+uncalibrated counts. Lines starting with ``#`` are comments. Empty cells and ``nan`` are missing
+values (kept as NaN for the detector to bridge), and so are ``inf`` and values beyond float32's range
+(no sensor reads those; counted in a warning); anything else that is not a number is refused with its
+line number. A force or raw column with no usable value at all is refused: there is nothing to fill
+its gaps from.
 
 Markers (muscle groups, link gaps, calibrations) live beside the CSV in ``NAME.markers.csv``
 (``time_s,kind,data`` with ``data`` a JSON object), as ``export`` writes them; reading the CSV reads
@@ -38,6 +40,9 @@ _FORCE = re.compile(r"^force_n(?:_(\d+))?$")
 # The largest magnitude a float32 sensor value can hold; beyond it a cell is no reading at all.
 _VALUE_MAX = float(np.finfo(VALUE_DTYPE).max)
 _RAW = re.compile(r"^raw_(\d+)$")
+# The rates a roller streams at (the simulator's and the emulator's range). Below 5 Hz the detector's
+# shortest windows (0.15-0.5 s) are less than a sample; far below, it is a device clock's counts.
+_MIN_RATE_HZ, _MAX_RATE_HZ = 5.0, 2000.0
 
 
 def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
@@ -123,6 +128,28 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
     return np.array(rows, dtype=np.float64).reshape(-1, n_cols)
 
 
+def _sample_rate_hz(t: np.ndarray, name: str) -> float:
+    """The rate implied by the median time step. A column in a device clock's units is refused, not
+    rescaled: read as seconds it is a stream at a fraction of a hertz, with no hold to tell."""
+    if t.size < 2:
+        return 1.0
+    step = float(np.median(np.diff(t)))
+    rate = 1.0 / step
+    if rate >= _MIN_RATE_HZ:
+        return rate
+    for unit, per_s in (("milliseconds", 1e3), ("microseconds", 1e6), ("nanoseconds", 1e9)):
+        # A clock counts whole units: a step under one is no clock of that unit.
+        if step >= 1.0 and _MIN_RATE_HZ <= rate * per_s <= _MAX_RATE_HZ:
+            raise FileFormatError(
+                f"{name}: the time_s column looks like {unit} (a step of {step:g} per sample is {rate:.3g} Hz "
+                f"in seconds, {rate * per_s:.4g} Hz in {unit}), and time_s must be in seconds"
+            )
+    raise FileFormatError(
+        f"{name}: the time_s column steps by {step:g} per sample: read as seconds, that is {rate:.3g} Hz, "
+        f"slower than the {_MIN_RATE_HZ:g} Hz the hold detector needs"
+    )
+
+
 def _unusable_values_as_missing(table: np.ndarray, value_cols: list[int]) -> None:
     """Turn infinite and beyond-float32 sensor values into missing ones (NaN), in place.
 
@@ -155,6 +182,7 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
         i = int(np.flatnonzero(np.isinf(t))[0])
         raise FileFormatError(f"{name}: sample {i + 1} has time_s {t[i]}, which is not a time")
     check_monotonic(t, name)
+    rate = _sample_rate_hz(t, name)
     sensor_cols = [i for i, c in enumerate(cols) if c in used_names and c not in ("time_s", "host_time_s")]
     _unusable_values_as_missing(table, sensor_cols)
     warnings: list[str] = []
@@ -190,8 +218,6 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     channels = tuple(
         Channel(cols[i], unit, "load_cell", None) for i in chosen
     ) if len(chosen) > 1 else (Channel(cols[chosen[0]], unit, "load_cell", None),)
-    dt = np.diff(t)
-    rate = float(1.0 / np.median(dt)) if dt.size else 1.0
     info = StreamInfo(
         source=f"replay:{path}",
         device_id=f"csv:{path.name}",
