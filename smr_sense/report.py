@@ -21,6 +21,13 @@ from smr_sense.routine import HoldRecord, RoutineTracker, worked
 SUMMARY_VERSION = 1
 
 
+def visited(holds: int, rolling_s: float) -> bool:
+    """Whether a muscle group's numbers are shown rather than "-" (the Markdown's table, the summary
+    screen, the routine panel): a hold, or rolling that reads as at least 0:01 (``mmss`` rounds).
+    A visit that short is not ``worked``, but its time is shown, the same everywhere."""
+    return holds > 0 or round(rolling_s) >= 1
+
+
 @dataclass(frozen=True)
 class GroupSummary:
     key: str
@@ -63,6 +70,10 @@ class GroupSummary:
     @property
     def worked(self) -> bool:
         return worked(len(self.holds), self.rolling_s)
+
+    @property
+    def visited(self) -> bool:
+        return visited(len(self.holds), self.rolling_s)
 
 
 @dataclass(frozen=True)
@@ -197,7 +208,7 @@ def summary_markdown(s: SessionSummary) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for g in s.groups:
-        if not g.holds and g.rolling_s <= 0:  # not visited at all (a brief visit shows, but is not 'worked')
+        if not g.visited:  # a brief visit shows, but is not 'worked'
             lines.append(f"| {g.label} | - | - | - | - | - | - | - | - |")
             continue
         lines.append(

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import io
 import resource
 
 import numpy as np
+from rich.console import Console
 from textual.widgets import Static
 
 from smr_sense.core.pipeline import SessionSettings
-from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
+from smr_sense.core.sim import SimConfig, SimRoller
+from smr_sense.recording import RecordingWriter
 from smr_sense.sources import make_source
 from smr_sense.tui.session import DashboardSession
+from smr_sense.tui.widgets import RoutinePanel
 from tui_helpers import RECORDINGS, app_for, summary_shown, wait_for
 
 SIZE = (100, 32)
+
+
+def text_of(renderable) -> str:
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def row_of(text: str, label: str) -> list[str]:
+    """The cells after ``label`` on its line of a table or the routine panel."""
+    line = next(line for line in text.splitlines() if f" {label} " in f" {line} ")
+    return line.split(label, 1)[1].split()
 
 
 def screen_text(app) -> str:
@@ -57,3 +74,34 @@ def test_a_disk_that_fills_leaves_the_missing_calibration_said_too(tmp_path):
     outcome = live.finish()
     assert len(outcome.warnings) == 1 and "press c to calibrate" in outcome.warnings[0]
     assert outcome.error.startswith("the recording stopped early: cannot write")
+
+
+def routine_recording(path) -> None:
+    """The simulated person rolls from 3.4 s to past 20 s: the calves until 5 s, 8 s on the
+    hamstrings, a moment on the quads."""
+    roller = SimRoller(SimConfig(seed=7, build="imu", rate_hz=100.0))
+    with RecordingWriter(path, roller.info) as w:
+        w.append(roller.read_until(5.0))
+        w.mark(Marker(5.0, "muscle_group", {"group": "hamstrings"}))
+        w.append(roller.read_until(13.0))
+        w.mark(Marker(13.0, "muscle_group", {"group": "quads"}))
+        w.append(roller.read_until(13.7))
+
+
+async def test_a_short_stretch_of_rolling_shows_its_time_as_the_markdown_does(tmp_path):
+    # The summary screen showed "-" for 8 s of rolling on the hamstrings (under the 10 s that make
+    # a group worked), the Markdown 0:08; the routine panel cut 12.7 s to 0:12, the summary 0:13.
+    path = tmp_path / "short.smr"
+    routine_recording(path)
+    app = app_for(make_source(f"replay:{path}?speed=max"), summary_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the summary at the end of the replay")
+        table = text_of(app.screen.query_one("#summary-table", Static).content)
+        panel = str(app.query_one(RoutinePanel).render())
+    md = (tmp_path / "short.summary.md").read_text()
+    rolled = {"Calves": "0:02", "Hamstrings": "0:08", "Quads": "0:01"}  # 1.6 s, 8.0 s, 0.7 s
+    for label, shown in rolled.items():
+        assert f"| {label} | 0 | 0 s | 0 s | - | - | 0 | 0.0 s | {shown} |" in md
+        assert row_of(table, label)[-1] == shown
+        assert row_of(panel, label)[-1] == shown
+    assert row_of(table, "Adductors") == ["-"] * 6 and row_of(panel, "Adductors") == []

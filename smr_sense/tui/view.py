@@ -138,7 +138,7 @@ class DashboardView:
     def _routine(self) -> None:
         tracker = self.session.tracker
         self.routine.rows = tuple(
-            RoutineRow(t.group.label, len(t.holds), t.caps, int(tracker.rolling_s(i))) for i, t in enumerate(tracker.tallies)
+            RoutineRow(t.group.label, len(t.holds), t.caps, round(tracker.rolling_s(i))) for i, t in enumerate(tracker.tallies)
         )
         self.routine.current = tracker.index
         self.routine.advice = tracker.current.advice

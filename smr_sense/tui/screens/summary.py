@@ -20,13 +20,13 @@ def summary_table(s: SessionSummary) -> Table:
     for name in ("Holds", "Longest", "Force", "Caps", "Over cap", "Rolling"):
         table.add_column(name, justify="right", no_wrap=True)
     for g in s.groups:
-        if not g.worked:
+        if not g.visited:
             table.add_row(Text(g.label, style="dim"), *(Text("-", style="dim") for _ in range(6)))
             continue
         pct = s.pct_bw(g.mean_force_n)
         force = "-" if g.mean_force_n is None else f"{g.mean_force_n:.0f} N" + (f" {pct:.0f}%" if pct is not None else "")
         table.add_row(
-            g.label,
+            Text(g.label, style="" if g.worked else "dim"),  # a brief visit: its time, but 'Not worked'
             str(g.hold_count),
             f"{g.longest_hold_s:.0f} s" if g.holds else "-",
             force,

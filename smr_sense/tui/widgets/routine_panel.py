@@ -9,6 +9,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from smr_sense.core.words import mmss
+from smr_sense.report import visited
 from smr_sense.routine import worked
 from smr_sense.tui.widgets._styles import CachedComponentStyles
 
@@ -18,7 +19,9 @@ class RoutineRow:
     label: str
     holds: int
     caps: int
-    rolling_s: int  # whole seconds: the panel redraws when a second ticks, not every frame
+    # Whole seconds, rounded as the summary rounds them: the panel redraws when a second ticks,
+    # not every frame.
+    rolling_s: int
 
 
 class RoutinePanel(CachedComponentStyles, Widget):
@@ -40,7 +43,7 @@ class RoutinePanel(CachedComponentStyles, Widget):
             mark = "▶" if i == self.current else "✓" if done else " "
             holds = f"{row.holds}h" if row.holds else ""
             caps = f"{row.caps}!" if row.caps else ""  # holds that ran into the cap
-            rolling = mmss(row.rolling_s) if row.holds or row.rolling_s >= 1 else ""
+            rolling = mmss(row.rolling_s) if visited(row.holds, row.rolling_s) else ""
             line = f"{mark} {row.label[:name_w]:<{name_w}} {holds:>3} {caps:>3} {rolling:>5}"
             text.append(line.ljust(width)[:width] + "\n", style)
         if self.advice:
