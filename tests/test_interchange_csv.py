@@ -276,3 +276,57 @@ def test_analyze_of_a_csv_timed_in_microseconds_is_one_sentence(tmp_path):
         f"smr-sense: error: {path}: the time_s column looks like microseconds (a step of 1000 per sample is "
         "0.001 Hz in seconds, 1000 Hz in microseconds), and time_s must be in seconds\n"
     )
+
+
+def _force_csv(path, *columns):
+    """``columns``: force_n_i values per sample, 100 Hz; one column is written as force_n."""
+    names = ["force_n"] if len(columns) == 1 else [f"force_n_{i}" for i in range(len(columns))]
+    rows = (f"{i / 100:.2f}," + ",".join(f"{c[i]:.2f}" for c in columns) for i in range(len(columns[0])))
+    path.write_text("time_s," + ",".join(names) + "\n" + "\n".join(rows) + "\n")
+
+
+_HOLD_N = np.where((np.arange(3000) >= 200) & (np.arange(3000) < 2800), 300.0, 0.0)
+_REST_NOISE_N = 0.5 * np.sin(np.arange(3000))  # a tared cell at rest reads either side of zero
+
+
+def test_a_force_column_all_negative_is_said_to_be_wired_backwards_and_read_as_it_is(tmp_path):
+    path = tmp_path / "backwards.csv"
+    _force_csv(path, -_HOLD_N - 1.0)
+    rec = load_any(path)
+    assert rec.warnings == [
+        f"{path}: column force_n is negative in all of its 3000 samples (down to -301 N): the load cell is "
+        "probably wired backwards or its sign flipped (the column is read as it is, not flipped)"
+    ]
+    assert rec.block.raw[1000, 0] == np.float32(-301.0)  # not flipped
+    r = _smr("analyze", str(path))
+    assert r.returncode == 0 and "holds: 0" in r.stdout
+    assert r.stderr == f"smr-sense: warning: {rec.warnings[0]}\n"
+
+
+def test_a_tared_backwards_cell_is_said_too_though_its_rest_noise_crosses_zero(tmp_path):
+    path = tmp_path / "tared.csv"
+    _force_csv(path, _HOLD_N + 20.0, -_HOLD_N + _REST_NOISE_N)
+    assert load_any(path).warnings == [
+        f"{path}: column force_n_1 is negative wherever it is loaded (down to -300 N, never above 0.5 N): "
+        "the load cell is probably wired backwards or its sign flipped (the column is read as it is, not flipped)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "force_n",
+    [
+        _HOLD_N + _REST_NOISE_N,  # the right way round
+        np.where(np.arange(3000) == 100, -40.0, _HOLD_N),  # a knock below zero in a good recording
+        _REST_NOISE_N - 3.0,  # an untared roller no one stood on
+    ],
+)
+def test_no_backwards_warning_without_a_load_read_negative(tmp_path, force_n):
+    path = tmp_path / "fine.csv"
+    _force_csv(path, force_n)
+    assert load_any(path).warnings == []
+
+
+def test_raw_counts_below_zero_are_no_wiring_fault(tmp_path):
+    path = tmp_path / "raw.csv"
+    path.write_text("time_s,raw_0\n" + "".join(f"{i / 100:.2f},{-1000 - v:.0f}\n" for i, v in enumerate(_HOLD_N)))
+    assert load_any(path).warnings == []  # a calibration's gain may be negative

@@ -7,11 +7,12 @@ A header row (names may be quoted, as spreadsheets write them), then one row per
 
 ``time_s`` is seconds (steps that would mean under 5 Hz, a device clock's milliseconds or
 microseconds, are refused, never rescaled); ``force_n*`` columns are newtons; ``raw_*`` columns are
-uncalibrated counts. Lines starting with ``#`` are comments. Empty cells and ``nan`` are missing
-values (kept as NaN for the detector to bridge), and so are ``inf`` and values beyond float32's range
-(no sensor reads those; counted in a warning); anything else that is not a number is refused with its
-line number. A force or raw column with no usable value at all is refused: there is nothing to fill
-its gaps from.
+uncalibrated counts; a force column that reads a load only as negative is warned about (a load cell
+wired backwards), never flipped. Lines starting with ``#`` are comments. Empty cells and ``nan`` are
+missing values (kept as NaN for the detector to bridge), and so are ``inf`` and values beyond
+float32's range (no sensor reads those; counted in a warning); anything else that is not a number is
+refused with its line number. A force or raw column with no usable value at all is refused: there is
+nothing to fill its gaps from.
 
 Markers (muscle groups, link gaps, calibrations) live beside the CSV in ``NAME.markers.csv``
 (``time_s,kind,data`` with ``data`` a JSON object), as ``export`` writes them; reading the CSV reads
@@ -43,6 +44,8 @@ _RAW = re.compile(r"^raw_(\d+)$")
 # The rates a roller streams at (the simulator's and the emulator's range). Below 5 Hz the detector's
 # shortest windows (0.15-0.5 s) are less than a sample; far below, it is a device clock's counts.
 _MIN_RATE_HZ, _MAX_RATE_HZ = 5.0, 2000.0
+# A push this size is someone on the roller: the detector's default contact threshold.
+_LOAD_N = 25.0
 
 
 def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
@@ -150,6 +153,24 @@ def _sample_rate_hz(t: np.ndarray, name: str) -> float:
     )
 
 
+def _backwards_force(force_n: np.ndarray, name: str, col: str) -> str | None:
+    """A warning when a force column reads a load only as negative, as a load cell wired backwards
+    does: the detector sees no one on the roller and finds no hold. Said, never flipped: a guessed
+    sign would hide the wiring fault from the next recording too."""
+    lo, hi = float(np.nanmin(force_n)), float(np.nanmax(force_n))
+    # Tared, a backwards cell still reads a little above zero at rest: noise, not a push.
+    if lo > -_LOAD_N or hi >= -0.1 * lo:
+        return None
+    where = (
+        f"in all of its {force_n.size} samples (down to {lo:.0f} N)" if hi < 0
+        else f"wherever it is loaded (down to {lo:.0f} N, never above {hi:.1f} N)"
+    )
+    return (
+        f"{name}: column {col} is negative {where}: the load cell is probably wired backwards or its "
+        "sign flipped (the column is read as it is, not flipped)"
+    )
+
+
 def _unusable_values_as_missing(table: np.ndarray, value_cols: list[int]) -> None:
     """Turn infinite and beyond-float32 sensor values into missing ones (NaN), in place.
 
@@ -192,6 +213,8 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
                 f"{name}: column {cols[i]} has no usable value in any of its {table.shape[0]} samples "
                 "(all are empty, nan or infinite), so there is no force to analyse"
             )
+        if unit == "N" and (backwards := _backwards_force(table[:, i], name, cols[i])):
+            warnings.append(backwards)
 
     def axes(prefix: str, unit_name: str, what: str) -> np.ndarray | None:
         names = [f"{prefix}_{a}_{unit_name}" for a in GYRO_AXES]
