@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.words import counted, mmss
+from smr_sense.core.words import counted, duration, mmss
 from smr_sense.errors import SmrError
 from smr_sense.routine import HoldRecord, RoutineTracker, worked
 
@@ -197,7 +197,7 @@ def summary_markdown(s: SessionSummary) -> str:
     """A short report a trainer can read: one table, then what stands out."""
     lines = ["# Foam-rolling session", ""]
     when = f"{s.started_at}, " if s.started_at else ""
-    lines.append(f"{when}{mmss(s.duration_s)} min on {s.device_id} ({s.source}).")
+    lines.append(f"{when}{duration(s.duration_s)} on {s.device_id} ({s.source}).")
     if s.body_mass_kg:
         lines.append(f"Body weight {s.body_mass_kg:g} kg" + (f", pressure ceiling {s.ceiling_n:.0f} N." if s.ceiling_n else "."))
     if s.skipped_s > 0:
@@ -223,7 +223,7 @@ def summary_markdown(s: SessionSummary) -> str:
 
 def summary_notes(s: SessionSummary) -> list[str]:
     """What stands out, one sentence each (the Markdown's notes and the summary screen's)."""
-    notes = [f"{counted(s.holds, 'hold')} in all, {mmss(s.rolling_s)} min of rolling."]
+    notes = [f"{counted(s.holds, 'hold')} in all, {duration(s.rolling_s)} of rolling."]
     if s.caps:
         notes.append(
             f"{counted(s.caps, 'hold')} reached the {s.hold_cap_s:g} s cap and went on {s.over_cap_s:.1f} s past it: "

@@ -68,3 +68,18 @@ def test_a_group_passed_through_for_a_moment_is_not_worked_but_its_rolling_is_co
     assert "| Hamstrings | 0 | 0 s | 0 s | - | - | 0 | 0.0 s | 0:02 |" in md
     assert "Not worked: Hamstrings, Adductors," in md
     assert [g.worked for g in s.groups[:3]] == [True, False, True]
+
+
+def test_a_session_of_hours_reads_in_hours_minutes_seconds():
+    # A 2.6 h session read "158:41 min on ..." and its rolling "62:03 min of rolling".
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(0.0))
+    r.close(3723.0)
+    s = summarize(r, source="sim", device_id="x", duration_s=9521.0, hold_cap_s=20.0)
+    md = summary_markdown(s)
+    assert "2:38:41 on x (sim)." in md
+    assert "| Calves | 0 | 0 s | 0 s | - | - | 0 | 0.0 s | 1:02:03 |" in md
+    assert "- 0 holds in all, 1:02:03 of rolling." in md
+    assert "min" not in md
+    short = summary_markdown(summarize(r, source="sim", device_id="x", duration_s=725.0, hold_cap_s=20.0))
+    assert "12:05 min on x (sim)." in short  # under an hour, as before

@@ -7,13 +7,18 @@ import resource
 
 import numpy as np
 from rich.console import Console
+from textual.app import App
 from textual.widgets import Static
 
+from smr_sense.core.events import RollingStarted
 from smr_sense.core.pipeline import SessionSettings
 from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.core.sim import SimConfig, SimRoller
 from smr_sense.recording import RecordingWriter
+from smr_sense.report import summarize
+from smr_sense.routine import RoutineTracker
 from smr_sense.sources import make_source
+from smr_sense.tui.screens.summary import SummaryScreen
 from smr_sense.tui.session import DashboardSession
 from smr_sense.tui.widgets import RoutinePanel
 from tui_helpers import RECORDINGS, app_for, summary_shown, wait_for
@@ -105,3 +110,25 @@ async def test_a_short_stretch_of_rolling_shows_its_time_as_the_markdown_does(tm
         assert row_of(table, label)[-1] == shown
         assert row_of(panel, label)[-1] == shown
     assert row_of(table, "Adductors") == ["-"] * 6 and row_of(panel, "Adductors") == []
+
+
+async def test_the_summary_screen_says_a_session_of_hours_in_hours():
+    # "Session summary: 158:41 min, ..." for 2.6 h.
+    tracker = RoutineTracker()
+    tracker.apply_event(RollingStarted(0.0))
+    tracker.close(3723.0)
+    summary = summarize(tracker, source="sim", device_id="x", duration_s=9521.0, hold_cap_s=20.0)
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(SummaryScreen(summary, (), None))
+
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        title = str(app.screen.query_one("#summary-title", Static).render())
+        table = text_of(app.screen.query_one("#summary-table", Static).content)
+        notes = str(app.screen.query_one("#summary-notes", Static).render())
+    assert title.startswith("Session summary: 2:38:41, 0 holds")
+    assert row_of(table, "Calves")[-1] == "1:02:03"
+    assert "0 holds in all, 1:02:03 of rolling." in notes

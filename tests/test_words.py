@@ -18,3 +18,18 @@ def test_a_repair_warning_agrees_with_its_count():
         "2 samples were dropped because their time repeated or went backwards",
         "1 missing or impossible value came before any good value on its channel and was read as zero",
     ]
+
+
+def test_durations_of_an_hour_or_more_are_hours_minutes_seconds():
+    # 2.6 h printed as "158:41 min".
+    from smr_sense.core.words import duration, mmss
+
+    assert [mmss(s) for s in (0.0, 5.96, 65.0, 3599.4)] == ["0:00", "0:06", "1:05", "59:59"]
+    assert [mmss(s) for s in (3599.6, 3600.0, 9521.0, 36061.0)] == ["1:00:00", "1:00:00", "2:38:41", "10:01:01"]
+    assert duration(725.0) == "12:05 min" and duration(9521.0) == "2:38:41"
+
+
+def test_the_playback_bar_counts_hours_too():
+    from smr_sense.tui.widgets.playback_bar import clock
+
+    assert [clock(s) for s in (59.9, 61.0, 9521.9)] == ["0:59", "1:01", "2:38:41"]

@@ -8,8 +8,21 @@ def counted(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many if many is not None else one + 's')}"
 
 
+def clock(whole_s: int) -> str:
+    """Whole seconds as minutes:seconds, or hours:minutes:seconds from an hour on (2:38:41, never
+    158:41)."""
+    hours, rest = divmod(max(0, whole_s), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
 def mmss(seconds: float) -> str:
-    """A duration as minutes:seconds, to the nearest second (5.96 s of rolling is 0:06, as ``analyze``
-    rounds it to 6.0 s)."""
-    whole = round(max(0.0, seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
+    """A duration as :func:`clock` shows it, to the nearest second (5.96 s of rolling is 0:06, as
+    ``analyze`` rounds it to 6.0 s); from an hour on, h:mm:ss."""
+    return clock(round(max(0.0, seconds)))
+
+
+def duration(seconds: float) -> str:
+    """A duration in a sentence: "12:05 min" under an hour, then "2:38:41" (h:mm:ss says what it is)."""
+    text = mmss(seconds)
+    return text if text.count(":") == 2 else f"{text} min"

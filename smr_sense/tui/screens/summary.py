@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from smr_sense.core.words import counted, mmss
+from smr_sense.core.words import counted, duration, mmss
 from smr_sense.report import SessionSummary, summary_notes
 
 
@@ -63,7 +63,7 @@ class SummaryScreen(Screen[None]):
                 yield Static("No samples arrived, so there is nothing to summarise.", id="summary-empty")
             else:
                 yield Static(
-                    f"Session summary: {mmss(s.duration_s)} min, {counted(s.holds, 'hold')}, "
+                    f"Session summary: {duration(s.duration_s)}, {counted(s.holds, 'hold')}, "
                     f"{counted(s.caps, 'cap')} reached",
                     id="summary-title",
                 )

@@ -7,13 +7,14 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from smr_sense.core import words
 from smr_sense.tui.widgets._styles import CachedComponentStyles
 
 
 def clock(seconds: float) -> str:
-    """A position as minutes:seconds, counted as a player's clock does (whole seconds elapsed)."""
-    seconds = max(0.0, seconds)
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    """A position as m:ss (h:mm:ss from an hour on), counted as a player's clock does (whole
+    seconds elapsed)."""
+    return words.clock(int(max(0.0, seconds)))
 
 
 def speed_text(speed: float) -> str:
