@@ -330,3 +330,45 @@ def test_raw_counts_below_zero_are_no_wiring_fault(tmp_path):
     path = tmp_path / "raw.csv"
     path.write_text("time_s,raw_0\n" + "".join(f"{i / 100:.2f},{-1000 - v:.0f}\n" for i, v in enumerate(_HOLD_N)))
     assert load_any(path).warnings == []  # a calibration's gain may be negative
+
+
+def _recalibrated_recording(path, calibration_change):
+    """A recording in which the dashboard's wizard saved a new calibration mid-session; returns when."""
+    import copy
+
+    from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_STARTED
+    from smr_sense.core.samples import Marker, interleave
+
+    info, block, truth = simulate(SimConfig(seed=3, build="imu"), 150.0)
+    hold = next(s for s in truth if s.kind == "hold" and s.duration_s > 12)
+    new = copy.deepcopy(info.calibration)
+    calibration_change(new["channels"][0])
+    opened_s, closed_s = hold.start_s + 6.0, hold.start_s + 20.0
+    markers = [Marker(opened_s, CALIBRATION_STARTED), Marker(closed_s, CALIBRATION, {"calibration": new})]
+    with RecordingWriter(path, info) as w:
+        for item in interleave(block, markers):
+            w.mark(item) if isinstance(item, Marker) else w.append(item)
+    return closed_s
+
+
+def test_an_export_weighs_each_sample_by_the_calibration_in_force_then(tmp_path):
+    """After a recalibration mid-session the CSV's newtons follow the new calibration, so analysing
+    the CSV finds the holds and forces analysing the recording finds (it used the header's for all)."""
+    from smr_sense.cli.analyze import analyze_file
+    from smr_sense.core.settings import SessionSettings
+
+    closed_s = _recalibrated_recording(tmp_path / "r.smr", lambda ch: ch.update(n_per_count=2.0 * ch["n_per_count"]))
+    export_csv(load_any(tmp_path / "r.smr"), tmp_path / "r.csv")
+    smr = analyze_file(str(tmp_path / "r.smr"), SessionSettings())
+    csv = analyze_file(str(tmp_path / "r.csv"), SessionSettings())
+    after = [(a, b) for a, b in zip(smr["holds"], csv["holds"], strict=True) if a["start_s"] > closed_s]
+    assert after
+    for a, b in after:
+        assert b["start_s"] == pytest.approx(a["start_s"], abs=0.05)
+        assert b["mean_force_n"] == pytest.approx(a["mean_force_n"], rel=0.001)
+
+
+def test_an_export_refuses_a_saved_calibration_for_other_channels_in_one_sentence(tmp_path):
+    _recalibrated_recording(tmp_path / "r.smr", lambda ch: ch.update(name="other"))
+    with pytest.raises(FileFormatError, match=r"the calibration saved at [\d.]+ s does not cover its channels"):
+        export_csv(load_any(tmp_path / "r.smr"), tmp_path / "r.csv")

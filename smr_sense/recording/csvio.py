@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from smr_sense.core.calibration import forces_n, is_calibrated
+from smr_sense.core.pipeline import CALIBRATION
 from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.reader import Recording, check_monotonic
@@ -300,6 +301,28 @@ def read_interchange_csv(path: str | os.PathLike[str]) -> Recording:
     return parse_interchange_csv(p, data)
 
 
+def _forces_as_measured_n(rec: Recording) -> np.ndarray:
+    """Newtons per sample under the calibration in force at its time, as the live session measured
+    them: the header's, then each calibration the dashboard's wizard saved, from its marker on
+    (samples at the marker's time came before it). One calibration for the whole file would weigh
+    every sample after a recalibration wrongly, and analysing the CSV would say so silently."""
+    info, t, raw = rec.info, rec.block.t_s, rec.block.raw
+    out = forces_n(info, raw)
+    for m in sorted(rec.markers, key=lambda m: m.t_s):
+        calibration = m.data.get("calibration") if m.kind == CALIBRATION else None
+        if not isinstance(calibration, dict):
+            continue
+        now = info.with_calibration(calibration)
+        if not is_calibrated(now):
+            raise FileFormatError(
+                f"{rec.path}: the calibration saved at {m.t_s:.2f} s does not cover its channels, "
+                "so its forces cannot be exported"
+            )
+        start = int(np.searchsorted(t, m.t_s, "right"))
+        out[start:] = forces_n(now, raw[start:])
+    return out
+
+
 def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = False) -> list[str]:
     """Write ``rec`` as interchange CSV (plus a markers CSV beside it when there are markers).
 
@@ -317,7 +340,7 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     cols: list[np.ndarray] = [block.t_s]
     fmts: list[str] = ["%.6f"]
     if info.channels[0].unit != "N" and is_calibrated(info):
-        f = forces_n(info, block.raw)
+        f = _forces_as_measured_n(rec)
         names += ["force_n"] if k == 1 else [f"force_n_{i}" for i in range(k)]
         cols += [f[:, i] for i in range(k)]
         fmts += ["%.3f"] * k
