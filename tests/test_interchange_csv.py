@@ -372,3 +372,47 @@ def test_an_export_refuses_a_saved_calibration_for_other_channels_in_one_sentenc
     _recalibrated_recording(tmp_path / "r.smr", lambda ch: ch.update(name="other"))
     with pytest.raises(FileFormatError, match=r"the calibration saved at [\d.]+ s does not cover its channels"):
         export_csv(load_any(tmp_path / "r.smr"), tmp_path / "r.csv")
+
+
+def test_a_plates_export_keeps_where_its_load_cells_sit_so_the_csv_finds_the_same_holds(tmp_path):
+    """Positions and the roller's radius go into the CSV's comments; without them a plate's CSV was
+    analysed from force fluctuation and found other holds than its recording."""
+    from smr_sense.cli.analyze import analyze_file
+    from smr_sense.core.settings import SessionSettings
+
+    info, block, _ = simulate(SimConfig(seed=21, build="channels", hard=True), 150.0)
+    with RecordingWriter(tmp_path / "p.smr", info) as w:
+        w.append(block)
+    export_csv(load_any(tmp_path / "p.smr"), tmp_path / "p.csv")
+    back = load_any(tmp_path / "p.csv")
+    assert [c.position_m for c in back.info.channels] == [
+        pytest.approx(c.position_m, abs=5e-5) for c in info.channels
+    ]
+    assert back.info.roller_radius_m == pytest.approx(info.roller_radius_m, abs=5e-5)
+    smr = analyze_file(str(tmp_path / "p.smr"), SessionSettings())
+    csv = analyze_file(str(tmp_path / "p.csv"), SessionSettings())
+    assert csv["summary"]["motion_cue"] == smr["summary"]["motion_cue"] == "centre_of_pressure"
+    assert len(csv["holds"]) == len(smr["holds"]) > 0
+    for a, b in zip(smr["holds"], csv["holds"], strict=True):
+        assert b["start_s"] == pytest.approx(a["start_s"], abs=0.01)
+        assert b["end_s"] == pytest.approx(a["end_s"], abs=0.01)
+
+
+def test_a_logger_may_give_the_geometry_in_comments_and_a_bad_value_is_a_warning(tmp_path):
+    path = tmp_path / "g.csv"
+    rows = "\n".join(f"{i / 100:.2f},{100 + i % 7},{90 - i % 5}" for i in range(300))
+    path.write_text(
+        "# made by a bench logger\n"
+        "# position_m force_n_0 = 0.12, 0.0\n"
+        "# position_m force_n_1 = -0.12, metres\n"
+        "# position_m force_n_7 = 0.1, 0.1\n"
+        "# roller_radius_m = 0.07\n"
+        f"time_s,force_n_0,force_n_1\n{rows}\n"
+    )
+    rec = load_any(path)
+    assert [c.position_m for c in rec.info.channels] == [(0.12, 0.0), None]
+    assert rec.info.roller_radius_m == 0.07
+    assert rec.warnings == [
+        f"{path}: ignoring '# position_m force_n_1 = -0.12, metres': a position is x, y in metres",
+        f"{path}: ignoring the position of force_n_7: no such force column",
+    ]

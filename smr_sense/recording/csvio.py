@@ -8,7 +8,8 @@ A header row (names may be quoted, as spreadsheets write them), then one row per
 ``time_s`` is seconds (steps that would mean under 5 Hz, a device clock's milliseconds or
 microseconds, are refused, never rescaled); ``force_n*`` columns are newtons; ``raw_*`` columns are
 uncalibrated counts; a force column that reads a load only as negative is warned about (a load cell
-wired backwards), never flipped. Lines starting with ``#`` are comments. Empty cells and ``nan`` are
+wired backwards), never flipped. Lines starting with ``#`` are comments; above the header they may
+give the sensor's geometry (``recording.csv_geometry``). Empty cells and ``nan`` are
 missing values (kept as NaN for the detector to bridge), and so are ``inf`` and values beyond
 float32's range (no sensor reads those; counted in a warning); anything else that is not a number is
 refused with its line number. A force or raw column with no usable value at all is refused: there is
@@ -35,6 +36,7 @@ from smr_sense.core.calibration import forces_n, is_calibrated
 from smr_sense.core.pipeline import CALIBRATION
 from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
+from smr_sense.recording.csv_geometry import geometry_comments, with_geometry
 from smr_sense.recording.reader import Recording, check_monotonic
 from smr_sense.recording.writer import check_output_path
 
@@ -49,11 +51,13 @@ _MIN_RATE_HZ, _MAX_RATE_HZ = 5.0, 2000.0
 _LOAD_N = 25.0
 
 
-def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
-    """Skip comments and blank lines; return column names, the rest, and the header's line number."""
+def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int, list[str]]:
+    """Skip comments and blank lines; return column names, the rest, the header's line number and
+    the comments above it."""
     # A BOM (Excel, Notepad) comes before whatever line is first, a comment too, not only the header.
     pos = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     line_no = 0
+    comments: list[str] = []
     while pos < len(data):
         end = data.find(b"\n", pos)
         end = len(data) if end < 0 else end
@@ -61,6 +65,8 @@ def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
         line_no += 1
         pos = end + 1
         if not line or line.startswith(b"#"):
+            if line:
+                comments.append(line.decode("utf-8", "replace"))
             continue
         try:
             text = line.decode("utf-8-sig")
@@ -72,7 +78,7 @@ def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
             names = next(csv.reader([text], skipinitialspace=True))
         except csv.Error as err:
             raise FileFormatError(f"{name}: the header on line {line_no} cannot be read as CSV ({err})") from None
-        return [c.strip().lower() for c in names], data[pos:], line_no
+        return [c.strip().lower() for c in names], data[pos:], line_no, comments
     raise FileFormatError(f"{name} has no header row")
 
 
@@ -188,7 +194,7 @@ def _unusable_values_as_missing(table: np.ndarray, value_cols: list[int]) -> Non
 
 def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     name = str(path)
-    cols, body, header_line = _header_and_body(data, name)
+    cols, body, header_line, comments = _header_and_body(data, name)
     chosen, unit, cols = _column_plan(cols, name)
     used_names = {"time_s", "host_time_s"} | {cols[i] for i in chosen}
     used_names |= {f"{p}_{a}_{u}" for p, u in (("gyro", "dps"), ("accel", "g")) for a in GYRO_AXES}
@@ -251,6 +257,7 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
         has_gyro=gyro is not None,
         has_accel=accel is not None,
     )
+    info = with_geometry(info, comments, name, warnings)
     block = SampleBlock.build(t, table[:, chosen], gyro, accel, host)
     markers = _read_markers(markers_path(path), warnings)
     return Recording(path, info, block, markers, warnings, {"schema": "interchange-csv"})
@@ -360,6 +367,8 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     table = np.column_stack(cols) if len(block) else np.empty((0, len(names)))
     try:
         with open(out, "w", newline="") as fh:
+            for line in geometry_comments(info, names[1 : 1 + k]):
+                fh.write(line + "\n")
             fh.write(",".join(names) + "\n")
             np.savetxt(fh, table, fmt=fmts, delimiter=",")
     except OSError as err:
