@@ -8,7 +8,7 @@ import resource
 import numpy as np
 from rich.console import Console
 from textual.app import App
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 from smr_sense.core.events import RollingStarted
 from smr_sense.core.pipeline import SessionSettings
@@ -132,3 +132,36 @@ async def test_the_summary_screen_says_a_session_of_hours_in_hours():
     assert title.startswith("Session summary: 2:38:41, 0 holds")
     assert row_of(table, "Calves")[-1] == "1:02:03"
     assert "0 holds in all, 1:02:03 of rolling." in notes
+
+
+def header_recording(app) -> str:
+    return str(app.query_one("#hdr-rec", Label).render())
+
+
+async def test_back_from_the_summary_the_header_says_the_recording_is_saved(tmp_path):
+    # It still said "● REC s.smr" over a closed recording.
+    out = tmp_path / "s.smr"
+    app = app_for(make_source("sim:?seed=7&build=imu&rate=10&speed=4"), record_path=out)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: header_recording(app) == "● REC s.smr", "the recording to start")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: summary_shown(app), "the summary after quitting")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: header_recording(app) != "● REC s.smr", "the header to follow", limit_s=2)
+        assert header_recording(app) == "saved s.smr"
+        assert not app.query_one("#hdr-rec", Label).has_class("-on")
+
+
+async def test_a_disk_that_fills_stops_the_rec_in_the_header(tmp_path):
+    out = tmp_path / "s.smr"
+    app = app_for(make_source(f"replay:{RECORDINGS / 'edge_hold_25s.csv'}?speed=max"), record_path=out)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, hard))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: summary_shown(app), "the summary at the end of the replay")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: "REC s.smr" not in header_recording(app), "the header to follow", limit_s=2)
+            assert header_recording(app) == "REC stopped s.smr"
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))

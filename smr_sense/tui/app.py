@@ -197,7 +197,6 @@ class SmrDashboard(App[int]):
         info = message.info
         header = self.w_header
         header.source_text = f"{info.device_name}  {self.source.spec}"
-        header.recording = str(self.session.record_path) if self.session.writer is not None else None
         if self.unit not in available_units(self.session.body_mass_kg):
             self.unit = "N"
         if self.session.writer is not None:
@@ -397,6 +396,9 @@ class SmrDashboard(App[int]):
         self._dirty = True
         self._refresh_view()
         outcome = self.session.finish()
+        # Only the header follows: the recording is closed now. The rest stays the last frame of the
+        # session (the alarm, if it was on), to come back to with Esc.
+        self.view.show_recording()
         if outcome.error:
             self._banner(outcome.error, "error")
         await self.push_screen(

@@ -309,6 +309,16 @@ class DashboardSession:
         return " ".join(said) or None
 
     @property
+    def recording_state(self) -> str | None:
+        """Where the recording stands: "recording", "stopped" (the disk refused a write: nothing
+        more is kept), "saved" (closed by :meth:`finish`), or None when nothing is recorded."""
+        if self.writer is None:
+            return None
+        if self.writer.failed is not None:
+            return "stopped"
+        return "saved" if self.outcome is not None else "recording"
+
+    @property
     def status(self) -> Any:
         return self.pipeline.status if self.pipeline is not None else None
 

@@ -123,6 +123,16 @@ class DashboardView:
         # healthy link, so none is shown while the link is down.
         down = stats.state in ("connecting", "reconnecting")
         header.link_pct = round(100.0 * stats.samples / total, 1) if total and not down else None
+        self.show_recording()
+
+    def show_recording(self) -> None:
+        """Whether the session is recording: polled, as a full disk stops the recording; the app
+        calls it once more when the end of the session has closed it."""
+        s = self.session
+        state = s.recording_state
+        if state is not None and s.writer is not None:
+            self.header.recording_state = state
+            self.header.recording = str(s.writer.path)
 
     def _timer(self, status: Any) -> None:
         timer = self.timer

@@ -17,6 +17,9 @@ LINK_WORDS = {
     "paused": "paused",
 }
 
+# Where the recording stands (DashboardSession.recording_state), before the file's name.
+RECORDING_WORDS = {"recording": "● REC", "stopped": "REC stopped", "saved": "saved"}
+
 
 class StatusHeader(Horizontal):
     """Source, link state, measured rate and link quality, recording indicator."""
@@ -25,7 +28,8 @@ class StatusHeader(Horizontal):
     link_state: reactive[str] = reactive("connecting", repaint=False)
     rate_hz: reactive[float | None] = reactive(None, repaint=False)
     link_pct: reactive[float | None] = reactive(None, repaint=False)
-    recording: reactive[str | None] = reactive(None, repaint=False)
+    recording: reactive[str | None] = reactive(None, repaint=False)  # the file; None: nothing recorded
+    recording_state: reactive[str] = reactive("recording", repaint=False)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="hdr-source")
@@ -54,8 +58,16 @@ class StatusHeader(Horizontal):
     def watch_link_pct(self) -> None:
         self._update_rate()
 
-    def watch_recording(self, path: str | None) -> None:
+    def _update_recording(self) -> None:
+        path, state = self.recording, self.recording_state
         label = self.query_one("#hdr-rec", Label)
         # The file name here; the full path is in the event log and on the summary screen.
-        label.update(f"● REC {PurePath(path).name}" if path else "not recording")
-        label.set_class(bool(path), "-on")
+        label.update(f"{RECORDING_WORDS.get(state, state)} {PurePath(path).name}" if path else "not recording")
+        label.set_class(bool(path) and state == "recording", "-on")
+        label.set_class(bool(path) and state == "stopped", "-stopped")
+
+    def watch_recording(self) -> None:
+        self._update_recording()
+
+    def watch_recording_state(self) -> None:
+        self._update_recording()
