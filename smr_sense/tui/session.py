@@ -96,10 +96,7 @@ class DashboardSession:
         if self.calibration_override is not None:
             info = info.with_calibration(self.calibration_override)
         self.info = info
-        mass = info.extra.get("body_mass_kg")
-        if self.settings.body_mass_kg is None and isinstance(mass, (int, float)) and mass > 0:
-            # A simulated person (or a recording that noted it) knows their weight.
-            self.settings = self.settings.replace(body_mass_kg=float(mass))
+        self.settings = self.settings.with_stream_body_mass(info.extra)  # a simulated person knows theirs
         self._start_config = (self.info, self.settings)  # what a replay seeks back to
         if self.record_path is not None:  # first: whatever happens next, the samples are kept
             self.writer = RecordingWriter(self.record_path, info, extra=self._header_extra())
