@@ -202,6 +202,10 @@ class RoutineTracker:
             self._hold_end_s = None
         self._now_s = max(self._now_s, event.t_s)
 
+    def group_at(self, t_s: float) -> MuscleGroup:
+        """The group in effect at stream time ``t_s`` (a hold's, at its start: where it is filed)."""
+        return self.tallies[self._index_at(t_s)].group
+
     def _index_at(self, t_s: float) -> int:
         """The group in effect at stream time ``t_s``."""
         return next((index for at_s, index in reversed(self._switches) if at_s <= t_s), self._switches[0][1])

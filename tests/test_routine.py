@@ -97,3 +97,19 @@ def test_routine_and_report_import_without_textual():
     code = "import sys, smr_sense.routine, smr_sense.report, smr_sense.tui.session; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_log_names_the_group_a_hold_is_filed_under_when_the_next_was_chosen_before_it_was_confirmed():
+    """A hold is confirmed a few seconds after it began; a group chosen in between is not where it
+    was held, and the log must say what the summary will say."""
+    from smr_sense.tui.phrases import describe_event
+
+    r = RoutineTracker()
+    r.move(+1, 12.0)  # Hamstrings chosen at 12 s ...
+    started = HoldStarted(14.5, start_s=11.0)  # ... while the person had already stopped on the calf at 11 s
+    r.apply_event(started)
+    line = describe_event(started, r, origin_s=0.0)
+    r.apply_event(hold_ended(11.0, 20.0))
+    filed = next(t.group.label for t in r.tallies if t.holds)
+    assert filed == "Calves"
+    assert line.endswith(f"Hold on {filed}")

@@ -205,14 +205,13 @@ class SmrDashboard(App[int]):
 
     def on_session_events(self, message: SessionEvents) -> None:
         log = self.w_log
-        group = self.session.tracker.current.label
         for event in message.events:
             if isinstance(event, ev.HoldCapReached):
                 close_keys(self)  # the alarm must not be behind the card
                 self.alarm_t_s.append(event.t_s)
                 self._bells = 0
                 self._ring()
-            line = describe_event(event, group, self.clock_origin_s())
+            line = describe_event(event, self.session.tracker, self.clock_origin_s())
             if line:
                 log.write_line(line)
         self._dirty = True

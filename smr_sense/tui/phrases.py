@@ -5,7 +5,7 @@ from __future__ import annotations
 from smr_sense.core import events as ev
 from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED
 from smr_sense.core.samples import Marker
-from smr_sense.routine import group_by_key
+from smr_sense.routine import RoutineTracker, group_by_key
 
 
 def _t(t_s: float, origin_s: float | None) -> str:
@@ -14,9 +14,11 @@ def _t(t_s: float, origin_s: float | None) -> str:
     return f"{int(t_s // 60):2d}:{t_s % 60:04.1f}"
 
 
-def describe_event(e: ev.Event, group: str, origin_s: float | None) -> str | None:
+def describe_event(e: ev.Event, routine: RoutineTracker, origin_s: float | None) -> str | None:
     if isinstance(e, ev.HoldStarted):
-        text = f"Hold on {group}"
+        # The group the summary files it under: the one in effect when the hold began (it is
+        # confirmed later, and the next group may have been chosen in between).
+        text = f"Hold on {routine.group_at(e.start_s).label}"
     elif isinstance(e, ev.HoldWarning):
         text = f"{e.remaining_s:.0f} s left in this hold"
     elif isinstance(e, ev.HoldCapReached):
