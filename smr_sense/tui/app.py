@@ -83,6 +83,7 @@ class SmrDashboard(App[int]):
         Binding("c", "calibrate", "Calibrate", tooltip="Calibrate the roller (tare, known weights)"),
     ]
     PLAYBACK_ACTIONS = {"pause", "seek", "speed", "next_hold"}
+    SESSION_ACTIONS = PLAYBACK_ACTIONS | {"group", "calibrate"}  # change what is recorded: not once it is saved
     DASHBOARD_ACTIONS = PLAYBACK_ACTIONS | {"group", "unit", "toggle_bell", "calibrate", "keys"}
 
     def __init__(self, source: Source, session: DashboardSession, display: DisplaySettings) -> None:
@@ -296,6 +297,8 @@ class SmrDashboard(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.DASHBOARD_ACTIONS and self.screen is not self.screen_stack[0]:
             return False  # the summary and the wizard have their own keys
+        if action in self.SESSION_ACTIONS and self._ending:
+            return False  # back from the summary: the recording is closed, and a group change would be lost
         if action in self.PLAYBACK_ACTIONS:
             return self.source.playback is not None
         return True
