@@ -33,3 +33,13 @@ def test_the_playback_bar_counts_hours_too():
     from smr_sense.tui.widgets.playback_bar import clock
 
     assert [clock(s) for s in (59.9, 61.0, 9521.9)] == ["0:59", "1:01", "2:38:41"]
+
+
+def test_the_event_logs_clock_counts_hours_and_never_shows_sixty_seconds():
+    from smr_sense.tui.phrases import _t
+
+    assert _t(5.04, 0.0) == " 0:05.0"
+    assert _t(59.96, 0.0) == " 0:59.9"  # rounded, it read " 0:60.0"
+    assert _t(3599.99, 0.0) == "59:59.9"
+    assert _t(9521.3, 0.0) == "2:38:41.3"  # not "158:41.3"
+    assert _t(130.0, 100.0) == " 0:30.0"  # from the session's first sample

@@ -11,7 +11,11 @@ from smr_sense.routine import RoutineTracker, group_by_key
 def _t(t_s: float, origin_s: float | None) -> str:
     """Minutes and seconds into the session: a live roller's stream time is its time since boot."""
     t_s = max(t_s - (t_s if origin_s is None else origin_s), 0.0)
-    return f"{int(t_s // 60):2d}:{t_s % 60:04.1f}"
+    tenths = int(t_s * 10)  # truncated, as a clock counts: 59.96 s is still 0:59.9
+    minutes, tenths_in_minute = divmod(tenths, 600)
+    hours, minutes = divmod(minutes, 60)
+    seconds = f"{tenths_in_minute // 10:02d}.{tenths_in_minute % 10}"
+    return f"{hours}:{minutes:02d}:{seconds}" if hours else f"{minutes:2d}:{seconds}"
 
 
 def describe_event(e: ev.Event, routine: RoutineTracker, origin_s: float | None) -> str | None:
