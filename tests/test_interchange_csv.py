@@ -416,3 +416,72 @@ def test_a_logger_may_give_the_geometry_in_comments_and_a_bad_value_is_a_warning
         f"{path}: ignoring '# position_m force_n_1 = -0.12, metres': a position is x, y in metres",
         f"{path}: ignoring the position of force_n_7: no such force column",
     ]
+
+
+def test_a_raw_roller_calibrated_in_the_wizard_exports_a_csv_that_takes_that_calibration(tmp_path):
+    """The calibration names the device's channel ('load'), the CSV's column is raw_0: without the
+    '# channel raw_0 = load' comment, analysing the CSV refused what analysing the recording measured."""
+    from smr_sense.cli.analyze import analyze_file
+    from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_STARTED
+    from smr_sense.core.samples import Marker, interleave
+    from smr_sense.core.settings import SessionSettings
+
+    info, block, _ = simulate(SimConfig(seed=3, build="force"), 120.0)
+    markers = [Marker(20.0, CALIBRATION_STARTED), Marker(30.0, CALIBRATION, {"calibration": info.calibration})]
+    with RecordingWriter(tmp_path / "w.smr", info.with_calibration(None)) as w:
+        for item in interleave(block, markers):
+            w.mark(item) if isinstance(item, Marker) else w.append(item)
+    export_csv(load_any(tmp_path / "w.smr"), tmp_path / "w.csv")
+    back = load_any(tmp_path / "w.csv")
+    assert [c.name for c in back.info.channels] == ["load"]
+    smr = analyze_file(str(tmp_path / "w.smr"), SessionSettings())
+    csv = analyze_file(str(tmp_path / "w.csv"), SessionSettings())
+    assert len(csv["holds"]) == len(smr["holds"]) > 0
+    for a, b in zip(smr["holds"], csv["holds"], strict=True):
+        assert b["start_s"] == pytest.approx(a["start_s"], abs=0.01)
+        assert b["mean_force_n"] == pytest.approx(a["mean_force_n"], abs=0.02)  # JSON keeps 2 decimals
+
+
+@pytest.mark.parametrize(
+    "comments, names, warning",
+    [
+        ("# channel raw_0 = load\n", ["load", "raw_1"], None),
+        ("# channel raw_0 = two words\n", ["raw_0", "raw_1"], "ignoring '# channel raw_0 = two words': a channel's name is one word"),
+        ("# channel raw_0 = load\n# channel raw_1 = load\n", ["raw_0", "raw_1"], "two channels would share one"),
+    ],
+)
+def test_a_raw_columns_own_name_comes_from_its_comment(tmp_path, comments, names, warning):
+    path = tmp_path / "n.csv"
+    rows = "\n".join(f"{i / 100:.2f},{1000 + i % 7},{900 - i % 5}" for i in range(300))
+    path.write_text(f"{comments}time_s,raw_0,raw_1\n{rows}\n")
+    rec = load_any(path)
+    assert [c.name for c in rec.info.channels] == names
+    assert (warning is None and rec.warnings == []) or (len(rec.warnings) == 1 and warning in rec.warnings[0])
+
+
+def test_the_nominal_rate_in_a_comment_is_the_rate_and_an_implausible_one_is_a_warning(tmp_path):
+    rows = "\n".join(f"{i / 79.9:.6f},{100 + i % 7}" for i in range(400))
+    (tmp_path / "a.csv").write_text(f"# rate_hz = 80\ntime_s,force_n\n{rows}\n")
+    assert load_any(tmp_path / "a.csv").info.rate_hz == 80.0
+    (tmp_path / "b.csv").write_text(f"# rate_hz = 800\ntime_s,force_n\n{rows}\n")
+    b = load_any(tmp_path / "b.csv")
+    assert b.info.rate_hz == pytest.approx(79.9, abs=0.01)
+    assert b.warnings == [f"{tmp_path / 'b.csv'}: ignoring '# rate_hz = 800': its time steps say 79.9 Hz"]
+
+
+def test_every_shipped_recording_and_its_export_give_the_same_analysis(tmp_path):
+    """The CSV carries what the analysis uses (rate, names, geometry, calibrations): same JSON."""
+    from pathlib import Path
+
+    from smr_sense.cli.analyze import analyze_file
+    from smr_sense.core.settings import SessionSettings
+
+    for path in sorted((Path(__file__).resolve().parent.parent / "recordings").glob("*.smr")):
+        out = tmp_path / f"{path.stem}.csv"
+        export_csv(load_any(path), out)
+        smr, csv = analyze_file(str(path), SessionSettings()), analyze_file(str(out), SessionSettings())
+        for key in ("holds", "rolling"):
+            assert len(csv[key]) == len(smr[key]), (path.name, key)
+            for a, b in zip(smr[key], csv[key], strict=True):
+                assert b["start_s"] == pytest.approx(a["start_s"], abs=1e-5), (path.name, key, a, b)
+                assert b["end_s"] == pytest.approx(a["end_s"], abs=1e-5), (path.name, key, a, b)

@@ -9,7 +9,7 @@ A header row (names may be quoted, as spreadsheets write them), then one row per
 microseconds, are refused, never rescaled); ``force_n*`` columns are newtons; ``raw_*`` columns are
 uncalibrated counts; a force column that reads a load only as negative is warned about (a load cell
 wired backwards), never flipped. Lines starting with ``#`` are comments; above the header they may
-give the sensor's geometry (``recording.csv_geometry``). Empty cells and ``nan`` are
+say what the columns cannot about the sensor (``recording.csv_sensor``). Empty cells and ``nan`` are
 missing values (kept as NaN for the detector to bridge), and so are ``inf`` and values beyond
 float32's range (no sensor reads those; counted in a warning); anything else that is not a number is
 refused with its line number. A force or raw column with no usable value at all is refused: there is
@@ -36,7 +36,7 @@ from smr_sense.core.calibration import forces_n, is_calibrated
 from smr_sense.core.pipeline import CALIBRATION
 from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
-from smr_sense.recording.csv_geometry import geometry_comments, with_geometry
+from smr_sense.recording.csv_sensor import sensor_comments, with_sensor
 from smr_sense.recording.reader import Recording, check_monotonic
 from smr_sense.recording.writer import check_output_path
 
@@ -146,7 +146,9 @@ def _sample_rate_hz(t: np.ndarray, name: str) -> float:
     step = float(np.median(np.diff(t)))
     rate = 1.0 / step
     if rate >= _MIN_RATE_HZ:
-        return rate
+        # Times in microseconds give the rate to about six figures; the digits past them are float
+        # noise that can tip a window's whole number of samples (12.5000001 rounds to 13, 12.5 to 12).
+        return float(f"{rate:.6g}")
     for unit, per_s in (("milliseconds", 1e3), ("microseconds", 1e6), ("nanoseconds", 1e9)):
         # A clock counts whole units: a step under one is no clock of that unit.
         if step >= 1.0 and _MIN_RATE_HZ <= rate * per_s <= _MAX_RATE_HZ:
@@ -257,7 +259,7 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
         has_gyro=gyro is not None,
         has_accel=accel is not None,
     )
-    info = with_geometry(info, comments, name, warnings)
+    info = with_sensor(info, comments, name, warnings)
     block = SampleBlock.build(t, table[:, chosen], gyro, accel, host)
     markers = _read_markers(markers_path(path), warnings)
     return Recording(path, info, block, markers, warnings, {"schema": "interchange-csv"})
@@ -352,7 +354,8 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
         cols += [f[:, i] for i in range(k)]
         fmts += ["%.3f"] * k
     unit_prefix = "force_n" if info.channels[0].unit == "N" else "raw"
-    names += ([unit_prefix] if unit_prefix == "force_n" and k == 1 else [f"{unit_prefix}_{i}" for i in range(k)])
+    value_names = [unit_prefix] if unit_prefix == "force_n" and k == 1 else [f"{unit_prefix}_{i}" for i in range(k)]
+    names += value_names
     cols += [block.raw[:, i].astype(np.float64) for i in range(k)]
     fmts += ["%.9g"] * k
     for prefix, arr, unit in (("gyro", block.gyro_dps, "dps"), ("accel", block.accel_g, "g")):
@@ -367,7 +370,7 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     table = np.column_stack(cols) if len(block) else np.empty((0, len(names)))
     try:
         with open(out, "w", newline="") as fh:
-            for line in geometry_comments(info, names[1 : 1 + k]):
+            for line in sensor_comments(info, names[1 : 1 + k], value_names if unit_prefix == "raw" else []):
                 fh.write(line + "\n")
             fh.write(",".join(names) + "\n")
             np.savetxt(fh, table, fmt=fmts, delimiter=",")
