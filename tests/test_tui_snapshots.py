@@ -53,12 +53,13 @@ def test_calibration_wizard_zero_step(snap_compare, tmp_path, monkeypatch):
     info = StreamInfo("bench", "bench-hx711", "Load cell on the bench", (Channel("load", unit="count"),), 50.0)
     path = tmp_path / "bench.smr"
     with RecordingWriter(path, info) as w:
-        w.append(SampleBlock.build(np.arange(0, 1, 0.02), np.full(50, 81234.0)))
-    app = app_for(ReplaySource("replay:bench.smr", str(path), speed=float("inf")))
+        w.append(SampleBlock.build(np.arange(0, 600, 0.02), np.full(30000, 81234.0)))
+    app = app_for(ReplaySource("replay:bench.smr", str(path), speed=1.0))
 
     async def at_zero_step(pilot) -> None:
-        await back_to_dashboard(pilot)
-        await pilot.press("c", "enter")
+        # Paused while the session runs (a saved session takes no calibration): no sample moves the step on.
+        await wait_for(pilot, lambda: pilot.app.session.now_s > 0.5, "the first samples")
+        await pilot.press("space", "c", "enter")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=at_zero_step)
