@@ -118,6 +118,16 @@ def test_sim_hard_takes_yes_or_no(text, hard):
     assert make_source(text).config.hard is hard
 
 
+@pytest.mark.parametrize("scheme", ["serial:/dev/ttyUSB0", "ble:"])
+def test_reconnect_takes_yes_or_no_as_hard_does(scheme):
+    # "reconnect=off" meant reconnect, as did "reconnect=maybe": only 0/no/false turned it off.
+    assert make_source(f"{scheme}?reconnect=off").reconnect is False
+    assert make_source(f"{scheme}?reconnect=yes").reconnect is True
+    assert make_source(scheme).reconnect is True
+    with pytest.raises(SourceError, match="source option reconnect='maybe' is not yes or no"):
+        make_source(f"{scheme}?reconnect=maybe")
+
+
 def test_record_refuses_a_negative_sim_duration(tmp_path, capsys):
     err = refused(capsys, ["record", "--source", "sim:?speed=max&duration=-5", "--out", str(tmp_path / "r3.smr")])
     assert err == "smr-sense: error: sim source: duration must be above zero seconds"

@@ -274,6 +274,6 @@ def make_source(spec: SourceSpec) -> BleSource:
         scan_timeout_s=spec.positive_option("timeout", 10.0, "a time in seconds"),
         adapter=spec.option("adapter"),
         handshake_timeout_s=3.0,
-        reconnect=spec.option("reconnect", "1") not in ("0", "no", "false"),
+        reconnect=spec.bool_option("reconnect", True),
         text_rate_hz=spec.positive_option("rate", 0.0, "a rate in samples per second") if rate is not None else None,
     )

@@ -168,6 +168,6 @@ def make_source(spec: SourceSpec) -> SerialSource:
         baud,
         profile,
         handshake_timeout_s=timeout_s,
-        reconnect=spec.option("reconnect", "1") not in ("0", "no", "false"),
+        reconnect=spec.bool_option("reconnect", True),
         text_rate_hz=spec.positive_option("rate", 0.0, "a rate in samples per second") if rate is not None else None,
     )
