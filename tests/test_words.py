@@ -43,3 +43,4 @@ def test_the_event_logs_clock_counts_hours_and_never_shows_sixty_seconds():
     assert _t(3599.99, 0.0) == "59:59.9"
     assert _t(9521.3, 0.0) == "2:38:41.3"  # not "158:41.3"
     assert _t(130.0, 100.0) == " 0:30.0"  # from the session's first sample
+    assert _t(1012.3, 1000.0) == " 0:12.3"  # 12.299999999999955 s after a boot-time origin

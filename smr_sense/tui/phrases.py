@@ -11,7 +11,9 @@ from smr_sense.routine import RoutineTracker, group_by_key
 def _t(t_s: float, origin_s: float | None) -> str:
     """Minutes and seconds into the session: a live roller's stream time is its time since boot."""
     t_s = max(t_s - (t_s if origin_s is None else origin_s), 0.0)
-    tenths = int(t_s * 10)  # truncated, as a clock counts: 59.96 s is still 0:59.9
+    # Truncated, as a clock counts (59.96 s is still 0:59.9), past float noise: 1012.3 - 1000.0 is
+    # 12.299999999999955 s, and a boot-time origin makes such differences common.
+    tenths = int(t_s * 10 + 1e-6)
     minutes, tenths_in_minute = divmod(tenths, 600)
     hours, minutes = divmod(minutes, 60)
     seconds = f"{tenths_in_minute // 10:02d}.{tenths_in_minute % 10}"
