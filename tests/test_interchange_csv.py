@@ -318,6 +318,7 @@ def test_a_tared_backwards_cell_is_said_too_though_its_rest_noise_crosses_zero(t
         _HOLD_N + _REST_NOISE_N,  # the right way round
         np.where(np.arange(3000) == 100, -40.0, _HOLD_N),  # a knock below zero in a good recording
         _REST_NOISE_N - 3.0,  # an untared roller no one stood on
+        _REST_NOISE_N - 40.0,  # ... with a larger offset below zero: constant, no load swings it
     ],
 )
 def test_no_backwards_warning_without_a_load_read_negative(tmp_path, force_n):

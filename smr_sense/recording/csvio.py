@@ -168,7 +168,9 @@ def _backwards_force(force_n: np.ndarray, name: str, col: str) -> str | None:
     sign would hide the wiring fault from the next recording too."""
     lo, hi = float(np.nanmin(force_n)), float(np.nanmax(force_n))
     # Tared, a backwards cell still reads a little above zero at rest: noise, not a push.
-    if lo > -_LOAD_N or hi >= -0.1 * lo:
+    # A constant offset below zero (nobody on an untared roller) is no load read backwards: a load
+    # swings the reading by a push's worth.
+    if lo > -_LOAD_N or hi >= -0.1 * lo or hi - lo < _LOAD_N:
         return None
     where = (
         f"in all of its {force_n.size} samples (down to {lo:.0f} N)" if hi < 0
