@@ -117,11 +117,15 @@ def test_a_damaged_calibration_file_is_one_sentence(files, tmp_path, profile, me
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_ceiling_percent_needs_body_mass(files):
-    r = smr("analyze", str(files / "imu.csv"), "--ceiling-pct", "40")
+def test_ceiling_percent_needs_body_mass(files, tmp_path):
+    import shutil
+
+    plain = tmp_path / "plain.csv"  # a logger's CSV: no stream description beside it, so no weight
+    shutil.copy(files / "imu.csv", plain)
+    r = smr("analyze", str(plain), "--ceiling-pct", "40")
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        f"smr-sense: error: {files / 'imu.csv'} notes no body weight: give --body-mass for a ceiling in % of body weight"
+        f"smr-sense: error: {plain} notes no body weight: give --body-mass for a ceiling in % of body weight"
     )
     ok = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--ceiling-pct", "20", "--body-mass", "80").stdout)
     assert ok["summary"]["ceiling_n"] == pytest.approx(0.2 * 80 * 9.80665, abs=0.01)

@@ -21,7 +21,7 @@ def test_export_then_import_keeps_the_samples(tmp_path):
         w.append(block)
     rec = load_any(tmp_path / "s.smr")
     written = export_csv(rec, tmp_path / "s.csv")
-    assert written == [str(tmp_path / "s.csv")]
+    assert written == [str(tmp_path / "s.csv"), str(tmp_path / "s.stream.json")]
     back = load_any(tmp_path / "s.csv")
     assert back.info.has_gyro and back.info.channels[0].unit == "N"
     np.testing.assert_allclose(back.block.t_s, block.t_s, atol=1e-6)
@@ -186,7 +186,7 @@ def test_a_csv_reads_back_the_markers_its_export_wrote_beside_it(tmp_path):
     rec = load_any("recordings/imu_routine.smr")
     assert {m.kind for m in rec.markers} >= {"muscle_group"}
     written = export_csv(rec, tmp_path / "s.csv")
-    assert written == [str(tmp_path / "s.csv"), str(tmp_path / "s.markers.csv")]
+    assert written == [str(tmp_path / "s.csv"), str(tmp_path / "s.stream.json"), str(tmp_path / "s.markers.csv")]
     back = load_any(tmp_path / "s.csv")
     assert back.warnings == []
     assert [(m.kind, m.data) for m in back.markers] == [(m.kind, m.data) for m in rec.markers]
@@ -399,24 +399,57 @@ def test_a_plates_export_keeps_where_its_load_cells_sit_so_the_csv_finds_the_sam
         assert b["end_s"] == pytest.approx(a["end_s"], abs=0.01)
 
 
-def test_a_logger_may_give_the_geometry_in_comments_and_a_bad_value_is_a_warning(tmp_path):
-    path = tmp_path / "g.csv"
-    rows = "\n".join(f"{i / 100:.2f},{100 + i % 7},{90 - i % 5}" for i in range(300))
-    path.write_text(
-        "# made by a bench logger\n"
-        "# position_m force_n_0 = 0.12, 0.0\n"
-        "# position_m force_n_1 = -0.12, metres\n"
-        "# position_m force_n_7 = 0.1, 0.1\n"
-        "# roller_radius_m = 0.07\n"
-        f"time_s,force_n_0,force_n_1\n{rows}\n"
-    )
-    rec = load_any(path)
-    assert [c.position_m for c in rec.info.channels] == [(0.12, 0.0), None]
-    assert rec.info.roller_radius_m == 0.07
-    assert rec.warnings == [
-        f"{path}: ignoring '# position_m force_n_1 = -0.12, metres': a position is x, y in metres",
-        f"{path}: ignoring the position of force_n_7: no such force column",
-    ]
+def _two_channel_csv(path, description):
+    rows = "\n".join(f"{i / 79.9:.6f},{1000 + i % 7},{900 - i % 5}" for i in range(400))
+    path.write_text(f"time_s,raw_0,raw_1\n{rows}\n")
+    if description is not None:
+        (path.parent / f"{path.stem}.stream.json").write_text(
+            description if isinstance(description, str) else json.dumps(description)
+        )
+    return load_any(path)
+
+
+def test_a_logger_may_describe_its_stream_beside_the_csv(tmp_path):
+    rec = _two_channel_csv(tmp_path / "g.csv", {
+        "device_id": "bench-7", "rate_hz": 80, "roller_radius_m": 0.07,
+        "channels": [{"column": "RAW_0", "name": "left cell", "position_m": [0.12, 0.0]}],
+        "session": {"body_mass_kg": 72},
+    })
+    assert rec.warnings == []
+    assert rec.info.device_id == "bench-7" and rec.info.rate_hz == 80.0 and rec.info.roller_radius_m == 0.07
+    assert [(c.name, c.position_m) for c in rec.info.channels] == [("left cell", (0.12, 0.0)), ("raw_1", None)]
+    assert rec.header["extra"] == {"body_mass_kg": 72}
+
+
+@pytest.mark.parametrize(
+    "description, warning",
+    [
+        ({"rate_hz": 800}, "rate_hz 800: the time steps say 79.9 Hz"),
+        ({"rate_hz": "fast"}, "rate_hz 'fast': the time steps say 79.9 Hz"),
+        ({"roller_radius_m": 4.5}, "roller_radius_m 4.5: a roller's radius is 0.01-0.3 m"),  # cm typed as m
+        ({"channels": [{"column": "raw_0", "position_m": [12, 0]}]}, "position_m for raw_0: a position is [x, y]"),
+        ({"channels": [{"column": "raw_7", "name": "x"}]}, "channels raw_7: the CSV reads no such column"),
+        ({"channels": [{"column": "raw_0", "name": "a"}, {"column": "raw_1", "name": "a"}]}, "two channels would share one"),
+        ({"channels": "raw_0"}, "channels: not a list of objects"),
+        ("{not json", "it is not JSON"),
+        ("[1, 2]", "it is not a JSON object"),
+    ],
+)
+def test_an_implausible_stream_description_is_a_warning_and_the_samples_still_load(tmp_path, description, warning):
+    rec = _two_channel_csv(tmp_path / "g.csv", description)
+    assert len(rec.warnings) == 1 and warning in rec.warnings[0], rec.warnings
+    assert rec.info.rate_hz == pytest.approx(79.9, abs=0.01)
+    assert [c.name for c in rec.info.channels] == ["raw_0", "raw_1"] and len(rec.block) == 400
+
+
+def test_an_export_opens_as_a_plain_csv_with_its_header_on_the_first_line(tmp_path):
+    import csv as csv_module
+
+    export_csv(load_any("recordings/channels2_hard.smr"), tmp_path / "c.csv")
+    with open(tmp_path / "c.csv", newline="") as fh:
+        first = next(csv_module.DictReader(fh))
+    assert set(first) == {"time_s", "force_n_0", "force_n_1", "raw_0", "raw_1"}
+    assert float(first["time_s"]) == 0.0
 
 
 def test_a_raw_roller_calibrated_in_the_wizard_exports_a_csv_that_takes_that_calibration(tmp_path):
@@ -443,46 +476,34 @@ def test_a_raw_roller_calibrated_in_the_wizard_exports_a_csv_that_takes_that_cal
         assert b["mean_force_n"] == pytest.approx(a["mean_force_n"], abs=0.02)  # JSON keeps 2 decimals
 
 
-@pytest.mark.parametrize(
-    "comments, names, warning",
-    [
-        ("# channel raw_0 = load\n", ["load", "raw_1"], None),
-        ("# channel raw_0 = two words\n", ["raw_0", "raw_1"], "ignoring '# channel raw_0 = two words': a channel's name is one word"),
-        ("# channel raw_0 = load\n# channel raw_1 = load\n", ["raw_0", "raw_1"], "two channels would share one"),
-    ],
-)
-def test_a_raw_columns_own_name_comes_from_its_comment(tmp_path, comments, names, warning):
-    path = tmp_path / "n.csv"
-    rows = "\n".join(f"{i / 100:.2f},{1000 + i % 7},{900 - i % 5}" for i in range(300))
-    path.write_text(f"{comments}time_s,raw_0,raw_1\n{rows}\n")
-    rec = load_any(path)
-    assert [c.name for c in rec.info.channels] == names
-    assert (warning is None and rec.warnings == []) or (len(rec.warnings) == 1 and warning in rec.warnings[0])
-
-
-def test_the_nominal_rate_in_a_comment_is_the_rate_and_an_implausible_one_is_a_warning(tmp_path):
-    rows = "\n".join(f"{i / 79.9:.6f},{100 + i % 7}" for i in range(400))
-    (tmp_path / "a.csv").write_text(f"# rate_hz = 80\ntime_s,force_n\n{rows}\n")
-    assert load_any(tmp_path / "a.csv").info.rate_hz == 80.0
-    (tmp_path / "b.csv").write_text(f"# rate_hz = 800\ntime_s,force_n\n{rows}\n")
-    b = load_any(tmp_path / "b.csv")
-    assert b.info.rate_hz == pytest.approx(79.9, abs=0.01)
-    assert b.warnings == [f"{tmp_path / 'b.csv'}: ignoring '# rate_hz = 800': its time steps say 79.9 Hz"]
+def _same(a, b, where, abs_tol):
+    """``b`` equals ``a`` key for key, numbers within ``abs_tol`` (the CSV keeps forces to 1 mN)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), where
+        for k in a:
+            _same(a[k], b[k], f"{where}.{k}", abs_tol)
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{where}[{i}]", abs_tol)
+    elif isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        assert b == pytest.approx(a, abs=abs_tol), where
+    else:
+        assert a == b, where
 
 
 def test_every_shipped_recording_and_its_export_give_the_same_analysis(tmp_path):
-    """The CSV carries what the analysis uses (rate, names, geometry, calibrations): same JSON."""
+    """The CSV and its stream description carry what the analysis uses (rate, device, channel names,
+    geometry, calibrations, the person's weight): the same JSON, holds, events, summary and ceiling."""
     from pathlib import Path
 
     from smr_sense.cli.analyze import analyze_file
     from smr_sense.core.settings import SessionSettings
 
+    settings = SessionSettings(ceiling_pct_bw=30.0)  # from the simulated person's weight, in both
     for path in sorted((Path(__file__).resolve().parent.parent / "recordings").glob("*.smr")):
         out = tmp_path / f"{path.stem}.csv"
         export_csv(load_any(path), out)
-        smr, csv = analyze_file(str(path), SessionSettings()), analyze_file(str(out), SessionSettings())
-        for key in ("holds", "rolling"):
-            assert len(csv[key]) == len(smr[key]), (path.name, key)
-            for a, b in zip(smr[key], csv[key], strict=True):
-                assert b["start_s"] == pytest.approx(a["start_s"], abs=1e-5), (path.name, key, a, b)
-                assert b["end_s"] == pytest.approx(a["end_s"], abs=1e-5), (path.name, key, a, b)
+        smr, csv = analyze_file(str(path), settings), analyze_file(str(out), settings)
+        assert smr["summary"]["ceiling_n"] is not None
+        _same(smr, csv, path.name, abs_tol=0.011)

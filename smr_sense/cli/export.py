@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export",
         help="export a recording as interchange CSV",
         description="Write a recording as interchange CSV (time_s, force_n.., raw_.., gyro_*_dps ..); "
-        "markers go to OUT's stem + .markers.csv.",
+        "what the columns cannot say (the device, its rate, channel names and positions, the body weight) goes to "
+        "OUT's stem + .stream.json, markers to OUT's stem + .markers.csv.",
     )
     p.add_argument("file", metavar="FILE", help="recording (.smr) or interchange CSV")
     p.add_argument("--csv", required=True, metavar="OUT", help="CSV file to write")
@@ -29,5 +30,6 @@ def run(args: argparse.Namespace) -> int:
     if len(rec.block) == 0:
         raise FileFormatError(f"{args.file} holds no samples to export")
     written = export_csv(rec, args.csv, force=args.force)
-    print(f"wrote {' and '.join(written)} ({len(rec.block)} samples)")
+    files = ", ".join(written[:-1]) + f" and {written[-1]}"
+    print(f"wrote {files} ({len(rec.block)} samples)")
     return 0

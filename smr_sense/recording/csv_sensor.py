@@ -1,111 +1,168 @@
-"""What an interchange CSV's comments say about the sensor that its columns cannot: its nominal
-sample rate, each raw channel's own name, where each channel sits on a plate, and the roller's radius.
+"""What an interchange CSV's columns cannot say, beside it in ``NAME.stream.json``: the device, its
+nominal sample rate, each channel's own name and where it sits on a plate, the roller's radius, and
+the session's body weight and ceiling.
 
-A calibration names the device's channels ("load"), not the CSV's columns ("raw_0"); a plate's
-centre of pressure and a gyro's tissue speed need the geometry. So ``export`` writes them as comment
-lines above the header (any logger may write them too)::
+``export`` writes it so that ``analyze`` finds the same holds, forces and ceiling events in the CSV
+as in its recording: a calibration names the device's channels ("load"), not the CSV's columns
+("raw_0"); the detector's windows are whole samples at the nominal rate (a rate estimated from the
+time steps can make one a sample longer); a plate's centre of pressure and a gyro's tissue speed
+need the geometry; a ceiling in % of body weight needs the weight. The CSV itself stays plain, with
+its header on the first line, for a spreadsheet or ``pandas.read_csv``. Any logger may write the
+file too::
 
-    # rate_hz = 100
-    # channel raw_0 = load
-    # position_m force_n_0 = 0.1200, 0.0500
-    # roller_radius_m = 0.0600
+    {"rate_hz": 100, "roller_radius_m": 0.065,
+     "channels": [{"column": "force_n_0", "name": "front_left", "position_m": [0.25, 0.15]}, ...],
+     "session": {"body_mass_kg": 72}}
 
-The detector's windows are whole samples at the nominal rate, so a rate estimated from the time
-steps (what a CSV without the comment gets) can make a window one sample longer than the recording's.
-Without the others a raw-count CSV cannot take its recording's calibration (a wizard's, a device
-profile), a plate is analysed from force fluctuation alone and a gyro with the default radius. A
-line of this shape with a value that is not a name, a position or a radius is named in a warning and
-ignored; any other comment is a comment.
+Every key is optional. A value that is not plausible is named in a warning and ignored; a file that
+is not such JSON at all costs only itself (one warning), as a damaged markers file does.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import re
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from smr_sense.core.samples import StreamInfo
 
-_RATE = re.compile(r"#\s*rate_hz\s*=\s*(.*)$")
-_RATE_SLACK = 0.2  # a nominal rate this far from the time steps' is another device's, or a typo
-_CHANNEL = re.compile(r"#\s*channel\s+(\w+)\s*=\s*(.*)$")
-_POSITION = re.compile(r"#\s*position_m\s+(\w+)\s*=\s*(.*)$")
-_RADIUS = re.compile(r"#\s*roller_radius_m\s*=\s*(.*)$")
-_MAX_M = 5.0  # no plate or roller is metres across: a larger value is another unit
+RATE_SLACK = 0.2  # a nominal rate this far from the time steps' belongs to another file, or is a typo
+RADIUS_M = (0.01, 0.3)  # rollers are 2-60 cm across: 4.5 "m" is centimetres typed as metres
+PLATE_M = 1.0  # a load cell further than this from the plate's centre is another unit
+NAME_CHARS = 64
 
 
-def sensor_comments(info: StreamInfo, column_names: list[str], raw_names: list[str]) -> list[str]:
-    """Comment lines for ``info``'s sensor: the channels under their CSV ``column_names`` (the
-    columns read as the channels), and ``raw_names`` for raw-count columns, by the channel's own name."""
-    lines = [f"# rate_hz = {info.rate_hz:.10g}"]
-    lines += [f"# channel {column} = {c.name}" for column, c in zip(raw_names, info.channels) if column != c.name]
-    lines += [
-        f"# position_m {column} = {c.position_m[0]:.4f}, {c.position_m[1]:.4f}"
-        for column, c in zip(column_names, info.channels, strict=True)
-        if c.position_m is not None
-    ]
+def stream_path(csv_path: Path) -> Path:
+    """Where an export describes a CSV's stream: beside it."""
+    return csv_path.with_name(csv_path.stem + ".stream.json")
+
+
+def describe(info: StreamInfo, columns: list[str], session: dict[str, Any]) -> dict[str, Any]:
+    """The sidecar's content for ``info``, its channels read from ``columns``; ``session``: the
+    recording's own settings (its header's extra: body weight, ceiling)."""
+    channels = []
+    for column, c in zip(columns, info.channels, strict=True):
+        entry: dict[str, Any] = {"column": column, "name": c.name}
+        if c.position_m is not None:
+            entry["position_m"] = [round(float(v), 6) for v in c.position_m]
+        channels.append(entry)
+    out: dict[str, Any] = {
+        "device_id": info.device_id,
+        "device_name": info.device_name,
+        "rate_hz": info.rate_hz,
+        "channels": channels,
+    }
     if info.roller_radius_m is not None:
-        lines.append(f"# roller_radius_m = {info.roller_radius_m:.4f}")
-    return lines
+        out["roller_radius_m"] = info.roller_radius_m
+    if session:
+        out["session"] = session
+    if info.extra:
+        out["stream"] = info.extra
+    return out
 
 
-def _metres(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
+def write_description(path: Path, description: dict[str, Any]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(description, fh, indent=1)
+        fh.write("\n")
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and 0 < len(value.strip()) <= NAME_CHARS else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
-    return value if math.isfinite(value) and abs(value) <= _MAX_M else None
+    return float(value)
 
 
-def with_sensor(info: StreamInfo, comments: list[str], name: str, warnings: list[str]) -> StreamInfo:
-    """``info`` with the names, positions and radius the CSV's ``comments`` give (channels by column
-    name; a name applies to a raw-count channel, the one a calibration converts)."""
-    names: dict[str, str] = {}
-    positions: dict[str, tuple[float, float]] = {}
-    radius_m = info.roller_radius_m
-    rate_hz = info.rate_hz  # estimated from the time steps
-    for line in comments:
-        if m := _RATE.match(line):
-            try:
-                nominal = float(m.group(1))
-            except ValueError:
-                nominal = math.nan
-            if not abs(nominal - info.rate_hz) <= _RATE_SLACK * info.rate_hz:
-                warnings.append(
-                    f"{name}: ignoring '{line}': its time steps say {info.rate_hz:.4g} Hz"
-                )
-                continue
-            rate_hz = nominal
-        elif m := _CHANNEL.match(line):
-            own = m.group(2).strip()
-            if not re.fullmatch(r"[\w.\-]{1,64}", own):
-                warnings.append(f"{name}: ignoring '{line}': a channel's name is one word")
-                continue
-            names[m.group(1).lower()] = own
-        elif m := _POSITION.match(line):
-            xy = [_metres(v) for v in m.group(2).split(",")]
-            if len(xy) != 2 or None in xy:
-                warnings.append(f"{name}: ignoring '{line}': a position is x, y in metres")
-                continue
-            positions[m.group(1).lower()] = (xy[0], xy[1])  # type: ignore[assignment]
-        elif m := _RADIUS.match(line):
-            value = _metres(m.group(1))
-            if value is None or value <= 0:
-                warnings.append(f"{name}: ignoring '{line}': a roller radius is a length in metres above zero")
-                continue
-            radius_m = value
-    unknown = sorted(set(positions) - {c.name for c in info.channels})
+def read_description(
+    csv_path: Path, info: StreamInfo, warnings: list[str]
+) -> tuple[StreamInfo, dict[str, Any]]:
+    """``info`` as the CSV's sidecar describes it, and the session settings it notes ({} without one)."""
+    path = stream_path(csv_path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        return info, {}
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        why = getattr(err, "strerror", None) or ("it is not JSON" if isinstance(err, ValueError) else err)
+        warnings.append(f"ignoring {path}: {why}")
+        return info, {}
+    if not isinstance(obj, dict):
+        warnings.append(f"ignoring {path}: it is not a JSON object")
+        return info, {}
+
+    def bad(what: str) -> None:
+        warnings.append(f"ignoring {path}'s {what}")
+
+    changes: dict[str, Any] = {}
+    for key in ("device_id", "device_name"):
+        if key in obj:
+            text = _text(obj[key])
+            if text is None:
+                bad(f"{key}: not a name")
+            else:
+                changes[key] = text
+    if "rate_hz" in obj:
+        rate = _number(obj["rate_hz"])
+        if rate is not None and abs(rate - info.rate_hz) <= RATE_SLACK * info.rate_hz:
+            changes["rate_hz"] = rate
+        else:
+            bad(f"rate_hz {obj['rate_hz']!r}: the time steps say {info.rate_hz:.4g} Hz")
+    if "roller_radius_m" in obj:
+        radius = _number(obj["roller_radius_m"])
+        if radius is not None and RADIUS_M[0] <= radius <= RADIUS_M[1]:
+            changes["roller_radius_m"] = radius
+        else:
+            bad(f"roller_radius_m {obj['roller_radius_m']!r}: a roller's radius is {RADIUS_M[0]}-{RADIUS_M[1]} m")
+    if "channels" in obj:
+        changes["channels"] = _channels(obj["channels"], info, bad)
+    stream = obj.get("stream", {})
+    if isinstance(stream, dict):
+        changes["extra"] = {**info.extra, **stream}
+    session = obj.get("session", {})
+    if not isinstance(session, dict):
+        bad("session: not a JSON object")
+        session = {}
+    return replace(info, **changes), session
+
+
+def _channels(entries: Any, info: StreamInfo, bad) -> tuple:
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        bad("channels: not a list of objects")
+        return info.channels
+    by_column = {str(e.get("column", "")).strip().lower(): e for e in entries}
+    unknown = sorted(set(by_column) - {c.name for c in info.channels})
     if unknown:
-        warnings.append(f"{name}: ignoring the position of {', '.join(unknown)}: no such force column")
-    channels = tuple(
-        replace(
-            c,
-            name=names.get(c.name, c.name) if c.unit == "count" else c.name,
-            position_m=positions.get(c.name, c.position_m),
-        )
-        for c in info.channels
-    )
+        bad(f"channels {', '.join(unknown)}: the CSV reads no such column")
+    channels = []
+    for c in info.channels:
+        e = by_column.get(c.name)
+        if e is None:
+            channels.append(c)
+            continue
+        name = c.name
+        if "name" in e:
+            # The name a calibration uses: a raw channel's. Newtons need none.
+            own = _text(e["name"])
+            if own is None:
+                bad(f"name for {c.name}: not a name")
+            elif c.unit == "count":
+                name = own
+        position = c.position_m
+        if "position_m" in e:
+            xy = e["position_m"]
+            xy = [_number(v) for v in xy] if isinstance(xy, list) else []
+            if len(xy) == 2 and all(v is not None and abs(v) <= PLATE_M for v in xy):
+                position = (xy[0], xy[1])
+            else:
+                bad(f"position_m for {c.name}: a position is [x, y], within {PLATE_M:g} m of the plate's centre")
+        channels.append(replace(c, name=name, position_m=position))
     if len({c.name for c in channels}) < len(channels):
-        warnings.append(f"{name}: ignoring the channel names in its comments: two channels would share one")
-        channels = tuple(replace(c, name=old.name) for c, old in zip(channels, info.channels, strict=True))
-    return replace(info, channels=channels, roller_radius_m=radius_m, rate_hz=rate_hz)
+        bad("channel names: two channels would share one")
+        channels = [replace(c, name=old.name) for c, old in zip(channels, info.channels, strict=True)]
+    return tuple(channels)

@@ -8,16 +8,16 @@ A header row (names may be quoted, as spreadsheets write them), then one row per
 ``time_s`` is seconds (steps that would mean under 5 Hz, a device clock's milliseconds or
 microseconds, are refused, never rescaled); ``force_n*`` columns are newtons; ``raw_*`` columns are
 uncalibrated counts; a force column that reads a load only as negative is warned about (a load cell
-wired backwards), never flipped. Lines starting with ``#`` are comments; above the header they may
-say what the columns cannot about the sensor (``recording.csv_sensor``). Empty cells and ``nan`` are
+wired backwards), never flipped. Lines starting with ``#`` are comments. Empty cells and ``nan`` are
 missing values (kept as NaN for the detector to bridge), and so are ``inf`` and values beyond
 float32's range (no sensor reads those; counted in a warning); anything else that is not a number is
 refused with its line number. A force or raw column with no usable value at all is refused: there is
 nothing to fill its gaps from.
 
 Markers (muscle groups, link gaps, calibrations) live beside the CSV in ``NAME.markers.csv``
-(``time_s,kind,data`` with ``data`` a JSON object), as ``export`` writes them; reading the CSV reads
-them too.
+(``time_s,kind,data`` with ``data`` a JSON object), and what the columns cannot say (the device, the
+nominal rate, channel names and positions, the session's body weight) in ``NAME.stream.json``
+(``recording.csv_sensor``), as ``export`` writes them; reading the CSV reads them too.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from smr_sense.core.calibration import forces_n, is_calibrated
 from smr_sense.core.pipeline import CALIBRATION
 from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
-from smr_sense.recording.csv_sensor import sensor_comments, with_sensor
+from smr_sense.recording.csv_sensor import describe, read_description, stream_path, write_description
 from smr_sense.recording.reader import Recording, check_monotonic
 from smr_sense.recording.writer import check_output_path
 
@@ -51,13 +51,11 @@ _MIN_RATE_HZ, _MAX_RATE_HZ = 5.0, 2000.0
 _LOAD_N = 25.0
 
 
-def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int, list[str]]:
-    """Skip comments and blank lines; return column names, the rest, the header's line number and
-    the comments above it."""
+def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
+    """Skip comments and blank lines; return column names, the rest, and the header's line number."""
     # A BOM (Excel, Notepad) comes before whatever line is first, a comment too, not only the header.
     pos = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     line_no = 0
-    comments: list[str] = []
     while pos < len(data):
         end = data.find(b"\n", pos)
         end = len(data) if end < 0 else end
@@ -65,8 +63,6 @@ def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int, lis
         line_no += 1
         pos = end + 1
         if not line or line.startswith(b"#"):
-            if line:
-                comments.append(line.decode("utf-8", "replace"))
             continue
         try:
             text = line.decode("utf-8-sig")
@@ -78,7 +74,7 @@ def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int, lis
             names = next(csv.reader([text], skipinitialspace=True))
         except csv.Error as err:
             raise FileFormatError(f"{name}: the header on line {line_no} cannot be read as CSV ({err})") from None
-        return [c.strip().lower() for c in names], data[pos:], line_no, comments
+        return [c.strip().lower() for c in names], data[pos:], line_no
     raise FileFormatError(f"{name} has no header row")
 
 
@@ -198,7 +194,7 @@ def _unusable_values_as_missing(table: np.ndarray, value_cols: list[int]) -> Non
 
 def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     name = str(path)
-    cols, body, header_line, comments = _header_and_body(data, name)
+    cols, body, header_line = _header_and_body(data, name)
     chosen, unit, cols = _column_plan(cols, name)
     used_names = {"time_s", "host_time_s"} | {cols[i] for i in chosen}
     used_names |= {f"{p}_{a}_{u}" for p, u in (("gyro", "dps"), ("accel", "g")) for a in GYRO_AXES}
@@ -261,10 +257,10 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
         has_gyro=gyro is not None,
         has_accel=accel is not None,
     )
-    info = with_sensor(info, comments, name, warnings)
+    info, session = read_description(path, info, warnings)
     block = SampleBlock.build(t, table[:, chosen], gyro, accel, host)
     markers = _read_markers(markers_path(path), warnings)
-    return Recording(path, info, block, markers, warnings, {"schema": "interchange-csv"})
+    return Recording(path, info, block, markers, warnings, {"schema": "interchange-csv", "extra": session})
 
 
 def markers_path(csv_path: Path) -> Path:
@@ -335,16 +331,18 @@ def _forces_as_measured_n(rec: Recording) -> np.ndarray:
 
 
 def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = False) -> list[str]:
-    """Write ``rec`` as interchange CSV (plus a markers CSV beside it when there are markers).
+    """Write ``rec`` as interchange CSV, its stream's description beside it, and a markers CSV when
+    there are markers.
 
     Returns the paths written. Calibrated streams get ``force_n*`` columns; raw values are always kept.
     """
     out = Path(out)
-    mpath = markers_path(out)
-    # Both names are the export's: a markers file left from an older export would be read back
+    mpath, spath = markers_path(out), stream_path(out)
+    # All three names are the export's: a markers file left from an older export would be read back
     # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself.
-    for path in (out, mpath) if rec.markers or mpath.exists() else (out,):
-        check_output_path(path, force, reading=(rec.path, markers_path(rec.path)))
+    reading = (rec.path, markers_path(rec.path), stream_path(rec.path))
+    for path in (out, spath, mpath) if rec.markers or mpath.exists() else (out, spath):
+        check_output_path(path, force, reading=reading)
     info, block = rec.info, rec.block
     k = info.n_channels
     names: list[str] = ["time_s"]
@@ -354,10 +352,9 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
         f = _forces_as_measured_n(rec)
         names += ["force_n"] if k == 1 else [f"force_n_{i}" for i in range(k)]
         cols += [f[:, i] for i in range(k)]
-        fmts += ["%.3f"] * k
+        fmts += ["%.9g"] * k  # to the float32 raw value's precision: the CSV analyses as the recording does
     unit_prefix = "force_n" if info.channels[0].unit == "N" else "raw"
-    value_names = [unit_prefix] if unit_prefix == "force_n" and k == 1 else [f"{unit_prefix}_{i}" for i in range(k)]
-    names += value_names
+    names += [unit_prefix] if unit_prefix == "force_n" and k == 1 else [f"{unit_prefix}_{i}" for i in range(k)]
     cols += [block.raw[:, i].astype(np.float64) for i in range(k)]
     fmts += ["%.9g"] * k
     for prefix, arr, unit in (("gyro", block.gyro_dps, "dps"), ("accel", block.accel_g, "g")):
@@ -372,13 +369,12 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     table = np.column_stack(cols) if len(block) else np.empty((0, len(names)))
     try:
         with open(out, "w", newline="") as fh:
-            for line in sensor_comments(info, names[1 : 1 + k], value_names if unit_prefix == "raw" else []):
-                fh.write(line + "\n")
             fh.write(",".join(names) + "\n")
             np.savetxt(fh, table, fmt=fmts, delimiter=",")
+        write_description(spath, describe(info, names[1 : 1 + k], dict(rec.header.get("extra") or {})))
     except OSError as err:
-        raise FileFormatError(f"cannot write {out}: {err.strerror}") from None
-    written = [str(out)]
+        raise FileFormatError(f"cannot write {err.filename or out}: {err.strerror}") from None
+    written = [str(out), str(spath)]
     if rec.markers:
         with open(mpath, "w", newline="") as fh:
             fh.write("time_s,kind,data\n")
