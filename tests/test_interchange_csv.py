@@ -425,7 +425,12 @@ def test_a_logger_may_describe_its_stream_beside_the_csv(tmp_path):
     "description, warning",
     [
         ({"rate_hz": 800}, "rate_hz 800: the time steps say 79.9 Hz"),
-        ({"rate_hz": "fast"}, "rate_hz 'fast': the time steps say 79.9 Hz"),
+        ({"rate_hz": "fast"}, "rate_hz 'fast': not a number"),
+        ({"sesion": {"body_mass_kg": 72}}, "key 'sesion': it takes channels, device_id"),
+        ({"session": {"body_mass_kg": 7200}}, "session body_mass_kg 7200: a body weight is 20-300 kg"),
+        ({"stream": {"body_mass_kg": "72"}}, "stream body_mass_kg '72': a body weight is 20-300 kg"),
+        ({"session": {"ceiling_n": -5}}, "session ceiling_n -5: a ceiling is a force above zero"),
+        ({"session": 72}, "session: not a JSON object"),
         ({"roller_radius_m": 4.5}, "roller_radius_m 4.5: a roller's radius is 0.01-0.3 m"),  # cm typed as m
         ({"channels": [{"column": "raw_0", "position_m": [12, 0]}]}, "position_m for raw_0: a position is [x, y]"),
         ({"channels": [{"column": "raw_7", "name": "x"}]}, "channels raw_7: the CSV reads no such column"),
@@ -440,6 +445,31 @@ def test_an_implausible_stream_description_is_a_warning_and_the_samples_still_lo
     assert len(rec.warnings) == 1 and warning in rec.warnings[0], rec.warnings
     assert rec.info.rate_hz == pytest.approx(79.9, abs=0.01)
     assert [c.name for c in rec.info.channels] == ["raw_0", "raw_1"] and len(rec.block) == 400
+
+
+def test_an_implausible_body_weight_is_not_used_for_a_ceiling(tmp_path):
+    rec = _two_channel_csv(tmp_path / "g.csv", {"session": {"body_mass_kg": 7200, "ceiling_n": 300}})
+    assert rec.header["extra"] == {"ceiling_n": 300}
+
+
+def test_channel_names_survive_an_export_of_an_export(tmp_path):
+    rows = "\n".join(f"{i / 100:.2f},{100 + i % 7},{90 - i % 5}" for i in range(300))
+    (tmp_path / "a.csv").write_text(f"time_s,force_n_0,force_n_1\n{rows}\n")
+    (tmp_path / "a.stream.json").write_text(json.dumps({"channels": [
+        {"column": "force_n_0", "name": "left", "position_m": [0.0, 0.1]},
+        {"column": "force_n_1", "name": "right", "position_m": [0.0, -0.1]},
+    ]}))
+    export_csv(load_any(tmp_path / "a.csv"), tmp_path / "b.csv")
+    back = load_any(tmp_path / "b.csv")
+    assert [(c.name, c.position_m) for c in back.info.channels] == [("left", (0.0, 0.1)), ("right", (0.0, -0.1))]
+
+
+@pytest.mark.parametrize("sep, said", [(";", "';'"), ("\t", "tabs")])
+def test_a_csv_separated_by_semicolons_or_tabs_is_named_as_such(tmp_path, sep, said):
+    path = tmp_path / "eu.csv"
+    path.write_text(f"time_s{sep}force_n\n0{sep}1\n0,01{sep}2\n")
+    with pytest.raises(FileFormatError, match=f"eu.csv separates its columns with {said}; an interchange CSV uses commas"):
+        load_any(path)
 
 
 def test_an_export_opens_as_a_plain_csv_with_its_header_on_the_first_line(tmp_path):

@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from smr_sense.core.samples import StreamInfo
+from smr_sense.core.settings import BODY_MASS_RANGE_KG
+
+KEYS = {"device_id", "device_name", "rate_hz", "roller_radius_m", "channels", "session", "stream"}
 
 RATE_SLACK = 0.2  # a nominal rate this far from the time steps' belongs to another file, or is a typo
 RADIUS_M = (0.01, 0.3)  # rollers are 2-60 cm across: 4.5 "m" is centimetres typed as metres
@@ -99,6 +102,8 @@ def read_description(
     def bad(what: str) -> None:
         warnings.append(f"ignoring {path}'s {what}")
 
+    for key in sorted(set(obj) - KEYS):
+        bad(f"key {key!r}: it takes {', '.join(sorted(KEYS))}")  # a typo ("sesion") would pass unseen
     changes: dict[str, Any] = {}
     for key in ("device_id", "device_name"):
         if key in obj:
@@ -109,7 +114,9 @@ def read_description(
                 changes[key] = text
     if "rate_hz" in obj:
         rate = _number(obj["rate_hz"])
-        if rate is not None and abs(rate - info.rate_hz) <= RATE_SLACK * info.rate_hz:
+        if rate is None:
+            bad(f"rate_hz {obj['rate_hz']!r}: not a number")
+        elif abs(rate - info.rate_hz) <= RATE_SLACK * info.rate_hz:
             changes["rate_hz"] = rate
         else:
             bad(f"rate_hz {obj['rate_hz']!r}: the time steps say {info.rate_hz:.4g} Hz")
@@ -121,14 +128,31 @@ def read_description(
             bad(f"roller_radius_m {obj['roller_radius_m']!r}: a roller's radius is {RADIUS_M[0]}-{RADIUS_M[1]} m")
     if "channels" in obj:
         changes["channels"] = _channels(obj["channels"], info, bad)
-    stream = obj.get("stream", {})
-    if isinstance(stream, dict):
+    stream = _settings(obj, "stream", bad)
+    if stream:
         changes["extra"] = {**info.extra, **stream}
-    session = obj.get("session", {})
-    if not isinstance(session, dict):
-        bad("session: not a JSON object")
-        session = {}
-    return replace(info, **changes), session
+    return replace(info, **changes), _settings(obj, "session", bad)
+
+
+def _settings(obj: dict[str, Any], key: str, bad) -> dict[str, Any]:
+    """The session's (or the device's) settings, with a body weight and a ceiling the user could
+    have typed: a ceiling in % of a mistyped weight would silence the alarm, or ring it always."""
+    settings = obj.get(key, {})
+    if not isinstance(settings, dict):
+        bad(f"{key}: not a JSON object")
+        return {}
+    settings = dict(settings)
+    mass = settings.get("body_mass_kg")
+    if "body_mass_kg" in settings and not (
+        (kg := _number(mass)) is not None and BODY_MASS_RANGE_KG[0] <= kg <= BODY_MASS_RANGE_KG[1]
+    ):
+        low, high = BODY_MASS_RANGE_KG
+        bad(f"{key} body_mass_kg {mass!r}: a body weight is {low:g}-{high:g} kg")
+        del settings["body_mass_kg"]
+    if "ceiling_n" in settings and settings["ceiling_n"] is not None and not (_number(settings["ceiling_n"]) or 0) > 0:
+        bad(f"{key} ceiling_n {settings['ceiling_n']!r}: a ceiling is a force above zero, in newtons")
+        del settings["ceiling_n"]
+    return settings
 
 
 def _channels(entries: Any, info: StreamInfo, bad) -> tuple:
@@ -147,11 +171,11 @@ def _channels(entries: Any, info: StreamInfo, bad) -> tuple:
             continue
         name = c.name
         if "name" in e:
-            # The name a calibration uses: a raw channel's. Newtons need none.
+            # The channel's own name: the one a raw channel's calibration uses.
             own = _text(e["name"])
             if own is None:
                 bad(f"name for {c.name}: not a name")
-            elif c.unit == "count":
+            else:
                 name = own
         position = c.position_m
         if "position_m" in e:

@@ -80,6 +80,11 @@ def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
 
 def _column_plan(cols: list[str], name: str) -> tuple[list[int], str, list[str]]:
     if "time_s" not in cols:
+        for sep in (";", "\t"):
+            # A spreadsheet set to a European locale separates with ';'; a logger may use tabs.
+            if len(cols) == 1 and "time_s" in cols[0].split(sep):
+                shown = "';'" if sep == ";" else "tabs"
+                raise FileFormatError(f"{name} separates its columns with {shown}; an interchange CSV uses commas")
         raise FileFormatError(
             f"{name} has no time_s column; an interchange CSV starts with time_s, then force_n or raw_0..k"
         )
