@@ -138,8 +138,9 @@ def header_recording(app) -> str:
     return str(app.query_one("#hdr-rec", Label).render())
 
 
-async def test_back_from_the_summary_the_header_says_the_recording_is_saved(tmp_path):
-    # It still said "● REC s.smr" over a closed recording.
+async def test_back_from_the_summary_the_recording_is_saved_and_the_session_keys_are_off(tmp_path):
+    """The header still said "● REC s.smr" over a closed recording; ↓ moved the panel to the next
+    group and its marker went to the closed recording, silently; c opened the wizard over it."""
     out = tmp_path / "s.smr"
     app = app_for(make_source("sim:?seed=7&build=imu&rate=10&speed=4"), record_path=out)
     async with app.run_test(size=SIZE) as pilot:
@@ -150,6 +151,13 @@ async def test_back_from_the_summary_the_header_says_the_recording_is_saved(tmp_
         await wait_for(pilot, lambda: header_recording(app) != "● REC s.smr", "the header to follow", limit_s=2)
         assert header_recording(app) == "saved s.smr"
         assert not app.query_one("#hdr-rec", Label).has_class("-on")
+        group = app.session.tracker.current
+        await pilot.press("down", "c")
+        await pilot.pause()
+        assert app.session.tracker.current == group
+        assert app.screen is app.screen_stack[0]  # no calibration wizard over a saved session
+        assert app.check_action("group", (1,)) is False and app.check_action("calibrate", ()) is False
+        assert app.check_action("quit", ()) is True
 
 
 async def test_a_disk_that_fills_stops_the_rec_in_the_header(tmp_path):
@@ -165,23 +173,3 @@ async def test_a_disk_that_fills_stops_the_rec_in_the_header(tmp_path):
             assert header_recording(app) == "REC stopped s.smr"
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-
-
-async def test_back_from_the_summary_the_session_keys_are_off(tmp_path):
-    """After Esc from the summary, ↓ moved the panel to the next group and its marker went to a closed
-    recording, silently: the session is saved, so keys that change it no longer act."""
-    out = tmp_path / "s.smr"
-    app = app_for(make_source("sim:?seed=7&build=imu&rate=10&speed=4"), record_path=out)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: header_recording(app) == "● REC s.smr", "the recording to start")
-        await pilot.press("q")
-        await wait_for(pilot, lambda: summary_shown(app), "the summary after quitting")
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: not summary_shown(app), "the dashboard again")
-        group = app.session.tracker.current
-        await pilot.press("down", "c")
-        await pilot.pause()
-        assert app.session.tracker.current == group
-        assert app.screen is app.screen_stack[0]  # no calibration wizard over a saved session
-        assert app.check_action("group", (1,)) is False and app.check_action("calibrate", ()) is False
-        assert app.check_action("quit", ()) is True
