@@ -105,19 +105,15 @@ def _from_first_calibration(rec: Any) -> Any:
 
     import numpy as np
 
-    from smr_sense.core.pipeline import CALIBRATION
+    from smr_sense.core.pipeline import saved_calibration
 
-    first = next(
-        (m for m in sorted(rec.markers, key=lambda m: m.t_s)
-         if m.kind == CALIBRATION and isinstance(m.data.get("calibration"), dict)),
-        None,
-    )
+    first = next((m for m in sorted(rec.markers, key=lambda m: m.t_s) if saved_calibration(m) is not None), None)
     if first is None:
         return None
     t = rec.block.t_s
     keep = int(np.searchsorted(t, first.t_s, "right"))  # samples at its time came before it (interleave)
     return replace(
-        rec.with_calibration(first.data["calibration"]),
+        rec.with_calibration(saved_calibration(first)),
         block=rec.block.slice(keep, len(rec.block)),
         markers=[m for m in rec.markers if m.t_s >= first.t_s],
         warnings=[

@@ -55,6 +55,13 @@ CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED = "calibration_started", "ca
 CALIBRATION_MARKERS = (CALIBRATION_STARTED, CALIBRATION, CALIBRATION_ENDED)  # the wizard's: in force until the next
 
 
+def saved_calibration(marker: Marker) -> dict[str, Any] | None:
+    """The calibration the wizard saved on ``marker`` (it applies to the samples after the marker's
+    time: samples at its time came before it), or None for any other marker."""
+    calibration = marker.data.get("calibration") if marker.kind == CALIBRATION else None
+    return calibration if isinstance(calibration, dict) else None
+
+
 @dataclass(frozen=True)
 class PipelineOutput:
     events: list[Event]
@@ -258,8 +265,8 @@ class Pipeline:
                 events = self._session.step(np.zeros(0), np.zeros(0), transitions)
             self._paused = True
         else:
-            calibration = marker.data.get("calibration") if marker.kind == CALIBRATION else None
-            if isinstance(calibration, dict):
+            calibration = saved_calibration(marker)
+            if calibration is not None:
                 info = self.info.with_calibration(calibration)
                 self._condition = self._condition.recalibrated(info)
                 self._build_detection(info)  # contact, zero and motion judged afresh

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from smr_sense.core.calibration import forces_n, is_calibrated
-from smr_sense.core.pipeline import CALIBRATION
+from smr_sense.core.pipeline import saved_calibration
 from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.csv_sensor import describe, read_description, stream_path, write_description
@@ -321,8 +321,8 @@ def _forces_as_measured_n(rec: Recording) -> np.ndarray:
     info, t, raw = rec.info, rec.block.t_s, rec.block.raw
     out = forces_n(info, raw)
     for m in sorted(rec.markers, key=lambda m: m.t_s):
-        calibration = m.data.get("calibration") if m.kind == CALIBRATION else None
-        if not isinstance(calibration, dict):
+        calibration = saved_calibration(m)
+        if calibration is None:
             continue
         now = info.with_calibration(calibration)
         if not is_calibrated(now):

@@ -25,6 +25,7 @@ from smr_sense.core.pipeline import (
     Pipeline,
     PipelineOutput,
     SessionSettings,
+    saved_calibration,
 )
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
 from smr_sense.core.session import ceiling_newtons
@@ -223,10 +224,11 @@ class DashboardSession:
         a roller first calibrated now."""
         if marker.kind in (CALIBRATION, CALIBRATION_ENDED) and isinstance(marker.data.get("settings"), dict):
             self.settings = self.settings.as_recorded(marker.data["settings"])  # the summary's ceiling
-        if marker.kind == CALIBRATION and isinstance(marker.data.get("calibration"), dict) and self.info is not None:
+        calibration = saved_calibration(marker)
+        if calibration is not None and self.info is not None:
             # A recalibration during the recorded session: from here on, the new one applies (the
             # pipeline switches too, on the same marker).
-            self.info = self.info.with_calibration(marker.data["calibration"])
+            self.info = self.info.with_calibration(calibration)
             if self.pipeline is None:
                 self._build_pipeline(self.info)
                 return True
