@@ -58,8 +58,11 @@ def run(args: argparse.Namespace) -> int:
     from smr_sense.emulator import FaultPlan
 
     plan = FaultPlan.parse(args.faults)
-    if not 5.0 <= args.rate <= 2000.0:
-        raise UsageError(f"--rate {args.rate:g} is outside 5-2000 Hz")
+    from smr_sense.core.samples import STREAM_RATE_RANGE_HZ
+
+    low, high = STREAM_RATE_RANGE_HZ
+    if not low <= args.rate <= high:
+        raise UsageError(f"--rate {args.rate:g} is outside {low:g}-{high:g} Hz")
     return asyncio.run(_emulate(args, plan))
 
 

@@ -20,6 +20,9 @@ TIME_DTYPE = np.float64
 VALUE_DTYPE = np.float32
 
 GYRO_AXES = ("x", "y", "z")
+# The rates a roller streams at, the simulator and the emulator too. Below 5 Hz the detector's
+# shortest windows (0.15-0.5 s) are less than a sample.
+STREAM_RATE_RANGE_HZ = (5.0, 2000.0)
 ACCEL_AXES = ("x", "y", "z")
 
 

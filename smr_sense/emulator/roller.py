@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from smr_sense.core.calibration import forces_n
-from smr_sense.core.samples import SampleBlock, StreamInfo
+from smr_sense.core.samples import STREAM_RATE_RANGE_HZ, SampleBlock, StreamInfo
 from smr_sense.core.wire import (
     Command,
     DeviceInfo,
@@ -31,8 +31,7 @@ from smr_sense.emulator.faults import FaultInjector
 
 FIRMWARE = "1.0.0"
 BOOT_US = 1_500_000  # the device has been up 1.5 s when the first sample is taken
-MIN_RATE_HZ = 5.0
-MAX_RATE_HZ = 2000.0
+MIN_RATE_HZ, MAX_RATE_HZ = STREAM_RATE_RANGE_HZ
 
 
 class SampleSupply(Protocol):

@@ -34,7 +34,15 @@ import numpy as np
 
 from smr_sense.core.calibration import forces_n, is_calibrated
 from smr_sense.core.pipeline import saved_calibration
-from smr_sense.core.samples import GYRO_AXES, VALUE_DTYPE, Channel, Marker, SampleBlock, StreamInfo
+from smr_sense.core.samples import (
+    GYRO_AXES,
+    STREAM_RATE_RANGE_HZ,
+    VALUE_DTYPE,
+    Channel,
+    Marker,
+    SampleBlock,
+    StreamInfo,
+)
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.csv_sensor import describe, read_description, stream_path, write_description
 from smr_sense.recording.reader import Recording, check_monotonic
@@ -44,9 +52,8 @@ _FORCE = re.compile(r"^force_n(?:_(\d+))?$")
 # The largest magnitude a float32 sensor value can hold; beyond it a cell is no reading at all.
 _VALUE_MAX = float(np.finfo(VALUE_DTYPE).max)
 _RAW = re.compile(r"^raw_(\d+)$")
-# The rates a roller streams at (the simulator's and the emulator's range). Below 5 Hz the detector's
-# shortest windows (0.15-0.5 s) are less than a sample; far below, it is a device clock's counts.
-_MIN_RATE_HZ, _MAX_RATE_HZ = 5.0, 2000.0
+# Far below the rates a roller streams at, a time step is a device clock's counts.
+_MIN_RATE_HZ, _MAX_RATE_HZ = STREAM_RATE_RANGE_HZ
 # A push this size is someone on the roller: the detector's default contact threshold.
 _LOAD_N = 25.0
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from smr_sense.core.samples import STREAM_RATE_RANGE_HZ
+
 BUILDS = ("force", "channels", "imu")
 
 # Bottom-up routine with the share of body weight each position puts on the roller. Means follow the
@@ -104,8 +106,9 @@ class SimConfig:
     def __post_init__(self) -> None:
         if self.build not in BUILDS:
             raise ValueError(f"unknown sensor build '{self.build}': use {', '.join(BUILDS)}")
-        if not 5.0 <= self.rate_hz <= 2000.0:
-            raise ValueError(f"a simulated rate of {self.rate_hz} Hz is outside 5-2000 Hz")
+        low, high = STREAM_RATE_RANGE_HZ
+        if not low <= self.rate_hz <= high:
+            raise ValueError(f"a simulated rate of {self.rate_hz} Hz is outside {low:g}-{high:g} Hz")
         if self.channels not in (2, 4):
             raise ValueError("the channels build has 2 or 4 load cells")
         if not 0.0 <= self.drop_rate < 0.5:
