@@ -5,6 +5,7 @@ from __future__ import annotations
 from smr_sense.core import events as ev
 from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED
 from smr_sense.core.samples import Marker
+from smr_sense.core.words import clock
 from smr_sense.routine import RoutineTracker, group_by_key
 
 
@@ -14,10 +15,7 @@ def _t(t_s: float, origin_s: float | None) -> str:
     # Truncated, as a clock counts (59.96 s is still 0:59.9), past float noise: 1012.3 - 1000.0 is
     # 12.299999999999955 s, and a boot-time origin makes such differences common.
     tenths = int(t_s * 10 + 1e-6)
-    minutes, tenths_in_minute = divmod(tenths, 600)
-    hours, minutes = divmod(minutes, 60)
-    seconds = f"{tenths_in_minute // 10:02d}.{tenths_in_minute % 10}"
-    return f"{hours}:{minutes:02d}:{seconds}" if hours else f"{minutes:2d}:{seconds}"
+    return f"{clock(tenths // 10):>5}.{tenths % 10}"  # " 0:05.0" lines up with "59:59.9"
 
 
 def describe_event(e: ev.Event, routine: RoutineTracker, origin_s: float | None) -> str | None:
