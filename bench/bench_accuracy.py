@@ -101,11 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"hold detection accuracy: {SESSION_S / 60:.0f}-minute simulated sessions, seed base {args.seed_base}")
     print(f"{'build':9s}{'sessions':>9s}{'true':>6s}{'det':>6s}{'P':>7s}{'R':>7s}{'F1':>7s}"
-          f"{'start med':>11s}{'start p95':>11s}{'cap p95':>9s}{'caps':>6s}{'missed':>8s}{'false':>7s}  target")
+          f"{'start med':>11s}{'start p95':>11s}{'shown med':>11s}{'cap p95':>9s}{'caps':>6s}{'missed':>8s}{'false':>7s}  target")
     for build, r in report.items():
         print(f"{build:9s}{r['sessions']:>9d}{r['true_holds']:>6d}{r['detected']:>6d}{r['precision']:>7.3f}"
               f"{r['recall']:>7.3f}{r['f1']:>7.3f}{r['start_error_median_s']:>10.2f}s{r['start_error_p95_s']:>10.2f}s"
-              f"{r['cap_error_p95_s']:>8.2f}s{r['true_caps']:>6d}{r['missed_caps']:>8d}{r['false_caps']:>7d}  "
+              f"{r['announce_delay_median_s']:>10.2f}s{r['cap_error_p95_s']:>8.2f}s{r['true_caps']:>6d}{r['missed_caps']:>8d}{r['false_caps']:>7d}  "
               f"F1>={r['f1_target']}, cap<={r['cap_error_p95_target_s']}s: {'met' if r['meets_targets'] else 'NOT met'}")
     return 0
 

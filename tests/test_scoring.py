@@ -53,3 +53,11 @@ def test_a_hold_cut_off_by_the_end_of_the_recording_near_its_cap_is_not_a_missed
     assert score(late, truth).missed_caps == 1
     assert score(late, truth, stream_end_s=360.0).missed_caps == 0
     assert score(late, [Interval(300.0, 360.0)], stream_end_s=360.0).missed_caps == 1
+
+
+def test_announcement_delay_is_from_the_true_start_for_matched_holds_only():
+    truth = [Interval(10.0, 30.0), Interval(50.0, 60.0)]
+    detected = [Interval(10.4, 30.0, None, 14.2), Interval(40.0, 45.0, None, 43.0)]  # the second is false
+    s = score(detected, truth)
+    assert s.announce_delays_s == [pytest.approx(4.2)]
+    assert s.to_json()["announce_delay_median_s"] == pytest.approx(4.2)

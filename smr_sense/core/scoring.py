@@ -8,6 +8,8 @@
   and whose match announced one; a true hold that reached the cap with no cap announced for it is a
   **missed cap**.
   A true hold cut off by the end of the recording within ``collar_s`` of its cap is not counted.
+- Announcement delay = when the detector announced a matched hold - true start: how long after the
+  user stopped the dashboard says HOLD (the start itself is back-dated; the announcement cannot be).
 - A **false cap** is a cap announced when the user was not holding: outside every true hold (plus
   the collar after its end), or by a detected hold that matches no true hold.
 """
@@ -29,6 +31,7 @@ class Interval:
     start_s: float
     end_s: float
     cap_at_s: float | None = None
+    confirmed_s: float | None = None  # detected holds: when the hold was announced
 
     @property
     def duration_s(self) -> float:
@@ -45,6 +48,7 @@ class Score:
     missed_caps: int = 0
     false_caps: int = 0
     true_caps: int = 0
+    announce_delays_s: list[float] = field(default_factory=list)
 
     def add(self, other: Score) -> Score:
         return Score(
@@ -56,6 +60,7 @@ class Score:
             self.missed_caps + other.missed_caps,
             self.false_caps + other.false_caps,
             self.true_caps + other.true_caps,
+            self.announce_delays_s + other.announce_delays_s,
         )
 
     @property
@@ -80,6 +85,9 @@ class Score:
     def cap_error_p95_s(self) -> float:
         return float(np.percentile(self.cap_errors_s, 95)) if self.cap_errors_s else 0.0
 
+    def announce_delay_median_s(self) -> float:
+        return float(np.median(self.announce_delays_s)) if self.announce_delays_s else 0.0
+
     def to_json(self) -> dict[str, Any]:
         return {
             "true_holds": self.true_holds,
@@ -91,6 +99,7 @@ class Score:
             "start_error_median_s": round(self.start_error_median_s(), 3),
             "start_error_p95_s": round(self.start_error_p95_s(), 3),
             "cap_error_p95_s": round(self.cap_error_p95_s(), 3),
+            "announce_delay_median_s": round(self.announce_delay_median_s(), 3),
             "true_caps": self.true_caps,
             "missed_caps": self.missed_caps,
             "false_caps": self.false_caps,
@@ -130,6 +139,9 @@ def score(
     by_det = {i: j for i, j in pairs}
     s = Score(true_holds=len(truth), detected=len(detected), matched=len(pairs))
     s.start_errors_s = [detected[i].start_s - truth[j].start_s for i, j in pairs]
+    s.announce_delays_s = [
+        detected[i].confirmed_s - truth[j].start_s for i, j in pairs if detected[i].confirmed_s is not None
+    ]
     for j, g in enumerate(truth):
         if g.duration_s < cap_s:
             continue
@@ -164,4 +176,4 @@ def true_holds(segments: Iterable[Any]) -> list[Interval]:
 
 def detected_holds(holds: Iterable[Any]) -> list[Interval]:
     """Intervals from the pipeline's :class:`~smr_sense.core.session.HoldStats`."""
-    return [Interval(h.start_s, h.end_s, h.cap_at_s) for h in holds]
+    return [Interval(h.start_s, h.end_s, h.cap_at_s, h.confirmed_s) for h in holds]
