@@ -184,6 +184,37 @@ def test_force_only_sees_a_plain_hold_between_rolling():
     assert abs(holds[0].start_s - start) < 1.0 and holds[0].end_s > start + 10.0
 
 
+
+def test_force_only_announces_a_still_short_hold_while_it_lasts():
+    # A stop whose force is far stiller than rolling's is announced about a second after the
+    # range settles, not three: a 5.5 s hold is seen before the person rolls on.
+    p = Person()
+    p.lever_per_m = 1.0
+    p.lower()
+    p.roll(8, length_m=0.25, pause_s=0.6)
+    start = p.hold(5.5, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+    p.roll(6, length_m=0.25, pause_s=0.6)
+    p.lift()
+    info, block = p.force_only()
+    holds = analyze_block(info, block).holds
+    assert len(holds) == 1
+    assert abs(holds[0].start_s - start) < 1.0
+    assert holds[0].confirmed_s < start + 5.5 < holds[0].end_s + 1.0
+
+
+def test_force_only_quiet_is_stillness_not_a_slow_steady_change():
+    # Both keep the range of the log force under a stop's 0.10 over 3 s; a slow pass changes it one way
+    # the whole time, gentle sway goes back and forth.
+    from smr_sense.core.detect.cues import CueSettings, FluctuationCue
+
+    t = np.arange(0, 12.0, 1 / RATE)
+    info = StreamInfo("test", "hand-force", "hand-made load cell", (Channel("load", "N"),), RATE)
+    sway = 250.0 * (1 + 0.01 * np.sin(2 * np.pi * 0.4 * t))
+    slow_pass = 250.0 * np.exp(0.02 * t)
+    late = t > 6.0
+    assert FluctuationCue(info, CueSettings()).step(t, sway).quiet[late].all()
+    assert not FluctuationCue(info, CueSettings()).step(t, slow_pass).quiet[late].any()
+
 # The product's targets per sensor build (issue 3): hold F1, cap error p95 (s); zero false caps for all.
 TARGETS = {"imu": (0.97, 0.5), "channels": (0.95, 0.75), "force": (0.85, 1.0)}
 HELD_OUT_SEEDS = (31337, 31338, 31339, 31340)  # outside the benchmark corpus: the detector must generalise

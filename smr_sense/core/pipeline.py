@@ -174,7 +174,7 @@ class Pipeline:
             assert isinstance(cue, FluctuationCue)
             motion = cue.step(t, contact.force_n)
         steady = self._steady.step(contact.force_n)
-        state, transitions = self._holds.step(t, contact.contact, motion.speed, motion.pos_m, steady)
+        state, transitions = self._holds.step(t, contact.contact, motion.speed, motion.pos_m, steady, motion.quiet)
         events = _merge(gaps, self._session.step(t, contact.force_n, transitions))
         self._took(t, contact.force_n)
         self._events.extend(events)

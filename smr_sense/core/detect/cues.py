@@ -47,6 +47,7 @@ class CueSettings:
 class CueOut:
     speed: np.ndarray  # the cue's measure: tissue speed (m/s) or relative force fluctuation
     pos_m: np.ndarray | None  # tissue position when the build can tell it
+    quiet: np.ndarray | None = None  # force alone: so still that a stop may be announced sooner
 
 
 class _IdleMedian:
@@ -192,6 +193,13 @@ class FluctuationCue:
     The range falls below ``fluct_stop`` a window after the force settles, a delay that varies with
     the lean into the hold, so a hold's start is found in the record instead (:meth:`backdate`).
     The range rises as soon as the force moves, so a hold's end needs only a short back-dating.
+
+    ``quiet`` marks force far stiller than a stop needs: a range under ``QUIET`` and no drift (the
+    0.5 s mean has moved less than ``QUIET_DRIFT`` in ``QUIET_DRIFT_S``). A slow pass can keep the
+    range under ``fluct_stop`` for seconds, but it changes the force one way all along, which the
+    drift shows; a still hold changes it by gentle sway alone. The detector announces such a stop
+    sooner (``HoldRules.quiet_confirm_s``), so a short hold is seen while it lasts. Strong sway
+    drifts too: those stops wait the usual confirmation.
     """
 
     name = "force_fluctuation"
@@ -206,12 +214,16 @@ class FluctuationCue:
     # the errors skew early (-1.4 .. +0.65 s at 0.6 s). 0.4 s centres that spread in the 1 s collar.
     BACKDATE_OFFSET_S = 0.4
     END_DELAY_S = 0.3
+    QUIET = 0.07
+    QUIET_DRIFT, QUIET_DRIFT_S = 0.02, 2.0
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
         rate = info.rate_hz
         self._lp = [MovingSum(samples_for(w, rate)) for w in (*self.LP_S, self.PRE_S)]
         self._range = MovingRange(samples_for(s.fluct_window_s, rate))
+        self._drift_mean = MovingSum(samples_for(0.5, rate))
+        self._drift_lag = Lookback(samples_for(self.QUIET_DRIFT_S, rate), fill=np.nan)
         self.delay_s = s.fluct_delay_s  # used only when the record shows no motion before a candidate
         self.end_delay_s = self.END_DELAY_S
         self.window_s = self.STREAK_S
@@ -222,7 +234,10 @@ class FluctuationCue:
         for m in self._lp[:-1]:
             lp = m.mean(lp)
         r = self._lp[-1].mean(np.log(np.maximum(lp, 1.0)))
-        return CueOut(self._range.step(r), r)
+        spread = self._range.step(r)
+        m = self._drift_mean.mean(r)
+        drift = np.abs(m - self._drift_lag.step(m))  # NaN at the stream's start: not quiet
+        return CueOut(spread, r, (spread < self.QUIET) & (drift < self.QUIET_DRIFT))
 
     def backdate(self, t: np.ndarray, r: np.ndarray, cand_t: float) -> float:
         """Where the force stopped changing before a candidate at ``cand_t`` (``t``, ``r``: the recent

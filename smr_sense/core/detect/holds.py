@@ -10,7 +10,9 @@ fluctuation), its tissue position ``pos_m`` when the build can tell it, and whet
   It is confirmed once it has lasted ``confirm_s`` with the force steady. ``confirm_s`` adapts to
   the user's own pace: after a reversal the next stroke needs time to show, and a slow roller's
   stroke needs longer (``confirm_s = confirm_base_s + confirm_travel_m / recent peak speed``,
-  clipped), so a reversal pause (up to 0.6 s) never counts.
+  clipped), so a reversal pause (up to 0.6 s) never counts. A cue without position waits a fixed
+  ``confirm_s`` (or the user's rhythm), shortened to ``quiet_confirm_s`` at the first sample the cue
+  marks ``quiet`` (far stiller than a stop needs).
 - A candidate or a confirmed hold survives *motion episodes* (speed above ``stop``) that are short
   and small: it ends when the speed stays above ``move`` for longer than ``readjust_max_s`` or the
   roller travels more than ``readjust_max_m`` within the episode. Its end is back-dated to the
@@ -63,6 +65,11 @@ class HoldRules:
     rhythm_window_s: float = 12.0  # no position: confirm once a stop outlasts the recent bursts' rhythm
     rhythm_factor: float = 1.2
     rhythm_max_s: float = 6.0
+    # A cue's ``quiet`` flag (force far stiller than a stop needs) confirms a candidate after this
+    # long instead, unless contact began less than ``quiet_after_contact_s`` before the stop: the
+    # first strokes after lowering on have not shown how far this user's force swings yet.
+    quiet_confirm_s: float = 1.0
+    quiet_after_contact_s: float = 8.0
     max_gap_s: float = 10.0  # a loss of signal longer than this ends a hold (a reconnection takes seconds)
 
 
@@ -150,7 +157,8 @@ class HoldDetector:
         self._burst_onsets: list[float] = []  # rolling, no position: when bursts of change began
 
     def step(
-        self, t: np.ndarray, contact: np.ndarray, speed: np.ndarray, pos_m: np.ndarray | None, steady: np.ndarray
+        self, t: np.ndarray, contact: np.ndarray, speed: np.ndarray, pos_m: np.ndarray | None, steady: np.ndarray,
+        quiet: np.ndarray | None = None,
     ) -> tuple[np.ndarray, list[Transition]]:
         n = t.shape[0]
         state = np.empty(n, dtype=np.int8)
@@ -202,7 +210,7 @@ class HoldDetector:
                 self.move_since = None
             i = a
             while i < b:
-                i = self._run(i, b, lvl, bool(steady[a]), t, pos_m, state, out, new_burst and i == a)
+                i = self._run(i, b, lvl, bool(steady[a]), t, pos_m, quiet, state, out, new_burst and i == a)
         self._last_t = float(t[-1])
         if pos_m is not None:
             self._last_pos = float(pos_m[-1])
@@ -211,7 +219,9 @@ class HoldDetector:
 
     # --- one stretch [i, b) of equal flags, in the current mode; returns where it stopped ----------
 
-    def _run(self, i: int, b: int, lvl: int, steady: bool, t: np.ndarray, pos_m, state, out, new_burst: bool) -> int:
+    def _run(
+        self, i: int, b: int, lvl: int, steady: bool, t: np.ndarray, pos_m, quiet, state, out, new_burst: bool
+    ) -> int:
         if self.mode == ROLLING and self.cand_t is None:
             if lvl > 0:
                 self.armed = True
@@ -238,6 +248,11 @@ class HoldDetector:
             confirm = b
             if steady and lvl < 2:
                 confirm = i + int(np.searchsorted(t[i:b], self.confirm_at - TIME_EPS_S, "left"))
+                if quiet is not None and self.cand_t - self.contact_t >= self.rules.quiet_after_contact_s:
+                    soon = self.cand_t + self.rules.quiet_confirm_s - TIME_EPS_S
+                    ready = np.flatnonzero(quiet[i:confirm] & (t[i:confirm] >= soon))
+                    if ready.size:
+                        confirm = i + int(ready[0])
                 if lvl == 1 and pos_m is not None and confirm < end:
                     # Not in the middle of what may be the next stroke getting going.
                     calm = np.flatnonzero(np.abs(pos_m[confirm:end] - self.episode_x) < 0.5 * self.rules.readjust_max_m)
