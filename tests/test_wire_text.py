@@ -104,3 +104,16 @@ def test_a_garbled_time_stamp_is_a_corrupt_line_not_a_crash() -> None:
     block = samples_of(dec.feed(b"t_ms:1,a:2\nt_ms:1e308,a:3\nt_ms:5,a:4\n"))
     np.testing.assert_allclose(block.t_s, [0.001, 0.005])
     assert dec.stats.corrupt == 1
+
+
+def test_a_rate_read_off_a_glitched_time_step_outside_what_rollers_stream_is_not_believed() -> None:
+    # Two stamps 1 µs apart would be a 1 MHz stream: every detector window would be millions of
+    # samples long. Outside 5-2000 Hz the nominal rate falls back to the default; times still count.
+    dec = TextLineDecoder(format="csv")
+    items = dec.feed(b"t_s,load\n0.0,1\n0.000001,2\n0.01,3\n0.02,4\n")
+    (info,) = infos(items)
+    assert info.rate_hz == 50.0
+    np.testing.assert_allclose(samples_of(items).t_s, [0.0, 0.000001, 0.01, 0.02])
+    slow = TextLineDecoder(format="csv")
+    (info,) = infos(slow.feed(b"t_s,load\n0,1\n30,2\n"))  # a sketch that paused for 30 s
+    assert info.rate_hz == 50.0

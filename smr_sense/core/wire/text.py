@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+from smr_sense.core.samples import STREAM_RATE_RANGE_HZ, Channel, SampleBlock, StreamInfo
 from smr_sense.core.wire.messages import DecoderStats
 from smr_sense.core.wire.unwrap import CounterUnwrapper
 
@@ -108,7 +108,8 @@ class TextLineDecoder:
 
     ``format``: ``auto`` (labelled, plain numbers, or CSV with header), ``plotter`` (no header lines)
     or ``csv`` (a header line is required). ``rate_hz``: nominal rate; when None it is estimated from
-    a time column, or defaults to 50 Hz. ``unit``: the unit of channels whose names do not say.
+    a time column (its first step; outside 5-2000 Hz it is not believed), or defaults to 50 Hz.
+    ``unit``: the unit of channels whose names do not say.
     """
 
     def __init__(
@@ -270,6 +271,10 @@ class TextLineDecoder:
         if rate is None and layout.time_col is not None and len(rows) >= 2:
             dt = (rows[-1][layout.time_col] - rows[-2][layout.time_col]) * layout.time_scale
             rate = 1.0 / dt if dt > 0 else None
+            # One step is all there is to go by: a glitched stamp or a pause would set every
+            # detector window to millions of samples, or to one. No roller streams outside this range.
+            if rate is not None and not STREAM_RATE_RANGE_HZ[0] <= rate <= STREAM_RATE_RANGE_HZ[1]:
+                rate = None
         self.info = StreamInfo(
             source=self.source,
             device_id=self.device_id,
