@@ -226,6 +226,22 @@ def test_a_header_with_quoted_names_as_spreadsheets_export_it(tmp_path, header):
     assert rec.warnings == [f"{path}: ignoring columns note"]
 
 
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        '"0.00","1.5","a"\n"0.01","","b"\n"0.02","1.7","c"\n',  # every cell quoted (csv.QUOTE_ALL)
+        '0.00,1.5,"left, then right"\n0.01,,"b"\n0.02,1.7,"say ""hi"""\n',  # text cells quoted, commas inside
+    ],
+)
+def test_quoted_cells_read_as_their_values(tmp_path, rows):
+    path = tmp_path / "quoted.csv"
+    path.write_text('"time_s","force_n","note"\n' + rows)
+    rec = load_any(path)
+    np.testing.assert_allclose(rec.block.t_s, [0.0, 0.01, 0.02])
+    np.testing.assert_array_equal(rec.block.raw[[0, 2], 0], np.float32([1.5, 1.7]))
+    assert np.isnan(rec.block.raw[1, 0])
+
 @pytest.mark.parametrize("first", ["# exported by my logger\n", "\n", ""])
 def test_a_byte_order_mark_before_any_first_line(tmp_path, first):
     path = tmp_path / "bom.csv"

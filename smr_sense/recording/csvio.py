@@ -1,6 +1,7 @@
 """Interchange CSV: the shape any logger can write and any spreadsheet can open.
 
-A header row (names may be quoted, as spreadsheets write them), then one row per sample::
+A header row, then one row per sample (names and cells may be quoted, as spreadsheets and
+loggers write them)::
 
     time_s, force_n | force_n_0..k | raw_0..k [, gyro_x_dps, gyro_y_dps, gyro_z_dps]
            [, accel_x_g, accel_y_g, accel_z_g] [, host_time_s]
@@ -113,10 +114,13 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
     out_shape = (0, n_cols)
     if not body.strip():
         return np.empty(out_shape)
+    # Cells quoted as some tools write every cell ("0.01","12.5"): without the quotes they take the
+    # fast path, unless a quoted text cell holds a comma, which the comma count below catches.
+    unquoted = body.replace(b'"', b"") if b'"' in body else body
     try:
-        picked = np.loadtxt(io.BytesIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments="#", usecols=used)
+        picked = np.loadtxt(io.BytesIO(unquoted), delimiter=",", dtype=np.float64, ndmin=2, comments="#", usecols=used)
         # loadtxt ignores extra cells when given usecols: a comma count catches ragged rows cheaply.
-        if body.count(b",") == picked.shape[0] * (n_cols - 1):
+        if unquoted.count(b",") == picked.shape[0] * (n_cols - 1):
             table = np.full((picked.shape[0], n_cols), np.nan)
             table[:, used] = picked
             return table
@@ -128,7 +132,7 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
         line = raw_line.strip()
         if not line or line.startswith(b"#"):
             continue
-        cells = line.split(b",")
+        cells = line.split(b",") if b'"' not in line else _quoted_cells(line)
         line_no = first_line + 1 + offset
         if len(cells) != n_cols:
             raise FileFormatError(f"{name}: line {line_no} has {len(cells)} values where the header has {n_cols}")
@@ -144,6 +148,14 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
                 raise FileFormatError(f"{name}: line {line_no} has '{text}', which is not a number") from None
         rows.append(row)
     return np.array(rows, dtype=np.float64).reshape(-1, n_cols)
+
+
+def _quoted_cells(line: bytes) -> list[bytes]:
+    """A row with quoted cells, split by the csv module's rules (a quoted comma stays in its cell)."""
+    try:
+        return [c.encode() for c in next(csv.reader([line.decode("utf-8", "replace")], skipinitialspace=True))]
+    except csv.Error:
+        return line.split(b",")  # an unmatched quote: the row is judged (and named) as it stands
 
 
 def _sample_rate_hz(t: np.ndarray, name: str) -> float:
