@@ -188,7 +188,7 @@ class RecordingWriter:
         if file is None:
             return
         try:
-            file.close()  # after a refused write it retries what it still buffers, in vain
+            file.close()  # unbuffered, but a filesystem may report a deferred write error here (NFS)
         except OSError:
             if self.failed is None:
                 raise

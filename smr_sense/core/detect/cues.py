@@ -194,10 +194,10 @@ class FluctuationCue:
     the lean into the hold, so a hold's start is found in the record instead (:meth:`backdate`).
     The range rises as soon as the force moves, so a hold's end needs only a short back-dating.
 
-    ``quiet`` marks force far stiller than a stop needs: a range under ``QUIET`` and no drift (the
-    0.5 s mean has moved less than ``QUIET_DRIFT`` in ``QUIET_DRIFT_S``). A slow pass can keep the
-    range under ``fluct_stop`` for seconds, but it changes the force one way all along, which the
-    drift shows; a still hold changes it by gentle sway alone. The detector announces such a stop
+    ``quiet`` marks force far stiller than a stop needs: a range under ``QUIET`` and no drift (its
+    ``QUIET_MEAN_S`` mean has moved less than ``QUIET_DRIFT`` in ``QUIET_DRIFT_S``). A slow pass can
+    keep the range under ``fluct_stop`` for seconds, but it changes the force one way all along; the
+    drift shows that; a still hold changes it by gentle sway alone. The detector announces such a stop
     sooner (``HoldRules.quiet_confirm_s``), so a short hold is seen while it lasts. Strong sway
     drifts too: those stops wait the usual confirmation.
     """
@@ -216,13 +216,14 @@ class FluctuationCue:
     END_DELAY_S = 0.3
     QUIET = 0.07
     QUIET_DRIFT, QUIET_DRIFT_S = 0.02, 2.0
+    QUIET_MEAN_S = 0.5  # averages sway's faster swings out of the drift
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
         rate = info.rate_hz
         self._lp = [MovingSum(samples_for(w, rate)) for w in (*self.LP_S, self.PRE_S)]
         self._range = MovingRange(samples_for(s.fluct_window_s, rate))
-        self._drift_mean = MovingSum(samples_for(0.5, rate))
+        self._drift_mean = MovingSum(samples_for(self.QUIET_MEAN_S, rate))
         self._drift_lag = Lookback(samples_for(self.QUIET_DRIFT_S, rate), fill=np.nan)
         self.delay_s = s.fluct_delay_s  # used only when the record shows no motion before a candidate
         self.end_delay_s = self.END_DELAY_S
