@@ -55,6 +55,7 @@ def test_raw_counts_are_uncalibrated(tmp_path):
         ("force_n\n1\n2\n", "no time_s column"),
         ("time_s,gyro_x_dps\n0,1\n", "no force_n"),
         ("time_s,force_n\n", "no samples"),
+        ("time_s,force_n\n0,150\n", "has only one sample, and a session needs two or more"),
         ("time_s,force_n\n0,1\n0.02,1\n0.01,1\n", "goes backwards at sample 3"),
         ("time_s,force_n\n0,1\n0,1\n", "repeats at sample 2"),
         ("time_s,force_n\n0,1\n0.01,1,3\n", "line 3 has 3 values"),

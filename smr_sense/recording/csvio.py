@@ -226,6 +226,9 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     table = _parse_numbers(body, len(cols), used_idx, header_line, name)
     if table.shape[0] == 0:
         raise FileFormatError(f"{name} has a header but no samples")
+    if table.shape[0] == 1:
+        # The rate comes from the time step: one sample has none, and "0.0 s at 0.0 Hz" is no answer.
+        raise FileFormatError(f"{name} has only one sample, and a session needs two or more to tell its sample rate")
     t = table[:, cols.index("time_s")]
     if np.isnan(t).any():
         line = int(np.flatnonzero(np.isnan(t))[0])
