@@ -79,6 +79,25 @@ def test_table_output(files):
     assert "start s" in r.stdout and "cap at s" in r.stdout
 
 
+def test_table_columns_line_up_with_unix_epoch_times(tmp_path):
+    # A logger stamping Unix time: 13-character times must widen their columns, not shove the rest right.
+    t0 = 1_732_400_000.0
+    rows = [f"{t0 + i / 100:.2f},{300 if 500 <= i < 5500 else 0}" for i in range(6000)]
+    path = tmp_path / "epoch.csv"
+    path.write_text("time_s,force_n\n" + "\n".join(rows) + "\n")
+    r = smr("analyze", str(path), "--events")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    hold_header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("hold "))
+    header, row = lines[hold_header], lines[hold_header + 1]
+    assert 1_732_400_005.0 <= float(row.split()[1]) < 1_732_400_006.0  # still from the moment the weight went on
+    for column in ("start s", "end s", "length s", "peak N", "cap at s", "over s"):
+        end = header.index(column) + len(column)  # right-aligned: every value ends where its heading ends
+        assert row[end - 1] != " " and (end == len(row) or row[end] == " "), (column, header, row)
+    assert len(row) == len(header)
+    assert any(line.startswith("  173240000") and line.endswith(" s  contact_started") for line in lines)
+
+
 def test_recalibrating_an_old_session(files, tmp_path):
     before = json.loads(smr("analyze", str(files / "imu.smr"), "--json").stdout)
     header_cal = before  # the recording's own calibration was used

@@ -178,18 +178,26 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
         f"{_f(s['hold_time_s'], 1)} s in total, longest {_f(s['longest_hold_s'], 1)} s; "
         f"rolling: {s['rolling_stretches']} stretch{'es' if s['rolling_stretches'] != 1 else ''}, {_f(s['rolling_time_s'], 1)} s; peak force {_f(s['peak_force_n'], 0)} N",
     ]
+    # Times are in the file's own time base: a Unix-epoch clock needs 13 characters, not 9.
+    times = [h[k] for h in obj["holds"] for k in ("start_s", "end_s", "cap_at_s") if h[k] is not None]
+    times += [r[k] for r in obj["rolling"] for k in ("start_s", "end_s")]
+    times += [e["t_s"] for e in obj["events"]] if events else []
+    w = max([9] + [len(f"{x:.2f}") for x in times])
     if obj["holds"]:
-        lines.append(f"  {'hold':>7} {'start s':>9} {'end s':>9} {'length s':>9} {'mean N':>7} {'peak N':>7}  {'cap at s':>9} {'over s':>7}")
+        lines.append(
+            f"  {'hold':>7} {'start s':>{w}} {'end s':>{w}} {'length s':>9} {'mean N':>7} {'peak N':>7}  "
+            f"{'cap at s':>{w}} {'over s':>7}"
+        )
         for i, h in enumerate(obj["holds"], 1):
             cap = _f(h["cap_at_s"]) if h["capped"] else "-"
             lines.append(
-                f"  {i:>7} {h['start_s']:>9.2f} {h['end_s']:>9.2f} {h['duration_s']:>9.2f} {h['mean_force_n']:>7.0f} "
-                f"{h['peak_force_n']:>7.0f}  {cap:>9} {h['over_cap_s']:>7.2f}"
+                f"  {i:>7} {h['start_s']:>{w}.2f} {h['end_s']:>{w}.2f} {h['duration_s']:>9.2f} {h['mean_force_n']:>7.0f} "
+                f"{h['peak_force_n']:>7.0f}  {cap:>{w}} {h['over_cap_s']:>7.2f}"
             )
     if obj["rolling"]:
-        lines.append(f"  {'rolling':>7} {'start s':>9} {'end s':>9} {'length s':>9}")
+        lines.append(f"  {'rolling':>7} {'start s':>{w}} {'end s':>{w}} {'length s':>9}")
         for i, r in enumerate(obj["rolling"], 1):
-            lines.append(f"  {i:>7} {r['start_s']:>9.2f} {r['end_s']:>9.2f} {r['end_s'] - r['start_s']:>9.2f}")
+            lines.append(f"  {i:>7} {r['start_s']:>{w}.2f} {r['end_s']:>{w}.2f} {r['end_s'] - r['start_s']:>9.2f}")
     if s.get("ceiling_n") is not None:
         lines.append(f"  ceiling {s['ceiling_n']:.0f} N exceeded {counted(s['ceiling_exceeded'], 'time')}")
     if s.get("signal_lost"):
@@ -197,5 +205,5 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
     if events:
         for e in obj["events"]:
             details = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("kind", "t_s"))
-            lines.append(f"  {e['t_s']:9.2f} s  {e['kind']}" + (f"  {details}" if details else ""))
+            lines.append(f"  {e['t_s']:{w}.2f} s  {e['kind']}" + (f"  {details}" if details else ""))
     return "\n".join(lines) + "\n\n"
