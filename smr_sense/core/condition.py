@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smr_sense.core.calibration import G_N_PER_KG, Calibration, channel_to_newtons
-from smr_sense.core.detect.holds import RESUME_GAP_S
-from smr_sense.core.samples import SampleBlock, StreamInfo
+from smr_sense.core.samples import RESUME_GAP_S, SampleBlock, StreamInfo
 from smr_sense.core.words import counted
 
 # An HX711 is a 24-bit signed ADC: these are the two codes it reports when the input is beyond range.

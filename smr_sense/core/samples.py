@@ -23,6 +23,9 @@ GYRO_AXES = ("x", "y", "z")
 # The rates a roller streams at, the simulator and the emulator too. Below 5 Hz the detector's
 # shortest windows (0.15-0.5 s) are less than a sample.
 STREAM_RATE_RANGE_HZ = (5.0, 2000.0)
+# Samples missing longer than this are a loss of signal (a link that dropped), not a burst lost in
+# transport: conditioning, the motion cues and the hold detector all judge the stream afresh after it.
+RESUME_GAP_S = 2.0
 ACCEL_AXES = ("x", "y", "z")
 
 

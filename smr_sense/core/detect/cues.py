@@ -23,9 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smr_sense.core.detect.holds import RESUME_GAP_S
 from smr_sense.core.detect.window import Lookback, MovingRange, MovingSum, RecentBlocks, history_since, samples_for
-from smr_sense.core.samples import StreamInfo
+from smr_sense.core.samples import RESUME_GAP_S, StreamInfo
 
 DEFAULT_RADIUS_M = 0.06
 AXES = {"x": 0, "y": 1, "z": 2}

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from smr_sense.core.detect.window import RecentBlocks
+from smr_sense.core.samples import RESUME_GAP_S
 
 IDLE, ROLLING, HOLD = 0, 1, 2
 STATE_NAMES = ("idle", "rolling", "hold")
@@ -44,10 +45,8 @@ TIME_EPS_S = 1e-9  # stream times are sums of float steps: 20.000000000000004 is
 PEAK_WINDOW_S = 8.0  # "recent" strokes, for the user's pace
 SETTLE_S = 0.5  # after contact begins, the cues settle (the centre of pressure jumps on loading)
 BACKDATE_S = 6.0  # how far before a candidate a cue's own back-dating may look
-# Samples missing longer than this (not a burst lost in transport: a link that dropped) hide what
-# happened: a stop is not known to have lasted through it, a hold's alarms wait for the samples that
-# come back, and ...
-RESUME_GAP_S = 2.0
+# A loss of signal (no samples for RESUME_GAP_S) hides what happened: a stop is not known to have
+# lasted through it, a hold's alarms wait for the samples that come back, and ...
 RESUME_JUDGE_S = 1.0  # ... an end dated this soon after they return is dated back to the loss
 
 
