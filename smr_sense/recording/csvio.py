@@ -160,9 +160,8 @@ def _quoted_cells(line: bytes) -> list[bytes]:
 
 def _sample_rate_hz(t: np.ndarray, name: str) -> float:
     """The rate implied by the median time step. A column in a device clock's units is refused, not
-    rescaled: read as seconds it is a stream at a fraction of a hertz, with no hold to tell."""
-    if t.size < 2:
-        return 1.0
+    rescaled: read as seconds it is a stream at a fraction of a hertz, with no hold to tell. ``t``
+    has two samples or more (one is refused before: it has no step)."""
     step = float(np.median(np.diff(t)))
     rate = 1.0 / step
     if rate >= _MIN_RATE_HZ:
