@@ -398,16 +398,15 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
             fh.write(",".join(names) + "\n")
             np.savetxt(fh, table, fmt=fmts, delimiter=",")
         write_description(spath, describe(info, names[1 : 1 + k], dict(rec.header.get("extra") or {})))
+        if rec.markers:
+            with open(mpath, "w", newline="") as fh:
+                fh.write("time_s,kind,data\n")
+                for m in rec.markers:
+                    data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
+                    fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')
+        else:
+            mpath.unlink(missing_ok=True)
     except OSError as err:
+        # Any of the three files: a full disk, a folder gone since the check.
         raise FileFormatError(f"cannot write {err.filename or out}: {err.strerror}") from None
-    written = [str(out), str(spath)]
-    if rec.markers:
-        with open(mpath, "w", newline="") as fh:
-            fh.write("time_s,kind,data\n")
-            for m in rec.markers:
-                data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
-                fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')
-        written.append(str(mpath))
-    else:
-        mpath.unlink(missing_ok=True)
-    return written
+    return [str(out), str(spath)] + ([str(mpath)] if rec.markers else [])
