@@ -1,6 +1,7 @@
 """Recordings: the crash-safe binary session file, interchange CSV, and loading either."""
 
-from smr_sense.recording.csvio import export_csv, read_interchange_csv
+from smr_sense.recording.csv_export import export_csv
+from smr_sense.recording.csvio import read_interchange_csv
 from smr_sense.recording.reader import Recording, load_any, load_recording, truth_path
 from smr_sense.recording.writer import RecordingExistsError, RecordingWriter
 

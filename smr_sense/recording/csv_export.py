@@ -1,0 +1,97 @@
+"""Export: a recording as interchange CSV (``recording.csvio`` describes the shape), with its
+stream's description and its markers beside it, so reading the CSV back gives the same session."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from smr_sense.core.calibration import forces_n, is_calibrated
+from smr_sense.core.pipeline import saved_calibration
+from smr_sense.core.samples import GYRO_AXES
+from smr_sense.errors import FileFormatError
+from smr_sense.recording.csv_sensor import describe, stream_path, write_description
+from smr_sense.recording.csvio import markers_path
+from smr_sense.recording.reader import Recording
+from smr_sense.recording.writer import check_output_path
+
+
+def _forces_as_measured_n(rec: Recording) -> np.ndarray:
+    """Newtons per sample under the calibration in force at its time, as the live session measured
+    them: the header's, then each calibration the dashboard's wizard saved, from its marker on
+    (samples at the marker's time came before it). One calibration for the whole file would weigh
+    every sample after a recalibration wrongly, and analysing the CSV would say so silently."""
+    info, t, raw = rec.info, rec.block.t_s, rec.block.raw
+    out = forces_n(info, raw)
+    for m in sorted(rec.markers, key=lambda m: m.t_s):
+        calibration = saved_calibration(m)
+        if calibration is None:
+            continue
+        now = info.with_calibration(calibration)
+        if not is_calibrated(now):
+            raise FileFormatError(
+                f"{rec.path}: the calibration saved at {m.t_s:.2f} s does not cover its channels, "
+                "so its forces cannot be exported"
+            )
+        start = int(np.searchsorted(t, m.t_s, "right"))
+        out[start:] = forces_n(now, raw[start:])
+    return out
+
+
+def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = False) -> list[str]:
+    """Write ``rec`` as interchange CSV, its stream's description beside it, and a markers CSV when
+    there are markers.
+
+    Returns the paths written. Calibrated streams get ``force_n*`` columns; raw values are always kept.
+    """
+    out = Path(out)
+    mpath, spath = markers_path(out), stream_path(out)
+    # All three names are the export's: a markers file left from an older export would be read back
+    # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself.
+    reading = (rec.path, markers_path(rec.path), stream_path(rec.path))
+    for path in (out, spath, mpath) if rec.markers or mpath.exists() else (out, spath):
+        check_output_path(path, force, reading=reading)
+    info, block = rec.info, rec.block
+    k = info.n_channels
+    names: list[str] = ["time_s"]
+    cols: list[np.ndarray] = [block.t_s]
+    fmts: list[str] = ["%.6f"]
+    if info.channels[0].unit != "N" and is_calibrated(info):
+        f = _forces_as_measured_n(rec)
+        names += ["force_n"] if k == 1 else [f"force_n_{i}" for i in range(k)]
+        cols += [f[:, i] for i in range(k)]
+        fmts += ["%.9g"] * k  # to the float32 raw value's precision: the CSV analyses as the recording does
+    unit_prefix = "force_n" if info.channels[0].unit == "N" else "raw"
+    names += [unit_prefix] if unit_prefix == "force_n" and k == 1 else [f"{unit_prefix}_{i}" for i in range(k)]
+    cols += [block.raw[:, i].astype(np.float64) for i in range(k)]
+    fmts += ["%.9g"] * k
+    for prefix, arr, unit in (("gyro", block.gyro_dps, "dps"), ("accel", block.accel_g, "g")):
+        if arr is not None:
+            names += [f"{prefix}_{a}_{unit}" for a in GYRO_AXES]
+            cols += [arr[:, j].astype(np.float64) for j in range(3)]
+            fmts += ["%.9g"] * 3
+    if block.host_t_s is not None and not np.isnan(block.host_t_s).all():
+        names.append("host_time_s")
+        cols.append(block.host_t_s)
+        fmts.append("%.6f")
+    table = np.column_stack(cols) if len(block) else np.empty((0, len(names)))
+    try:
+        with open(out, "w", newline="") as fh:
+            fh.write(",".join(names) + "\n")
+            np.savetxt(fh, table, fmt=fmts, delimiter=",")
+        write_description(spath, describe(info, names[1 : 1 + k], dict(rec.header.get("extra") or {})))
+        if rec.markers:
+            with open(mpath, "w", newline="") as fh:
+                fh.write("time_s,kind,data\n")
+                for m in rec.markers:
+                    data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
+                    fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')
+        else:
+            mpath.unlink(missing_ok=True)
+    except OSError as err:
+        # Any of the three files: a full disk, a folder gone since the check.
+        raise FileFormatError(f"cannot write {err.filename or out}: {err.strerror}") from None
+    return [str(out), str(spath)] + ([str(mpath)] if rec.markers else [])
