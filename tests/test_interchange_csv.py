@@ -90,6 +90,30 @@ def test_export_refuses_to_overwrite(tmp_path):
         export_csv(rec, tmp_path / "no" / "out.csv")
 
 
+
+def test_a_recording_exported_again_to_the_same_name_with_force_replaces_the_last_export(tmp_path):
+    # x.smr -> x.csv writes x.stream.json beside it; the recording never reads that file, so the
+    # second export (the README's example run twice) must not take it for its input.
+    info, block, _ = simulate(SimConfig(seed=3, build="force"), 5.0)
+    with RecordingWriter(tmp_path / "x.smr", info) as w:
+        w.append(block)
+    rec = load_any(tmp_path / "x.smr")
+    export_csv(rec, tmp_path / "x.csv")
+    (tmp_path / "x.csv").write_text("stale")
+    written = export_csv(rec, tmp_path / "x.csv", force=True)
+    assert written[:2] == [str(tmp_path / "x.csv"), str(tmp_path / "x.stream.json")]
+    assert len(load_any(tmp_path / "x.csv").block) == len(block)
+
+
+def test_a_csv_exported_onto_its_own_description_is_refused_even_with_force(tmp_path):
+    # A CSV's description is read with it: x.csv -> x.tsv would write x.stream.json over it.
+    (tmp_path / "x.csv").write_text("time_s,force_n\n0,1\n0.01,2\n")
+    (tmp_path / "x.stream.json").write_text('{"device_name": "bench logger"}')
+    rec = load_any(tmp_path / "x.csv")
+    with pytest.raises(SmrError, match=r"x\.stream\.json is the file being read; write to another file$"):
+        export_csv(rec, tmp_path / "x.tsv", force=True)
+    assert json.loads((tmp_path / "x.stream.json").read_text()) == {"device_name": "bench logger"}
+
 def _hold_csv(path, cells):
     """A 30 s hold at 300 N with some force cells replaced by ``cells`` {sample index: text}."""
     t = np.arange(3000) / 100.0

@@ -14,7 +14,7 @@ from smr_sense.core.pipeline import saved_calibration
 from smr_sense.core.samples import GYRO_AXES
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.csv_sensor import describe, stream_path, write_description
-from smr_sense.recording.csvio import markers_path
+from smr_sense.recording.csvio import CSV_SCHEMA, markers_path
 from smr_sense.recording.reader import Recording
 from smr_sense.recording.writer import check_output_path
 
@@ -50,8 +50,13 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     out = Path(out)
     mpath, spath = markers_path(out), stream_path(out)
     # All three names are the export's: a markers file left from an older export would be read back
-    # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself.
-    reading = (rec.path, markers_path(rec.path), stream_path(rec.path))
+    # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself. A CSV
+    # being read brings its own two files along, and those are not written over; a recording
+    # brings none (its markers and description are inside it), so exporting it again to the same
+    # name replaces the last export.
+    reading: tuple[Path, ...] = (Path(rec.path),)
+    if rec.header.get("schema") == CSV_SCHEMA:
+        reading += (markers_path(Path(rec.path)), stream_path(Path(rec.path)))
     for path in (out, spath, mpath) if rec.markers or mpath.exists() else (out, spath):
         check_output_path(path, force, reading=reading)
     info, block = rec.info, rec.block

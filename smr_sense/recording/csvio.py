@@ -55,6 +55,7 @@ _RAW = re.compile(r"^raw_(\d+)$")
 _MIN_RATE_HZ, _MAX_RATE_HZ = STREAM_RATE_RANGE_HZ
 # A push this size is someone on the roller: the detector's default contact threshold.
 _LOAD_N = 25.0
+CSV_SCHEMA = "interchange-csv"  # a Recording read from a CSV says so in its header
 
 
 def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
@@ -284,7 +285,7 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     info, session = read_description(path, info, warnings)
     block = SampleBlock.build(t, table[:, chosen], gyro, accel, host)
     markers = _read_markers(markers_path(path), warnings)
-    return Recording(path, info, block, markers, warnings, {"schema": "interchange-csv", "extra": session})
+    return Recording(path, info, block, markers, warnings, {"schema": CSV_SCHEMA, "extra": session})
 
 
 def markers_path(csv_path: Path) -> Path:
