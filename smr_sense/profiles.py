@@ -148,4 +148,21 @@ def calibration_from_option(value: str, device_id: str) -> dict[str, Any] | None
         if profile is None:
             raise SmrError(f"there is no saved calibration profile for device '{device_id}' (see smr-sense calibrate)")
         return profile.calibration
-    return read_profile_file(value).calibration
+    profile = read_profile_file(value)
+    if profile.device_id and not profile.calibration.get("device_id"):
+        # A profile names its device once, outside the calibration: keep it with the calibration.
+        return {**profile.calibration, "device_id": profile.device_id}
+    return profile.calibration
+
+
+def other_device_warning(calibration: dict[str, Any] | None, device_id: str) -> str | None:
+    """A sentence when ``calibration`` was made on another device than the recording's, else None.
+    Swapping one in is how an old session is recalibrated, so it is allowed; but forces measured
+    with another roller's numbers are only as right as the two rollers are alike."""
+    other = str((calibration or {}).get("device_id") or "")
+    if not other or not device_id or other == device_id:
+        return None
+    return (
+        f"the calibration given was made on device '{other}', and this recording comes from '{device_id}': "
+        "its forces are only right if the two are the same roller"
+    )

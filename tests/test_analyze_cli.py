@@ -110,6 +110,15 @@ def test_recalibrating_an_old_session(files, tmp_path):
     prof.write_text(json.dumps({"version": 1, "device_id": "sim-imu-21", "calibration": rec_cal}))
     after = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--calibration", str(prof)).stdout)
     assert after["summary"]["peak_force_n"] == pytest.approx(2 * header_cal["summary"]["peak_force_n"], rel=0.01)
+    assert not any("made on device" in w for w in after["warnings"])
+    # Another roller's profile is allowed (it may be the same hardware, renamed) but never silently.
+    prof.write_text(json.dumps({"version": 1, "device_id": "sim-imu-1", "calibration": {**rec_cal, "device_id": "sim-imu-1"}}))
+    other = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--calibration", str(prof)).stdout)
+    assert other["summary"] == after["summary"]
+    assert (
+        "the calibration given was made on device 'sim-imu-1', and this recording comes from 'sim-imu-21': "
+        "its forces are only right if the two are the same roller"
+    ) in other["warnings"]
     bad = smr("analyze", str(files / "imu.smr"), "--calibration", str(tmp_path / "missing.json"))
     assert bad.returncode == 2 and bad.stderr.strip() == f"smr-sense: error: {tmp_path / 'missing.json'} does not exist"
 
@@ -124,6 +133,11 @@ def test_recalibrating_an_old_session(files, tmp_path):
         ('{"channels": [{"name": "load", "n_per_count": NaN}]}', "the calibration of channel 'load' has a value"),
         ('{"channels": [{"name": "load", "n_per_count": 0}]}', "the calibration of channel 'load' has a value"),
         ('{"calibration": {"channels": []}, "residuals_n": ["a"]}', "is a damaged calibration profile"),
+        # Not a calibration at all (an export's .stream.json): no defaults may turn it into 1 N per count.
+        ('{"channels": [{"name": "load", "position_m": [0, 0]}]}',
+         "the calibration of channel 'load' gives no offset_counts or n_per_count (a linear calibration needs"),
+        ('{"channels": [{"name": "load", "model": "power", "offset_counts": 3, "k": 0.1}]}',
+         "the calibration of channel 'load' gives no exponent (a power calibration needs offset_counts and k and"),
     ],
 )
 def test_a_damaged_calibration_file_is_one_sentence(files, tmp_path, profile, message):

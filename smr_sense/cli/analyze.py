@@ -58,11 +58,12 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     from smr_sense.core.analysis import result_to_json
     from smr_sense.core.calibration import CalibrationError, is_calibrated
     from smr_sense.core.pipeline import analyze_block
-    from smr_sense.profiles import calibration_from_option
+    from smr_sense.profiles import calibration_from_option, other_device_warning
     from smr_sense.recording import load_any
 
     rec = load_any(path)
     cal = calibration_from_option(calibration, rec.info.device_id)
+    foreign = other_device_warning(cal, rec.info.device_id)
     if cal is not None:
         rec = rec.with_calibration(cal)
     elif not is_calibrated(rec.info):
@@ -80,7 +81,7 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     except CalibrationError as err:
         raise SmrError(f"{path}: {err}") from None
     out = _no_negative_zero(result_to_json(result))
-    out["warnings"] = list(rec.warnings) + out["warnings"]
+    out["warnings"] = list(rec.warnings) + ([foreign] if foreign else []) + out["warnings"]
     return out
 
 

@@ -12,7 +12,7 @@ import argparse
 import datetime as _dt
 from pathlib import Path
 
-from smr_sense.cli.common import finite_float, pinned_by, speed_factor
+from smr_sense.cli.common import finite_float, pinned_by, speed_factor, warn
 from smr_sense.cli.live import add_dashboard_options, run_dashboard
 
 
@@ -65,12 +65,15 @@ def recorded_at(header: dict) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from smr_sense.profiles import calibration_from_option
+    from smr_sense.profiles import calibration_from_option, other_device_warning
     from smr_sense.recording import load_any
 
     path = Path(args.file)
     rec = load_any(path)  # a missing or broken file is one sentence here, not a banner on an empty screen
     calibration = calibration_from_option(args.calibration, rec.info.device_id)
+    foreign = other_device_warning(calibration, rec.info.device_id)
+    if foreign:
+        warn(foreign)
     _settings_as_recorded(args, rec.header.get("extra") or {})
     spec = f"replay:{path}?speed={args.speed:g}&start={args.start:g}"
     # By default the recording's own calibration, as it ran live (not today's profile).

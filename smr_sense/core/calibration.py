@@ -30,6 +30,10 @@ class CalibrationError(SmrError):
     """A calibration that cannot be used (wrong device, missing channels, bad numbers)."""
 
 
+# The numbers each model converts with; a saved calibration always has them.
+_MODEL_KEYS = {"linear": ("offset_counts", "n_per_count"), "power": ("offset_counts", "k", "exponent"), "identity": ()}
+
+
 @dataclass(frozen=True)
 class ChannelCalibration:
     name: str
@@ -72,6 +76,14 @@ class ChannelCalibration:
             raise CalibrationError(
                 f"the calibration of channel '{cal.name}' has a value that converts no force "
                 "(not a finite number, a zero gain, or a power law without a positive k and exponent)"
+            )
+        # A channel entry without its model's numbers would convert with the defaults (no offset,
+        # 1 N per count): any JSON with a 'channels' list of names would pass for a calibration.
+        missing = [key for key in _MODEL_KEYS[model] if key not in obj]
+        if missing:
+            raise CalibrationError(
+                f"the calibration of channel '{cal.name}' gives no {' or '.join(missing)} "
+                f"(a {model} calibration needs {' and '.join(_MODEL_KEYS[model])})"
             )
         return cal
 
