@@ -159,8 +159,11 @@ def other_device_warning(calibration: dict[str, Any] | None, device_id: str) -> 
     """A sentence when ``calibration`` was made on another device than the recording's, else None.
     Swapping one in is how an old session is recalibrated, so it is allowed; but forces measured
     with another roller's numbers are only as right as the two rollers are alike."""
+    from smr_sense.recording.csvio import UNDESCRIBED_DEVICE
+
     other = str((calibration or {}).get("device_id") or "")
-    if not other or not device_id or other == device_id:
+    # A logger's CSV that names no device (it is named after its file) has none to differ from.
+    if not other or not device_id or other == device_id or device_id.startswith(UNDESCRIBED_DEVICE):
         return None
     return (
         f"the calibration given was made on device '{other}', and this recording comes from '{device_id}': "

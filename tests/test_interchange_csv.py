@@ -49,6 +49,30 @@ def test_raw_counts_are_uncalibrated(tmp_path):
     assert rec.info.channels[0].unit == "count" and rec.info.calibration is None
 
 
+def test_a_raw_csv_under_a_calibration_naming_its_channel_otherwise_is_told_how_to_name_it(tmp_path):
+    # A 30 s hold of 300 N in a bare HX711's counts, and the bench's profile, which calls the
+    # channel "load": "no calibration, run calibrate" would send the user back to the bench.
+    t = np.arange(3000) / 100.0
+    counts = np.where((t > 2) & (t < 28), 81000 + 300 * 420, 81000)
+    (tmp_path / "raw.csv").write_text("time_s,raw_0\n" + "".join(f"{a:.2f},{c}\n" for a, c in zip(t, counts)))
+    prof = tmp_path / "bench.json"
+    prof.write_text(json.dumps({"version": 1, "device_id": "bench", "calibration": {"device_id": "bench", "channels": [
+        {"name": "load", "model": "linear", "offset_counts": 81000, "n_per_count": 1 / 420}]}}))
+    run = [sys.executable, "-m", "smr_sense", "analyze", str(tmp_path / "raw.csv"), "--calibration", str(prof), "--json"]
+    r = subprocess.run(run, capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr == (
+        f"smr-sense: error: {tmp_path / 'raw.csv'}: the calibration has no channel 'raw_0' (it calibrates 'load'); "
+        f"a raw channel is calibrated under its own name; say which it is in {tmp_path / 'raw.stream.json'}, "
+        'as {"channels": [{"column": "raw_0", "name": "load"}]}\n'
+    )
+    (tmp_path / "raw.stream.json").write_text('{"channels": [{"column": "raw_0", "name": "load"}]}')
+    r = subprocess.run(run, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert [round(h["peak_force_n"]) for h in out["holds"]] == [300]
+    assert out["warnings"] == []  # a CSV that names no device has no device to differ from the profile's
+
+
 @pytest.mark.parametrize(
     "text, message",
     [

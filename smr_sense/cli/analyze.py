@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from smr_sense.cli.common import add_session_options, check_session_options, non_negative_float, pinned_by, warn
@@ -56,7 +57,9 @@ def _settings(args: argparse.Namespace):
 def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dict[str, Any]:
     """The ``--json`` object for one file (raises SmrError with one sentence)."""
     from smr_sense.core.analysis import result_to_json
-    from smr_sense.core.calibration import CalibrationError, is_calibrated
+    from smr_sense.core.calibration import CalibrationError, UnnamedChannelError, is_calibrated
+    from smr_sense.recording.csv_sensor import stream_path
+    from smr_sense.recording.csvio import CSV_SCHEMA
     from smr_sense.core.pipeline import analyze_block
     from smr_sense.profiles import calibration_from_option, other_device_warning
     from smr_sense.recording import load_any
@@ -78,6 +81,13 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
         raise SmrError(f"{path} notes no body weight: give --body-mass for a ceiling in % of body weight")
     try:
         result = analyze_block(rec.info, rec.block, rec.markers, settings)
+    except UnnamedChannelError as err:
+        hint = ""
+        if rec.header.get("schema") == CSV_SCHEMA and err.calibrated:
+            # A logger's CSV names its columns raw_0..k; its description can give them the
+            # calibration's names (README: Interchange CSV).
+            hint = f"; say which it is in {stream_path(Path(path))}, as {{\"channels\": [{{\"column\": \"{err.channel}\", \"name\": \"{err.calibrated[0]}\"}}]}}"
+        raise SmrError(f"{path}: {err}{hint}") from None
     except CalibrationError as err:
         raise SmrError(f"{path}: {err}") from None
     out = _no_negative_zero(result_to_json(result))

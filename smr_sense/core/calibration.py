@@ -30,6 +30,14 @@ class CalibrationError(SmrError):
     """A calibration that cannot be used (wrong device, missing channels, bad numbers)."""
 
 
+class UnnamedChannelError(CalibrationError):
+    """A calibration with no entry under a raw channel's name (it names its channels otherwise)."""
+
+    def __init__(self, message: str, channel: str, calibrated: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.channel, self.calibrated = channel, calibrated
+
+
 # The numbers each model converts with; a saved calibration always has them.
 _MODEL_KEYS = {"linear": ("offset_counts", "n_per_count"), "power": ("offset_counts", "k", "exponent"), "identity": ()}
 
@@ -159,10 +167,31 @@ def is_calibrated(info: StreamInfo) -> bool:
 
 def forces_n(info: StreamInfo, raw: np.ndarray) -> np.ndarray:
     """Per-channel force in newtons, shape (n, k) float64, using the calibration in ``info``."""
-    cal = Calibration.from_json(info.calibration) if info.calibration else None
     out = np.empty(raw.shape, dtype=np.float64)
-    for i, ch in enumerate(info.channels):
-        out[:, i] = channel_to_newtons(ch, cal.for_channel(ch.name) if cal else None, raw[:, i])
+    for i, (ch, mine) in enumerate(zip(info.channels, channel_calibrations(info))):
+        out[:, i] = channel_to_newtons(ch, mine, raw[:, i])
+    return out
+
+
+def channel_calibrations(info: StreamInfo) -> list[ChannelCalibration | None]:
+    """Each channel's calibration from ``info`` (None for channels in N or kg), or one sentence
+    saying why a raw channel has none."""
+    cal = Calibration.from_json(info.calibration) if info.calibration else None
+    out = []
+    for ch in info.channels:
+        mine = cal.for_channel(ch.name) if cal else None
+        if mine is None and cal is not None and ch.unit not in ("N", "kg"):
+            # A calibration is matched by channel name: "no calibration" would send the user to
+            # calibrate again, when the one they have names its channels otherwise.
+            calibrated = tuple(c.name for c in cal.channels)
+            names = ", ".join(f"'{name}'" for name in calibrated) or "none"
+            raise UnnamedChannelError(
+                f"the calibration has no channel '{ch.name}' (it calibrates {names}); "
+                "a raw channel is calibrated under its own name",
+                ch.name, calibrated,
+            )
+        channel_to_newtons(ch, mine, np.zeros(0, np.float32))  # uncalibrated: its own sentence
+        out.append(mine)
     return out
 
 

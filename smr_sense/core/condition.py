@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from smr_sense.core.calibration import G_N_PER_KG, Calibration, channel_to_newtons
+from smr_sense.core.calibration import G_N_PER_KG, channel_calibrations, channel_to_newtons
 from smr_sense.core.samples import RESUME_GAP_S, SampleBlock, StreamInfo
 from smr_sense.core.words import counted
 
@@ -153,11 +153,7 @@ class Conditioner:
     def __init__(self, info: StreamInfo) -> None:
         self.info = info
         self.stats = ConditionStats(saturated={c.name: 0 for c in info.channels})
-        cal = Calibration.from_json(info.calibration) if info.calibration else None
-        self._cals = [cal.for_channel(c.name) if cal else None for c in info.channels]
-        # Fail now, with one sentence, rather than on the first block.
-        for ch, c in zip(info.channels, self._cals):
-            channel_to_newtons(ch, c, np.zeros(1, np.float32))
+        self._cals = channel_calibrations(info)  # fails now, with one sentence, not on the first block
         self._counts = np.array([c.unit == "count" for c in info.channels])
         self._any_counts = bool(self._counts.any())
         # Linear channels (load cells, N, kg) convert in one vectorised step; power-law FSRs one by one.

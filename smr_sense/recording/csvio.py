@@ -56,6 +56,7 @@ _MIN_RATE_HZ, _MAX_RATE_HZ = STREAM_RATE_RANGE_HZ
 # A push this size is someone on the roller: the detector's default contact threshold.
 _LOAD_N = 25.0
 CSV_SCHEMA = "interchange-csv"  # a Recording read from a CSV says so in its header
+UNDESCRIBED_DEVICE = "csv:"  # + the file name: the device id of a CSV whose description names none
 
 
 def _header_and_body(data: bytes, name: str) -> tuple[list[str], bytes, int]:
@@ -275,7 +276,7 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     ) if len(chosen) > 1 else (Channel(cols[chosen[0]], unit, "load_cell", None),)
     info = StreamInfo(
         source=f"replay:{path}",
-        device_id=f"csv:{path.name}",
+        device_id=f"{UNDESCRIBED_DEVICE}{path.name}",
         device_name=path.name,
         channels=channels,
         rate_hz=rate,
