@@ -380,3 +380,21 @@ def test_a_usage_mistake_names_the_mistake(tmp_path, monkeypatch, capsys, argv, 
     monkeypatch.chdir(tmp_path)
     assert message in refused(capsys, argv)
     assert not (tmp_path / "x.smr").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["sim", "--duration", "5", "--out", "{d}/s.csv"],
+    ["record", "--source", "sim", "--duration", "5", "--out", "{d}/s.CSV"],
+    ["demo", "--record", "{d}/s.csv"],
+])
+def test_a_recording_named_csv_is_refused_and_the_way_to_a_csv_is_said(tmp_path, capsys, argv):
+    # It used to be written as a binary .smr under the .csv name: a spreadsheet shows noise.
+    argv = [a.replace("{d}", str(tmp_path)) for a in argv]
+    err = refused(capsys, argv)
+    name = argv[-1]
+    stem = name[:-4]
+    assert err.endswith(
+        f"{name} would be a recording (smr-sense's own format), not a CSV; record to {stem}.smr, "
+        f"then smr-sense export {stem}.smr --csv {name} (see smr-sense {argv[0]} --help)"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -24,6 +24,18 @@ def finite_float(text: str) -> float:
     return value
 
 
+def recording_file(text: str) -> str:
+    """A name to record to. Recordings are smr-sense's own crash-safe format, whatever the name
+    says: one called .csv would open in a spreadsheet as binary noise."""
+    if text.lower().endswith(".csv"):
+        stem = text[:-4]
+        raise argparse.ArgumentTypeError(
+            f"{text} would be a recording (smr-sense's own format), not a CSV; record to {stem}.smr, "
+            f"then smr-sense export {stem}.smr --csv {text}"
+        )
+    return text
+
+
 def positive_float(text: str) -> float:
     value = finite_float(text)
     if not value > 0:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from smr_sense.cli.common import add_session_options, check_session_options
+from smr_sense.cli.common import add_session_options, check_session_options, recording_file
 from smr_sense.errors import SmrError, UsageError
 
 DATA_DIR_ENV = "SMR_SENSE_DATA_DIR"
@@ -56,7 +56,7 @@ def add_dashboard_options(p: argparse.ArgumentParser, *, recording: bool = True)
     """Options shared by demo, live and replay."""
     if recording:
         rec = p.add_mutually_exclusive_group()
-        rec.add_argument("--record", metavar="FILE", help="record the session to FILE (default: a new file in the data directory)")
+        rec.add_argument("--record", type=recording_file, metavar="FILE", help="record the session to FILE (default: a new file in the data directory)")
         rec.add_argument("--no-record", action="store_true", help="do not record this session")
     p.add_argument("--unit", choices=("N", "kg", "%BW"), default="N", help="force unit on screen (u cycles it)")
     add_session_options(p, body_mass_help="your body weight, for %% body weight and the ceiling")

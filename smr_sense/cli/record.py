@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from smr_sense.cli.common import add_hold_cap_option, positive_float, warn
+from smr_sense.cli.common import add_hold_cap_option, positive_float, recording_file, warn
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.recording import RecordingWriter
 
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Record from a source to FILE, printing one line per event (holds, caps, contact, link).",
     )
     p.add_argument("--source", default="sim", metavar="SRC", help="sim, sim:?seed=7&build=imu, replay:FILE, serial:PORT, ble:NAME")
-    p.add_argument("--out", required=True, metavar="FILE", help="recording to write (.smr)")
+    p.add_argument("--out", required=True, type=recording_file, metavar="FILE", help="recording to write (.smr)")
     p.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds of stream time")
     add_hold_cap_option(p)
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")

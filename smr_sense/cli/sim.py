@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from smr_sense.cli.common import non_negative_int, positive_float
+from smr_sense.cli.common import non_negative_int, positive_float, recording_file
 from smr_sense.core.samples import Marker, interleave
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.core.words import counted
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
     p.add_argument("--hard", action="store_true", help="widen every range toward the hard cases")
     p.add_argument("--channels", type=int, choices=(2, 4), help="load cells in the channels build (default 4)")
-    p.add_argument("--out", required=True, metavar="FILE", help="recording to write (.smr)")
+    p.add_argument("--out", required=True, type=recording_file, metavar="FILE", help="recording to write (.smr)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(run=run)
 
