@@ -73,6 +73,18 @@ def test_warning_comes_five_seconds_before_the_cap_and_over_cap_time_is_tracked(
     assert result.holds[0].mean_force_n == pytest.approx(300.0)
 
 
+
+@pytest.mark.parametrize("cap_s, warning_s", [(6.0, 5.5), (10.0, 9.9)])
+def test_a_warning_announced_late_says_the_time_actually_left(cap_s, warning_s):
+    # A warning set further before the cap than the hold takes to confirm cannot come on time: it
+    # comes at the confirmation, and "5.5 s to go" then would be a wrong countdown.
+    result = analyze_block(info(), still_on_roller(3.0, 30.0), settings=SessionSettings(hold_cap_s=cap_s, warning_before_cap_s=warning_s))
+    start, confirmed = result.holds[0].start_s, result.holds[0].confirmed_s
+    assert confirmed > start + cap_s - warning_s  # the premise: confirmed after the warning's time
+    (warning,) = events_of(result.events, HoldWarning)
+    assert warning.t_s == confirmed and warning.remaining_s == pytest.approx(start + cap_s - confirmed)
+    assert 0 < warning.remaining_s < warning_s
+
 def test_cap_setting_is_honoured():
     result = analyze_block(info(), still_on_roller(3.0, 30.0), settings=SessionSettings(hold_cap_s=10.0, warning_before_cap_s=2.0))
     start = result.holds[0].start_s

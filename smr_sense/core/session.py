@@ -4,7 +4,8 @@ The hold timer runs from the back-dated start. The warning (``warning_before_cap
 cap) and the cap are announced at exactly ``start + cap - warning`` and ``start + cap`` in stream
 time, by the first sample at or after that moment while the hold lasts (so a hold of 19.99 s is
 never capped and one of 20.00 s is). A hold confirmed late (a cap shorter than the confirmation
-delay) announces at its confirmation. Seconds past the cap are tracked per hold.
+delay) announces at its confirmation, its warning with the time then left. Seconds past the cap are
+tracked per hold.
 
 The pressure ceiling (newtons, or a share of body weight) has its own event on every crossing
 upward, re-armed once the force has come back below 90 % of it.
@@ -210,14 +211,18 @@ class SessionTracker:
             return []
         out: list[Event] = []
         last = float(t[stop - 1])
+        due = h["start"] + self.cap_s
         if not h["warned"] and self.warn_s > 0 and last >= h["warn_at"] - TIME_EPS_S:
             h["warned"] = True
-            out.append(HoldWarning(max(h["warn_at"], h["announce_from"]), h["start"], self.warn_s))
-        if h["cap_at"] is None and last >= h["start"] + self.cap_s - TIME_EPS_S:
-            h["cap_at"] = max(h["start"] + self.cap_s, h["announce_from"])
+            # Announced late (confirmed after the warning time, or back from a loss of signal):
+            # it says the time actually left, not the time it was set for.
+            at = max(h["warn_at"], h["announce_from"])
+            out.append(HoldWarning(at, h["start"], max(0.0, due - at) if at > h["warn_at"] else self.warn_s))
+        if h["cap_at"] is None and last >= due - TIME_EPS_S:
+            h["cap_at"] = max(due, h["announce_from"])
             if not h["warned"] and self.warn_s > 0:
                 h["warned"] = True
-                out.append(HoldWarning(h["cap_at"], h["start"], self.warn_s))
+                out.append(HoldWarning(h["cap_at"], h["start"], 0.0))
             out.append(HoldCapReached(h["cap_at"], h["start"], self.cap_s))
         return out
 
