@@ -138,6 +138,28 @@ def test_a_csv_exported_onto_its_own_description_is_refused_even_with_force(tmp_
         export_csv(rec, tmp_path / "x.tsv", force=True)
     assert json.loads((tmp_path / "x.stream.json").read_text()) == {"device_name": "bench logger"}
 
+
+@pytest.mark.parametrize("tail", ["0.03", "0.03,", "0.03,1e", '0.03,"4'])
+def test_a_last_line_cut_by_a_logger_stopping_mid_write_is_dropped_and_the_rest_kept(tmp_path, tail):
+    # A logger killed mid-write: a recording in the same state keeps every whole chunk, so the
+    # CSV keeps every whole line. Only a last line with no line end is taken for cut.
+    path = tmp_path / "cut.csv"
+    path.write_text("time_s,force_n,note\n0,1,a\n0.01,2,b\n0.02,3,c\n" + tail)
+    rec = load_any(path)
+    assert rec.block.t_s.tolist() == [0.0, 0.01, 0.02]
+    assert f"{path}: line 5 is cut short (the file ends inside it); ignoring that line" in rec.warnings
+
+
+@pytest.mark.parametrize("text, message", [
+    ("time_s,force_n\n0,1\n0.01\n0.02,3\n0.03,4", "line 3 has 1 values where the header has 2"),  # not the last
+    ("time_s,force_n\n0,1\n0.01,2\n0.02\n", "line 4 has 1 values where the header has 2"),  # it ends its line
+])
+def test_a_short_line_that_is_not_a_cut_end_is_still_refused(tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(FileFormatError, match=message):
+        load_any(path)
+
 def _hold_csv(path, cells):
     """A 30 s hold at 300 N with some force cells replaced by ``cells`` {sample index: text}."""
     t = np.arange(3000) / 100.0

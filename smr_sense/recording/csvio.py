@@ -150,6 +150,24 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
     return np.array(rows, dtype=np.float64).reshape(-1, n_cols)
 
 
+def _without_cut_last_line(body: bytes, n_cols: int, used: list[int], first_line: int, name: str) -> tuple[bytes, str | None]:
+    """A logger stopped mid-write leaves its last line cut short, with no line end. That line
+    alone is dropped, with a warning, as a recording's cut chunk is: every whole line is kept. A
+    damaged line anywhere else, or one that ends its line, is still refused where it is."""
+    if not body or body.endswith((b"\n", b"\r")):
+        return body, None
+    start = body.rfind(b"\n") + 1
+    last = body[start:].strip()
+    if not last or last.startswith(b"#"):
+        return body, None
+    line_no = first_line + 1 + len(body[:start].splitlines())
+    try:
+        _parse_numbers(last, n_cols, used, line_no - 1, name)
+    except FileFormatError:
+        return body[:start], f"{name}: line {line_no} is cut short (the file ends inside it); ignoring that line"
+    return body, None
+
+
 def _quoted_cells(line: bytes) -> list[bytes]:
     """A row with quoted cells, split by the csv module's rules (a quoted comma stays in its cell)."""
     try:
@@ -222,6 +240,7 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     used_names = {"time_s", "host_time_s"} | {cols[i] for i in chosen}
     used_names |= {f"{p}_{a}_{u}" for p, u in (("gyro", "dps"), ("accel", "g")) for a in GYRO_AXES}
     used_idx = [i for i, c in enumerate(cols) if c in used_names]
+    body, cut = _without_cut_last_line(body, len(cols), used_idx, header_line, name)
     table = _parse_numbers(body, len(cols), used_idx, header_line, name)
     if table.shape[0] == 0:
         raise FileFormatError(f"{name} has a header but no samples")
@@ -239,7 +258,7 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     rate = _sample_rate_hz(t, name)
     sensor_cols = [i for i, c in enumerate(cols) if c in used_names and c not in ("time_s", "host_time_s")]
     _unusable_values_as_missing(table, sensor_cols)
-    warnings: list[str] = []
+    warnings: list[str] = [cut] if cut else []
     for i in chosen:
         if np.isnan(table[:, i]).all():
             raise FileFormatError(
