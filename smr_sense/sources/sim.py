@@ -140,6 +140,9 @@ def make_source(spec: SourceSpec) -> SimSource:
     low, high = BODY_MASS_RANGE_KG
     if mass is not None and not low <= mass <= high:
         raise SourceError(f"sim source: a body mass of {mass:g} kg is outside {low:g}-{high:g} kg")
+    drop = spec.float_option("drop", 0.002)
+    if not 0.0 <= drop < 0.5:  # checked here too, so the sentence names the option the user typed
+        raise SourceError(f"sim source: drop is the share of samples lost, from 0 up to 0.5; {drop:g} is not")
     try:
         config = SimConfig(
             seed=seed,
@@ -148,7 +151,7 @@ def make_source(spec: SourceSpec) -> SimSource:
             hard=spec.bool_option("hard"),
             channels=spec.int_option("channels", 4),
             body_mass_kg=mass,
-            drop_rate=spec.float_option("drop", 0.002),
+            drop_rate=drop,
         )
     except ValueError as err:
         raise SourceError(f"sim source: {err}") from None
