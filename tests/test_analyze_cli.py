@@ -176,3 +176,12 @@ def test_a_simulated_session_knows_its_body_mass_as_replay_does(files):
     # Given now, the user's weight wins.
     given = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--ceiling-pct", "20", "--body-mass", "60").stdout)
     assert given["summary"]["ceiling_n"] == pytest.approx(0.2 * 60 * 9.80665, abs=0.01)
+
+
+def test_a_one_sample_recording_is_analysed_at_its_streams_own_rate(tmp_path):
+    # A session stopped at once keeps its one sample; with no time step to measure, the rate is
+    # the one the recording's header names (a CSV, with no header to say it, is refused instead).
+    r = smr("sim", "--duration", "0.01", "--rate", "80", "--out", str(tmp_path / "one.smr"))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(smr("analyze", str(tmp_path / "one.smr"), "--json").stdout)
+    assert out["summary"]["samples"] == 1 and out["sample_rate_hz"] == 80.0 and out["duration_s"] == 0.0

@@ -24,7 +24,8 @@ def summarise(result: SessionResult, pipeline: Pipeline) -> dict[str, Any]:
     # The rate the roller sent at: a span without samples (a dropped link) is one interval, not many.
     gaps = [e.gap_s for e in result.events if isinstance(e, SignalLost) and e.gap_s]
     sending_s, intervals = duration - sum(gaps), samples - 1 - len(gaps)
-    rate = intervals / sending_s if sending_s > 0 and intervals > 0 else 0.0
+    # Too few samples to measure a rate (one, or one each side of a loss): the stream's own.
+    rate = intervals / sending_s if sending_s > 0 and intervals > 0 else float(pipeline.info.rate_hz)
     holds = result.holds
     hold_s = sum(h.duration_s for h in holds)
     rolling_s = sum(r.duration_s for r in result.rolling)
