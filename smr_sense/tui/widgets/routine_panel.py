@@ -24,6 +24,15 @@ class RoutineRow:
     rolling_s: int
 
 
+def shown_rows(n: int, current: int, height: int) -> range:
+    """The rows that fit in ``height`` lines: all of them when they fit, else a window that keeps the
+    current group in sight, with the next one (where ↓ goes) below it when there is room."""
+    if n <= height or height <= 0:  # 0: not laid out yet
+        return range(n)
+    first = max(0, min(current + 2 - height, n - height, current))
+    return range(first, first + height)
+
+
 class RoutinePanel(CachedComponentStyles, Widget):
     COMPONENT_CLASSES = {"routine--current", "routine--done", "routine--todo", "routine--cap", "routine--advice"}
 
@@ -35,7 +44,10 @@ class RoutinePanel(CachedComponentStyles, Widget):
         width = max(self.size.width, 20)
         text = Text(no_wrap=True, overflow="ellipsis")
         name_w = max(8, width - 18)
-        for i, row in enumerate(self.rows):
+        # Nine groups do not fit a short terminal (60x18 shows six): the list scrolls to the current
+        # one, and the advice under it gets whatever lines are left.
+        for i in shown_rows(len(self.rows), self.current, self.size.height):
+            row = self.rows[i]
             done = worked(row.holds, row.rolling_s)
             style = self.component_style(
                 "routine--current" if i == self.current else "routine--done" if done else "routine--todo"

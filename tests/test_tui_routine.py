@@ -1,0 +1,51 @@
+"""The routine panel on screen: nine muscle groups in a panel that a small terminal cuts short."""
+
+from __future__ import annotations
+
+import pytest
+
+from smr_sense.tui.widgets import RoutinePanel
+from smr_sense.tui.widgets.routine_panel import shown_rows
+from tui_helpers import app_for, recording, replay, wait_for
+
+
+def panel_lines(app) -> list[str]:
+    """What the panel shows on screen, border and all (not what its render would draw unclipped)."""
+    panel = app.query_one(RoutinePanel)
+    return [line.text for line in panel.render_lines(panel.region.reset_offset)]
+
+
+def marked(lines: list[str]) -> list[str]:
+    return [line for line in lines if "▶" in line]
+
+
+@pytest.mark.parametrize("size", [(60, 18), (70, 20), (100, 32)])
+async def test_the_current_group_stays_in_sight_as_the_keys_move_it(size):
+    # At 60x18 (the full dashboard) the panel showed Calves .. IT band / TFL: after ↓ to the lower
+    # back, the upper back and the lats, the ▶ was below the panel's edge; at 70x20 Lats never showed.
+    source = replay(recording("force_routine.smr"), speed=1.0)
+    app = app_for(source)
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space")  # paused: the keys still move the routine
+        labels = [tally.group.label for tally in app.session.tracker.tallies]
+        for i, label in enumerate(labels):
+            await pilot.pause(0.1)  # a redraw of the dashboard (15 a second)
+            shown = marked(panel_lines(app))
+            assert len(shown) == 1 and f"▶ {label}" in shown[0], (label, panel_lines(app))
+            if i + 1 < len(labels):
+                await pilot.press("down")
+        for label in reversed(labels[:-1]):
+            await pilot.press("up")
+            await pilot.pause(0.1)
+            shown = marked(panel_lines(app))
+            assert len(shown) == 1 and f"▶ {label}" in shown[0], (label, panel_lines(app))
+
+
+def test_the_window_keeps_the_next_group_below_the_current_one():
+    assert shown_rows(9, 0, 12) == range(9)  # all fit
+    assert shown_rows(9, 0, 6) == range(0, 6)
+    assert shown_rows(9, 4, 6) == range(0, 6)  # the next one (5) is still in sight
+    assert shown_rows(9, 5, 6) == range(1, 7)
+    assert shown_rows(9, 8, 6) == range(3, 9)  # the last group at the bottom
+    assert shown_rows(9, 8, 1) == range(8, 9) and shown_rows(9, 3, 1) == range(3, 4)
