@@ -244,6 +244,25 @@ async def test_a_sketch_printing_plotter_lines_is_recognised():
     np.testing.assert_array_equal(got.raw[:, 0], np.arange(first, first + len(got)) + 0.5)
     np.testing.assert_array_equal(got.raw[:, 1], (np.arange(first, first + len(got)) + 0.5).astype(int) % 7)
     assert np.all(np.diff(got.t_s) > 0) and got.host_t_s is not None
+    # No time column and no rate= given: the samples are counted at the default rate, said once.
+    assert source.warnings == [
+        f"serial:{sketch.link.slave_path} sends no time column, so its samples are timed as 50 per second; "
+        f"if the device sends at another rate, give it (serial:{sketch.link.slave_path}?rate=HZ), "
+        "or every hold is timed wrong"
+    ]
+
+
+@pytest.mark.parametrize("line, options", [(b"t_ms:%d,load_n:5\r\n", ""), (b"load_n:%d\r\n", "?rate=200")])
+async def test_a_sketch_with_its_own_clock_or_a_given_rate_gets_no_timing_warning(line, options):
+    sketch = PrintingSketch(lambda i: line % (10 * i))
+    try:
+        source = make_source(f"serial:{sketch.link.slave_path}{options}")
+        info = await source.open()
+        await take(source, lambda items: n_samples(items) >= 5)
+        await source.close()
+    finally:
+        sketch.close()
+    assert info.rate_hz == (100.0 if not options else 200.0) and source.warnings == []
 
 
 # --- bad input: one sentence each ----------------------------------------------------------------

@@ -145,6 +145,18 @@ class LinkSource(Source, abc.ABC):
         assert self._stream.info is not None
         return self._stream.info
 
+    @property
+    def warnings(self) -> list[str]:
+        """Said once the stream is open: text lines without a time column, timed at the default rate."""
+        info = self._stream.info if self._stream is not None else None
+        if info is None or self.text_rate_hz is not None or info.extra.get("device_time", True):
+            return []
+        with_rate = self.spec + ("&" if "?" in self.spec else "?") + "rate=HZ"
+        return [
+            f"{self.spec} sends no time column, so its samples are timed as {info.rate_hz:g} per second; "
+            f"if the device sends at another rate, give it ({with_rate}), or every hold is timed wrong"
+        ]
+
     async def _close(self) -> None:
         self._closing = True
         pump, self._pump_task = self._pump_task, None

@@ -283,7 +283,9 @@ class TextLineDecoder:
             rate_hz=float(rate or DEFAULT_TEXT_RATE_HZ),
             has_gyro=layout.gyro_cols is not None,
             has_accel=layout.accel_cols is not None,
-            extra={"format": "text", "columns": list(layout.names)},
+            # Without a time column the samples are timed by counting them at ``rate_hz``: say so,
+            # for the source to warn when that rate is only the default.
+            extra={"format": "text", "columns": list(layout.names), "device_time": layout.time_col is not None},
         )
         self._items.append(self.info)
         self._rows = list(rows)
