@@ -10,6 +10,7 @@ import pytest
 
 from smr_sense.core.samples import SampleBlock
 from smr_sense.core.wire import CommandReply, DeviceInfo, ReferenceDecoder, encode_command
+from smr_sense.cli.scan import virtual_rollers
 from smr_sense.emulator import FaultInjector, FaultPlan, VirtualRoller, sim_virtual_roller
 from smr_sense.emulator.roller import BOOT_US
 from smr_sense.errors import UsageError
@@ -150,6 +151,8 @@ async def test_emulate_prints_its_pty_and_a_serial_source_records_from_it(tmp_pa
                     break
         await source.close()
         assert info.device_id == "emu-force-1" and info.rate_hz == 200.0 and not info.has_gyro
+        # scan lists it under the link it was given, wherever that is, with the source to use.
+        assert (str(link), f"serial:{link}") in [(f.name, f.source) for f in virtual_rollers()]
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGINT)
@@ -157,6 +160,7 @@ async def test_emulate_prints_its_pty_and_a_serial_source_records_from_it(tmp_pa
     assert proc.returncode == 0 and err == b""
     assert out.decode().splitlines()[-1].startswith("Stopped after ")
     assert not link.exists()  # it cleaned up its link
+    assert str(link) not in [f.name for f in virtual_rollers()]
 
 
 def test_emulate_without_pty_is_one_sentence(capsys):

@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _emulate(args: argparse.Namespace, plan: object) -> int:
     from smr_sense.emulator import PtyLink, PtyRoller, default_link_path, sim_virtual_roller
+    from smr_sense.emulator.pty import announce_link
 
     roller = sim_virtual_roller(args.build, args.seed, args.rate, plan, autostart=args.autostart, units=args.units)  # type: ignore[arg-type]
     link_path = args.link or default_link_path()
@@ -78,6 +79,10 @@ async def _emulate(args: argparse.Namespace, plan: object) -> int:
         raise UsageError(
             f"could not create the pseudo-terminal or its link {link_path}: {err.strerror or err}"
         ) from None
+    try:
+        note = announce_link(link_path)  # for `smr-sense scan`, wherever --link put the link
+    except OSError:
+        note = None  # scan will not list it; the roller works all the same
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # A closed terminal (SIGHUP) or a kill (SIGTERM) stops it like Ctrl-C: the link must not outlive it.
@@ -89,10 +94,10 @@ async def _emulate(args: argparse.Namespace, plan: object) -> int:
         f"Virtual roller ({args.build}, {args.rate:g} Hz, seed {args.seed}"
         + (f", faults {args.faults}" if args.faults else "")
         + f") on {slave}, also reachable as {link_path}.\n"
-        f"  try: smr-sense record --source serial:{slave} --out session.smr\n"
+        f"  try: smr-sense record --source serial:{link_path} --out session.smr\n"
     )
     if plan.vanish_every_s:  # type: ignore[attr-defined]
-        out.write(f"  it will vanish and come back under a new /dev/pts number: use serial:{link_path}\n")
+        out.write(f"  it will vanish and come back under a new /dev/pts number: keep to serial:{link_path}\n")
     out.write("Ctrl-C to stop.\n")
     out.flush()
     if args.duration:
@@ -101,6 +106,8 @@ async def _emulate(args: argparse.Namespace, plan: object) -> int:
         await emulator.run(stop)
     finally:
         emulator.close()
+        if note is not None:
+            note.unlink(missing_ok=True)
         faults = roller.faults.counts
         sent = sum(len(s) for s in roller.sent.seq)
         summary = ", ".join(f"{k} {v}" for k, v in faults.items() if v)

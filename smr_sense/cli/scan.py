@@ -119,8 +119,12 @@ def virtual_rollers() -> list[Found]:
     """Emulators running here (their stable links point at a live pty)."""
     import tempfile
 
+    from smr_sense.emulator.pty import announced_links
+
     rows = []
-    for link in sorted(Path(tempfile.gettempdir()).glob("smr-roller[0-9]*")):
+    # The default links, and those a running emulator announced (made with --link anywhere).
+    links = set(Path(tempfile.gettempdir()).glob("smr-roller[0-9]*")) | set(announced_links())
+    for link in sorted(links):
         if link.is_symlink() and link.exists() and not link.name.endswith(".new"):
             rows.append(Found("virtual", str(link), f"-> {link.resolve()}", f"serial:{link}"))
     return rows

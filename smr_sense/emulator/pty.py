@@ -39,6 +39,35 @@ def default_link_path() -> str:
     raise OSError("no free /tmp/smr-rollerN path")
 
 
+LINKS_DIR = "smr-sense-links"  # in the temp folder: one file per running emulator, named by its pid
+
+
+def announce_link(link_path: str) -> Path:
+    """Note a running emulator's link (one named with ``--link`` anywhere) for ``scan`` to find;
+    the caller removes the note when it stops. Returns the note's path."""
+    folder = Path(tempfile.gettempdir()) / LINKS_DIR
+    folder.mkdir(exist_ok=True)
+    note = folder / str(os.getpid())
+    note.write_text(os.path.abspath(link_path))
+    return note
+
+
+def announced_links() -> list[Path]:
+    """The links of emulators still running (a note left by a crashed one names a dead pid)."""
+    folder = Path(tempfile.gettempdir()) / LINKS_DIR
+    links = []
+    for note in sorted(folder.glob("[0-9]*")) if folder.is_dir() else ():
+        try:
+            os.kill(int(note.name), 0)
+        except ProcessLookupError:
+            continue
+        except (PermissionError, ValueError):
+            pass  # another user's emulator is alive too; a stray name is read for what it says
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            links.append(Path(note.read_text().strip()))
+    return links
+
+
 class LinkTakenError(SmrError):
     """The link path is a file, or another running emulator's link: never replaced."""
 
