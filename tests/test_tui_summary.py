@@ -173,3 +173,30 @@ async def test_a_disk_that_fills_stops_the_rec_in_the_header(tmp_path):
             assert header_recording(app) == "REC stopped s.smr"
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+async def test_quit_during_a_hold_leaves_the_dashboard_ended_and_the_hold_in_the_log(tmp_path):
+    """q during a hold, then Esc: the header said "ended" but the badge still said HOLD, the timer
+    "HOLD 6 s  14 s left" over the last force, and the log had no "Hold ended", although the
+    summary counted the hold that the session's finish had closed."""
+    from smr_sense.core.events import HoldEnded
+    from smr_sense.tui.widgets import ForceReadout, HoldTimer, StateBadge
+
+    # The simulated person's first hold (seed 7) lasts 7 s: at 4x, q comes well inside it.
+    app = app_for(make_source("sim:?seed=7&build=imu&rate=20&speed=4"), record_path=tmp_path / "s.smr")
+    async with app.run_test(size=SIZE) as pilot:
+        status = lambda: app.session.status  # noqa: E731
+        await wait_for(pilot, lambda: status() is not None and status().hold_start_s is not None, "a hold", 30)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: summary_shown(app), "the summary after quitting")
+        await pilot.press("escape")
+        await pilot.pause(0.3)  # a few redraws of the dashboard
+        assert app.session.outcome.summary.holds == 1
+        assert app.query_one(StateBadge).state == "ended"
+        assert "SESSION ENDED" in str(app.query_one(StateBadge).render())
+        timer = app.query_one(HoldTimer)
+        assert not timer.active and str(timer.render()).startswith("Hold timer  20 s cap")
+        assert app.query_one(ForceReadout).force_n is None
+        assert [type(e) for e in app.session.outcome.events] == [HoldEnded]  # the finish closed it
+        log = "\n".join(app.w_log.lines)
+        assert log.count("Hold on Calves") == 1 and log.count("Hold ended:") == 1, log

@@ -395,12 +395,11 @@ class SmrDashboard(App[int]):
             self._worker.cancel()
             with suppress(WorkerCancelled, WorkerFailed):
                 await self._worker.wait()
-        self._dirty = True
-        self._refresh_view()
         outcome = self.session.finish()
-        # Only the header follows: the recording is closed now. The rest stays the last frame of the
-        # session (the alarm, if it was on), to come back to with Esc.
-        self.view.show_recording()
+        # The finish closed a hold in progress (the summary counts it): the log says so, and the
+        # last frame, to come back to with Esc, shows the session ended, not a hold still timed.
+        self.on_session_events(SessionEvents(outcome.events))
+        self._refresh_view()
         if outcome.error:
             self._banner(outcome.error, "error")
         await self.push_screen(

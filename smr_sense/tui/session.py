@@ -47,6 +47,9 @@ class SessionOutcome:
     note: str | None = None  # why the summary was not saved, when that is on purpose
     # What the analysis had to repair or could not do (missing values, no calibration): as analyze says
     warnings: tuple[str, ...] = ()
+    # What the finish itself announced: the hold it closed at the last sample, a link that never came
+    # back. The summary counts them, so the screen must say them too.
+    events: tuple[Event, ...] = ()
 
 
 class DashboardSession:
@@ -379,12 +382,14 @@ class DashboardSession:
         # E.g. nothing measured: no calibration. The recording's stop is not one of them: the error
         # below says it, with the samples it kept.
         warnings: list[str] = [self.analysis_problem] if self.analysis_problem else []
+        closing: list[Event] = []
         if self.pipeline is not None:
             try:
                 result = self.pipeline.finish()
                 warnings += result.warnings
                 # result.events is the whole session; only the tail (an open hold closed) is news.
-                self._note(list(result.events[self._pipeline_events :]))
+                closing = list(result.events[self._pipeline_events :])
+                self._note(closing)
             except SmrError as err:
                 errors.append(str(err))
         self.tracker.close(self.now_s)
@@ -421,5 +426,7 @@ class DashboardSession:
                     errors.append(str(err))
         else:
             note = None
-        self.outcome = SessionOutcome(summary, tuple(saved), "; ".join(errors) or None, note, tuple(warnings))
+        self.outcome = SessionOutcome(
+            summary, tuple(saved), "; ".join(errors) or None, note, tuple(warnings), tuple(closing)
+        )
         return self.outcome

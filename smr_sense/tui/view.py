@@ -65,7 +65,8 @@ class DashboardView:
         self.scale_n = 0.0
 
     def draw(self, unit: str, *, slow: bool, fast_forwarding: bool = False) -> Any:
-        """Push the session's state into the widgets; returns the pipeline status it showed."""
+        """Push the session's state into the widgets; returns the pipeline status it showed (None
+        before the stream and after the end)."""
         s = self.session
         status = s.status
         self._header()
@@ -79,14 +80,18 @@ class DashboardView:
         # While the link is down the last force and state are old news: say so, not show them frozen
         # (the hold timer stays: it is where the hold was, and it goes on if they are still holding).
         down = status is not None and self.source.stats.state in ("reconnecting", "connecting")
-        force_n = None if status is None or down else round(float(status.force_n), 1)
+        # Once the session has ended nothing is measured or timed: its finish closed any hold.
+        ended = s.outcome is not None
+        force_n = None if status is None or down or ended else round(float(status.force_n), 1)
         readout.force_n = force_n
 
         code = None if status is None else state_code(status.state)
         self.badge.state = (
-            "waiting" if code is None else "nosignal" if down
+            "ended" if ended else "waiting" if code is None else "nosignal" if down
             else "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
         )
+        if ended:
+            status = None  # no timer, no bell, no force on the compact line
         self._timer(status)
         self._routine()
         self._playback(fast_forwarding)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from textual.reactive import reactive
 from textual.widgets import Static
 
-WORDS = {"off": "OFF", "rolling": "ROLLING", "hold": "HOLD", "nosignal": "NO SIGNAL", "waiting": "WAITING"}
+WORDS = {
+    "off": "OFF", "rolling": "ROLLING", "hold": "HOLD", "nosignal": "NO SIGNAL", "waiting": "WAITING",
+    "ended": "SESSION ENDED",
+}
 
 
 class StateBadge(Static):
