@@ -15,7 +15,7 @@ from smr_sense.recording import RecordingWriter, load_recording
 from smr_sense.sources import make_source
 from smr_sense.tui.screens.calibrate import CalibrationWizard, parse_ceiling, parse_weights
 from smr_sense.tui.widgets import Banner
-from tui_helpers import app_for, wait_for
+from tui_helpers import app_for, recording, replay, wait_for
 
 OFFSET, N_PER_COUNT, RATE = 81234.0, 0.00238, 50.0
 
@@ -193,4 +193,63 @@ async def test_keys_that_arrive_together_apply_in_the_order_typed(bench):
         await wait_for(pilot, lambda: w.phase == "step", "the weights taken")
         assert [(s.kind, s.load_kg) for s in w.proc.steps] == [("tare", None), ("weight", 3.0), ("weight", 7.0)]
         assert w.message == ""
+        await pilot.press("escape")
+
+
+def title_of(w: CalibrationWizard) -> str:
+    return str(w.query_one("#wizard-title").render())
+
+
+async def test_the_step_counter_counts_every_step_out_of_all_of_them(bench):
+    # It said "Calibration 2/5 · Zero", then "2/5 · Weight 1 of 2", then "2/5 · Weight 2 of 2".
+    source = make_source(f"replay:{bench}?speed=4")
+    app = app_for(source)
+    titles = []
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        await paused_press(pilot, source, "c")
+        w = wizard(app)
+        titles.append(title_of(w))
+        await paused_press(pilot, source, "end", "comma", "2", "0")  # three weights: one more step
+        titles.append(title_of(w))
+        await paused_press(pilot, source, "backspace", "backspace", "backspace")  # back to 5, 10
+        await paused_press(pilot, source, "enter", seek_s=0.0)
+        titles.append(title_of(w))
+        await paused_press(pilot, source, "enter")
+        await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+        titles.append(title_of(w))
+        await paused_press(pilot, source, "enter", seek_s=8.5)
+        await wait_for(pilot, lambda: len(w.results) == 2, "the 5 kg point")
+        titles.append(title_of(w))
+        await paused_press(pilot, source, "enter", seek_s=18.5)
+        await wait_for(pilot, lambda: w.phase == "fit", "the fit")
+        titles.append(title_of(w))
+        for _ in range(3):  # the fit, no body weight, no ceiling
+            await paused_press(pilot, source, "enter")
+            titles.append(title_of(w))
+        assert w.phase == "review"
+        await pilot.press("escape")
+    assert titles == [
+        "Calibration 1/7 · Known weights",
+        "Calibration 1/8 · Known weights",
+        "Calibration 2/7 · Zero",
+        "Calibration 3/7 · Weight 1 of 2",
+        "Calibration 4/7 · Weight 2 of 2",
+        "Calibration 5/7 · Fit",
+        "Calibration 6/7 · Body weight",
+        "Calibration 7/7 · Pressure ceiling",
+        "Calibration · Save",
+    ]
+
+
+async def test_a_roller_that_reports_newtons_counts_only_its_two_questions():
+    source = replay(recording("edge_hold_25s.csv"), speed=1.0)
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        await paused_press(pilot, source, "c")
+        w = wizard(app)
+        assert title_of(w) == "Calibration 1/2 · Body weight"
+        await paused_press(pilot, source, "enter")
+        assert title_of(w) == "Calibration 2/2 · Pressure ceiling"
         await pilot.press("escape")

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 STEADY_WINDOW_S = 1.0  # the last second must pass the core's steadiness checks before measuring
 LIVE_WINDOW_S = 3.0
+PHASE_NAMES = {"weights": "Known weights", "fit": "Fit", "body": "Body weight", "ceiling": "Pressure ceiling"}
 
 
 def parse_weights(text: str) -> list[float]:
@@ -82,6 +83,7 @@ class CalibrationWizard(Screen[bool]):
         self.message = ""
         self._raw: list[SampleBlock] = []
         self._measure_from_s = 0.0
+        self._weighing_n = 3  # steps to zero and weigh: the zero and the suggested 5 and 10 kg
         self.counted = [c for c in self.info.channels if c.unit == "count"] if self.info else []
 
     # -- layout ------------------------------------------------------------------------------------
@@ -120,26 +122,19 @@ class CalibrationWizard(Screen[bool]):
         box = self.query_one("#wizard-input", Input)
         box.display = self.phase in ("weights", "body", "ceiling")
         self.query_one("#wizard-progress", ProgressBar).display = self.phase == "step"
+        title.update(self._title())
         if self.phase == "weights":
-            title.update("Calibration 1/5 · Known weights")
             prompt.update("Which known weights will you put on the roller (kg, comma-separated)? Enter to go on.")
             box.value = "5, 10"
         elif self.phase == "step":
             assert self.proc is not None and self.proc.current is not None
-            step = self.proc.current
-            n = self.proc.steps.index(step) + 1
-            what = "Zero" if step.kind == "tare" else f"Weight {n - 1} of {len(self.proc.steps) - 1}"
-            title.update(f"Calibration 2/5 · {what}")
-            prompt.update(f"{step.prompt}. Press Enter when it is in place.")
+            prompt.update(f"{self.proc.current.prompt}. Press Enter when it is in place.")
         elif self.phase == "fit":
-            title.update("Calibration 3/5 · Fit")
             prompt.update("Known against fitted force for each weight. Enter to go on, Escape to cancel.")
         elif self.phase == "body":
-            title.update("Calibration 4/5 · Body weight")
             prompt.update("Your body weight in kg, for forces in % of body weight (empty: skip).")
             box.value = f"{self.body_mass_kg:g}" if self.body_mass_kg else ""
         elif self.phase == "ceiling":
-            title.update("Calibration 5/5 · Pressure ceiling")
             prompt.update(
                 "The most pressure you want, in N or as % of body weight (e.g. 400 or 50%): it should hurt, "
                 "never unbearably. Empty: no ceiling."
@@ -147,12 +142,45 @@ class CalibrationWizard(Screen[bool]):
             n, pct = self.ceiling
             box.value = f"{pct:g}%" if pct else f"{n:g}" if n else ""
         elif self.phase == "review":
-            title.update("Calibration · Save")
             prompt.update("Enter saves the profile and your settings and puts them to use. Escape cancels.")
         if box.display:
             box.focus()
             box.cursor_position = len(box.value)  # typing goes after the suggestion, Backspace edits it
         self._show_results()
+
+    def _title(self) -> str:
+        """"Calibration 3/7 · Weight 1 of 2": this step among all of them. How many there are
+        follows the weights (and the channels) the first step asks for; the last screen, which
+        only saves, is not counted."""
+        if self.phase == "review":
+            return "Calibration · Save"
+        weighing = self._weighing()
+        p = PHASE_NAMES
+        steps = ([p["weights"], *weighing, p["fit"]] if self.counted else []) + [p["body"], p["ceiling"]]
+        if self.phase == "step":
+            assert self.proc is not None
+            name = weighing[next(i for i, step in enumerate(self.proc.steps) if step is self.proc.current)]
+        else:
+            name = PHASE_NAMES[self.phase]
+        return f"Calibration {steps.index(name) + 1}/{len(steps)} · {name}"
+
+    def _weighing(self) -> list[str]:
+        """The zero and each weight, as the core's procedure lays them out; while the weights are
+        still being typed, for the ones in the box (the last that made sense)."""
+        if self.proc is not None:
+            self._weighing_n = len(self.proc.steps)
+        elif self.phase == "weights" and self.counted:
+            try:
+                weights = parse_weights(self.query_one("#wizard-input", Input).value)
+                self._weighing_n = len(CalibrationProcedure(self.info, weights).steps)
+            except CalibrationFitError:
+                pass
+        n = self._weighing_n
+        return ["Zero", *(f"Weight {i} of {n - 1}" for i in range(1, n))]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self.phase == "weights":
+            self.query_one("#wizard-title", Static).update(self._title())
 
     def action_next(self) -> None:
         self.message = ""
