@@ -58,3 +58,23 @@ async def test_pausing_or_seeking_cancels_a_jump_to_the_next_hold():
         await pilot.press("space", "n", "left")  # a seek takes over too
         assert not app.replay.fast_forwarding and source.speed == 1.0
         await pilot.press("q")
+
+
+async def test_a_replay_quit_early_says_where_in_the_file_it_stopped(tmp_path):
+    # `replay --start 90`, quit three seconds in: it stopped at 93 s of the file (as the playback
+    # bar shows it), not "at 3 s".
+    source = replay(recording("imu_routine.smr"), speed=1.0, start_s=90.0)
+    app = app_for(source, summary_path=tmp_path / "imu_routine.smr")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space")
+        await pilot.press("right")  # +5 s: paused, so the position is exact
+        await wait_for(pilot, lambda: source.position_s >= 94.0, "the seek to land")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.session.last_t_s is not None and app.session.last_t_s >= 95.0, "samples from 95 s")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.session.outcome is not None, "the session to finish")
+        stopped = app.session.last_t_s - source.start_s
+        assert 95.0 <= stopped < 110.0
+        assert app.session.outcome.note == f"Not saved: the replay stopped at {stopped:.0f} s, before the end of the file."
+        assert not list(tmp_path.iterdir())

@@ -158,6 +158,8 @@ class SmrDashboard(App[int]):
         try:
             info = await source.open()
             session.start(info)
+            if source.playback is not None:
+                session.file_start_s = source.playback.start_s
             self.post_message(StreamOpened(info))
             for warning in getattr(source, "warnings", None) or ():
                 self.post_message(SourceFault(warning))

@@ -78,6 +78,8 @@ class DashboardSession:
         self.tracker = RoutineTracker()
         self.trace = ForceTrace(span_s=trace_span_s)
         self.analysis_problem: str | None = None  # why there is no force (no calibration ...), one sentence
+        # A replay: the file's first sample, so "stopped at" counts from where the playback bar does.
+        self.file_start_s: float | None = None
         self.recording_problem: str | None = None  # why the recording stopped (a full disk)
         self.measured = False  # some of the session went through an analysis (a calibration was in force)
         self.first_t_s: float | None = None
@@ -365,7 +367,9 @@ class DashboardSession:
         if not self.measured:
             return "Not saved: nothing in the file was measured (it has no calibration)."
         if not self.stream_ended:
-            return f"Not saved: the replay stopped at {self.duration_s:.0f} s, before the end of the file."
+            origin = self.file_start_s if self.file_start_s is not None else self.first_t_s
+            stopped_s = (self.last_t_s - origin) if origin is not None and self.last_t_s is not None else 0.0
+            return f"Not saved: the replay stopped at {stopped_s:.0f} s, before the end of the file."
         if self.tracker.skipped_s > 0:
             return f"Not saved: {self.tracker.skipped_s:.0f} s of the file were skipped."
         existing = [p for p in summary_paths(self.summary_path) if p.exists()]
