@@ -9,11 +9,14 @@ from contextlib import asynccontextmanager
 import numpy as np
 import pytest
 
+from smr_sense.core.calibrate import CalibrationFitError
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+from smr_sense.profiles import CONFIG_ENV
 from smr_sense.recording import RecordingWriter, load_recording
 from smr_sense.sources import make_source
 from smr_sense.tui.screens.calibrate import CalibrationWizard, parse_ceiling, parse_weights
+from smr_sense.tui.user_settings import UserSettings, load_user_settings
 from smr_sense.tui.widgets import Banner
 from tui_helpers import app_for, recording, replay, wait_for
 
@@ -137,6 +140,22 @@ def test_parsing_what_the_user_types():
     for bad in ("abc", "-3", "0%"):
         with pytest.raises(Exception):
             parse_ceiling(bad)
+    # As --ceiling-pct: more than the whole body weight would never sound.
+    assert parse_ceiling("100%") == (None, 100.0)
+    with pytest.raises(CalibrationFitError, match=r"^a ceiling of 120 % is above 100 % of body weight$"):
+        parse_ceiling("120%")
+
+
+@pytest.mark.parametrize("saved, expected", [
+    ({"body_mass_kg": 72, "ceiling_pct_bw": 40}, UserSettings(72.0, None, 40.0)),
+    ({"body_mass_kg": 5000, "ceiling_pct_bw": 120, "ceiling_n": 600}, UserSettings(None, 600.0, None)),
+    ({"body_mass_kg": True, "ceiling_n": "400"}, UserSettings()),
+])
+def test_saved_settings_out_of_the_options_range_are_as_if_not_given(tmp_path, monkeypatch, saved, expected):
+    # A hand-edited user.json (or one saved by an older wizard) must not bring in what the options refuse.
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path))
+    (tmp_path / "user.json").write_text(json.dumps(saved))
+    assert load_user_settings() == expected
 
 
 async def test_an_old_session_replays_under_a_calibration_given_afterwards(bench):

@@ -6,6 +6,7 @@ import argparse
 import math
 import sys
 
+from smr_sense.core.settings import CEILING_MAX_PCT_BW
 from smr_sense.errors import UsageError
 from smr_sense.sources.pacing import MAX_SPEED
 
@@ -121,8 +122,8 @@ def check_session_options(args: argparse.Namespace) -> float:
 
     Without ``--warning`` the warning is 5 s, or half the cap for caps under 10 s, so it never
     fires the moment a hold starts."""
-    if args.ceiling_pct is not None and not args.ceiling_pct <= 100.0:
-        raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is above 100 % of body weight")
+    if args.ceiling_pct is not None and not args.ceiling_pct <= CEILING_MAX_PCT_BW:
+        raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is above {CEILING_MAX_PCT_BW:g} % of body weight")
     warning = getattr(args, "warning", None)
     if warning is None:
         return min(DEFAULT_WARNING_S, args.hold_cap / 2)

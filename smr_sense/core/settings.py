@@ -17,6 +17,7 @@ from smr_sense.core.session import ceiling_newtons
 # ring as it starts; the practice's longest studied holds are 90 s (DOMAIN.md).
 HOLD_CAP_RANGE_S = (5.0, 300.0)
 BODY_MASS_RANGE_KG = (20.0, 300.0)  # a child on a roller to the heaviest adult: anything else is a typo
+CEILING_MAX_PCT_BW = 100.0  # a ceiling above the whole body weight would never sound: a typo too
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ saves it; ``live`` and ``demo`` read it when no option overrides it.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_PCT_BW
 from smr_sense.errors import SmrError
 from smr_sense.profiles import config_dir
 
@@ -36,11 +38,15 @@ def load_user_settings() -> UserSettings:
     if not isinstance(obj, dict):
         return UserSettings()
 
-    def num(key: str) -> float | None:
+    def num(key: str, low: float = 0.0, high: float = math.inf) -> float | None:
+        # Out of range (a hand edit, an older version's wizard): as if not given, as the options refuse it.
         value = obj.get(key)
-        return float(value) if isinstance(value, (int, float)) and value > 0 else None
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 and low <= value <= high
+        return float(value) if ok else None
 
-    return UserSettings(num("body_mass_kg"), num("ceiling_n"), num("ceiling_pct_bw"))
+    return UserSettings(
+        num("body_mass_kg", *BODY_MASS_RANGE_KG), num("ceiling_n"), num("ceiling_pct_bw", high=CEILING_MAX_PCT_BW)
+    )
 
 
 def save_user_settings(settings: UserSettings) -> Path:

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure, measure_point, measure_tare
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.settings import BODY_MASS_RANGE_KG
+from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_PCT_BW
 from smr_sense.core.samples import SampleBlock
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
@@ -57,6 +57,8 @@ def parse_ceiling(text: str) -> tuple[float | None, float | None]:
         raise CalibrationFitError(f"'{text}' is not a ceiling such as 400 N or 50%") from None
     if not value > 0:
         raise CalibrationFitError("the ceiling must be above zero")
+    if pct and not value <= CEILING_MAX_PCT_BW:  # as --ceiling-pct: it would never sound
+        raise CalibrationFitError(f"a ceiling of {value:g} % is above {CEILING_MAX_PCT_BW:g} % of body weight")
     return (None, value) if pct else (value, None)
 
 
