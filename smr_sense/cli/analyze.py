@@ -58,11 +58,10 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     """The ``--json`` object for one file (raises SmrError with one sentence)."""
     from smr_sense.core.analysis import result_to_json
     from smr_sense.core.calibration import CalibrationError, UnnamedChannelError, is_calibrated
-    from smr_sense.recording.csv_sensor import stream_path
-    from smr_sense.recording.csvio import CSV_SCHEMA
     from smr_sense.core.pipeline import analyze_block
     from smr_sense.profiles import calibration_from_option, other_device_warning
     from smr_sense.recording import load_any
+    from smr_sense.recording.csv_sensor import stream_path
 
     rec = load_any(path)
     cal = calibration_from_option(calibration, rec.info.device_id)
@@ -83,10 +82,11 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
         result = analyze_block(rec.info, rec.block, rec.markers, settings)
     except UnnamedChannelError as err:
         hint = ""
-        if rec.header.get("schema") == CSV_SCHEMA and err.calibrated:
+        if rec.from_csv and err.calibrated:
             # A logger's CSV names its columns raw_0..k; its description can give them the
             # calibration's names (README: Interchange CSV).
-            hint = f"; say which it is in {stream_path(Path(path))}, as {{\"channels\": [{{\"column\": \"{err.channel}\", \"name\": \"{err.calibrated[0]}\"}}]}}"
+            named = json.dumps({"channels": [{"column": err.channel, "name": err.calibrated[0]}]})
+            hint = f"; say which it is in {stream_path(Path(path))}, as {named}"
         raise SmrError(f"{path}: {err}{hint}") from None
     except CalibrationError as err:
         raise SmrError(f"{path}: {err}") from None

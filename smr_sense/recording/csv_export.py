@@ -14,7 +14,7 @@ from smr_sense.core.pipeline import saved_calibration
 from smr_sense.core.samples import GYRO_AXES
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.csv_sensor import describe, stream_path, write_description
-from smr_sense.recording.csvio import CSV_SCHEMA, markers_path
+from smr_sense.recording.csvio import markers_path
 from smr_sense.recording.reader import Recording
 from smr_sense.recording.writer import check_output_path
 
@@ -55,7 +55,7 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     # brings none (its markers and description are inside it), so exporting it again to the same
     # name replaces the last export.
     reading: tuple[Path, ...] = (Path(rec.path),)
-    if rec.header.get("schema") == CSV_SCHEMA:
+    if rec.from_csv:
         reading += (markers_path(Path(rec.path)), stream_path(Path(rec.path)))
     for path in (out, spath, mpath) if rec.markers or mpath.exists() else (out, spath):
         check_output_path(path, force, reading=reading)

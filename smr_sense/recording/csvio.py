@@ -45,7 +45,7 @@ from smr_sense.core.samples import (
 )
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.csv_sensor import read_description
-from smr_sense.recording.reader import Recording, check_monotonic
+from smr_sense.recording.reader import CSV_SCHEMA, Recording, check_monotonic
 
 _FORCE = re.compile(r"^force_n(?:_(\d+))?$")
 # The largest magnitude a float32 sensor value can hold; beyond it a cell is no reading at all.
@@ -55,7 +55,6 @@ _RAW = re.compile(r"^raw_(\d+)$")
 _MIN_RATE_HZ, _MAX_RATE_HZ = STREAM_RATE_RANGE_HZ
 # A push this size is someone on the roller: the detector's default contact threshold.
 _LOAD_N = 25.0
-CSV_SCHEMA = "interchange-csv"  # a Recording read from a CSV says so in its header
 UNDESCRIBED_DEVICE = "csv:"  # + the file name: the device id of a CSV whose description names none
 
 

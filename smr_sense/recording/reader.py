@@ -15,6 +15,9 @@ from smr_sense.errors import FileFormatError
 from smr_sense.recording import format as fmt
 
 
+CSV_SCHEMA = "interchange-csv"  # the header a Recording read from a CSV gets
+
+
 @dataclass
 class Recording:
     """A session in memory: what it is, its samples, its markers, and what was wrong with the file."""
@@ -30,6 +33,11 @@ class Recording:
     @property
     def duration_s(self) -> float:
         return float(self.block.t_s[-1] - self.block.t_s[0]) if len(self.block) > 1 else 0.0
+
+    @property
+    def from_csv(self) -> bool:
+        """Read from an interchange CSV (which brings its .stream.json and .markers.csv along)."""
+        return self.header.get("schema") == CSV_SCHEMA
 
     def with_calibration(self, calibration: dict[str, Any] | None) -> Recording:
         """The same session under another calibration (recalibrating an old session)."""
