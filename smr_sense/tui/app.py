@@ -280,10 +280,8 @@ class SmrDashboard(App[int]):
             self._ring()
 
     def clock_origin_s(self) -> float | None:
-        """The event log's zero: on a replay the file's first sample (as on the playback bar), live the
-        session's first sample (a roller's own clock counts from its boot)."""
-        playback = self.source.playback
-        return playback.start_s if playback is not None else self.session.first_t_s
+        """The event log's zero: the session's (a replay's file start, live the first sample)."""
+        return self.session.origin_s
 
     def _banner(self, text: str, level: str = "error") -> None:
         banner = self.w_banner

@@ -78,8 +78,7 @@ class DashboardSession:
         self.tracker = RoutineTracker()
         self.trace = ForceTrace(span_s=trace_span_s)
         self.analysis_problem: str | None = None  # why there is no force (no calibration ...), one sentence
-        # A replay: the file's first sample, so "stopped at" counts from where the playback bar does.
-        self.file_start_s: float | None = None
+        self.file_start_s: float | None = None  # a replay: the file's first sample (see origin_s)
         self.recording_problem: str | None = None  # why the recording stopped (a full disk)
         self.measured = False  # some of the session went through an analysis (a calibration was in force)
         self.first_t_s: float | None = None
@@ -351,6 +350,12 @@ class DashboardSession:
         return float(self.settings.hold_cap_s)
 
     @property
+    def origin_s(self) -> float | None:
+        """The session's clock zero: a replay's first sample of the file (as on the playback bar),
+        live the first sample (a roller's own clock counts from its boot)."""
+        return self.file_start_s if self.file_start_s is not None else self.first_t_s
+
+    @property
     def duration_s(self) -> float:
         if self.first_t_s is None or self.last_t_s is None:
             return 0.0
@@ -367,7 +372,7 @@ class DashboardSession:
         if not self.measured:
             return "Not saved: nothing in the file was measured (it has no calibration)."
         if not self.stream_ended:
-            origin = self.file_start_s if self.file_start_s is not None else self.first_t_s
+            origin = self.origin_s
             stopped_s = (self.last_t_s - origin) if origin is not None and self.last_t_s is not None else 0.0
             return f"Not saved: the replay stopped at {stopped_s:.0f} s, before the end of the file."
         if self.tracker.skipped_s > 0:
