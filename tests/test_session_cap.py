@@ -112,3 +112,31 @@ def test_ceiling_in_percent_of_body_weight_warns_on_each_crossing():
     assert len(hits) == 2
     assert hits[0].ceiling_n == pytest.approx(0.5 * 80 * 9.80665)
     assert hits[0].t_s == pytest.approx(10.01, abs=0.02)
+
+
+def test_a_hold_released_just_before_the_cap_did_not_reach_it_though_the_alarm_sounded():
+    # Still from 3 s, rolling from 22.9 s: the release shows a moment after it happened, by when the
+    # alarm (at 23.01 s) has sounded. The hold is 19.9 s long: it did not reach the cap, and every
+    # count of capped holds must say so, while cap_at_s still says when the alarm came.
+    t = np.arange(0, int(40 * RATE)) / RATE
+    f = np.where(t >= 3.0, 300.0, 0.0)
+    gyro = np.zeros((len(t), 3))
+    gyro[t >= 22.9, 0] = 60.0  # 60 deg/s about the roller's axis: 0.13 m/s of tissue travel
+    result = analyze_block(info(), SampleBlock.build(t, f, gyro))
+    hold = result.holds[0]
+    assert hold.cap_at_s == pytest.approx(hold.start_s + 20.0)
+    assert events_of(result.events, HoldCapReached)[0].t_s == hold.cap_at_s  # the premise: it sounded
+    assert 19.5 < hold.duration_s < 20.0 and hold.end_s < hold.cap_at_s
+    assert not hold.capped and hold.over_cap_s == 0.0
+    assert result.summary["holds_capped"] == 0
+    ended = events_of(result.events, HoldEnded)[0]
+    assert not ended.capped
+    assert "before the cap" in ended.text() and "over the cap" not in ended.text()
+    # analyze's table gives the alarm's time in its "cap at" column, with no seconds over.
+    from smr_sense.cli.analyze import format_table
+    from smr_sense.core.analysis import result_to_json
+
+    table = format_table({**result_to_json(result), "file": "s.smr"})
+    assert "(0 reached the 20 s cap)" in table
+    row = table.splitlines()[3].split()
+    assert row[0] == "1" and row[6:] == [f"{hold.cap_at_s:.2f}", "0.00"]

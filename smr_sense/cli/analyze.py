@@ -200,7 +200,7 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
             f"{'cap at s':>{w}} {'over s':>7}"
         )
         for i, h in enumerate(obj["holds"], 1):
-            cap = _f(h["cap_at_s"]) if h["capped"] else "-"
+            cap = _f(h["cap_at_s"]) if h["cap_at_s"] is not None else "-"
             lines.append(
                 f"  {i:>7} {h['start_s']:>{w}.2f} {h['end_s']:>{w}.2f} {h['duration_s']:>9.2f} {h['mean_force_n']:>7.0f} "
                 f"{h['peak_force_n']:>7.0f}  {cap:>{w}} {h['over_cap_s']:>7.2f}"

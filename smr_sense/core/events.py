@@ -120,6 +120,7 @@ class HoldEnded(Event):
         return (
             f"hold ended: {self.duration_s:.1f} s, mean {self.mean_force_n:.0f} N, peak {self.peak_force_n:.0f} N"
             + (f", {self.over_cap_s:.1f} s over the cap" if self.capped else "")
+            + (", released just before the cap" if self.cap_at_s is not None and not self.capped else "")
         )
 
 

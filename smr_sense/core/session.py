@@ -44,8 +44,8 @@ class HoldStats:
     duration_s: float
     mean_force_n: float
     peak_force_n: float
-    capped: bool
-    cap_at_s: float | None
+    capped: bool  # lasted the cap (released just short of it, the alarm may still have sounded: cap_at_s)
+    cap_at_s: float | None  # when the alarm sounded (the live dashboard's moment), None if it did not
     over_cap_s: float
     confirmed_s: float  # when the hold was announced (start + confirmation delay)
 
@@ -278,12 +278,16 @@ class SessionTracker:
             mean_f = peak_f = 0.0
         cap_at = h["cap_at"]
         over = max(0.0, end - cap_at) if cap_at is not None else 0.0
-        stats = HoldStats(start, end, end - start, mean_f, peak_f, cap_at is not None, cap_at, over, h["confirmed"])
+        # The alarm sounds at the cap while the hold seems to go on; a release is seen a moment after
+        # it happened, so a hold can end (back-dated) just short of the cap after the alarm: it sounded
+        # (``cap_at``), but the hold did not reach the cap, and is not counted as capped.
+        capped = cap_at is not None and end - start >= self.cap_s - TIME_EPS_S
+        stats = HoldStats(start, end, end - start, mean_f, peak_f, capped, cap_at, over, h["confirmed"])
         self.holds.append(stats)
         self._hold = None
         self._hold_parts = []
         self._rolling_since = end
-        return HoldEnded(tr.t_s, start, end, end - start, mean_f, peak_f, cap_at is not None, cap_at, over)
+        return HoldEnded(tr.t_s, start, end, end - start, mean_f, peak_f, capped, cap_at, over)
 
     def lost(self, before_s: float, back_s: float) -> None:
         """No samples from ``before_s`` to ``back_s``: rolling is not counted there."""
