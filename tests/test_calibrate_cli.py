@@ -8,6 +8,10 @@ Source interface. Everything else (the command, the core procedure, the profile 
 import asyncio
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -157,3 +161,29 @@ def test_a_damaged_profile_is_what_calibrating_replaces(monkeypatch, capsys, con
     assert code == 0, err
     assert f"each channel calibration must be a JSON object with a name; calibrating replaces {path}" in err
     assert load_profile("bench:AA:BB").calibration["channels"][0]["n_per_count"] == pytest.approx(1 / COUNTS_PER_N, rel=0.01)
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+def test_an_emulated_roller_is_refused_before_asking_for_weights(tmp_path):
+    """The emulator's person keeps rolling and nobody can put a weight on it: a calibration could
+    only fail at the first weight, so the command says so at once, and saves nothing."""
+    env = {**os.environ, CONFIG_ENV: str(tmp_path / "cfg")}
+    link = tmp_path / "roller"
+    cmd = [sys.executable, "-m", "smr_sense"]
+    emulator = subprocess.Popen(
+        [*cmd, "emulate", "--pty", "--units", "count", "--build", "force", "--link", str(link), "--duration", "60"],
+        stdout=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert emulator.stdout.readline().startswith("/dev/pts/")
+        done = subprocess.run(
+            [*cmd, "calibrate", "--source", f"serial:{link}"], input="\n\n\n", capture_output=True, text=True,
+            timeout=60, env=env,
+        )  # fmt: skip
+    finally:
+        emulator.send_signal(signal.SIGINT)
+        emulator.wait(timeout=30)
+    assert done.returncode == 2 and "Put" not in done.stdout
+    assert done.stderr.count("\n") == 1 and "is an emulated roller" in done.stderr
+    assert "smr-sense calibrate --source sim" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "cfg").exists() or not any((tmp_path / "cfg").rglob("*.json"))

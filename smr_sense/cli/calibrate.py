@@ -101,6 +101,7 @@ def _as_known(info):
 async def _calibrate(args: argparse.Namespace) -> int:
     from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure
     from smr_sense.core.samples import SampleBlock
+    from smr_sense.emulator import is_emulated
     from smr_sense.profiles import Profile, save_profile
     from smr_sense.sources import make_source
 
@@ -110,6 +111,12 @@ async def _calibrate(args: argparse.Namespace) -> int:
     pump: asyncio.Task | None = None
     try:
         info = _as_known(await source.open())
+        if is_emulated(info.device_id):
+            raise UsageError(
+                f"{info.device_name} on {args.source} is an emulated roller: its simulated person keeps rolling "
+                "and no weight can be put on it, so it cannot be calibrated; try the simulated bench "
+                "(smr-sense calibrate --source sim) or run the emulator with --units N"
+            )
         if not 1.0 <= args.tare_s <= 5.0:
             raise UsageError("--tare-s must be between 1 and 5 seconds")
         proc = CalibrationProcedure(info, list(args.weights), tare_s=args.tare_s, point_s=args.point_s)

@@ -69,6 +69,7 @@ def _print(line: str) -> None:
 async def _record(args: argparse.Namespace) -> int:
     from smr_sense.core.calibration import CalibrationError
     from smr_sense.core.pipeline import Pipeline, SessionSettings
+    from smr_sense.emulator import is_emulated
     from smr_sense.profiles import with_profile
     from smr_sense.sources import make_source  # looked up when run, like the other commands
     from smr_sense.sources.replay import ReplaySource, carried_over
@@ -95,11 +96,14 @@ async def _record(args: argparse.Namespace) -> int:
             # A roller that sends raw counts and was never calibrated: its counts are worth keeping
             # (as the dashboard keeps them), and analyze measures them once a profile exists.
             pipeline = None
-            warn(
-                f"{info.device_name} sends raw counts and has no calibration: recording them without measuring "
-                f"holds; calibrate it (smr-sense calibrate --source {source.spec}) and smr-sense analyze {args.out} "
-                "will measure them"
-            )
+            if is_emulated(info.device_id):
+                how = "an emulated roller cannot be calibrated: run the emulator with --units N to measure holds"
+            else:
+                how = (
+                    f"calibrate it (smr-sense calibrate --source {source.spec}) and smr-sense analyze {args.out} "
+                    "will measure them"
+                )
+            warn(f"{info.device_name} sends raw counts and has no calibration: recording them without measuring holds; {how}")
         channels = ", ".join(c.name for c in info.channels)
         _print(
             f"recording {info.device_name} [{channels}] at {info.rate_hz:g} Hz from {source.spec} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from smr_sense.emulator.faults import FAULT_KINDS, FaultInjector, FaultPlan
 from smr_sense.emulator.pty import PtyLink, PtyRoller, default_link_path
-from smr_sense.emulator.roller import BOOT_US, SampleSupply, VirtualRoller
+from smr_sense.emulator.roller import BOOT_US, EMULATED_ID_PREFIX, SampleSupply, VirtualRoller, is_emulated
 
 
 def sim_virtual_roller(
@@ -25,7 +25,8 @@ def sim_virtual_roller(
     """A virtual roller whose samples come from the physical simulator (``core.sim``).
 
     ``units="N"`` sends newtons (firmware calibrated on the device: works with no host
-    calibration); ``"count"`` sends raw ADC counts, for trying ``smr-sense calibrate``.
+    calibration); ``"count"`` sends raw ADC counts, as a bare HX711 does (the emulated person keeps
+    rolling and no weights can be put on it, so ``smr-sense calibrate`` refuses it: see ``is_emulated``).
     ``boot_us``: how long the device has been up at its first sample (its clock counts from boot).
     """
     from smr_sense.core.sim import SimConfig, SimRoller
@@ -39,7 +40,7 @@ def sim_virtual_roller(
         rate_hz,
         faults=FaultInjector(faults, seed=seed),
         autostart=autostart,
-        device_id=f"emu-{build}-{seed}",
+        device_id=f"{EMULATED_ID_PREFIX}{build}-{seed}",
         device_name=f"Virtual roller ({build})",
         units=units,
         boot_us=boot_us,
@@ -47,6 +48,7 @@ def sim_virtual_roller(
 
 
 __all__ = [
+    "EMULATED_ID_PREFIX",
     "FAULT_KINDS",
     "FaultInjector",
     "FaultPlan",
@@ -55,5 +57,6 @@ __all__ = [
     "SampleSupply",
     "VirtualRoller",
     "default_link_path",
+    "is_emulated",
     "sim_virtual_roller",
 ]

@@ -31,6 +31,15 @@ from smr_sense.emulator.faults import FaultInjector
 
 FIRMWARE = "1.0.0"
 BOOT_US = 1_500_000  # the device has been up 1.5 s when the first sample is taken
+# Every virtual roller's id begins so: its simulated person keeps rolling and nobody can put a
+# weight on it, so the host knows not to offer (or try) a calibration with known weights.
+EMULATED_ID_PREFIX = "emu-"
+
+
+def is_emulated(device_id: str) -> bool:
+    return device_id.startswith(EMULATED_ID_PREFIX)
+
+
 MIN_RATE_HZ, MAX_RATE_HZ = STREAM_RATE_RANGE_HZ
 
 
@@ -114,7 +123,7 @@ class VirtualRoller:
     def info(self) -> DeviceInfo:
         s = self.supply.info
         return DeviceInfo(
-            device_id=self._device_id or f"emu-{s.device_id}",
+            device_id=self._device_id or f"{EMULATED_ID_PREFIX}{s.device_id}",
             device_name=self._device_name or f"Virtual {s.device_name}",
             firmware=FIRMWARE,
             rate_hz=self.rate_hz,
