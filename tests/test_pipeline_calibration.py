@@ -12,7 +12,8 @@ from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_
 from smr_sense.core.samples import Marker, interleave
 from smr_sense.core.settings import SessionSettings
 from smr_sense.core.sim import SimConfig, simulate
-from smr_sense.recording import load_recording
+from smr_sense.core.calibration import forces_n
+from smr_sense.recording import export_csv, load_any, load_recording
 from smr_sense.tui.session import DashboardSession
 
 
@@ -137,14 +138,12 @@ def test_recorded_settings_apply_unless_pinned_and_keep_the_form_they_were_given
     assert pinned.as_recorded({"body_mass_kg": 60.0, "ceiling_n": 300.0}) == pinned
 
 
-def test_a_roller_first_calibrated_in_the_wizard_is_analysed_from_there_as_it_was_live(tmp_path):
-    # analyze used to refuse such a recording ("raw counts without a calibration") although the
-    # dashboard had analysed it from the wizard on.
+def record_first_calibrated(out, opened_s=20.0, closed_s=35.0):
+    """A dashboard session on a roller with no calibration, calibrated in the wizard from
+    ``opened_s`` to ``closed_s``; returns the stream, the events announced live and the calibration."""
     info, block, hold = session()
     calibration = info.calibration
     bare = info.with_calibration(None)
-    opened_s, closed_s = 20.0, 35.0
-    out = tmp_path / "first.smr"
     live = DashboardSession(SessionSettings(), record_path=out)
     live.start(bare)
     assert live.pipeline is None and "press c to calibrate" in live.problem
@@ -158,6 +157,14 @@ def test_a_roller_first_calibrated_in_the_wizard_is_analysed_from_there_as_it_wa
         for a in range(0, len(item), 50):
             said += live.feed(item.slice(a, min(a + 50, len(item))))
     live.finish()
+    return block, said, calibration
+
+
+def test_a_roller_first_calibrated_in_the_wizard_is_analysed_from_there_as_it_was_live(tmp_path):
+    # analyze used to refuse such a recording ("raw counts without a calibration") although the
+    # dashboard had analysed it from the wizard on.
+    out, closed_s = tmp_path / "first.smr", 35.0
+    block, said, _ = record_first_calibrated(out, closed_s=closed_s)
     assert any(isinstance(e, HoldStarted) for e in said) and min(e.t_s for e in said) > closed_s
 
     analyzed = analyze_file(str(out), SessionSettings())
@@ -167,6 +174,27 @@ def test_a_roller_first_calibrated_in_the_wizard_is_analysed_from_there_as_it_wa
     assert any("first calibrated" in w and f"{closed_s:.2f} s" in w for w in analyzed["warnings"])
     # The samples before the wizard are not lost: the recording keeps them all.
     assert len(load_recording(out).block) == len(block)
+
+
+def test_its_export_has_newtons_from_the_wizard_on_and_analyses_as_the_recording(tmp_path):
+    # The export used to write raw counts alone: a spreadsheet got no newtons at all.
+    out, closed_s = tmp_path / "first.smr", 35.0
+    block, _, calibration = record_first_calibrated(out, closed_s=closed_s)
+    rec = load_recording(out)
+    export_csv(rec, tmp_path / "first.csv")
+    csv_rec = load_any(tmp_path / "first.csv")
+    assert [c.unit for c in csv_rec.info.channels] == ["N"]
+    after = block.t_s > closed_s
+    assert np.isnan(csv_rec.block.raw[~after]).all()  # no force before there was a calibration
+    measured = forces_n(rec.info.with_calibration(calibration), block.raw[after])
+    np.testing.assert_allclose(csv_rec.block.raw[after], measured, rtol=1e-6)
+    text = (tmp_path / "first.csv").read_text().splitlines()
+    assert text[0].startswith("time_s,force_n,raw_0,")  # the counts are kept beside the newtons
+
+    from_rec = analyze_file(str(out), SessionSettings())
+    from_csv = analyze_file(str(tmp_path / "first.csv"), SessionSettings())
+    assert from_csv["events"] == from_rec["events"] and from_csv["holds"] == from_rec["holds"]
+    assert from_csv["summary"] == from_rec["summary"] and from_csv["warnings"] == from_rec["warnings"]
 
 
 @pytest.mark.parametrize("warm_up_s", [120.0, 5.0])  # the wizard's markers inside / outside the warm-up

@@ -70,6 +70,9 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
         rec = rec.with_calibration(cal)
     elif not is_calibrated(rec.info):
         rec = _from_first_calibration(rec) or _with_saved_profile(rec, path)
+    elif rec.from_csv:
+        # The export of such a recording: its force columns are empty until that calibration.
+        rec = _from_first_calibration(rec, unmeasured_before=True) or rec
     if len(rec.block) == 0:
         raise SmrError(f"{path} holds no samples")
     # Body weight and ceiling as the session had them live (options given now win), then as the
@@ -108,10 +111,13 @@ def _with_saved_profile(rec: Any, path: str) -> Any:
     return rec.with_calibration(profile.calibration)
 
 
-def _from_first_calibration(rec: Any) -> Any:
+def _from_first_calibration(rec: Any, unmeasured_before: bool = False) -> Any:
     """A recording that began uncalibrated and was calibrated in the dashboard's wizard: from that
     marker on, under that calibration, as the live session analysed it (it had no force before).
-    None when the recording holds no such marker."""
+    None when the recording holds no such marker.
+
+    ``unmeasured_before``: a CSV exported from such a recording, in newtons that are empty (NaN)
+    until the marker; the same cut, its forces as they are (None unless every one before is empty)."""
     from dataclasses import replace
 
     import numpy as np
@@ -123,8 +129,10 @@ def _from_first_calibration(rec: Any) -> Any:
         return None
     t = rec.block.t_s
     keep = int(np.searchsorted(t, first.t_s, "right"))  # samples at its time came before it (interleave)
+    if unmeasured_before and not (keep and np.isnan(rec.block.raw[:keep]).all()):
+        return None
     return replace(
-        rec.with_calibration(saved_calibration(first)),
+        rec if unmeasured_before else rec.with_calibration(saved_calibration(first)),
         block=rec.block.slice(keep, len(rec.block)),
         markers=[m for m in rec.markers if m.t_s >= first.t_s],
         warnings=[

@@ -25,7 +25,8 @@ def _forces_as_measured_n(rec: Recording) -> np.ndarray:
     (samples at the marker's time came before it). One calibration for the whole file would weigh
     every sample after a recalibration wrongly, and analysing the CSV would say so silently."""
     info, t, raw = rec.info, rec.block.t_s, rec.block.raw
-    out = forces_n(info, raw)
+    # A roller first calibrated in the wizard had no force before that: no value, not a guess.
+    out = forces_n(info, raw) if is_calibrated(info) else np.full(raw.shape, np.nan)
     for m in sorted(rec.markers, key=lambda m: m.t_s):
         calibration = saved_calibration(m)
         if calibration is None:
@@ -64,7 +65,8 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     names: list[str] = ["time_s"]
     cols: list[np.ndarray] = [block.t_s]
     fmts: list[str] = ["%.6f"]
-    if info.channels[0].unit != "N" and is_calibrated(info):
+    measured = is_calibrated(info) or any(saved_calibration(m) is not None for m in rec.markers)
+    if info.channels[0].unit != "N" and measured:
         f = _forces_as_measured_n(rec)
         names += ["force_n"] if k == 1 else [f"force_n_{i}" for i in range(k)]
         cols += [f[:, i] for i in range(k)]
