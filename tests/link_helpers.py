@@ -1,6 +1,10 @@
 """Shared by the serial and BLE source tests: read a live source until a condition holds."""
 
 import asyncio
+import signal
+import subprocess
+import sys
+from contextlib import contextmanager
 
 from smr_sense.core.samples import SampleBlock
 
@@ -24,3 +28,17 @@ def samples(items):
 
 def n_samples(items):
     return sum(len(i) for i in items if isinstance(i, SampleBlock))
+
+
+@contextmanager
+def running_emulator(link, *options, env=None):
+    """``smr-sense emulate --pty --link LINK OPTIONS`` in its own process, until the block ends
+    (Ctrl-C, as a user stops it). Yields once the emulator has printed its pty."""
+    cmd = [sys.executable, "-m", "smr_sense", "emulate", "--pty", "--link", str(link), "--duration", "60", *options]
+    emulator = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert emulator.stdout.readline().startswith("/dev/pts/")
+        yield emulator
+    finally:
+        emulator.send_signal(signal.SIGINT)
+        emulator.wait(timeout=30)

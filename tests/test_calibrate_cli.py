@@ -9,7 +9,6 @@ import asyncio
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 
@@ -22,6 +21,7 @@ from smr_sense.core.calibration import G_N_PER_KG, forces_n
 from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
 from smr_sense.profiles import CONFIG_ENV, Profile, load_profile, profile_path, save_profile, with_profile
 from smr_sense.sources import Source, SourceError
+from link_helpers import running_emulator
 
 RATE = 80.0
 OFFSET, COUNTS_PER_N = 52_000.0, 410.0
@@ -169,20 +169,11 @@ def test_an_emulated_roller_is_refused_before_asking_for_weights(tmp_path):
     only fail at the first weight, so the command says so at once, and saves nothing."""
     env = {**os.environ, CONFIG_ENV: str(tmp_path / "cfg")}
     link = tmp_path / "roller"
-    cmd = [sys.executable, "-m", "smr_sense"]
-    emulator = subprocess.Popen(
-        [*cmd, "emulate", "--pty", "--units", "count", "--build", "force", "--link", str(link), "--duration", "60"],
-        stdout=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    try:
-        assert emulator.stdout.readline().startswith("/dev/pts/")
+    with running_emulator(link, "--units", "count", "--build", "force", env=env):
         done = subprocess.run(
-            [*cmd, "calibrate", "--source", f"serial:{link}"], input="\n\n\n", capture_output=True, text=True,
-            timeout=60, env=env,
+            [sys.executable, "-m", "smr_sense", "calibrate", "--source", f"serial:{link}"], input="\n\n\n",
+            capture_output=True, text=True, timeout=60, env=env,
         )  # fmt: skip
-    finally:
-        emulator.send_signal(signal.SIGINT)
-        emulator.wait(timeout=30)
     assert done.returncode == 2 and "Put" not in done.stdout
     assert done.stderr.count("\n") == 1 and "is an emulated roller" in done.stderr
     assert "smr-sense calibrate --source sim" in done.stderr and "Traceback" not in done.stderr

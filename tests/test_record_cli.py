@@ -12,6 +12,7 @@ import pytest
 
 from smr_sense.core.sim import SimConfig, SimRoller
 from smr_sense.recording import load_any
+from link_helpers import running_emulator
 
 CMD = [sys.executable, "-m", "smr_sense"]
 
@@ -135,19 +136,11 @@ def test_an_uncalibrated_roller_is_recorded_raw_and_measured_once_calibrated(tmp
     """A bare HX711 roller sends counts and has no profile yet: its session is kept, not refused."""
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
     link, out = tmp_path / "roller", tmp_path / "raw.smr"
-    emulator = subprocess.Popen(
-        [*CMD, "emulate", "--pty", "--units", "count", "--build", "force", "--link", str(link), "--duration", "60"],
-        stdout=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    try:
-        assert emulator.stdout.readline().startswith("/dev/pts/")
+    with running_emulator(link, "--units", "count", "--build", "force", env=env):
         done = subprocess.run(
             [*CMD, "record", "--source", f"serial:{link}", "--out", str(out), "--duration", "3"],
             capture_output=True, text=True, timeout=60, env=env,
         )  # fmt: skip
-    finally:
-        emulator.send_signal(signal.SIGINT)
-        emulator.wait(timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("\n") == 1 and "raw counts and has no calibration: recording them" in done.stderr
     assert "an emulated roller cannot be calibrated: run the emulator with --units N" in done.stderr
