@@ -164,17 +164,21 @@ def test_a_damaged_profile_is_what_calibrating_replaces(monkeypatch, capsys, con
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
-def test_an_emulated_roller_is_refused_before_asking_for_weights(tmp_path):
+@pytest.mark.parametrize("units, instead", [
+    ("count", "run the emulator with --units N"), ("N", "it sends newtons already and needs none"),
+])  # fmt: skip
+def test_an_emulated_roller_is_refused_before_asking_for_weights(tmp_path, units, instead):
     """The emulator's person keeps rolling and nobody can put a weight on it: a calibration could
     only fail at the first weight, so the command says so at once, and saves nothing."""
     env = {**os.environ, CONFIG_ENV: str(tmp_path / "cfg")}
     link = tmp_path / "roller"
-    with running_emulator(link, "--units", "count", "--build", "force", env=env):
+    with running_emulator(link, "--units", units, "--build", "force", env=env):
         done = subprocess.run(
             [sys.executable, "-m", "smr_sense", "calibrate", "--source", f"serial:{link}"], input="\n\n\n",
             capture_output=True, text=True, timeout=60, env=env,
         )  # fmt: skip
     assert done.returncode == 2 and "Put" not in done.stdout
     assert done.stderr.count("\n") == 1 and "is an emulated roller" in done.stderr
-    assert "smr-sense calibrate --source sim" in done.stderr and "Traceback" not in done.stderr
+    assert instead in done.stderr and "smr-sense calibrate --source sim" in done.stderr
+    assert "Traceback" not in done.stderr
     assert not (tmp_path / "cfg").exists() or not any((tmp_path / "cfg").rglob("*.json"))

@@ -112,10 +112,15 @@ async def _calibrate(args: argparse.Namespace) -> int:
     try:
         info = _as_known(await source.open())
         if is_emulated(info.device_id):
+            # Its simulated person keeps rolling and nobody can put a weight on it: the first
+            # weight could only be refused, again and again.
+            if all(c.unit == "N" for c in info.channels):
+                instead = "it sends newtons already and needs none; to try calibrating, use the simulated bench"
+            else:
+                instead = "run the emulator with --units N, or try calibrating on the simulated bench"
             raise UsageError(
-                f"{info.device_name} on {args.source} is an emulated roller: its simulated person keeps rolling "
-                "and no weight can be put on it, so it cannot be calibrated; try the simulated bench "
-                "(smr-sense calibrate --source sim) or run the emulator with --units N"
+                f"{info.device_name} on {args.source} is an emulated roller, which cannot take known weights: "
+                f"{instead} (smr-sense calibrate --source sim)"
             )
         if not 1.0 <= args.tare_s <= 5.0:
             raise UsageError("--tare-s must be between 1 and 5 seconds")
