@@ -21,7 +21,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from smr_sense.core import events as ev
@@ -39,6 +39,7 @@ from smr_sense.tui.units import available_units
 from smr_sense.tui.view import MIN_COLS, MIN_ROWS, DashboardView, DisplaySettings
 from smr_sense.tui.widgets import (
     Banner,
+    EventLog,
     ForcePlot,
     ForceReadout,
     HoldTimer,
@@ -52,10 +53,6 @@ REFRESH_HZ = 15.0  # redraws per second at most, whatever the input rate (at mos
 SLOW_REFRESH_S = 0.2  # the plot and the big number: 5 redraws a second (see view.py)
 BELL_REPEAT_S = 5.0  # ring again every 5 s of stream time past the cap
 EXIT_WATCHDOG_S = 5.0
-
-
-class EventLog(Log, can_focus=False):
-    """The event log; never focused, so the arrow keys stay with the routine and the replay."""
 
 
 class SmrDashboard(App[int]):
@@ -129,7 +126,7 @@ class SmrDashboard(App[int]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        log = self.query_one("#log", Log)
+        log = self.query_one("#log", EventLog)
         log.border_title = "Events"
         self.query_one("#routine", RoutinePanel).border_title = "Routine, bottom up"
         self.query_one("#plot", ForcePlot).border_title = f"Force, last {self.display_settings.plot_window_s:g} s"
@@ -203,7 +200,7 @@ class SmrDashboard(App[int]):
         if self.unit not in available_units(self.session.body_mass_kg):
             self.unit = "N"
         if self.session.writer is not None:
-            self.w_log.write_line(f"Recording to {self.session.writer.path}")
+            self.w_log.write_recording(self.session.writer.path)
         self._dirty = True
 
     def on_session_events(self, message: SessionEvents) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
+from rich.cells import cell_len
+
 from smr_sense.core import events as ev
 from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED
 from smr_sense.core.samples import Marker
@@ -43,6 +47,17 @@ def describe_event(e: ev.Event, routine: RoutineTracker, origin_s: float | None)
     else:
         text = e.kind.replace("_", " ")
     return f"{_t(e.t_s, origin_s)}  {text}"
+
+
+def recording_line(path: PurePath, width: int) -> str:
+    """"Recording to PATH" in ``width`` cells when it can be: the leading folders give way to "…"
+    first, and the file's name always stays whole."""
+    line = f"Recording to {path}"
+    for first in range(1, len(path.parts)):
+        if cell_len(line) <= width:
+            break
+        line = f"Recording to {PurePath('…', *path.parts[first:])}"
+    return line
 
 
 def group_label(data: dict) -> str:

@@ -1,0 +1,40 @@
+"""The dashboard's layout at the sizes a user's terminal has: what must stay readable, stays readable."""
+
+from __future__ import annotations
+
+import pytest
+
+from smr_sense.sources import make_source
+from tui_helpers import app_for, wait_for
+
+
+def shown(widget) -> list[str]:
+    """What ``widget`` shows on screen, border and all, cut to its size as the terminal cuts it."""
+    return [line.text for line in widget.render_lines(widget.region.reset_offset)]
+
+
+@pytest.mark.parametrize("size", [(100, 30), (120, 40)])
+async def test_the_event_log_shows_the_recordings_file_name_whole(tmp_path, size):
+    # "Recording to /root/.local/share/smr-sense/sessions/dem" was cut at the log's edge.
+    folder = tmp_path / "a folder with a name as long as a home directory's can be" / "sessions"
+    folder.mkdir(parents=True)
+    out = folder / "demo-20261124-072915.smr"
+    app = app_for(make_source("sim:?seed=7&rate=10"), record_path=out)
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.pause()
+        log = app.w_log
+        line = next(line for line in shown(log) if "Recording to" in line)
+        assert f"…/sessions/{out.name} " in line, shown(log)
+        # Still whole with the scroll bar that more lines bring, scrolled back to it.
+        log.write_lines([f"line {i}" for i in range(10)])
+        log.scroll_home(animate=False)
+        await pilot.pause()
+        assert log.show_vertical_scrollbar
+        line = next(line for line in shown(log) if "Recording to" in line)
+        assert f"{out.name} " in line, shown(log)
+        await pilot.resize_terminal(80, 24)  # a smaller terminal: fitted again
+        log.scroll_home(animate=False)
+        await pilot.pause()
+        line = next(line for line in shown(log) if "Recording to" in line)
+        assert f"…/{out.name} " in line, shown(log)
