@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from smr_sense.core.pipeline import SessionSettings
 from smr_sense.sources import make_source
-from tui_helpers import app_for, wait_for
+from smr_sense.tui.widgets import ForcePlot
+from tui_helpers import app_for, recording, replay, wait_for
 
 
 def shown(widget) -> list[str]:
@@ -38,3 +40,17 @@ async def test_the_event_log_shows_the_recordings_file_name_whole(tmp_path, size
         await pilot.pause()
         line = next(line for line in shown(log) if "Recording to" in line)
         assert f"…/{out.name} " in line, shown(log)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (60, 18)])
+async def test_the_plots_scale_keeps_a_space_from_the_border(size):
+    # A ceiling of 850 N puts the scale at 1100 N: "│1100 ┤" touched the border.
+    app = app_for(replay(recording("force_routine.smr"), speed=1.0), settings=SessionSettings(ceiling_n=850.0))
+    async with app.run_test(size=size) as pilot:
+        plot = app.query_one(ForcePlot)
+        await wait_for(pilot, lambda: plot.data is not None, "the plot")
+        await pilot.pause()
+        labelled = [line for line in shown(plot) if "┤" in line]
+        assert labelled[0].startswith("│ 1100 ┤"), shown(plot)
+        assert all(line.startswith("│ ") for line in labelled), shown(plot)
+        assert len({line.index("┤") for line in labelled}) == 1  # the ticks in one column

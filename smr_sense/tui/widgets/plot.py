@@ -22,7 +22,7 @@ from smr_sense.tui.units import convert
 from smr_sense.tui.widgets._styles import CachedComponentStyles
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
-AXIS_W = 6
+AXIS_W = 6  # " 600 ┤": the axis grows with its labels, always a space clear of the border
 # Cell kinds beyond the three states: empty, ceiling line, target band.
 _EMPTY, _CEILING, _BAND = 10, 11, 12
 
@@ -76,7 +76,9 @@ class ForcePlot(CachedComponentStyles, Widget):
         if data is None or width <= AXIS_W + 2 or height < 3:
             return [Strip([Segment("waiting for samples…".ljust(width)[:width], base_style)])]
         rows = height - 1  # the last line is the time axis
-        cols = width - AXIS_W
+        labels = {r: self._axis_label(data, r, rows) for r in {0, rows // 2, rows - 1}}
+        axis_w = max(AXIS_W, *(len(label) + 1 for label in labels.values()))
+        cols = width - axis_w
         col_force, col_state = self._columns(data, cols)
         levels = np.clip(col_force / max(data.scale_n, 1.0), 0.0, 1.0) * rows * 8
         style_of: dict[int, Style] = {
@@ -100,7 +102,7 @@ class ForcePlot(CachedComponentStyles, Widget):
             fills = np.clip(levels - (rows - 1 - r) * 8, 0, 8).astype(int)
             background = _CEILING if r == ceiling_row else _BAND if r in band_rows else _EMPTY
             kinds = np.where(fills > 0, col_state, background)
-            segments = [Segment(self._axis_label(data, r, rows), axis_style)]
+            segments = [Segment(labels.get(r, "").rjust(axis_w), axis_style)]
             start = 0
             for c in range(1, cols + 1):  # one segment per run of equal kind
                 if c == cols or kinds[c] != kinds[start]:
@@ -113,7 +115,7 @@ class ForcePlot(CachedComponentStyles, Widget):
                     start = c
             strips.append(Strip(segments, width))
         axis = f"-{data.window_s:.0f} s".ljust(cols // 2) + "now".rjust(cols - cols // 2)
-        strips.append(Strip([Segment(" " * AXIS_W + axis, axis_style)], width))
+        strips.append(Strip([Segment(" " * axis_w + axis, axis_style)], width))
         return strips
 
     @staticmethod
@@ -131,12 +133,6 @@ class ForcePlot(CachedComponentStyles, Widget):
 
     @staticmethod
     def _axis_label(data: PlotData, r: int, rows: int) -> str:
-        if r == 0:
-            value = convert(data.scale_n, data.unit, data.body_mass_kg)
-        elif r == rows // 2:
-            value = convert(data.scale_n / 2, data.unit, data.body_mass_kg)
-        elif r == rows - 1:
-            value = 0.0
-        else:
-            return " " * AXIS_W
-        return f"{value:>4.0f} ┤"[:AXIS_W].rjust(AXIS_W)
+        """The full scale on the top row, half on the middle one, 0 on the bottom one."""
+        value = data.scale_n if r == 0 else data.scale_n / 2 if r == rows // 2 else 0.0
+        return f"{convert(value, data.unit, data.body_mass_kg):.0f} ┤"
