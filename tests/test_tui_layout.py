@@ -6,7 +6,7 @@ import pytest
 
 from smr_sense.core.pipeline import SessionSettings
 from smr_sense.sources import make_source
-from smr_sense.tui.widgets import ForcePlot
+from smr_sense.tui.widgets import ForcePlot, StatusHeader
 from tui_helpers import app_for, recording, replay, wait_for
 
 
@@ -54,3 +54,22 @@ async def test_the_plots_scale_keeps_a_space_from_the_border(size):
         assert labelled[0].startswith("│ 1100 ┤"), shown(plot)
         assert all(line.startswith("│ ") for line in labelled), shown(plot)
         assert len({line.index("┤") for line in labelled}) == 1  # the ticks in one column
+
+
+@pytest.mark.parametrize("size", [(60, 18), (80, 24), (100, 30)])
+@pytest.mark.parametrize("build", ["imu", "channels"])
+async def test_the_header_keeps_the_devices_name_whole(tmp_path, size, build):
+    # At 60 columns the header read "Si…" (and nothing at all while recording): the rate, the link
+    # quality and the recording's file name took the room first.
+    app = app_for(make_source(f"sim:?seed=7&rate=10&build={build}"), record_path=tmp_path / "demo-20261124-072915.smr")
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.pause()
+        header = app.query_one(StatusHeader)
+        source, link, rec = (shown(header.query_one(f"#hdr-{part}"))[0] for part in ("source", "link", "rec"))
+        assert f" Simulated roller ({build}) " in source, source
+        assert "● streaming" in link and "● REC" in rec, (link, rec)
+        # What it keeps, it shows whole: what does not fit is left out, not cut.
+        for part in ("rate", "rec"):
+            label = header.query_one(f"#hdr-{part}")
+            assert not label.display or "…" not in shown(label)[0]

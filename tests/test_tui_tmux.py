@@ -34,7 +34,8 @@ def test_demo_in_a_real_terminal_records_and_saves_on_quit(tmp_path):
     cmd = f"env {env} {SMR_SENSE} demo --speed 4 --seed 3; echo EXIT=$?; sleep 30"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd], check=True)
     try:
-        wait_pane(session, "● REC demo-")
+        wait_pane(session, "● REC")
+        wait_pane(session, "Recording to …/demo-")  # at 80 columns the header leaves its name to the log
         screen = wait_pane(session, "On the roller")  # the simulated person got on: events flow
         assert "Routine, bottom up" in screen and "Calves" in screen  # the simulated person got on: events flow
         subprocess.run(["tmux", "send-keys", "-t", session, "Down"], check=True)

@@ -196,7 +196,7 @@ class SmrDashboard(App[int]):
         self.stream_open = True
         info = message.info
         header = self.w_header
-        header.source_text = f"{info.device_name}  {self.source.spec}"
+        header.device_name = info.device_name
         if self.unit not in available_units(self.session.body_mass_kg):
             self.unit = "N"
         if self.session.writer is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
@@ -22,8 +23,11 @@ RECORDING_WORDS = {"recording": "● REC", "stopped": "REC stopped", "saved": "s
 
 
 class StatusHeader(Horizontal):
-    """Source, link state, measured rate and link quality, recording indicator."""
+    """Device and source, link state, measured rate and link quality, recording indicator. A narrow
+    terminal drops the least needed first, so that the device's name stays whole: the source, then
+    the recording's file name (the event log has it too), then the rate and link quality."""
 
+    device_name: reactive[str] = reactive("", repaint=False)  # "" until the source is open
     source_text: reactive[str] = reactive("", repaint=False)
     link_state: reactive[str] = reactive("connecting", repaint=False)
     rate_hz: reactive[float | None] = reactive(None, repaint=False)
@@ -37,8 +41,16 @@ class StatusHeader(Horizontal):
         yield Label("", id="hdr-rate")
         yield Label("", id="hdr-rec")
 
-    def watch_source_text(self, text: str) -> None:
-        self.query_one("#hdr-source", Label).update(text, layout=False)
+    def watch_source_text(self) -> None:
+        name = f"{self.device_name}  " if self.device_name else ""
+        self.query_one("#hdr-source", Label).update(name + self.source_text, layout=False)
+
+    def watch_device_name(self) -> None:
+        self.watch_source_text()
+        self._update_recording()
+
+    def on_resize(self) -> None:
+        self._update_recording()
 
     def watch_link_state(self, state: str) -> None:
         label = self.query_one("#hdr-link", Label)
@@ -61,8 +73,16 @@ class StatusHeader(Horizontal):
     def _update_recording(self) -> None:
         path, state = self.recording, self.recording_state
         label = self.query_one("#hdr-rec", Label)
+        words = RECORDING_WORDS.get(state, state) if path else "not recording"
+        # What is left beside the device's name, the link and these words (each padded by 1 | 1).
+        room = self.size.width - cell_len(self.device_name) - cell_len(words) - 4
+        room -= self.query_one("#hdr-link").styles.width.cells or 0
+        rate = self.query_one("#hdr-rate", Label)
+        rate_w = rate.styles.width.cells or 0
+        rate.display = room >= rate_w
         # The file name here; the full path is in the event log and on the summary screen.
-        label.update(f"{RECORDING_WORDS.get(state, state)} {PurePath(path).name}" if path else "not recording")
+        name = PurePath(path).name if path else ""
+        label.update(f"{words} {name}" if name and room - rate_w > cell_len(name) else words)
         label.set_class(bool(path) and state == "recording", "-on")
         label.set_class(bool(path) and state == "stopped", "-stopped")
 
