@@ -73,3 +73,25 @@ async def test_the_header_keeps_the_devices_name_whole(tmp_path, size, build):
         for part in ("rate", "rec"):
             label = header.query_one(f"#hdr-{part}")
             assert not label.display or "…" not in shown(label)[0]
+
+
+async def test_a_run_of_seeks_is_one_line_in_the_event_log():
+    # Every ← or → added "Jumped here": seeking through a replay pushed its events out of the log.
+    source = replay(recording("force_routine.smr"), speed=1.0)
+    app = app_for(source)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space")  # paused: only the keys write to the log
+        events = list(app.w_log.lines)
+        for key, landed in (("right", 5.0), ("right", 10.0), ("right", 15.0), ("left", 10.0)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: abs(source.position_s - landed) < 0.5, f"the seek to {landed} s")
+            await pilot.pause()
+        jumps = [line for line in app.w_log.lines if "Jumped here" in line]
+        assert list(app.w_log.lines[: len(events)]) == events  # the session's own lines are all still there
+        assert jumps == [" 0:10.0  Jumped here"], list(app.w_log.lines)
+        await pilot.press("down")  # a line of its own ends the run: the next seek is a new line
+        await pilot.press("right")
+        await wait_for(pilot, lambda: source.position_s > 14.5, "the seek to 15 s")
+        await pilot.pause()
+        assert list(app.w_log.lines[-3:]) == [" 0:10.0  Jumped here", " 0:10.0  Now: Hamstrings", " 0:15.0  Jumped here"]

@@ -223,7 +223,9 @@ class SmrDashboard(App[int]):
         elif marker.kind == "reconnected":
             self._banner("")
         line = describe_marker(marker, self.clock_origin_s())
-        if line:
+        if line and marker.kind == "seek":
+            self.w_log.write_jump(line)
+        elif line:
             self.w_log.write_line(line)
 
     def on_source_fault(self, message: SourceFault) -> None:

@@ -12,9 +12,19 @@ from smr_sense.tui.phrases import recording_line
 class EventLog(Log, can_focus=False):
     """Never focused, so the arrow keys stay with the routine and the replay. A line wider than the
     log is cut at its edge, so the recording's path is fitted to the width it has (again when the
-    terminal is resized), keeping the file's name whole."""
+    terminal is resized), keeping the file's name whole. A run of seeks is one line, the last."""
 
     _recording: PurePath | None = None
+    _jump: str | None = None  # the last seek's line
+
+    def write_jump(self, line: str) -> None:
+        """A seek in a replay. Seeking is done in runs (←, ←, ←): each jump in a run replaces the one
+        before, so the session's own events stay in view."""
+        if self._jump is not None and self.lines and self.lines[-1] == self._jump:
+            self.replace_line(len(self.lines) - 1, line)
+        else:
+            self.write_line(line)
+        self._jump = line
 
     def write_recording(self, path: PurePath | str) -> None:
         self._recording = PurePath(path)
