@@ -95,3 +95,22 @@ async def test_a_run_of_seeks_is_one_line_in_the_event_log():
         await wait_for(pilot, lambda: source.position_s > 14.5, "the seek to 15 s")
         await pilot.pause()
         assert list(app.w_log.lines[-3:]) == [" 0:10.0  Jumped here", " 0:10.0  Now: Hamstrings", " 0:15.0  Jumped here"]
+
+
+async def test_the_replay_footer_fits_100_columns():
+    # "... - Slower n Next hold u Unit b Bel": the replay's keys ran past 100 columns.
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey, FooterLabel
+
+    app = app_for(replay(recording("imu_routine.smr"), speed=1.0))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the replay to open")
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        keys = {key.key: key for key in footer.query(FooterKey)}
+        assert {"q", "question_mark", "space", "left", "right", "plus", "minus", "n"} <= set(keys)
+        assert footer.virtual_size.width <= 100, footer.virtual_size
+        assert all(0 < key.region.right <= 100 for key in keys.values())
+        for label in footer.query(FooterLabel):  # "←→ Seek +- Speed": a space after a shared label too
+            after = [key.region.x for key in keys.values() if key.region.x >= label.region.right]
+            assert not after or min(after) > label.region.right, label.region

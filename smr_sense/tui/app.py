@@ -53,6 +53,8 @@ REFRESH_HZ = 15.0  # redraws per second at most, whatever the input rate (at mos
 SLOW_REFRESH_S = 0.2  # the plot and the big number: 5 redraws a second (see view.py)
 BELL_REPEAT_S = 5.0  # ring again every 5 s of stream time past the cap
 EXIT_WATCHDOG_S = 5.0
+# Pairs of keys share one label in the footer ("←→ Seek"), so that a replay's keys fit 100 columns.
+GROUP, SEEK, SPEED = (Binding.Group(what, compact=True) for what in ("Muscle group", "Seek", "Speed"))
 
 
 class SmrDashboard(App[int]):
@@ -67,13 +69,13 @@ class SmrDashboard(App[int]):
         Binding("question_mark", "keys", "Keys", key_display="?", tooltip="Every key, on one card"),
         # Ctrl-C ends the session as q does (as it stops `record`), not Textual's "press ctrl+q" hint.
         Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("down", "group(1)", "Next group", key_display="↓", tooltip="Next muscle group, bottom up"),
-        Binding("up", "group(-1)", "Back", key_display="↑", tooltip="Back to the previous muscle group"),
+        Binding("down", "group(1)", "Next group", key_display="↓", tooltip="Next muscle group, bottom up", group=GROUP),
+        Binding("up", "group(-1)", "Back", key_display="↑", tooltip="Back to the previous muscle group", group=GROUP),
         Binding("space", "pause", "Pause", tooltip="Pause or play the replay"),
-        Binding("left", "seek(-5)", "-5s", key_display="←", tooltip="Replay: back 5 s"),
-        Binding("right", "seek(5)", "+5s", key_display="→", tooltip="Replay: ahead 5 s"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", tooltip="Replay faster (up to 1000×)"),
-        Binding("minus", "speed(-1)", "Slower", key_display="-", tooltip="Replay slower (down to 0.25×)"),
+        Binding("left", "seek(-5)", "-5s", key_display="←", tooltip="Replay: back 5 s", group=SEEK),
+        Binding("right", "seek(5)", "+5s", key_display="→", tooltip="Replay: ahead 5 s", group=SEEK),
+        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", tooltip="Replay faster (up to 1000×)", group=SPEED),
+        Binding("minus", "speed(-1)", "Slower", key_display="-", tooltip="Replay slower (down to 0.25×)", group=SPEED),
         Binding("n", "next_hold", "Next hold", tooltip="Replay: jump to the next hold"),
         Binding("u", "unit", "Unit", tooltip="Force in N, kg or % of body weight"),
         Binding("b", "toggle_bell", "Bell", tooltip="Terminal bell at the cap: on or off"),
