@@ -42,6 +42,35 @@ async def test_the_current_group_stays_in_sight_as_the_keys_move_it(size):
             assert len(shown) == 1 and f"▶ {label}" in shown[0], (label, panel_lines(app))
 
 
+async def test_the_border_says_how_many_groups_are_out_of_sight():
+    # At 60x18 a replay's panel shows five of the nine groups, and nothing said that more were above or below.
+    source = replay(recording("force_routine.smr"), speed=1.0)
+    app = app_for(source)
+    async with app.run_test(size=(60, 18)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space")
+        seen = []
+        for _ in range(9):
+            await pilot.pause(0.1)
+            lines = panel_lines(app)
+            seen.append((lines[0].split(" Routine, bottom up")[1].strip("─╮ "), lines[-1].strip("╰─╯ ")))
+            await pilot.press("down")
+    assert seen == [
+        ("", "▼ 4 more"), ("", "▼ 4 more"), ("", "▼ 4 more"), ("", "▼ 4 more"), ("▲ 1 more", "▼ 3 more"),
+        ("▲ 2 more", "▼ 2 more"), ("▲ 3 more", "▼ 1 more"), ("▲ 4 more", ""), ("▲ 4 more", ""),
+    ]
+
+
+async def test_the_border_marks_nothing_when_every_group_is_in_sight():
+    app = app_for(replay(recording("force_routine.smr"), speed=1.0))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space", "down", "down", "down", "down", "down", "down", "down", "down")
+        await pilot.pause(0.1)
+        lines = panel_lines(app)
+        assert "▶ Lats" in "".join(lines) and not any(mark in "".join(lines) for mark in "▲▼"), lines
+
+
 def test_the_window_keeps_the_next_group_below_the_current_one():
     assert shown_rows(9, 0, 12) == range(9)  # all fit
     assert shown_rows(9, 0, 6) == range(0, 6)

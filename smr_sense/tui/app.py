@@ -130,7 +130,6 @@ class SmrDashboard(App[int]):
     def on_mount(self) -> None:
         log = self.query_one("#log", EventLog)
         log.border_title = "Events"
-        self.query_one("#routine", RoutinePanel).border_title = "Routine, bottom up"
         self.query_one("#plot", ForcePlot).border_title = f"Force, last {self.display_settings.plot_window_s:g} s"
         self.query_one(StatusHeader).source_text = self.source.spec
         self.query_one(HoldTimer).cap_s = self.session.hold_cap_s

@@ -35,10 +35,30 @@ def shown_rows(n: int, current: int, height: int) -> range:
 
 class RoutinePanel(CachedComponentStyles, Widget):
     COMPONENT_CLASSES = {"routine--current", "routine--done", "routine--todo", "routine--cap", "routine--advice"}
+    BORDER_TITLE = "Routine, bottom up"
 
     rows: reactive[tuple[RoutineRow, ...]] = reactive(tuple)
     current: reactive[int] = reactive(0)
     advice: reactive[str] = reactive("")
+    _marks: tuple[str, str] = (BORDER_TITLE, "")
+
+    def _mark_hidden(self) -> None:
+        """When the list scrolls, its border says how many groups are out of sight, above and below."""
+        shown = shown_rows(len(self.rows), self.current, self.size.height)
+        above, below = shown.start, len(self.rows) - shown.stop
+        marks = (self.BORDER_TITLE + (f" ▲ {above} more" if above else ""), f"▼ {below} more" if below else "")
+        if marks != self._marks:
+            self._marks = marks
+            self.border_title, self.border_subtitle = marks
+
+    def watch_rows(self) -> None:
+        self._mark_hidden()
+
+    def watch_current(self) -> None:
+        self._mark_hidden()
+
+    def on_resize(self) -> None:
+        self._mark_hidden()
 
     def render(self) -> Text:
         width = max(self.size.width, 20)
