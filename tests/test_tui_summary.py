@@ -16,12 +16,12 @@ from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.core.sim import SimConfig, SimRoller
 from smr_sense.recording import RecordingWriter
 from smr_sense.report import summarize
-from smr_sense.routine import RoutineTracker
+from smr_sense.routine import ROUTINE, RoutineTracker
 from smr_sense.sources import make_source
 from smr_sense.tui.screens.summary import SummaryScreen
 from smr_sense.tui.session import DashboardSession
 from smr_sense.tui.widgets import RoutinePanel
-from tui_helpers import RECORDINGS, app_for, summary_shown, wait_for
+from tui_helpers import RECORDINGS, app_for, recording, replay, summary_shown, wait_for
 
 SIZE = (100, 32)
 
@@ -200,3 +200,17 @@ async def test_quit_during_a_hold_leaves_the_dashboard_ended_and_the_hold_in_the
         assert [type(e) for e in app.session.outcome.events] == [HoldEnded]  # the finish closed it
         log = "\n".join(app.w_log.lines)
         assert log.count("Hold on Calves") == 1 and log.count("Hold ended:") == 1, log
+
+
+async def test_a_60_column_summary_shows_the_muscle_groups_names_whole():
+    # At 60x18 the table cut every name to three letters: "Cal…", "Ham…", "IT …".
+    app = app_for(replay(recording("imu_routine.smr")))
+    async with app.run_test(size=(60, 18)) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the summary at the end of the replay")
+        await pilot.pause()
+        table = app.screen.query_one("#summary-table")
+        lines = [line.text for line in table.render_lines(table.region.reset_offset)]
+        assert table.region.right <= 60 and not any("…" in line for line in lines), lines
+        for group in ROUTINE:
+            assert any(line.startswith(f"{group.label} ") for line in lines), (group.label, lines)
+        assert any(line.rstrip().endswith("20.6 s    0:24") for line in lines), lines  # the hamstrings' row, whole

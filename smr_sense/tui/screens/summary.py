@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,11 +16,13 @@ from smr_sense.core.words import counted, duration, mmss
 from smr_sense.report import SessionSummary, summary_notes
 
 
-def summary_table(s: SessionSummary) -> Table:
-    table = Table(expand=True, box=None, header_style="bold", pad_edge=False)
-    table.add_column("Muscle group", no_wrap=True, ratio=1)
+def summary_table(s: SessionSummary, *, narrow: bool = False) -> Table:
+    """``narrow`` (60 columns): one space between the columns and "Over cap" on two lines, so that
+    the muscle groups' names stay whole; should that still not do, a name wraps, never cut."""
+    table = Table(expand=True, box=None, header_style="bold", pad_edge=False, collapse_padding=narrow)
+    table.add_column("Muscle group", no_wrap=not narrow, ratio=1)
     for name in ("Holds", "Longest", "Force", "Caps", "Over cap", "Rolling"):
-        table.add_column(name, justify="right", no_wrap=True)
+        table.add_column(name.replace(" ", "\n") if narrow else name, justify="right", no_wrap=True)
     for g in s.groups:
         if not g.visited:
             table.add_row(Text(g.label, style="dim"), *(Text("-", style="dim") for _ in range(6)))
@@ -35,6 +39,20 @@ def summary_table(s: SessionSummary) -> Table:
             mmss(g.rolling_s),
         )
     return table
+
+
+class SummaryTable:
+    """The summary's table drawn for the width it is given, again at every resize: the narrow form
+    only when the full one would not fit."""
+
+    def __init__(self, summary: SessionSummary) -> None:
+        self.summary = summary
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        table = summary_table(self.summary)
+        if Measurement.get(console, options.update_width(1000), table).maximum > options.max_width:
+            table = summary_table(self.summary, narrow=True)
+        yield table
 
 
 class SummaryScreen(Screen[None]):
@@ -67,7 +85,7 @@ class SummaryScreen(Screen[None]):
                     f"{counted(s.caps, 'cap')} reached",
                     id="summary-title",
                 )
-                yield Static(summary_table(s), id="summary-table")
+                yield Static(SummaryTable(s), id="summary-table")
                 yield Static("\n".join(f"• {n}" for n in summary_notes(s)), id="summary-notes")
         if self.warnings:
             yield Static("\n".join(f"! {w[:1].upper()}{w[1:]}" for w in self.warnings), id="summary-warnings")
