@@ -72,7 +72,7 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
         rec = _from_first_calibration(rec) or _with_saved_profile(rec, path)
     elif rec.from_csv:
         # The export of such a recording: its force columns are empty until that calibration.
-        rec = _from_first_calibration(rec, unmeasured_before=True) or rec
+        rec = _export_of_first_calibrated(rec) or rec
     if len(rec.block) == 0:
         raise SmrError(f"{path} holds no samples")
     # Body weight and ceiling as the session had them live (options given now win), then as the
@@ -111,29 +111,46 @@ def _with_saved_profile(rec: Any, path: str) -> Any:
     return rec.with_calibration(profile.calibration)
 
 
-def _from_first_calibration(rec: Any, unmeasured_before: bool = False) -> Any:
+def _from_first_calibration(rec: Any) -> Any:
     """A recording that began uncalibrated and was calibrated in the dashboard's wizard: from that
     marker on, under that calibration, as the live session analysed it (it had no force before).
-    None when the recording holds no such marker.
+    None when the recording holds no such marker."""
+    from smr_sense.core.pipeline import first_saved_calibration, saved_calibration
 
-    ``unmeasured_before``: a CSV exported from such a recording, in newtons that are empty (NaN)
-    until the marker; the same cut, its forces as they are (None unless every one before is empty)."""
-    from dataclasses import replace
-
-    import numpy as np
-
-    from smr_sense.core.pipeline import saved_calibration
-
-    first = next((m for m in sorted(rec.markers, key=lambda m: m.t_s) if saved_calibration(m) is not None), None)
+    first = first_saved_calibration(rec.markers)
     if first is None:
         return None
-    t = rec.block.t_s
-    keep = int(np.searchsorted(t, first.t_s, "right"))  # samples at its time came before it (interleave)
-    if unmeasured_before and not (keep and np.isnan(rec.block.raw[:keep]).all()):
+    return _starting_at(rec.with_calibration(saved_calibration(first)), first)
+
+
+def _export_of_first_calibrated(rec: Any) -> Any:
+    """A CSV exported from such a recording: newtons, empty (NaN) until the wizard's calibration. The
+    same cut, its forces as they are; None unless every force before the marker is empty."""
+    import numpy as np
+
+    from smr_sense.core.pipeline import first_saved_calibration
+
+    first = first_saved_calibration(rec.markers)
+    if first is None:
         return None
+    before = rec.block.raw[: _first_after(rec, first)]
+    return _starting_at(rec, first) if before.size and np.isnan(before).all() else None
+
+
+def _first_after(rec: Any, marker: Any) -> int:
+    """The first sample after ``marker`` (samples at its time came before it: interleave)."""
+    import numpy as np
+
+    return int(np.searchsorted(rec.block.t_s, marker.t_s, "right"))
+
+
+def _starting_at(rec: Any, first: Any) -> Any:
+    """``rec`` from the wizard's first calibration on, saying so."""
+    from dataclasses import replace
+
     return replace(
-        rec if unmeasured_before else rec.with_calibration(saved_calibration(first)),
-        block=rec.block.slice(keep, len(rec.block)),
+        rec,
+        block=rec.block.slice(_first_after(rec, first), len(rec.block)),
         markers=[m for m in rec.markers if m.t_s >= first.t_s],
         warnings=[
             *rec.warnings,

@@ -30,7 +30,7 @@ Samples whose time repeats or steps back are dropped (counted in the result's wa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,11 @@ def saved_calibration(marker: Marker) -> dict[str, Any] | None:
     time: samples at its time came before it), or None for any other marker."""
     calibration = marker.data.get("calibration") if marker.kind == CALIBRATION else None
     return calibration if isinstance(calibration, dict) else None
+
+
+def first_saved_calibration(markers: Iterable[Marker]) -> Marker | None:
+    """The earliest marker on which the wizard saved a calibration, or None."""
+    return min((m for m in markers if saved_calibration(m) is not None), key=lambda m: m.t_s, default=None)
 
 
 @dataclass(frozen=True)

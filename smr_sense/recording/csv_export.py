@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from smr_sense.core.calibration import forces_n, is_calibrated
-from smr_sense.core.pipeline import saved_calibration
+from smr_sense.core.pipeline import first_saved_calibration, saved_calibration
 from smr_sense.core.samples import GYRO_AXES
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.csv_sensor import describe, stream_path, write_description
@@ -65,7 +65,7 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     names: list[str] = ["time_s"]
     cols: list[np.ndarray] = [block.t_s]
     fmts: list[str] = ["%.6f"]
-    measured = is_calibrated(info) or any(saved_calibration(m) is not None for m in rec.markers)
+    measured = is_calibrated(info) or first_saved_calibration(rec.markers) is not None
     if info.channels[0].unit != "N" and measured:
         f = _forces_as_measured_n(rec)
         names += ["force_n"] if k == 1 else [f"force_n_{i}" for i in range(k)]
