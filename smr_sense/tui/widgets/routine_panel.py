@@ -40,16 +40,15 @@ class RoutinePanel(CachedComponentStyles, Widget):
     rows: reactive[tuple[RoutineRow, ...]] = reactive(tuple)
     current: reactive[int] = reactive(0)
     advice: reactive[str] = reactive("")
-    _marks: tuple[str, str] = (BORDER_TITLE, "")
 
     def _mark_hidden(self) -> None:
         """When the list scrolls, its border says how many groups are out of sight, above and below."""
         shown = shown_rows(len(self.rows), self.current, self.size.height)
         above, below = shown.start, len(self.rows) - shown.stop
-        marks = (self.BORDER_TITLE + (f" ▲ {above} more" if above else ""), f"▼ {below} more" if below else "")
-        if marks != self._marks:
-            self._marks = marks
-            self.border_title, self.border_subtitle = marks
+        title = self.BORDER_TITLE + (f" ▲ {above} more" if above else "")
+        subtitle = f"▼ {below} more" if below else ""
+        if (self.border_title, self.border_subtitle or "") != (title, subtitle):  # a new border is a redraw
+            self.border_title, self.border_subtitle = title, subtitle
 
     def watch_rows(self) -> None:
         self._mark_hidden()
