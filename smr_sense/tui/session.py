@@ -8,9 +8,7 @@ clock here is the recording writer's flush timer.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,25 +29,14 @@ from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
 from smr_sense.core.session import ceiling_newtons
 from smr_sense.errors import SmrError
 from smr_sense.recording import RecordingWriter
-from smr_sense.report import SessionSummary, save_summary, summarize, summary_paths
+from smr_sense.report import save_summary, summarize
 from smr_sense.routine import MUSCLE_GROUP_MARKER, RoutineTracker
+from smr_sense.tui.outcome import SessionOutcome, close_recording, replay_summary_withheld
+from smr_sense.tui.stream_rate import StreamRate
 from smr_sense.tui.trace import ForceTrace, state_codes
 
 # Markers that describe the playback, not the session: never written into a recording.
 PLAYBACK_MARKERS = {"seek"}
-
-
-@dataclass(frozen=True)
-class SessionOutcome:
-    summary: SessionSummary | None
-    saved: tuple[Path, ...]
-    error: str | None = None
-    note: str | None = None  # why the summary was not saved, when that is on purpose
-    # What the analysis had to repair or could not do (missing values, no calibration): as analyze says
-    warnings: tuple[str, ...] = ()
-    # What the finish itself announced: the hold it closed at the last sample, a link that never came
-    # back. The summary counts them, so the screen must say them too.
-    events: tuple[Event, ...] = ()
 
 
 class DashboardSession:
@@ -87,7 +74,7 @@ class DashboardSession:
         self.ceiling_exceeded = 0
         self.outcome: SessionOutcome | None = None
         self.stream_ended = False  # the source ran out (end of a file), as opposed to a quit
-        self._rate_window: deque[tuple[float, float, int]] = deque()  # (first t, last t, n) per block
+        self._rate = StreamRate()
         self._start_config: tuple[StreamInfo, SessionSettings] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -177,7 +164,7 @@ class DashboardSession:
         self.first_t_s = float(t[0]) if self.first_t_s is None else self.first_t_s
         self.last_t_s = float(t[-1])
         self.samples += len(block)
-        self._count_rate(float(t[0]), float(t[-1]), len(block))
+        self._rate.add(float(t[0]), float(t[-1]), len(block))
         if self.pipeline is None:
             return []
         try:
@@ -210,7 +197,7 @@ class DashboardSession:
                 if skipped.kind == MUSCLE_GROUP_MARKER:
                     self.tracker.apply_marker(skipped)
             self.trace.clear()
-            self._rate_window.clear()
+            self._rate.clear()
             if self._start_config is not None:  # set with ``info`` when the source opened
                 self.info, self.settings = self._start_config
                 self._build_pipeline(self.info)
@@ -292,11 +279,6 @@ class DashboardSession:
         except SmrError as err:
             self.recording_problem = f"The recording stopped: {err}."
 
-    def _count_rate(self, t_start_s: float, t_end_s: float, n: int) -> None:
-        self._rate_window.append((t_start_s, t_end_s, n))
-        while len(self._rate_window) > 1 and t_end_s - self._rate_window[0][1] > 2.0:
-            self._rate_window.popleft()
-
     # -- what the screen reads ---------------------------------------------------------------------
 
     @property
@@ -328,12 +310,7 @@ class DashboardSession:
     @property
     def rate_hz(self) -> float | None:
         """Samples per second of stream (device) time over the last 2 s: deterministic on replay."""
-        w = self._rate_window
-        if not w:
-            return None
-        span = w[-1][1] - w[0][0]
-        intervals = sum(n for _, _, n in w) - 1  # n samples span n - 1 intervals
-        return intervals / span if span > 0 and intervals > 0 else None
+        return self._rate.hz
 
     @property
     def body_mass_kg(self) -> float | None:
@@ -363,25 +340,19 @@ class DashboardSession:
 
     # -- the end -----------------------------------------------------------------------------------
 
-    def _partial_note(self) -> str | None:
-        """A summary beside someone else's file (a replayed recording) is saved only when it covers
-        all of that file; a replay quit half way, or skipped through, must not replace the summary
-        of the whole session. What this session recorded itself it always covers."""
+    def _summary_note(self) -> str | None:
+        """Why the summary is not saved, on purpose: only ever for a replay (see outcome.py)."""
         if self.writer is not None or self.summary_path is None:
             return None
-        if not self.measured:
-            return "Not saved: nothing in the file was measured (it has no calibration)."
-        if not self.stream_ended:
-            origin = self.origin_s
-            stopped_s = (self.last_t_s - origin) if origin is not None and self.last_t_s is not None else 0.0
-            return f"Not saved: the replay stopped at {stopped_s:.0f} s, before the end of the file."
-        if self.tracker.skipped_s > 0:
-            return f"Not saved: {self.tracker.skipped_s:.0f} s of the file were skipped."
-        existing = [p for p in summary_paths(self.summary_path) if p.exists()]
-        if existing and not self.replace_summary:
-            # It may be the live session's own summary, with the day it was done: keep it unless told.
-            return f"Not saved: {existing[0]} already exists (replay with --force to replace it)."
-        return None
+        origin = self.origin_s
+        return replay_summary_withheld(
+            self.summary_path,
+            measured=self.measured,
+            stream_ended=self.stream_ended,
+            stopped_s=(self.last_t_s - origin) if origin is not None and self.last_t_s is not None else 0.0,
+            skipped_s=self.tracker.skipped_s,
+            replace=self.replace_summary,
+        )
 
     def finish(self) -> SessionOutcome:
         """Close the pipeline and the recording, build and save the summary. Safe to call twice."""
@@ -404,15 +375,8 @@ class DashboardSession:
         self.tracker.close(self.now_s)
         saved: list[Path] = []
         if self.writer is not None:
-            try:
-                self.writer.close()
-            except OSError as err:
-                errors.append(f"the recording {self.writer.path} could not be closed: {err.strerror or err}")
-            except SmrError:
-                pass  # its sentence is ``failed``, below
-            if self.writer.failed is not None:
-                errors.append(f"the recording stopped early: {self.writer.failed}")
-            saved.append(self.writer.path)  # all that was written before any refusal is in it
+            errors += close_recording(self.writer)
+            saved.append(self.writer.path)
         summary = None
         if self.info is not None:
             summary = summarize(
@@ -427,7 +391,7 @@ class DashboardSession:
                 recording=str(self.summary_path) if self.summary_path else None,
                 started_at=self.started_at,
             )
-            note = self._partial_note()
+            note = self._summary_note()
             if self.summary_path is not None and note is None:
                 try:
                     saved.extend(save_summary(summary, self.summary_path))

@@ -1,0 +1,71 @@
+"""How a dashboard session ends: what was saved, what went wrong, and when a summary is withheld.
+
+Kept apart from :class:`~smr_sense.tui.session.DashboardSession` (which decides what happened) as
+the rules for what may be written at the end: a recording is always closed and kept, a replay's
+summary only replaces the file's own when it covers the whole file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from smr_sense.core.events import Event
+from smr_sense.errors import SmrError
+from smr_sense.recording import RecordingWriter
+from smr_sense.report import SessionSummary, summary_paths
+
+
+@dataclass(frozen=True)
+class SessionOutcome:
+    summary: SessionSummary | None
+    saved: tuple[Path, ...]
+    error: str | None = None
+    note: str | None = None  # why the summary was not saved, when that is on purpose
+    # What the analysis had to repair or could not do (missing values, no calibration): as analyze says
+    warnings: tuple[str, ...] = ()
+    # What the finish itself announced: the hold it closed at the last sample, a link that never came
+    # back. The summary counts them, so the screen must say them too.
+    events: tuple[Event, ...] = ()
+
+
+def close_recording(writer: RecordingWriter) -> list[str]:
+    """Close the session's recording; the sentences for what went wrong. All that was written
+    before a refusal (a full disk) is in the file, so it is listed as saved whatever they say."""
+    errors: list[str] = []
+    try:
+        writer.close()
+    except OSError as err:
+        errors.append(f"the recording {writer.path} could not be closed: {err.strerror or err}")
+    except SmrError:
+        pass  # its sentence is ``failed``, below
+    if writer.failed is not None:
+        errors.append(f"the recording stopped early: {writer.failed}")
+    return errors
+
+
+def replay_summary_withheld(
+    summary_path: Path,
+    *,
+    measured: bool,
+    stream_ended: bool,
+    stopped_s: float,
+    skipped_s: float,
+    replace: bool,
+) -> str | None:
+    """Why a replay's summary must not be saved beside the replayed file, or None when it may.
+
+    It is saved only when it covers all of that file: a replay quit half way, or skipped through,
+    must not replace the summary of the whole session. (What a session recorded itself it always
+    covers, so this is asked of replays only.)"""
+    if not measured:
+        return "Not saved: nothing in the file was measured (it has no calibration)."
+    if not stream_ended:
+        return f"Not saved: the replay stopped at {stopped_s:.0f} s, before the end of the file."
+    if skipped_s > 0:
+        return f"Not saved: {skipped_s:.0f} s of the file were skipped."
+    existing = [p for p in summary_paths(summary_path) if p.exists()]
+    if existing and not replace:
+        # It may be the live session's own summary, with the day it was done: keep it unless told.
+        return f"Not saved: {existing[0]} already exists (replay with --force to replace it)."
+    return None
