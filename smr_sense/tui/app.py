@@ -19,16 +19,16 @@ from typing import Any
 
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from smr_sense.core import events as ev
 from smr_sense.core.samples import Marker, SampleBlock
-from smr_sense.devices.stream import ANOTHER_DEVICE
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import Source
+from smr_sense.tui.alerts import RECONNECTING, WARNING, HealthWatch
+from smr_sense.tui.bindings import DASHBOARD_ACTIONS, DASHBOARD_BINDINGS, PLAYBACK_ACTIONS, SESSION_ACTIONS
 from smr_sense.tui.messages import SessionEvents, SourceFault, StreamEnded, StreamMarker, StreamOpened
 from smr_sense.tui.phrases import describe_event, describe_marker
 from smr_sense.tui.replay_keys import ReplayKeys
@@ -53,8 +53,6 @@ REFRESH_HZ = 15.0  # redraws per second at most, whatever the input rate (at mos
 SLOW_REFRESH_S = 0.2  # the plot and the big number: 5 redraws a second (see view.py)
 BELL_REPEAT_S = 5.0  # ring again every 5 s of stream time past the cap
 EXIT_WATCHDOG_S = 5.0
-# Pairs of keys share one label in the footer ("←→ Seek"), so that a replay's keys fit 100 columns.
-GROUP, SEEK, SPEED = (Binding.Group(what, compact=True) for what in ("Muscle group", "Seek", "Speed"))
 
 
 class SmrDashboard(App[int]):
@@ -63,27 +61,7 @@ class SmrDashboard(App[int]):
     ENABLE_COMMAND_PALETTE = False  # every action has a key: in the footer, all of them behind "?"
     AUTO_FOCUS = None  # nothing on the dashboard takes keys: the arrows belong to the routine and replay
 
-    BINDINGS = [
-        Binding("q", "quit", "Quit", tooltip="Quit: save the session, then show its summary"),
-        # Second, so a narrow terminal (whose footer cuts the rest off) still shows where every key is.
-        Binding("question_mark", "keys", "Keys", key_display="?", tooltip="Every key, on one card"),
-        # Ctrl-C ends the session as q does (as it stops `record`), not Textual's "press ctrl+q" hint.
-        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("down", "group(1)", "Next group", key_display="↓", tooltip="Next muscle group, bottom up", group=GROUP),
-        Binding("up", "group(-1)", "Back", key_display="↑", tooltip="Back to the previous muscle group", group=GROUP),
-        Binding("space", "pause", "Pause", tooltip="Pause or play the replay"),
-        Binding("left", "seek(-5)", "-5s", key_display="←", tooltip="Replay: back 5 s", group=SEEK),
-        Binding("right", "seek(5)", "+5s", key_display="→", tooltip="Replay: ahead 5 s", group=SEEK),
-        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", tooltip="Replay faster (up to 1000×)", group=SPEED),
-        Binding("minus", "speed(-1)", "Slower", key_display="-", tooltip="Replay slower (down to 0.25×)", group=SPEED),
-        Binding("n", "next_hold", "Next hold", tooltip="Replay: jump to the next hold"),
-        Binding("u", "unit", "Unit", tooltip="Force in N, kg or % of body weight"),
-        Binding("b", "toggle_bell", "Bell", tooltip="Terminal bell at the cap: on or off"),
-        Binding("c", "calibrate", "Calibrate", tooltip="Calibrate the roller (tare, known weights)"),
-    ]
-    PLAYBACK_ACTIONS = {"pause", "seek", "speed", "next_hold"}
-    SESSION_ACTIONS = PLAYBACK_ACTIONS | {"group", "calibrate"}  # change what is recorded: not once it is saved
-    DASHBOARD_ACTIONS = PLAYBACK_ACTIONS | {"group", "unit", "toggle_bell", "calibrate", "keys"}
+    BINDINGS = DASHBOARD_BINDINGS
 
     def __init__(self, source: Source, session: DashboardSession, display: DisplaySettings) -> None:
         super().__init__()
@@ -95,10 +73,8 @@ class SmrDashboard(App[int]):
         self._worker: Worker[None] | None = None
         self._dirty = True
         self._last_slow = 0.0
-        self._link_seen = ""
-        self._link_error_seen: str | None = None
+        self.health = HealthWatch()
         self._compact = False  # a terminal too small for the whole dashboard: state, timer, force only
-        self._problem_seen: str | None = None
         self._bells = 0
         self.replay = ReplayKeys(source.playback)
         self._ending = False
@@ -220,7 +196,7 @@ class SmrDashboard(App[int]):
     def on_stream_marker(self, message: StreamMarker) -> None:
         marker = message.marker
         if marker.kind == "disconnected":
-            self._banner("The roller is disconnected: reconnecting, the session goes on.", "warning")
+            self._banner(RECONNECTING, WARNING)
         elif marker.kind == "reconnected":
             self._banner("")
         line = describe_marker(marker, self.clock_origin_s())
@@ -242,21 +218,12 @@ class SmrDashboard(App[int]):
     def _refresh_view(self) -> None:
         if not self.is_running:
             return
-        problem = self.session.problem
-        if problem != self._problem_seen:  # no calibration, or the analysis stopped: say so
-            self._problem_seen = problem
-            self._banner(problem or "", "warning")
         link = self.source.stats.state
-        if link != self._link_seen:  # the link can change while no samples come (a drop)
-            self._link_seen = link
+        error = getattr(self.source, "last_error", None)
+        for text, level in self.health.poll(self.session.problem, link, error, bool(self.w_banner.text)):
+            self._banner(text, level)
+        if self.health.link_changed:  # the link can change while no samples come (a drop)
             self._dirty = True
-            if link == "reconnecting" and not self.w_banner.text:
-                self._banner("The roller is disconnected: reconnecting, the session goes on.", "warning")
-        error = getattr(self.source, "last_error", None) if link == "reconnecting" else None
-        if error != self._link_error_seen:
-            self._link_error_seen = error
-            if error and error.startswith(ANOTHER_DEVICE):  # not the session's roller: say whose
-                self._banner(f"The roller is disconnected; {error}.", "warning")
         cols, rows = self.size
         compact = cols < MIN_COLS or rows < MIN_ROWS
         if compact != self._compact:
@@ -295,11 +262,11 @@ class SmrDashboard(App[int]):
     # -- keys --------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.DASHBOARD_ACTIONS and self.screen is not self.screen_stack[0]:
+        if action in DASHBOARD_ACTIONS and self.screen is not self.screen_stack[0]:
             return False  # the summary and the wizard have their own keys
-        if action in self.SESSION_ACTIONS and self._ending:
+        if action in SESSION_ACTIONS and self._ending:
             return False  # back from the summary: the recording is closed, and a group change would be lost
-        if action in self.PLAYBACK_ACTIONS:
+        if action in PLAYBACK_ACTIONS:
             return self.source.playback is not None
         return True
 
