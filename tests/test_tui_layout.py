@@ -29,7 +29,8 @@ async def test_the_event_log_shows_the_recordings_file_name_whole(tmp_path, size
         line = next(line for line in shown(log) if "Recording to" in line)
         assert f"…/sessions/{out.name} " in line, shown(log)
         # Still whole with the scroll bar that more lines bring, scrolled back to it.
-        log.write_lines([f"line {i}" for i in range(10)])
+        for i in range(10):
+            log.write_line(f"line {i}")
         log.scroll_home(animate=False)
         await pilot.pause()
         assert log.show_vertical_scrollbar
@@ -114,3 +115,26 @@ async def test_the_replay_footer_fits_100_columns():
         for label in footer.query(FooterLabel):  # "←→ Seek +- Speed": a space after a shared label too
             after = [key.region.x for key in keys.values() if key.region.x >= label.region.right]
             assert not after or min(after) > label.region.right, label.region
+
+
+async def test_the_event_log_wraps_what_it_cannot_show_in_one_line():
+    # At 60x18 the log is ~21 columns: "1:08.0  Hold ended:" was all a hold's end said.
+    app = app_for(make_source("sim:?seed=7&rate=10"))
+    entry = " 1:08.0  Hold ended: 17.1 s at 306 N"
+    async with app.run_test(size=(60, 18)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        log = app.w_log
+        log.write_line(entry)
+        await pilot.pause()
+        lines = list(log.lines)
+        first = lines.index(" 1:08.0  Hold ended:")
+        rest = []
+        for line in lines[first + 1 :]:  # its continuation lines, up to the next event's time
+            if not line.startswith(" " * 9):
+                break
+            rest.append(line)
+        assert " ".join(line.strip() for line in [lines[first], *rest]) == entry.strip(), lines
+        assert rest and all(len(line) <= log.scrollable_content_region.width for line in [lines[first], *rest])
+        await pilot.resize_terminal(100, 30)  # room again: one line
+        await pilot.pause()
+        assert entry in log.lines and " 1:08.0  Hold ended:" not in log.lines
