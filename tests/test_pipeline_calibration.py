@@ -258,3 +258,49 @@ async def test_a_change_made_in_the_wizard_during_a_replay_survives_a_seek():
     target_s, session_ceiling_n, pipeline_ceiling_n = after_seek
     assert target_s == pytest.approx(back_to_s, abs=0.02)
     assert session_ceiling_n == pipeline_ceiling_n == pytest.approx(ceiling_n)
+
+
+async def test_a_replay_of_its_export_waits_for_the_wizard_as_a_replay_of_the_recording_does(tmp_path):
+    # The CSV's empty forces before the wizard were read as zero: the summary said "3495 missing
+    # or impossible values ... were read as zero", and no banner said why there was no force.
+    from smr_sense.recording.csv_export import unmeasured_until
+    from smr_sense.sources import make_source
+
+    out, closed_s = tmp_path / "first.smr", 35.0
+    record_first_calibrated(out, closed_s=closed_s)
+    export_csv(load_recording(out), tmp_path / "first.csv")
+    assert unmeasured_until(load_any(out)) is None  # the recording itself has its raw counts
+    wizard_s = unmeasured_until(load_any(tmp_path / "first.csv")).t_s
+    assert wizard_s == pytest.approx(closed_s, abs=0.05)
+
+    shown = {}
+    for name in ("first.smr", "first.csv"):
+        unmeasured = unmeasured_until(load_any(tmp_path / name))
+        live = DashboardSession(SessionSettings(), force_from_s=unmeasured.t_s if unmeasured else None)
+        source = make_source(f"replay:{tmp_path / name}?speed=max")
+        problems = set()
+        async with source:
+            live.file_start_s = source.playback.start_s
+            live.start(source.info)
+            async for item in source:
+                if isinstance(item, Marker):
+                    live.mark(item)
+                    continue
+                live.feed(item)
+                problems.add((live.now_s <= wizard_s, live.problem))  # samples at its time come before it
+        live.stream_ended = True
+        outcome = live.finish()
+        holds = [h for g in outcome.summary.groups for h in g.holds]
+        # The CSV keeps times to the microsecond and forces to float32's precision: as rounded.
+        shown[name] = (
+            [(round(h.start_s, 3), round(h.end_s, 3), round(h.mean_force_n, 2), h.capped) for h in holds],
+            round(outcome.summary.duration_s, 3),
+            outcome.warnings,
+        )
+        if name == "first.csv":
+            assert problems == {
+                (True, "No force before 0:35: the roller was first calibrated there, in the dashboard's wizard"),
+                (False, None),
+            }
+    assert shown["first.csv"] == shown["first.smr"] and len(shown["first.csv"][0]) >= 3
+    assert shown["first.csv"][2] == ()  # nothing read as zero

@@ -61,6 +61,7 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     from smr_sense.core.pipeline import analyze_block
     from smr_sense.profiles import calibration_from_option, other_device_warning
     from smr_sense.recording import load_any
+    from smr_sense.recording.csv_export import unmeasured_until
     from smr_sense.recording.csv_sensor import stream_path
 
     rec = load_any(path)
@@ -70,9 +71,9 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
         rec = rec.with_calibration(cal)
     elif not is_calibrated(rec.info):
         rec = _from_first_calibration(rec) or _with_saved_profile(rec, path)
-    elif rec.from_csv:
+    elif (first := unmeasured_until(rec)) is not None:
         # The export of such a recording: its force columns are empty until that calibration.
-        rec = _export_of_first_calibrated(rec) or rec
+        rec = _starting_at(rec, first)
     if len(rec.block) == 0:
         raise SmrError(f"{path} holds no samples")
     # Body weight and ceiling as the session had them live (options given now win), then as the
@@ -121,20 +122,6 @@ def _from_first_calibration(rec: Any) -> Any:
     if first is None:
         return None
     return _starting_at(rec.with_calibration(saved_calibration(first)), first)
-
-
-def _export_of_first_calibrated(rec: Any) -> Any:
-    """A CSV exported from such a recording: newtons, empty (NaN) until the wizard's calibration. The
-    same cut, its forces as they are; None unless every force before the marker is empty."""
-    import numpy as np
-
-    from smr_sense.core.pipeline import first_saved_calibration
-
-    first = first_saved_calibration(rec.markers)
-    if first is None:
-        return None
-    before = rec.block.raw[: _first_after(rec, first)]
-    return _starting_at(rec, first) if before.size and np.isnan(before).all() else None
 
 
 def _first_after(rec: Any, marker: Any) -> int:

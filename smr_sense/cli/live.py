@@ -108,6 +108,7 @@ def run_dashboard(
     calibration: dict[str, Any] | None = None,
     replace_summary: bool = False,
     started_at: str | None = None,
+    force_from_s: float | None = None,
 ) -> int:
     """Build the app on ``source_spec``, run it, and say afterwards where everything went."""
     from smr_sense.sources import make_source
@@ -143,6 +144,7 @@ def run_dashboard(
         apply_profile=apply_profile,
         calibration=calibration,
         replace_summary=replace_summary,
+        force_from_s=force_from_s,
     )
     try:
         app.run()

@@ -67,6 +67,7 @@ def recorded_at(header: dict) -> str | None:
 def run(args: argparse.Namespace) -> int:
     from smr_sense.profiles import calibration_from_option, other_device_warning
     from smr_sense.recording import load_any
+    from smr_sense.recording.csv_export import unmeasured_until
 
     path = Path(args.file)
     rec = load_any(path)  # a missing or broken file is one sentence here, not a banner on an empty screen
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     if foreign:
         warn(foreign)
     _settings_as_recorded(args, rec.header.get("extra") or {})
+    # The export of a roller first calibrated in the dashboard's wizard: as analyze, no force before.
+    unmeasured = unmeasured_until(rec) if calibration is None else None
     spec = f"replay:{path}?speed={args.speed:g}&start={args.start:g}"
     # By default the recording's own calibration, as it ran live (not today's profile).
     return run_dashboard(
@@ -86,4 +89,5 @@ def run(args: argparse.Namespace) -> int:
         calibration=calibration,
         replace_summary=args.force,
         started_at=recorded_at(rec.header),
+        force_from_s=unmeasured.t_s if unmeasured is not None else None,
     )

@@ -11,12 +11,26 @@ import numpy as np
 
 from smr_sense.core.calibration import forces_n, is_calibrated
 from smr_sense.core.pipeline import first_saved_calibration, saved_calibration
-from smr_sense.core.samples import GYRO_AXES
+from smr_sense.core.samples import GYRO_AXES, Marker
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.csv_sensor import describe, stream_path, write_description
 from smr_sense.recording.csvio import markers_path
 from smr_sense.recording.reader import Recording
 from smr_sense.recording.writer import check_output_path
+
+
+def unmeasured_until(rec: Recording) -> Marker | None:
+    """The wizard's first calibration, when ``rec`` is the export of a roller first calibrated there:
+    a CSV whose forces are all empty (NaN) before that marker, as :func:`export_csv` writes them.
+    Such a file has no force, so no analysis, before it: ``analyze`` and a replay start there, as
+    the live session did. None for any other file."""
+    if not rec.from_csv:
+        return None
+    first = first_saved_calibration(rec.markers)
+    if first is None:
+        return None
+    before = rec.block.raw[: int(np.searchsorted(rec.block.t_s, first.t_s, "right"))]
+    return first if before.size and np.isnan(before).all() else None
 
 
 def _forces_as_measured_n(rec: Recording) -> np.ndarray:

@@ -131,9 +131,9 @@ class SmrDashboard(App[int]):
         source, session = self.source, self.session
         try:
             info = await source.open()
-            session.start(info)
-            if source.playback is not None:
+            if source.playback is not None:  # first: the session's clock counts from the file's start
                 session.file_start_s = source.playback.start_s
+            session.start(info)
             self.post_message(StreamOpened(info))
             for warning in getattr(source, "warnings", None) or ():
                 self.post_message(SourceFault(warning))
@@ -387,12 +387,14 @@ def make_app(
     apply_profile: bool = False,
     calibration: dict[str, Any] | None = None,
     replace_summary: bool = False,
+    force_from_s: float | None = None,
 ) -> SmrDashboard:
     """The dashboard for ``source``. ``record_path`` records the session there; the summary goes beside
     it, or beside ``summary_path`` (the replayed file) when nothing is recorded. ``apply_profile``
     puts the roller's saved calibration profile in effect (live), instead of the stream's own (replay);
     ``calibration`` overrides both (replaying an old session under a newer calibration).
-    ``replace_summary`` lets a replay replace a summary already beside the file."""
+    ``replace_summary`` lets a replay replace a summary already beside the file. ``force_from_s``: the
+    replayed file has no force before then (see ``recording.csv_export.unmeasured_until``)."""
     if settings is None:
         from smr_sense.core.pipeline import SessionSettings
 
@@ -405,5 +407,6 @@ def make_app(
         apply_profile=apply_profile,
         calibration=calibration,
         replace_summary=replace_summary,
+        force_from_s=force_from_s,
     )
     return SmrDashboard(source, session, display or DisplaySettings())

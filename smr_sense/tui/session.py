@@ -27,6 +27,7 @@ from smr_sense.core.pipeline import (
 )
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
 from smr_sense.core.session import ceiling_newtons
+from smr_sense.core.words import mmss
 from smr_sense.errors import SmrError
 from smr_sense.recording import RecordingWriter
 from smr_sense.report import save_summary, summarize
@@ -51,8 +52,12 @@ class DashboardSession:
         apply_profile: bool = False,
         calibration: dict[str, Any] | None = None,
         replace_summary: bool = False,
+        force_from_s: float | None = None,
     ) -> None:
         self.settings = settings
+        # A replayed export of a roller first calibrated in the wizard has no force before then: the
+        # analysis waits for that calibration's marker, as the live session did (as analyze does).
+        self.force_from_s = force_from_s
         self.replace_summary = replace_summary  # replay --force: a summary already beside the file may go
         self.record_path = record_path
         self.summary_path = summary_path if summary_path is not None else record_path
@@ -92,7 +97,7 @@ class DashboardSession:
         self._start_config = (self.info, self.settings)  # what a replay seeks back to
         if self.record_path is not None:  # first: whatever happens next, the samples are kept
             self.writer = RecordingWriter(self.record_path, info, extra=self._header_extra())
-        self._build_pipeline(info)
+        self._begin_analysis(info)
 
     def _header_extra(self) -> dict[str, Any]:
         extra: dict[str, Any] = {"app": "dashboard"}
@@ -101,6 +106,20 @@ class DashboardSession:
         if self.ceiling_n:
             extra["ceiling_n"] = round(self.ceiling_n, 2)  # a replay's summary keeps the session's ceiling
         return extra
+
+    def _begin_analysis(self, info: StreamInfo) -> None:
+        """At the start of the stream, or of a replay seeked to: the pipeline, unless the file has no
+        force yet (the calibration marker builds it then, see ``_configure``)."""
+        if self.force_from_s is None:
+            self._build_pipeline(info)
+            return
+        self.pipeline = None
+        self._pipeline_events = 0
+        origin = self.origin_s if self.origin_s is not None else self.force_from_s
+        self.analysis_problem = (
+            f"No force before {mmss(self.force_from_s - origin)}: "
+            "the roller was first calibrated there, in the dashboard's wizard"
+        )
 
     def _build_pipeline(self, info: StreamInfo) -> None:
         self._pipeline_events = 0  # events this pipeline has announced so far
@@ -200,7 +219,7 @@ class DashboardSession:
             self._rate.clear()
             if self._start_config is not None:  # set with ``info`` when the source opened
                 self.info, self.settings = self._start_config
-                self._build_pipeline(self.info)
+                self._begin_analysis(self.info)
                 self._warm_up(marker)
             self.last_t_s = marker.t_s
             return []
