@@ -124,20 +124,13 @@ def _from_first_calibration(rec: Any) -> Any:
     return _starting_at(rec.with_calibration(saved_calibration(first)), first)
 
 
-def _first_after(rec: Any, marker: Any) -> int:
-    """The first sample after ``marker`` (samples at its time came before it: interleave)."""
-    import numpy as np
-
-    return int(np.searchsorted(rec.block.t_s, marker.t_s, "right"))
-
-
 def _starting_at(rec: Any, first: Any) -> Any:
     """``rec`` from the wizard's first calibration on, saying so."""
     from dataclasses import replace
 
     return replace(
         rec,
-        block=rec.block.slice(_first_after(rec, first), len(rec.block)),
+        block=rec.block.slice(rec.first_after(first), len(rec.block)),
         markers=[m for m in rec.markers if m.t_s >= first.t_s],
         warnings=[
             *rec.warnings,

@@ -29,7 +29,7 @@ def unmeasured_until(rec: Recording) -> Marker | None:
     first = first_saved_calibration(rec.markers)
     if first is None:
         return None
-    before = rec.block.raw[: int(np.searchsorted(rec.block.t_s, first.t_s, "right"))]
+    before = rec.block.raw[: rec.first_after(first)]
     return first if before.size and np.isnan(before).all() else None
 
 
@@ -38,7 +38,7 @@ def _forces_as_measured_n(rec: Recording) -> np.ndarray:
     them: the header's, then each calibration the dashboard's wizard saved, from its marker on
     (samples at the marker's time came before it). One calibration for the whole file would weigh
     every sample after a recalibration wrongly, and analysing the CSV would say so silently."""
-    info, t, raw = rec.info, rec.block.t_s, rec.block.raw
+    info, raw = rec.info, rec.block.raw
     # A roller first calibrated in the wizard had no force before that: no value, not a guess.
     out = forces_n(info, raw) if is_calibrated(info) else np.full(raw.shape, np.nan)
     for m in sorted(rec.markers, key=lambda m: m.t_s):
@@ -51,7 +51,7 @@ def _forces_as_measured_n(rec: Recording) -> np.ndarray:
                 f"{rec.path}: the calibration saved at {m.t_s:.2f} s does not cover its channels, "
                 "so its forces cannot be exported"
             )
-        start = int(np.searchsorted(t, m.t_s, "right"))
+        start = rec.first_after(m)
         out[start:] = forces_n(now, raw[start:])
     return out
 

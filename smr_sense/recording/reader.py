@@ -43,6 +43,11 @@ class Recording:
         """The same session under another calibration (recalibrating an old session)."""
         return replace(self, info=self.info.with_calibration(calibration))
 
+    def first_after(self, marker: Marker) -> int:
+        """Index of the first sample after ``marker``: samples at its time came before it, as
+        ``interleave`` sends them live."""
+        return int(np.searchsorted(self.block.t_s, marker.t_s, "right"))
+
 
 def _the_samples(n: int) -> str:
     return "the one sample" if n == 1 else f"the {n} samples"

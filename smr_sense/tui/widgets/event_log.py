@@ -33,7 +33,6 @@ class EventLog(Log, can_focus=False):
     it is fitted to one line, leading folders giving way so the file's name stays whole. A run of
     seeks is one entry, the last."""
 
-    _recording: PurePath | None = None
     _jump: str | None = None  # the last seek's entry
     _width = 0  # the width the entries were last laid out to
 
@@ -57,8 +56,7 @@ class EventLog(Log, can_focus=False):
         self._jump = entry
 
     def write_recording(self, path: PurePath | str) -> None:
-        self._recording = PurePath(path)
-        self._add(self._recording)
+        self._add(PurePath(path))
 
     def _text_width(self) -> int:
         # One column short of the log: room for the scroll bar that more lines bring.
