@@ -14,13 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from smr_sense.core.calibration import CalibrationError
 from smr_sense.core.events import CeilingExceeded, Event, RollingStarted
 from smr_sense.core.pipeline import (
     CALIBRATION,
     CALIBRATION_ENDED,
     CALIBRATION_STARTED,
-    Pipeline,
     PipelineOutput,
     SessionSettings,
     saved_calibration,
@@ -32,6 +30,7 @@ from smr_sense.errors import SmrError
 from smr_sense.recording import RecordingWriter
 from smr_sense.report import save_summary, summarize
 from smr_sense.routine import MUSCLE_GROUP_MARKER, RoutineTracker
+from smr_sense.tui.guarded_analysis import GuardedAnalysis
 from smr_sense.tui.outcome import SessionOutcome, close_recording, replay_summary_withheld
 from smr_sense.tui.stream_rate import StreamRate
 from smr_sense.tui.trace import ForceTrace, state_codes
@@ -65,14 +64,12 @@ class DashboardSession:
         self.apply_profile = apply_profile  # live: the roller's saved calibration; replay: the recorded one
         self.calibration_override = calibration  # replay --calibration: an old session, recalibrated
         self.info: StreamInfo | None = None
-        self.pipeline: Any = None
+        self.analysis = GuardedAnalysis()
         self.writer: RecordingWriter | None = None
         self.tracker = RoutineTracker()
         self.trace = ForceTrace(span_s=trace_span_s)
-        self.analysis_problem: str | None = None  # why there is no force (no calibration ...), one sentence
         self.file_start_s: float | None = None  # a replay: the file's first sample (see origin_s)
         self.recording_problem: str | None = None  # why the recording stopped (a full disk)
-        self.measured = False  # some of the session went through an analysis (a calibration was in force)
         self.first_t_s: float | None = None
         self.last_t_s: float | None = None
         self.samples = 0
@@ -111,37 +108,12 @@ class DashboardSession:
         """At the start of the stream, or of a replay seeked to: the pipeline, unless the file has no
         force yet (the calibration marker builds it then, see ``_configure``)."""
         if self.force_from_s is None:
-            self._build_pipeline(info)
+            self.analysis.build(info, self.settings)
             return
-        self.pipeline = None
-        self._pipeline_events = 0
         origin = self.origin_s if self.origin_s is not None else self.force_from_s
-        self.analysis_problem = (
+        self.analysis.wait(
             f"No force before {mmss(self.force_from_s - origin)}: "
             "the roller was first calibrated there, in the dashboard's wizard"
-        )
-
-    def _build_pipeline(self, info: StreamInfo) -> None:
-        self._pipeline_events = 0  # events this pipeline has announced so far
-        try:
-            self.pipeline = Pipeline(info, self.settings)
-            self.measured = True
-            self.analysis_problem = None
-        except CalibrationError as err:
-            # A roller without a calibration: keep recording, show why there is no force.
-            self.pipeline = None
-            self.analysis_problem = f"{err} (press c to calibrate)"
-        except SmrError as err:
-            self.pipeline = None
-            self.analysis_problem = str(err)
-        except Exception as err:  # a bug in the analysis must not stop the recording
-            self._pipeline_failed(err)
-
-    def _pipeline_failed(self, err: Exception) -> None:
-        self.pipeline = None
-        self.analysis_problem = (
-            f"The analysis stopped on an internal error ({type(err).__name__}: {err}); "
-            "the samples are still recorded"
         )
 
     def begin_calibration(self) -> list[Event]:
@@ -163,8 +135,7 @@ class DashboardSession:
         # What the user chose in the wizard just now beats what a replay's command line pinned,
         # and keeps its own form (a share of body weight) on screen and in the next wizard.
         self.settings = settings.replace(pinned=frozenset())
-        if self.pipeline is not None:
-            self.pipeline.settings = self.pipeline.settings.replace(pinned=frozenset())
+        self.analysis.unpin()
         events = self.mark(Marker(self.now_s, CALIBRATION if calibration is not None else CALIBRATION_ENDED, data))
         if self._start_config is not None:
             # On a replay nothing is recorded, so no marker brings the change back after a seek: it
@@ -184,15 +155,10 @@ class DashboardSession:
         self.last_t_s = float(t[-1])
         self.samples += len(block)
         self._rate.add(float(t[0]), float(t[-1]), len(block))
-        if self.pipeline is None:
-            return []
-        try:
-            out = self.pipeline.feed(block)
-        except Exception as err:  # see _build_pipeline: recording goes on, the banner says why
-            self._pipeline_failed(err)
+        out = self.analysis.feed(block)
+        if out is None:
             return []
         events = list(out.events)
-        self._pipeline_events += len(events)
         self._plot(out)
         self._note(events)
         self.tracker.advance(self.last_t_s)
@@ -223,8 +189,7 @@ class DashboardSession:
                 self._warm_up(marker)
             self.last_t_s = marker.t_s
             return []
-        events = list(self.pipeline.mark(marker)) if self.pipeline is not None else []
-        self._pipeline_events += len(events)
+        events = self.analysis.mark(marker)
         self._note(events)
         return events
 
@@ -239,8 +204,8 @@ class DashboardSession:
             # A recalibration during the recorded session: from here on, the new one applies (the
             # pipeline switches too, on the same marker).
             self.info = self.info.with_calibration(calibration)
-            if self.pipeline is None:
-                self._build_pipeline(self.info)
+            if self.analysis.pipeline is None:
+                self.analysis.build(self.info, self.settings)
                 return True
         return False
 
@@ -253,21 +218,15 @@ class DashboardSession:
         if not before:
             return
         block, markers = before
-        try:
-            for item in interleave(block, sorted(markers, key=lambda m: m.t_s)):
-                if isinstance(item, Marker):
-                    if not self._configure(item) and self.pipeline is not None:
-                        self._pipeline_events += len(self.pipeline.mark(item))
-                elif self.pipeline is not None:
-                    out = self.pipeline.feed(item)
-                    self._pipeline_events += len(out.events)  # announced already (or skipped): not news
-                    self._plot(out)
-        except Exception as err:  # see _build_pipeline
-            self._pipeline_failed(err)
-            return
-        if self.pipeline is None:
-            return
-        if self.pipeline.status.state == "rolling":
+        # What the pipeline announces here was announced already (or skipped): not news.
+        for item in interleave(block, sorted(markers, key=lambda m: m.t_s)):
+            if isinstance(item, Marker):
+                if not self._configure(item):
+                    self.analysis.mark(item)
+            elif (out := self.analysis.feed(item)) is not None:
+                self._plot(out)
+        status = self.analysis.status
+        if status is not None and status.state == "rolling":
             self.tracker.apply_event(RollingStarted(seek.t_s))
 
     def _plot(self, out: PipelineOutput) -> None:
@@ -309,7 +268,7 @@ class DashboardSession:
         """What the banner says is wrong: the recording stopping (the most urgent: from then on
         nothing is kept), then why there is no force. Kept apart, so that a new calibration, which
         clears the second, leaves the first on screen."""
-        said = [p for p in (self.recording_problem, self.analysis_problem) if p]
+        said = [p for p in (self.recording_problem, self.analysis.problem) if p]
         return " ".join(said) or None
 
     @property
@@ -324,7 +283,11 @@ class DashboardSession:
 
     @property
     def status(self) -> Any:
-        return self.pipeline.status if self.pipeline is not None else None
+        return self.analysis.status
+
+    @property
+    def pipeline(self) -> Any:
+        return self.analysis.pipeline
 
     @property
     def rate_hz(self) -> float | None:
@@ -366,7 +329,7 @@ class DashboardSession:
         origin = self.origin_s
         return replay_summary_withheld(
             self.summary_path,
-            measured=self.measured,
+            measured=self.analysis.measured,
             stream_ended=self.stream_ended,
             stopped_s=(self.last_t_s - origin) if origin is not None and self.last_t_s is not None else 0.0,
             skipped_s=self.tracker.skipped_s,
@@ -380,17 +343,12 @@ class DashboardSession:
         errors: list[str] = []
         # E.g. nothing measured: no calibration. The recording's stop is not one of them: the error
         # below says it, with the samples it kept.
-        warnings: list[str] = [self.analysis_problem] if self.analysis_problem else []
-        closing: list[Event] = []
-        if self.pipeline is not None:
-            try:
-                result = self.pipeline.finish()
-                warnings += result.warnings
-                # result.events is the whole session; only the tail (an open hold closed) is news.
-                closing = list(result.events[self._pipeline_events :])
-                self._note(closing)
-            except SmrError as err:
-                errors.append(str(err))
+        warnings: list[str] = [self.analysis.problem] if self.analysis.problem else []
+        more_warnings, closing, error = self.analysis.finish()
+        warnings += more_warnings
+        self._note(closing)
+        if error is not None:
+            errors.append(error)
         self.tracker.close(self.now_s)
         saved: list[Path] = []
         if self.writer is not None:
