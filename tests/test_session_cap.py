@@ -114,15 +114,21 @@ def test_ceiling_in_percent_of_body_weight_warns_on_each_crossing():
     assert hits[0].t_s == pytest.approx(10.01, abs=0.02)
 
 
-def test_a_hold_released_just_before_the_cap_did_not_reach_it_though_the_alarm_sounded():
-    # Still from 3 s, rolling from 22.9 s: the release shows a moment after it happened, by when the
-    # alarm (at 23.01 s) has sounded. The hold is 19.9 s long: it did not reach the cap, and every
-    # count of capped holds must say so, while cap_at_s still says when the alarm came.
+def turning_from(t0_s: float, dps: float, until_s: float | None = None) -> SampleBlock:
+    """Still on the roller from 3 s; from ``t0_s`` (to ``until_s``) it turns at ``dps`` deg/s."""
     t = np.arange(0, int(40 * RATE)) / RATE
     f = np.where(t >= 3.0, 300.0, 0.0)
     gyro = np.zeros((len(t), 3))
-    gyro[t >= 22.9, 0] = 60.0  # 60 deg/s about the roller's axis: 0.13 m/s of tissue travel
-    result = analyze_block(info(), SampleBlock.build(t, f, gyro))
+    gyro[(t >= t0_s) & (t < (until_s if until_s is not None else np.inf)), 0] = dps
+    return SampleBlock.build(t, f, gyro)
+
+
+def test_a_hold_released_just_before_the_cap_did_not_reach_it_though_the_alarm_sounded():
+    # Still from 3 s, rolling slowly from 22.9 s (10 deg/s: 2 cm/s of tissue): the release shows a
+    # moment after it happened, by when the alarm (at 23.01 s) has sounded. The hold is 19.9 s long:
+    # it did not reach the cap, and every count of capped holds must say so, while cap_at_s still
+    # says when the alarm came.
+    result = analyze_block(info(), turning_from(22.9, 10.0))
     hold = result.holds[0]
     assert hold.cap_at_s == pytest.approx(hold.start_s + 20.0)
     assert events_of(result.events, HoldCapReached)[0].t_s == hold.cap_at_s  # the premise: it sounded
@@ -140,3 +146,39 @@ def test_a_hold_released_just_before_the_cap_did_not_reach_it_though_the_alarm_s
     assert "(0 reached the 20 s cap)" in table
     row = table.splitlines()[3].split()
     assert row[0] == "1" and row[6:] == [f"{hold.cap_at_s:.2f}", "0.00"]
+
+
+def test_no_alarm_when_the_roller_is_already_rolling_on_at_the_cap():
+    # Rolling briskly from 22.9 s (60 deg/s: 13 cm/s): at 23.01 s the roller is plainly moving, though
+    # the detector has not yet told a new stroke from a re-adjustment. The cap waits, the hold ends
+    # (back-dated to 22.8 s), and no alarm sounds at someone already rolling on.
+    block = turning_from(22.9, 60.0)
+    result = analyze_block(info(), block)
+    hold = result.holds[0]
+    assert hold.end_s < hold.start_s + 20.0 and hold.cap_at_s is None and not hold.capped
+    assert not events_of(result.events, HoldCapReached)
+    # Sample by sample (live) the same.
+    p = Pipeline(info())
+    live = [e for i in range(len(block)) for e in p.feed(block.slice(i, i + 1)).events]
+    assert [(e.kind, e.t_s) for e in live] == [(e.kind, e.t_s) for e in result.events]
+
+
+def test_a_readjustment_across_the_cap_puts_the_alarm_off_until_it_settles():
+    # A 0.2 s shift (20 deg/s: under 1 cm) from 22.9 s: the hold goes on, and its alarm sounds as
+    # soon as the roller is still again: 23.22 s, not 23.01 s, and not more than the 0.3 s a
+    # re-adjustment may take (plus the speed's own 0.2 s window) late.
+    result = analyze_block(info(), turning_from(22.9, 20.0, until_s=23.1))
+    hold = result.holds[0]
+    assert hold.capped and hold.end_s > 39.0
+    due = hold.start_s + 20.0
+    assert due < hold.cap_at_s <= due + 0.5
+    assert [e.t_s for e in events_of(result.events, HoldCapReached)] == [hold.cap_at_s]
+    for size in (1, 3):  # live, the alarm waits just the same, whichever block the due moment is in
+        p = Pipeline(info())
+        block = turning_from(22.9, 20.0, until_s=23.1)
+        live = [e for i in range(0, len(block), size) for e in p.feed(block.slice(i, i + size)).events]
+        live += p.finish().events[len(live) :]  # the hold still open at the end
+        assert [(e.kind, e.t_s) for e in live] == [(e.kind, e.t_s) for e in result.events]
+    # A shift that has settled by the cap does not delay it.
+    early = analyze_block(info(), turning_from(22.5, 20.0, until_s=22.7)).holds[0]
+    assert early.cap_at_s == early.start_s + 20.0

@@ -140,6 +140,7 @@ class Pipeline:
         cue = self._cue = cue_for(info, cue_settings, s.contact_off_n)
         self._steady = SteadyForce(info.rate_hz)
         stop, move = cue.levels
+        self._move = move
         rules = HoldRules(
             stop=stop,
             move=move,
@@ -180,7 +181,9 @@ class Pipeline:
             motion = cue.step(t, contact.force_n)
         steady = self._steady.step(contact.force_n)
         state, transitions = self._holds.step(t, contact.contact, motion.speed, motion.pos_m, steady, motion.quiet)
-        events = _merge(gaps, self._session.step(t, contact.force_n, transitions))
+        # A hold while the roller moves like rolling may be ending: its cap waits (see SessionTracker).
+        on_trial = (state == HOLD) & (motion.speed >= self._move)
+        events = _merge(gaps, self._session.step(t, contact.force_n, transitions, on_trial))
         self._took(t, contact.force_n)
         self._events.extend(events)
         return PipelineOutput(events, t, contact.force_n, state, contact.channel_force_n, motion.speed)

@@ -7,6 +7,12 @@ never capped and one of 20.00 s is). A hold confirmed late (a cap shorter than t
 delay) announces at its confirmation, its warning with the time then left. Seconds past the cap are
 tracked per hold.
 
+One exception: a cap that falls due while the hold is *on trial* (the roller moving like rolling,
+which the detector needs a moment to tell from a re-adjustment) waits for the first sample off
+trial. A hold that ends in that moment was released before the cap (its end is back-dated to where
+the motion began), and an alarm then would sound at someone already rolling on: none sounds. One
+that goes on hears it at most that moment late (``HoldRules.readjust_max_s``, plus the cue's own).
+
 The pressure ceiling (newtons, or a share of body weight) has its own event on every crossing
 upward, re-armed once the force has come back below 90 % of it.
 """
@@ -167,7 +173,9 @@ class SessionTracker:
     def open_hold(self) -> dict[str, Any] | None:
         return self._hold
 
-    def step(self, t: np.ndarray, force_n: np.ndarray, transitions: list[Transition]) -> list[Event]:
+    def step(
+        self, t: np.ndarray, force_n: np.ndarray, transitions: list[Transition], on_trial: np.ndarray | None = None
+    ) -> list[Event]:
         events: list[Event] = []
         n = t.shape[0]
         if n:
@@ -184,11 +192,11 @@ class SessionTracker:
             part_from = i  # the open hold owns all of [i, stop), whatever crossings fall inside
             # Samples [i, stop) pass with the current state: scheduled announcements, ceiling crossings.
             while next_hit is not None and next_hit < stop:
-                events.extend(self._scheduled(t, i, next_hit + 1))
+                events.extend(self._scheduled(t, i, next_hit + 1, on_trial))
                 events.append(CeilingExceeded(float(t[next_hit]), float(force_n[next_hit]), float(self.ceiling_n)))
                 i = next_hit + 1
                 next_hit = next(hits, None)
-            events.extend(self._scheduled(t, i, stop))
+            events.extend(self._scheduled(t, i, stop, on_trial))
             if self._hold is not None:
                 self._hold_parts.append((t[part_from:stop], force_n[part_from:stop]))
             i = stop
@@ -204,8 +212,10 @@ class SessionTracker:
         self._above_ceiling = bool(above[-1])
         return np.flatnonzero(above & ~prev)
 
-    def _scheduled(self, t: np.ndarray, i: int, stop: int) -> list[Event]:
-        """Warning and cap of the open hold, if a sample in [i, stop) reaches their time."""
+    def _scheduled(self, t: np.ndarray, i: int, stop: int, on_trial: np.ndarray | None = None) -> list[Event]:
+        """Warning and cap of the open hold, if a sample in [i, stop) reaches their time. A cap that
+        falls due while the hold is ``on_trial`` (moving: it may be ending) waits for the first
+        sample off trial, or for the hold's end."""
         h = self._hold
         if h is None or stop <= i or h["suspended"]:
             return []
@@ -219,7 +229,16 @@ class SessionTracker:
             at = max(h["warn_at"], h["announce_from"])
             out.append(HoldWarning(at, h["start"], max(0.0, due - at) if at > h["warn_at"] else self.warn_s))
         if h["cap_at"] is None and last >= due - TIME_EPS_S:
-            h["cap_at"] = max(due, h["announce_from"])
+            at = max(due, h["announce_from"])
+            if on_trial is not None:
+                a = i + int(np.searchsorted(t[i:stop], due - TIME_EPS_S, "left"))
+                free = np.flatnonzero(~on_trial[a:stop])
+                if not free.size:
+                    h["deferred"] = True
+                    return out
+                if free[0] > 0 or h.get("deferred"):  # due passed on trial, maybe in an earlier block
+                    at = max(at, float(t[a + free[0]]))
+            h["cap_at"] = at
             if not h["warned"] and self.warn_s > 0:
                 h["warned"] = True
                 out.append(HoldWarning(h["cap_at"], h["start"], 0.0))
@@ -262,6 +281,8 @@ class SessionTracker:
         if tr.kind == "hold_ended":
             # A hold that lasted the cap to its very end (released at exactly 20.00 s) reached it.
             end = float(tr.end_s if tr.end_s is not None else tr.t_s)
+            if self._hold is not None and self._hold.get("deferred"):
+                self._hold["announce_from"] = tr.t_s  # a cap waiting on the trial would sound now
             return self._scheduled(np.array([end]), 0, 1) + [self._end_hold(tr)]
         raise ValueError(f"unknown transition {tr.kind}")  # pragma: no cover
 
