@@ -27,7 +27,7 @@ from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
 from smr_sense.core.session import ceiling_newtons
 from smr_sense.core.words import mmss
 from smr_sense.errors import SmrError
-from smr_sense.recording import RecordingWriter
+from smr_sense.recording import RecordingExistsError, RecordingWriter
 from smr_sense.report import save_summary, summarize
 from smr_sense.routine import MUSCLE_GROUP_MARKER, RoutineTracker
 from smr_sense.tui.guarded_analysis import GuardedAnalysis
@@ -89,11 +89,18 @@ class DashboardSession:
             info = with_profile(info)
         if self.calibration_override is not None:
             info = info.with_calibration(self.calibration_override)
-        self.info = info
         self.settings = self.settings.with_stream_body_mass(info.extra)  # a simulated person knows theirs
-        self._start_config = (self.info, self.settings)  # what a replay seeks back to
         if self.record_path is not None:  # first: whatever happens next, the samples are kept
-            self.writer = RecordingWriter(self.record_path, info, extra=self._header_extra())
+            try:
+                self.writer = RecordingWriter(self.record_path, info, extra=self._header_extra())
+            except RecordingExistsError:
+                # Checked free before the screen opened: another session started in the same second.
+                raise SmrError(
+                    f"{self.record_path} was created by another session just now; start again to record to a new file"
+                ) from None
+        # Only now: a session that cannot record does not start (the app says why, and exits 2).
+        self.info = info
+        self._start_config = (self.info, self.settings)  # what a replay seeks back to
         self._begin_analysis(info)
 
     def _header_extra(self) -> dict[str, Any]:
