@@ -257,6 +257,20 @@ async def test_a_source_that_cannot_open_ends_the_app_with_its_sentence(tmp_path
     assert app.session.finish().summary is None
 
 
+async def test_a_recording_file_taken_meanwhile_ends_the_app_with_its_sentence(tmp_path):
+    # Two dashboards started in the same second both found the default name free; the second to
+    # open it must not run on without recording, nor blame a missing calibration in its summary.
+    taken = tmp_path / "session.smr"
+    taken.write_bytes(b"another session's samples")
+    app = app_for(replay(recording("edge_hold_25s.csv")), record_path=taken)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.fatal is not None, "the fatal sentence")
+    assert app.fatal == f"{taken} was created by another session just now; start again to record to a new file"
+    assert app.return_code == 2
+    assert app.session.finish().summary is None
+    assert taken.read_bytes() == b"another session's samples"
+
+
 def test_live_with_a_missing_port_is_one_sentence_and_exit_2(tmp_path):
     import os
     import subprocess
@@ -521,3 +535,22 @@ async def test_the_playback_bar_counts_from_the_start_of_the_file_whatever_the_r
         await pilot.press("left")  # 5 s back: before where the replay started
         await wait_for(pilot, lambda: source.position_s < 8.0, "the seek back to land")
         await wait_for(pilot, lambda: 3.0 < bar.position_s < 8.0, "the bar to follow it")
+
+
+@pytest.mark.parametrize("ceiling_n, band", [(None, (196.13, 353.04)), (250.0, (196.13, 250.0)), (150.0, None)])
+async def test_the_target_band_never_reaches_above_the_users_ceiling(ceiling_n, band):
+    # 25-45 % of 80 kg is 196-353 N; a ceiling of 250 N cuts it there, one of 150 N leaves none.
+    settings = SessionSettings(body_mass_kg=80.0, ceiling_n=ceiling_n)
+    app = app_for(replay(recording("edge_hold_25s.csv"), speed=1.0), settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        readout = app.query_one(ForceReadout)
+        await wait_for(pilot, lambda: readout.body_mass_kg == 80.0, "the first frame")
+        shown = readout.band_n
+        await pilot.pause(0.1)
+        line = " ".join(str(readout.query_one("#force-scale").render()).split())
+    assert (shown is None) == (band is None)
+    if band is not None:
+        assert shown == pytest.approx(band, abs=0.01)
+        assert f"target {band[0]:.0f}-{band[1]:.0f}" in line
+    else:
+        assert "target" not in line

@@ -71,7 +71,7 @@ class DashboardView:
         status = s.status
         self._header()
         mass = s.body_mass_kg
-        band = self.band_n(mass)
+        band = self.band_n(mass, s.ceiling_n)
         scale = self.scale(status, band, s.ceiling_n)
 
         readout = self.readout
@@ -171,11 +171,17 @@ class DashboardView:
         bar.seeking_hold = fast_forwarding
         bar.ended = self.source.stats.state == "ended"
 
-    def band_n(self, mass: float | None) -> tuple[float, float] | None:
+    def band_n(self, mass: float | None, ceiling_n: float | None = None) -> tuple[float, float] | None:
+        """The usual working force (a share of body weight), never above the user's own ceiling:
+        the screen must not ask for more than they said they can bear (none left: no band)."""
         if not mass:
             return None
-        lo, hi = self.display.target_pct_bw
-        return (lo / 100 * mass * G_N_PER_KG, hi / 100 * mass * G_N_PER_KG)
+        lo, hi = (pct / 100 * mass * G_N_PER_KG for pct in self.display.target_pct_bw)
+        if ceiling_n is not None:
+            hi = min(hi, ceiling_n)
+            if hi <= lo:
+                return None
+        return (lo, hi)
 
     def scale(self, status: Any, band: tuple[float, float] | None, ceiling: float | None) -> float:
         """Full scale of bar and plot: room above the ceiling, growing (never shrinking) with the force."""
