@@ -166,6 +166,21 @@ def test_dashboards_refuse_the_same_session_options(capsys, command):
     assert "is not a hold cap between 5 and 300 s" in refused(capsys, [*command, "--hold-cap", "2"])
 
 
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--ceiling-pct", "40"], "a ceiling in % of body weight needs your body weight: give --body-mass KG too"),
+        (["--unit", "%BW"], "--unit %BW needs your body weight: give --body-mass KG too"),
+    ],
+)
+def test_live_refuses_a_share_of_body_weight_without_one(tmp_path, monkeypatch, capsys, extra, message):
+    # A safety ceiling dropped unsaid would be worse than no dashboard: said before the port opens.
+    monkeypatch.setenv("SMR_SENSE_CONFIG_DIR", str(tmp_path))  # no body weight saved by a wizard
+    assert refused(capsys, ["live", "--source", f"serial:{tmp_path / 'no-port'}", "--no-record", *extra]) == (
+        f"smr-sense: error: {message}"
+    )
+
+
 @pytest.mark.parametrize("taken", ["x.smr", "x.summary.json", "x.summary.md"])
 def test_a_dashboard_never_records_over_a_session_or_its_summary(tmp_path, capsys, taken):
     # The summary may be another session's report for a trainer: it is not overwritten either.

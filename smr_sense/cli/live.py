@@ -168,5 +168,13 @@ def run_dashboard(
 
 
 def run(args: argparse.Namespace) -> int:
+    # A real person's body weight comes from them (a simulated one's from the stream, a replay's from
+    # the recording): without it a ceiling in % of body weight would be dropped unsaid.
+    settings = settings_from(args)
+    if settings.body_mass_kg is None and not args.source.startswith("sim"):
+        if settings.ceiling_pct_bw is not None:
+            raise UsageError("a ceiling in % of body weight needs your body weight: give --body-mass KG too")
+        if args.unit == "%BW":
+            raise UsageError("--unit %BW needs your body weight: give --body-mass KG too")
     record = None if args.no_record else Path(args.record) if args.record else default_record_path()
     return run_dashboard(args.source, args, record_path=record)
