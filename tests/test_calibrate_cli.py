@@ -110,7 +110,7 @@ def test_bad_weights_option_is_one_sentence(monkeypatch, capsys, config):
     with pytest.raises(SystemExit) as exc:
         run_cli(monkeypatch, capsys, "", BenchRoller(), "--weights", "5,-1")
     assert exc.value.code == 2
-    assert "weights must be above 0 kg" in capsys.readouterr().err
+    assert "weights must be above 0 and at most 300 kg" in capsys.readouterr().err
 
 
 def test_profiles_are_per_device_and_survive_odd_device_ids(config):

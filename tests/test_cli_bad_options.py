@@ -240,8 +240,10 @@ def test_record_refuses_an_infinite_hold_cap(tmp_path, capsys):
     [
         ("5,5", "5 kg is listed twice"),
         ("5,10,5.0", "5 kg is listed twice"),
-        ("0,5", "weights must be above 0 kg"),
-        ("5,inf", "weights must be above 0 kg"),
+        ("0,5", "weights must be above 0 and at most 300 kg"),
+        ("5,inf", "weights must be above 0 and at most 300 kg"),
+        ("5,1e9", "weights must be above 0 and at most 300 kg"),
+        ("5,nan", "weights must be above 0 and at most 300 kg"),
     ],
 )
 def test_calibrate_refuses_repeated_or_impossible_weights_up_front(capsys, weights, message):

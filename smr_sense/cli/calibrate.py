@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import sys
 
 from smr_sense.cli.common import positive_float, warn
@@ -33,8 +32,10 @@ def _weights(text: str) -> list[float]:
         values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of kilograms") from None
-    if not values or any(not 0 < v < math.inf for v in values):
-        raise argparse.ArgumentTypeError("weights must be above 0 kg, for example 5,10")
+    from smr_sense.core.calibrate import MAX_KNOWN_WEIGHT_KG  # here: the CLI starts without numpy
+
+    if not values or any(not 0 < v <= MAX_KNOWN_WEIGHT_KG for v in values):  # NaN and inf fail too
+        raise argparse.ArgumentTypeError(f"weights must be above 0 and at most {MAX_KNOWN_WEIGHT_KG:g} kg, for example 5,10")
     # The same weight twice is one point of the fit measured twice: the procedure would refuse it forever.
     for i, v in enumerate(values):
         if v in values[:i]:

@@ -130,10 +130,15 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
     return TareResult(tuple(offsets.tolist()), tuple(noise.tolist()), span, len(block), names)
 
 
+# A known weight stands in for a person's load on the roller: more than the heaviest body weight
+# the app accepts (300 kg) is a typing slip (1e9, an extra zero), never a weight on a foam roller.
+MAX_KNOWN_WEIGHT_KG = 300.0
+
+
 def measure_point(info: StreamInfo, block: SampleBlock, load_kg: float, channel: str | None, min_s: float = 1.0) -> SpanPoint:
     """The readings with a known weight on the roller (or on one channel)."""
-    if not load_kg > 0:
-        raise CalibrationFitError(f"a calibration weight must be above 0 kg, got {load_kg:g}")
+    if not 0 < load_kg <= MAX_KNOWN_WEIGHT_KG:
+        raise CalibrationFitError(f"a calibration weight must be above 0 and at most {MAX_KNOWN_WEIGHT_KG:g} kg, got {load_kg:g}")
     _check_window(block, min_s, f"{load_kg:g} kg reading")
     raw = block.raw.astype(np.float64)
     noise = _robust_noise(raw)

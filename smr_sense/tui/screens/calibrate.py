@@ -18,7 +18,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
 
-from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure, measure_point, measure_tare
+from smr_sense.core.calibrate import (
+    MAX_KNOWN_WEIGHT_KG,
+    CalibrationFitError,
+    CalibrationProcedure,
+    measure_point,
+    measure_tare,
+)
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_PCT_BW
 from smr_sense.core.samples import SampleBlock
@@ -39,8 +45,8 @@ def parse_weights(text: str) -> list[float]:
         values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
     except ValueError:
         raise CalibrationFitError(f"'{text}' is not a list of kilograms such as 5, 10") from None
-    if not values or any(not v > 0 for v in values):
-        raise CalibrationFitError("give one or more known weights above 0 kg, such as 5, 10")
+    if not values or any(not 0 < v <= MAX_KNOWN_WEIGHT_KG for v in values):
+        raise CalibrationFitError(f"give one or more known weights above 0 and at most {MAX_KNOWN_WEIGHT_KG:g} kg, such as 5, 10")
     return values
 
 
