@@ -140,7 +140,6 @@ class Pipeline:
         cue = self._cue = cue_for(info, cue_settings, s.contact_off_n)
         self._steady = SteadyForce(info.rate_hz)
         stop, move = cue.levels
-        self._move = move
         rules = HoldRules(
             stop=stop,
             move=move,
@@ -182,7 +181,7 @@ class Pipeline:
         steady = self._steady.step(contact.force_n)
         state, transitions = self._holds.step(t, contact.contact, motion.speed, motion.pos_m, steady, motion.quiet)
         # A hold while the roller moves like rolling may be ending: its cap waits (see SessionTracker).
-        on_trial = (state == HOLD) & (motion.speed >= self._move)
+        on_trial = (state == HOLD) & (motion.speed >= self._holds.rules.move)
         events = _merge(gaps, self._session.step(t, contact.force_n, transitions, on_trial))
         self._took(t, contact.force_n)
         self._events.extend(events)

@@ -236,7 +236,7 @@ class SessionTracker:
                 if not free.size:
                     h["deferred"] = True
                     return out
-                if free[0] > 0 or h.get("deferred"):  # due passed on trial, maybe in an earlier block
+                if free[0] > 0 or h["deferred"]:  # due passed on trial, maybe in an earlier block
                     at = max(at, float(t[a + free[0]]))
             h["cap_at"] = at
             if not h["warned"] and self.warn_s > 0:
@@ -265,6 +265,7 @@ class SessionTracker:
                 "cap_at": None,
                 "announce_from": tr.t_s,  # nothing is announced before it is known
                 "suspended": False,  # back from a loss of signal, not yet known to go on
+                "deferred": False,  # its cap fell due on trial (see the module's docstring)
             }
             # The hold's samples so far: from its back-dated start up to (not including) this one.
             self._hold_parts = [(ht, hf) for ht, hf in self._history.since(start)]
@@ -281,7 +282,7 @@ class SessionTracker:
         if tr.kind == "hold_ended":
             # A hold that lasted the cap to its very end (released at exactly 20.00 s) reached it.
             end = float(tr.end_s if tr.end_s is not None else tr.t_s)
-            if self._hold is not None and self._hold.get("deferred"):
+            if self._hold is not None and self._hold["deferred"]:
                 self._hold["announce_from"] = tr.t_s  # a cap waiting on the trial would sound now
             return self._scheduled(np.array([end]), 0, 1) + [self._end_hold(tr)]
         raise ValueError(f"unknown transition {tr.kind}")  # pragma: no cover
