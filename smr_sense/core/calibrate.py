@@ -32,6 +32,7 @@ import numpy as np
 
 from smr_sense.core.calibration import G_N_PER_KG, Calibration, ChannelCalibration
 from smr_sense.core.samples import SampleBlock, StreamInfo
+from smr_sense.core.settings import BODY_MASS_RANGE_KG
 from smr_sense.errors import SmrError
 
 TARE_MIN_S, TARE_MAX_S = 1.0, 5.0
@@ -131,8 +132,8 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
 
 
 # A known weight stands in for a person's load on the roller: more than the heaviest body weight
-# the app accepts (300 kg) is a typing slip (1e9, an extra zero), never a weight on a foam roller.
-MAX_KNOWN_WEIGHT_KG = 300.0
+# the app accepts is a typing slip (1e9, an extra zero), never a weight on a foam roller.
+MAX_KNOWN_WEIGHT_KG = BODY_MASS_RANGE_KG[1]
 
 
 def measure_point(info: StreamInfo, block: SampleBlock, load_kg: float, channel: str | None, min_s: float = 1.0) -> SpanPoint:
