@@ -109,15 +109,18 @@ def run_dashboard(
     replace_summary: bool = False,
     started_at: str | None = None,
     force_from_s: float | None = None,
+    settings: Any = None,
 ) -> int:
-    """Build the app on ``source_spec``, run it, and say afterwards where everything went."""
+    """Build the app on ``source_spec``, run it, and say afterwards where everything went.
+    ``settings``: when the caller has built them from ``args`` already."""
     from smr_sense.sources import make_source
     from smr_sense.tui.app import DisplaySettings, make_app
 
     if not 10.0 <= args.window <= 30.0:
         raise UsageError(f"--window {args.window:g} is outside 10-30 seconds")
     source = make_source(source_spec)  # a bad spec is one sentence, before the screen opens
-    settings = settings_from(args)
+    if settings is None:
+        settings = settings_from(args)
     taken = _taken(record_path) if record_path is not None else None
     if taken is not None:  # the summary too: it may be another session's report for a trainer
         raise UsageError(f"{taken} already exists; choose another --record file")
@@ -177,4 +180,4 @@ def run(args: argparse.Namespace) -> int:
         if args.unit == "%BW":
             raise UsageError("--unit %BW needs your body weight: give --body-mass KG too")
     record = None if args.no_record else Path(args.record) if args.record else default_record_path()
-    return run_dashboard(args.source, args, record_path=record)
+    return run_dashboard(args.source, args, record_path=record, settings=settings)
