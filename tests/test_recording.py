@@ -1,6 +1,8 @@
 """Recordings: self-describing, bit-identical round trip, crash-safe, never overwritten by accident."""
 
 import json
+import os
+import threading
 
 import numpy as np
 import pytest
@@ -352,3 +354,21 @@ def test_every_shipped_simulated_recording_is_what_its_readme_command_makes(tmp_
         assert [(m.t_s, m.kind, m.data) for m in shipped.markers] == [(m.t_s, m.kind, m.data) for m in made.markers]
         truth = json.loads((folder / f"{name}.truth.json").read_text())
         assert truth == json.loads((tmp_path / f"{name}.truth.json").read_text()), name
+
+
+def test_a_device_is_refused_rather_than_read_forever():
+    # /dev/zero never ends: reading it whole would hang `analyze` and fill memory.
+    with pytest.raises(FileFormatError, match=r"^/dev/zero is a device, not a recording or a CSV file$"):
+        load_any("/dev/zero")
+
+
+def test_a_pipe_is_read_to_its_end(tmp_path):
+    # `smr-sense analyze <(zcat x.csv.gz)` hands over a pipe: it is read like a file, until its writer closes.
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    text = "time_s,force_n\n" + "".join(f"{i / 100:.2f},{5.0 + (i % 7)}\n" for i in range(300))
+    writer = threading.Thread(target=lambda: fifo.write_text(text))
+    writer.start()
+    rec = load_any(fifo)
+    writer.join(timeout=10)
+    assert len(rec.block) == 300 and rec.block.t_s[-1] == pytest.approx(2.99)

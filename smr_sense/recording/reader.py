@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,11 @@ def _the_samples(n: int) -> str:
 
 def _read_bytes(path: Path) -> bytes:
     try:
+        mode = path.stat().st_mode
+        # A device never ends (/dev/zero) or waits on a person (/dev/tty): reading it would hang. A pipe
+        # is let through, so `analyze <(zcat x.csv.gz)` works, and ends when its writer does, as with cat.
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+            raise FileFormatError(f"{path} is a device, not a recording or a CSV file")
         return path.read_bytes()
     except FileNotFoundError:
         raise FileFormatError(f"{path} does not exist") from None
