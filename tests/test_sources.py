@@ -133,6 +133,22 @@ async def test_replay_seek_pause_and_speed(tmp_path):
     assert after[-1].t_s[-1] == pytest.approx(120.0, abs=0.1)  # played to the end
 
 
+async def test_replay_of_a_one_sample_recording_plays_it(tmp_path):
+    # `smr-sense sim --duration 0.001` writes such a file; with no --start it must not say "outside".
+    path = tmp_path / "one.smr"
+    source = make_source("sim:?seed=3&speed=max&duration=60")
+    async with source:
+        with RecordingWriter(path, source.info) as writer:
+            async for item in source:
+                if isinstance(item, SampleBlock):
+                    writer.append(item.slice(0, 1))
+                    break
+    blocks, _ = await collect(make_source(f"replay:{path}?speed=max"))
+    assert sum(len(b) for b in blocks) == 1
+    with pytest.raises(SourceError, match=r"a start at 1 s is outside .*one\.smr, which lasts 0\.0 s"):
+        await make_source(f"replay:{path}?start=1").open()
+
+
 async def test_replay_of_missing_file_is_one_sentence(tmp_path):
     from smr_sense.errors import SmrError
 

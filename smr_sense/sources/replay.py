@@ -49,7 +49,8 @@ class ReplaySource(Source, Playback):
         if len(self.recording.block) == 0:
             raise SourceError(f"{self.path} holds no samples to replay")
         length_s = float(self.recording.block.t_s[-1] - self.recording.block.t_s[0])
-        if not 0.0 <= self._start_s < length_s:
+        # From the beginning is always a valid start, even of a recording one sample long.
+        if self._start_s != 0.0 and not 0.0 < self._start_s < length_s:
             raise SourceError(f"a start at {self._start_s:g} s is outside {self.path}, which lasts {length_s:.1f} s")
         # A later start is a seek from the beginning: what came before it (the calibration, the
         # muscle group, a hold under way) is handed over as a seek's is, and the summary is partial.
