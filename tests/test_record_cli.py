@@ -190,3 +190,12 @@ def test_a_command_never_writes_over_the_file_it_reads(tmp_path, command):
     r = run(*[part.format(f=f) for part in command])
     assert r.returncode == 2 and r.stderr.strip() == f"smr-sense: error: {f} is the file being read; write to another file"
     assert f.read_bytes() == before
+
+
+def test_a_one_sample_file_is_counted_in_the_singular(tmp_path):
+    # `sim --duration 0.001` writes one sample; every command then reports it as such.
+    out, csv = tmp_path / "one.smr", tmp_path / "one.csv"
+    made = run("sim", "--duration", "0.001", "--out", str(out))
+    assert made.returncode == 0 and f"wrote {out} (1 sample, 0.001 s, 0 holds)" in made.stdout
+    exported = run("export", str(out), "--csv", str(csv))
+    assert exported.returncode == 0 and exported.stdout.rstrip().endswith("(1 sample)")

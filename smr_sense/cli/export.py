@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from smr_sense.cli.common import warn
+from smr_sense.core.words import counted
 from smr_sense.errors import FileFormatError
 from smr_sense.recording import export_csv, load_any
 
@@ -31,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
         raise FileFormatError(f"{args.file} holds no samples to export")
     written = export_csv(rec, args.csv, force=args.force)
     files = ", ".join(written[:-1]) + f" and {written[-1]}"
-    print(f"wrote {files} ({len(rec.block)} samples)")
+    print(f"wrote {files} ({counted(len(rec.block), 'sample')})")
     return 0

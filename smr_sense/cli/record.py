@@ -16,6 +16,7 @@ import numpy as np
 
 from smr_sense.cli.common import add_hold_cap_option, positive_float, recording_file, warn
 from smr_sense.core.samples import Marker, SampleBlock
+from smr_sense.core.words import counted
 from smr_sense.recording import RecordingWriter
 
 
@@ -164,5 +165,5 @@ async def _record(args: argparse.Namespace) -> int:
         if writer is not None:
             writer.close()
             if writer.failed is None:  # else the error names what was kept
-                _print(f"saved {writer.samples} samples to {args.out}")
+                _print(f"saved {counted(writer.samples, 'sample')} to {args.out}")
     return 0

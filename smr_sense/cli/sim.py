@@ -79,5 +79,5 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     holds = sum(1 for s in segments if s.kind == "hold")
-    print(f"wrote {out} ({samples} samples, {args.duration:g} s, {counted(holds, 'hold')}) and {truth}")
+    print(f"wrote {out} ({counted(samples, 'sample')}, {args.duration:g} s, {counted(holds, 'hold')}) and {truth}")
     return 0
