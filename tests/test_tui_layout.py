@@ -90,12 +90,18 @@ async def test_a_run_of_seeks_is_one_line_in_the_event_log():
             await pilot.pause()
         jumps = [line for line in app.w_log.lines if "Jumped here" in line]
         assert list(app.w_log.lines[: len(events)]) == events  # the session's own lines are all still there
-        assert jumps == [" 0:10.0  Jumped here"], list(app.w_log.lines)
+        # One line, at where the last seek landed (about 10 s: the pause lands when the Pilot gets to
+        # it, so on a loaded machine the replay may have played a tenth of a second first).
+        assert len(jumps) == 1 and jumps[0].endswith("  Jumped here"), list(app.w_log.lines)
+        assert abs(float(jumps[0].split()[0].split(":")[1]) - source.position_s) < 0.15, (jumps, source.position_s)
+        first_jump = jumps[0]
         await pilot.press("down")  # a line of its own ends the run: the next seek is a new line
         await pilot.press("right")
         await wait_for(pilot, lambda: source.position_s > 14.5, "the seek to 15 s")
         await pilot.pause()
-        assert list(app.w_log.lines[-3:]) == [" 0:10.0  Jumped here", " 0:10.0  Now: Hamstrings", " 0:15.0  Jumped here"]
+        at = first_jump.split()[0]
+        assert list(app.w_log.lines[-3:])[:2] == [first_jump, f" {at}  Now: Hamstrings"], list(app.w_log.lines)
+        assert app.w_log.lines[-1].endswith("  Jumped here") and app.w_log.lines[-1] != first_jump
 
 
 async def test_the_replay_footer_fits_100_columns():
