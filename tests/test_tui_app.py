@@ -103,6 +103,18 @@ async def test_unit_key_cycles_newtons_kilograms_and_body_weight():
         assert seen == ["kg", "%BW", "N"]
 
 
+async def test_the_event_log_speaks_the_unit_on_screen():
+    from smr_sense.core.events import HoldEnded
+
+    app = app_for(make_source("sim:?seed=7&rate=10&speed=2"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.now_s > 1.0, "samples")
+        await pilot.press("u")  # kg
+        app.post_message(SessionEvents((HoldEnded(31.0, 12.0, 31.0, 19.0, 306.0, 350.0, False, None, 0.0),)))
+        await wait_for(pilot, lambda: any("Hold ended" in line for line in app.w_log.lines), "the hold's line")
+        assert any(line.endswith("Hold ended: 19.0 s at 31.2 kg") for line in app.w_log.lines), list(app.w_log.lines)
+
+
 async def test_live_source_has_no_replay_controls():
     app = app_for(make_source("sim:?seed=1&rate=10"))
     async with app.run_test(size=SIZE) as pilot:

@@ -133,7 +133,8 @@ class CeilingExceeded(Event):
     ceiling_n: float
 
     def text(self) -> str:
-        return f"TOO MUCH PRESSURE: {self.force_n:.0f} N is above your ceiling of {self.ceiling_n:.0f} N"
+        # Not "429 N is above 429 N": the first sample over the line is always about the line itself.
+        return f"TOO MUCH PRESSURE: above your ceiling of {self.ceiling_n:.0f} N"
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,9 @@ class SmrDashboard(App[int]):
                 self.alarm_t_s.append(event.t_s)
                 self._bells = 0
                 self._ring()
-            line = describe_event(event, self.session.tracker, self.clock_origin_s())
+            line = describe_event(
+                event, self.session.tracker, self.clock_origin_s(), self.unit, self.session.body_mass_kg
+            )
             if line:
                 log.write_line(line)
         self._dirty = True

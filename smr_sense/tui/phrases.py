@@ -11,6 +11,7 @@ from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_
 from smr_sense.core.samples import Marker
 from smr_sense.core.words import clock
 from smr_sense.routine import RoutineTracker, group_by_key
+from smr_sense.tui.units import force_text
 
 
 def _t(t_s: float, origin_s: float | None) -> str:
@@ -22,7 +23,10 @@ def _t(t_s: float, origin_s: float | None) -> str:
     return f"{clock(tenths // 10):>5}.{tenths % 10}"  # " 0:05.0" lines up with "59:59.9"
 
 
-def describe_event(e: ev.Event, routine: RoutineTracker, origin_s: float | None) -> str | None:
+def describe_event(
+    e: ev.Event, routine: RoutineTracker, origin_s: float | None, unit: str = "N", body_mass_kg: float | None = None
+) -> str | None:
+    """One log line, its forces in the unit on screen when the event came (older lines keep theirs)."""
     if isinstance(e, ev.HoldStarted):
         # The group the summary files it under: the one in effect when the hold began (it is
         # confirmed later, and the next group may have been chosen in between).
@@ -33,7 +37,7 @@ def describe_event(e: ev.Event, routine: RoutineTracker, origin_s: float | None)
         text = f"CAP {e.cap_s:g} s reached: release"
     elif isinstance(e, ev.HoldEnded):
         over = f", {e.over_cap_s:.1f} s over the cap" if e.capped else ""
-        text = f"Hold ended: {e.duration_s:.1f} s at {e.mean_force_n:.0f} N{over}"
+        text = f"Hold ended: {e.duration_s:.1f} s at {force_text(e.mean_force_n, unit, body_mass_kg)}{over}"
     elif isinstance(e, ev.RollingStarted):
         text = "Rolling"
     elif isinstance(e, ev.ContactStarted):
@@ -41,7 +45,9 @@ def describe_event(e: ev.Event, routine: RoutineTracker, origin_s: float | None)
     elif isinstance(e, ev.ContactLost):
         text = "Off the roller"
     elif isinstance(e, ev.CeilingExceeded):
-        text = f"Above your ceiling: {e.force_n:.0f} N > {e.ceiling_n:.0f} N"
+        # The ceiling, not the force: the first sample above it reads about the same, and the two
+        # rounded apart said "429 N > 429 N".
+        text = f"Above your ceiling of {force_text(e.ceiling_n, unit, body_mass_kg)}: ease off"
     elif isinstance(e, ev.SignalLost):
         text = e.text().capitalize()  # "signal lost: ..." (a dropped link has no length yet)
     else:

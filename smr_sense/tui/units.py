@@ -28,3 +28,10 @@ def format_force(force_n: float | None, unit: str, body_mass_kg: float | None) -
     text = f"{value:.1f}" if unit == "kg" and abs(value) < 100 else f"{value:.0f}"
     # A zeroed roller reads -0.3 N now and then: "-0" says nothing "0" does not.
     return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def force_text(force_n: float, unit: str, body_mass_kg: float | None) -> str:
+    """A force with its unit for a sentence ("306 N", "31.2 kg", "38 %BW"): in newtons when % body
+    weight has no body weight to be a percent of, as ``convert`` falls back."""
+    shown = "N" if unit == "%BW" and not body_mass_kg else unit
+    return f"{format_force(force_n, shown, body_mass_kg)} {shown}"

@@ -1,0 +1,30 @@
+"""The event log's sentences: forces in the unit on screen, and a ceiling line that reads true."""
+
+import pytest
+
+from smr_sense.core.events import CeilingExceeded, HoldEnded
+from smr_sense.routine import RoutineTracker
+from smr_sense.tui.phrases import describe_event
+
+ENDED = HoldEnded(31.0, 12.0, 31.0, 19.0, 306.0, 350.0, False, None, 0.0)
+
+
+@pytest.mark.parametrize(
+    "unit, mass_kg, said",
+    [
+        ("N", 80.0, "Hold ended: 19.0 s at 306 N"),
+        ("kg", 80.0, "Hold ended: 19.0 s at 31.2 kg"),  # 306 N / 9.80665
+        ("%BW", 80.0, "Hold ended: 19.0 s at 39 %BW"),  # 31.2 kg of 80 kg
+        ("%BW", None, "Hold ended: 19.0 s at 306 N"),  # no body weight: newtons, as the readout falls back
+    ],
+)
+def test_a_hold_is_logged_in_the_unit_on_screen(unit, mass_kg, said):
+    line = describe_event(ENDED, RoutineTracker(), 0.0, unit, mass_kg)
+    assert line == f" 0:31.0  {said}"
+
+
+def test_the_ceiling_line_names_the_ceiling_not_a_force_rounded_to_the_same_number():
+    # The first sample over a 429.4 N ceiling read 429.45 N: both rounded, it said "429 N > 429 N".
+    line = describe_event(CeilingExceeded(40.0, force_n=429.45, ceiling_n=429.4), RoutineTracker(), 0.0, "kg", 70.0)
+    assert line == " 0:40.0  Above your ceiling of 43.8 kg: ease off"
+    assert CeilingExceeded(40.0, force_n=429.45, ceiling_n=429.4).text() == "TOO MUCH PRESSURE: above your ceiling of 429 N"
