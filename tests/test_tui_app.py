@@ -169,7 +169,8 @@ async def test_replay_controls_pause_seek_speed_and_next_hold():
 )
 async def test_speed_keys_step_from_the_speed_the_replay_started_at(start, keys, speeds):
     """`+` is never slower, `-` never faster, whatever --speed the replay began with."""
-    source = replay(recording("edge_hold_25s.csv"), speed=start)
+    # Four minutes: at 100x a 25 s file could play out on a loaded machine before the pause.
+    source = replay(recording("force_routine.smr"), speed=start)
     app = app_for(source)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.stream_open, "the stream to open")
