@@ -20,6 +20,7 @@ from smr_sense.core.events import (
     Event,
     HoldEnded,
     HoldStarted,
+    HoldStartRevised,
     RollingStarted,
     SignalLost,
 )
@@ -187,6 +188,12 @@ class RoutineTracker:
         elif isinstance(event, HoldStarted):
             # The hold is confirmed late and back-dated: rolling ended when the motion stopped.
             self._file_rolling(event.start_s)
+        elif isinstance(event, HoldStartRevised):
+            # Force alone dates a hold again a few seconds in: the rolling filed before it ends there.
+            rolling = self.tallies[self.index].rolling
+            if rolling and rolling[-1][1] == event.was_s:
+                a = rolling[-1][0]
+                rolling[-1:] = [(a, event.start_s)] if event.start_s > a else []
         elif isinstance(event, HoldEnded):
             # Filed under the group it was held on: the next-group key pressed during the hold
             # (getting ready for the next muscle) does not move it; changing muscles means rolling

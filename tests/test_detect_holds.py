@@ -202,6 +202,36 @@ def test_force_only_announces_a_still_short_hold_while_it_lasts():
     assert holds[0].confirmed_s < start + 5.5 < holds[0].end_s + 1.0
 
 
+def test_force_only_dates_a_hold_again_from_its_own_sway():
+    # Slow passes (3 s each) glide to a halt: the force stops changing before the roller does, so
+    # the first dating, from one fixed slope, is about a second early. Five seconds into the hold
+    # its own (calm) sway shows how still it is, and the start is found again, announced before
+    # the warning, and used for the timer, the cap and the hold's stats, live as offline.
+    from smr_sense.core.events import HoldStarted, HoldStartRevised, HoldWarning
+    from smr_sense.core.pipeline import Pipeline
+
+    p = Person()
+    p.lever_per_m = 1.0
+    p.lower()
+    p.roll(8, length_m=0.25, move_s=3.0, pause_s=0.6)
+    start = p.hold(25.0, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+    p.roll(6, length_m=0.25, move_s=3.0, pause_s=0.6)
+    p.lift()
+    info, block = p.force_only()
+    result = analyze_block(info, block)
+    first = [e for e in result.events if isinstance(e, HoldStarted)]
+    again = [e for e in result.events if isinstance(e, HoldStartRevised)]
+    assert len(first) == 1 and len(again) == 1 and len(result.holds) == 1
+    assert start - first[0].start_s > 0.8  # dated early by the glide ...
+    assert abs(again[0].start_s - start) < 0.6 and again[0].was_s == first[0].start_s  # ... and found again
+    assert first[0].t_s < again[0].t_s < next(e.t_s for e in result.events if isinstance(e, HoldWarning))
+    hold = result.holds[0]
+    assert hold.start_s == again[0].start_s and hold.capped and hold.cap_at_s == pytest.approx(hold.start_s + 20.0, abs=0.02)
+    live = Pipeline(info)
+    events = [e for i in range(len(block)) for e in live.feed(block.slice(i, i + 1)).events]
+    assert live.finish().events == result.events and events == result.events[: len(events)]
+
+
 def test_force_only_quiet_is_stillness_not_a_slow_steady_change():
     # Both keep the range of the log force under a stop's 0.10 over 3 s; a slow pass changes it one way
     # the whole time, gentle sway goes back and forth.

@@ -127,3 +127,7 @@ def test_centre_of_pressure_of_one_sample_equals_whole_array():
     whole_motion = p_whole.feed(block).motion
     one_motion = np.concatenate([p_one.feed(block.slice(i, i + 1)).motion for i in range(len(block))])
     assert np.array_equal(one_motion, whole_motion)
+
+
+def test_the_force_session_dates_holds_again_so_the_chunkings_cover_it():
+    assert any(isinstance(e, ev.HoldStartRevised) for e in WHOLE["force"][2].events)

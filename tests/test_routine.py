@@ -113,3 +113,15 @@ def test_the_log_names_the_group_a_hold_is_filed_under_when_the_next_was_chosen_
     filed = next(t.group.label for t in r.tallies if t.holds)
     assert filed == "Calves"
     assert line.endswith(f"Hold on {filed}")
+
+
+def test_a_hold_dated_again_moves_the_end_of_the_rolling_before_it():
+    from smr_sense.core.events import HoldStarted, HoldStartRevised, RollingStarted
+
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(2.0))
+    r.apply_event(HoldStarted(14.0, start_s=10.0))
+    r.apply_event(HoldStartRevised(16.0, start_s=11.0, was_s=10.0))
+    assert r.tallies[0].rolling == [(2.0, 11.0)]
+    r.apply_event(HoldStartRevised(17.0, start_s=1.0, was_s=11.0))  # before the rolling began: none of it was
+    assert r.tallies[0].rolling == []

@@ -182,3 +182,42 @@ def test_a_readjustment_across_the_cap_puts_the_alarm_off_until_it_settles():
     # A shift that has settled by the cap does not delay it.
     early = analyze_block(info(), turning_from(22.5, 20.0, until_s=22.7)).holds[0]
     assert early.cap_at_s == early.start_s + 20.0
+
+
+def _tracker_in_a_hold(warning_before_cap_s=5.0, hold_cap_s=20.0):
+    """A tracker that saw rolling from 0 s, then a hold confirmed at 13 s and dated from 10 s."""
+    from smr_sense.core.detect.holds import Transition
+    from smr_sense.core.session import SessionTracker
+
+    tracker = SessionTracker(hold_cap_s, warning_before_cap_s, None, history_s=20.0)
+    t = np.arange(0, 1300) / RATE
+    tracker.step(t, np.full(t.size, 300.0), [Transition(0, 0.0, "rolling_started"),
+                                              Transition(1299, 12.99, "hold_started", start_s=10.0)])
+    return tracker, Transition
+
+
+def test_a_hold_found_to_begin_elsewhere_times_its_warning_cap_and_stats_from_there():
+    from smr_sense.core.events import HoldStartRevised
+
+    tracker, Transition = _tracker_in_a_hold()
+    assert tracker.rolling[-1].end_s == 10.0
+    t = np.arange(1300, 4000) / RATE
+    events = tracker.step(t, np.full(t.size, 300.0), [Transition(200, 15.0, "hold_redated", start_s=11.0),
+                                                      Transition(2699, 39.99, "hold_ended", end_s=39.0)])
+    assert events_of(events, HoldStartRevised) == [HoldStartRevised(15.0, 11.0, 10.0)]
+    assert [e.t_s for e in events_of(events, HoldWarning)] == [26.0]  # 11 + 20 - 5, not 25
+    assert [e.t_s for e in events_of(events, HoldCapReached)] == [31.0]
+    (hold,) = tracker.holds
+    assert (hold.start_s, hold.duration_s, hold.over_cap_s) == (11.0, 28.0, 8.0)
+    assert tracker.rolling[-1].end_s == 11.0  # the rolling before it ran until it began
+
+
+def test_a_start_found_again_after_the_warning_sounded_is_not_used():
+    # The user heard "5 s left" timed from the first start: the timer does not jump under them.
+    tracker, Transition = _tracker_in_a_hold(hold_cap_s=6.0, warning_before_cap_s=5.0)  # warned at 11 s
+    t = np.arange(1300, 2000) / RATE
+    events = tracker.step(t, np.full(t.size, 300.0), [Transition(200, 15.0, "hold_redated", start_s=11.5),
+                                                      Transition(699, 19.99, "hold_ended", end_s=19.0)])
+    assert [(e.kind, e.t_s) for e in events[:1]] == [("hold_cap_reached", 16.0)]  # 10 + 6, not 11.5 + 6
+    assert [e.kind for e in events] == ["hold_cap_reached", "hold_ended"]
+    assert tracker.holds[0].start_s == 10.0

@@ -79,6 +79,19 @@ class HoldStarted(Event):
 
 
 @dataclass(frozen=True)
+class HoldStartRevised(Event):
+    """Force alone: a few seconds into the hold, its own sway showed where it really began
+    (``start_s``; it was dated ``was_s``). The timer, warning and cap now run from ``start_s``."""
+
+    kind: ClassVar[str] = "hold_start_revised"
+    start_s: float
+    was_s: float
+
+    def text(self) -> str:
+        return f"hold: began at {self.start_s:.2f} s (not {self.was_s:.2f} s)"
+
+
+@dataclass(frozen=True)
 class HoldWarning(Event):
     """The hold is ``remaining_s`` from its cap."""
 

@@ -153,7 +153,8 @@ class Pipeline:
             max_gap_s=s.max_gap_s,
         )
         self._holds = HoldDetector(
-            rules, cue.delay_s, cue.adaptive_confirm, cue.bursts, cue.end_delay_s, cue.backdate
+            rules, cue.delay_s, cue.adaptive_confirm, cue.bursts, cue.end_delay_s, cue.backdate,
+            cue.redate, getattr(cue, "REDATE_AFTER_S", 0.0),
         )
 
     @property

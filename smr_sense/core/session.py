@@ -13,6 +13,9 @@ trial. A hold that ends in that moment was released before the cap (its end is b
 the motion began), and an alarm then would sound at someone already rolling on: none sounds. One
 that goes on hears it at most that moment late (``HoldRules.readjust_max_s``, plus the cue's own).
 
+A hold whose start the detector finds again (force alone, a few seconds in) is timed from the new
+start (``HoldStartRevised``), unless its warning or cap was already announced from the old one.
+
 The pressure ceiling (newtons, or a share of body weight) has its own event on every crossing
 upward, re-armed once the force has come back below 90 % of it.
 """
@@ -36,6 +39,7 @@ from smr_sense.core.events import (
     HoldCapReached,
     HoldEnded,
     HoldStarted,
+    HoldStartRevised,
     HoldWarning,
     RollingStarted,
 )
@@ -271,6 +275,8 @@ class SessionTracker:
             self._hold_parts = [(ht, hf) for ht, hf in self._history.since(start)]
             self._hold_parts = [(ht[ht < tr.t_s], hf[ht < tr.t_s]) for ht, hf in self._hold_parts]
             return [HoldStarted(tr.t_s, start)] + self._scheduled(t, tr.index, tr.index + 1)
+        if tr.kind == "hold_redated":
+            return self._redate(tr)
         if tr.kind in ("hold_suspended", "hold_resumed") and self._hold is not None:
             # A warning or cap that fell due while no samples came is announced once the samples
             # that come back show the hold went on, and stamped then; never for a hold that ended.
@@ -286,6 +292,21 @@ class SessionTracker:
                 self._hold["announce_from"] = tr.t_s  # a cap waiting on the trial would sound now
             return self._scheduled(np.array([end]), 0, 1) + [self._end_hold(tr)]
         raise ValueError(f"unknown transition {tr.kind}")  # pragma: no cover
+
+    def _redate(self, tr: Transition) -> list[Event]:
+        """The detector found the open hold's start again: the timer runs from there, unless a
+        warning or the cap was already announced from the old one (the user heard those times)."""
+        h = self._hold
+        if h is None or h["warned"] or h["cap_at"] is not None:
+            return []
+        was, start = float(h["start"]), float(tr.start_s)
+        h["start"], h["warn_at"] = start, start + self.cap_s - self.warn_s
+        h["announce_from"] = max(h["announce_from"], tr.t_s)  # a time now past was not known before
+        self._hold_parts = [(ht[ht < tr.t_s], hf[ht < tr.t_s]) for ht, hf in self._history.since(start)]
+        last = self.rolling[-1] if self.rolling else None
+        if last is not None and last.end_s == was:  # the rolling before it ended where it now begins
+            self.rolling[-1:] = [RollingSegment(last.start_s, start)] if start > last.start_s else []
+        return [HoldStartRevised(tr.t_s, start, was)]  # what falls due is announced from sample tr.index on
 
     def _end_hold(self, tr: Transition) -> HoldEnded:
         h = self._hold or {"start": tr.start_s, "confirmed": tr.t_s, "cap_at": None}

@@ -31,6 +31,8 @@ def describe_event(
         # The group the summary files it under: the one in effect when the hold began (it is
         # confirmed later, and the next group may have been chosen in between).
         text = f"Hold on {routine.group_at(e.start_s).label}"
+    elif isinstance(e, ev.HoldStartRevised):
+        return None  # the hold's timer shows it; a log line would only say the timer jumped
     elif isinstance(e, ev.HoldWarning):
         text = f"{e.remaining_s:.0f} s left in this hold"
     elif isinstance(e, ev.HoldCapReached):

@@ -73,7 +73,7 @@ class _IdleMedian:
 class GyroCue:
     name = "gyro"
     adaptive_confirm, bursts = True, False
-    backdate = None
+    backdate = redate = None
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
@@ -136,7 +136,7 @@ class GyroCue:
 class PressureCentreCue:
     name = "centre_of_pressure"
     adaptive_confirm, bursts = True, False
-    backdate = None
+    backdate = redate = None
 
     def __init__(self, info: StreamInfo, s: CueSettings, off_n: float) -> None:
         self.s = s
@@ -212,6 +212,12 @@ class FluctuationCue:
     # (or ending over a flat stretch of muscle) stops changing the force before the roller stops, so
     # the errors skew early (-1.4 .. +0.65 s at 0.6 s). 0.4 s centres that spread in the 1 s collar.
     BACKDATE_OFFSET_S = 0.4
+    # Re-dating (:meth:`redate`) a few seconds into the hold, from the hold's own sway.
+    REDATE_AFTER_S = 5.0  # after the candidate: well before a warning (start + 15 s) can fall due
+    REDATE_SWAY_PCT, REDATE_SWAY_FACTOR = 80.0, 1.3  # ~1.2x the fastest the hold's own sway moves
+    REDATE_SLOPE_RANGE = (0.03, 0.3)  # a calm hold / a hold swaying like slow rolling
+    REDATE_MARGIN_S = 1.0  # the search may end this far inside the still window
+    REDATE_LOOK_S = 6.0  # how far before the candidate the start may be
     END_DELAY_S = 0.3
     QUIET = 0.07
     QUIET_DRIFT, QUIET_DRIFT_S = 0.02, 2.0
@@ -239,19 +245,43 @@ class FluctuationCue:
         drift = np.abs(m - self._drift_lag.step(m))  # NaN at the stream's start: not quiet
         return CueOut(spread, r, (spread < self.QUIET) & (drift < self.QUIET_DRIFT))
 
+    def _slope(self, t: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """How fast the log force changes (per second, over ``LAG_S``) at each sample of the record."""
+        lag = np.searchsorted(t, t - self.LAG_S, "left")
+        dt = t - t[lag]
+        return np.abs(r - r[lag]) / np.where(dt > 0, dt, np.inf)
+
     def backdate(self, t: np.ndarray, r: np.ndarray, cand_t: float) -> float:
         """Where the force stopped changing before a candidate at ``cand_t`` (``t``, ``r``: the recent
         record up to it): the last moment before the still window when the log force still moved
         faster than ``BACKDATE_SLOPE``, less the typical settling after the stop."""
         if t.shape[0] < 2:
             return cand_t - self.delay_s
-        lag = np.searchsorted(t, t - self.LAG_S, "left")
-        dt = t - t[lag]
-        slope = np.abs(r - r[lag]) / np.where(dt > 0, dt, np.inf)
+        slope = self._slope(t, r)
         limit = cand_t - self.s.fluct_window_s + self.BACKDATE_MARGIN_S
         moving = np.flatnonzero((slope > self.BACKDATE_SLOPE) & (t <= limit))
         if not moving.size:
             return cand_t - self.delay_s
+        return float(t[moving[-1]]) - self.BACKDATE_OFFSET_S
+
+    def redate(self, t: np.ndarray, r: np.ndarray, cand_t: float) -> float | None:
+        """The start again, once the hold has gone on (``t``, ``r``: the record from somewhat more than
+        ``REDATE_LOOK_S`` before the candidate up to now), or None to keep it.
+
+        One fixed slope cannot serve every hold: a strongly swaying hold moves the force faster than
+        ``BACKDATE_SLOPE`` (its first seconds read as rolling: dated late), while a pass gliding to a
+        halt moves it slower (dated early). The hold's still stretch shows how fast its own sway moves
+        the force; the start is the last moment before it when the force changed faster than that."""
+        slope = self._slope(t, r)
+        limit = cand_t - self.s.fluct_window_s + self.REDATE_MARGIN_S
+        still = slope[t >= limit]
+        if still.shape[0] < 10:
+            return None
+        sway = self.REDATE_SWAY_FACTOR * float(np.percentile(still, self.REDATE_SWAY_PCT))
+        near = (t <= limit) & (t >= cand_t - self.REDATE_LOOK_S)  # the record's first LAG_S has no slope
+        moving = np.flatnonzero((slope > np.clip(sway, *self.REDATE_SLOPE_RANGE)) & near)
+        if not moving.size:
+            return None
         return float(t[moving[-1]]) - self.BACKDATE_OFFSET_S
 
 

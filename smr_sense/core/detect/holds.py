@@ -13,6 +13,8 @@ fluctuation), its tissue position ``pos_m`` when the build can tell it, and whet
   clipped), so a reversal pause (up to 0.6 s) never counts. A cue without position waits a fixed
   ``confirm_s`` (or the user's rhythm), shortened to ``quiet_confirm_s`` at the first sample the cue
   marks ``quiet`` (far stiller than a stop needs).
+- A cue that can ``redate`` (force alone) finds the start again ``redate_after_s`` after the
+  candidate, from the hold's own still stretch (``hold_redated``), before any warning falls due.
 - A candidate or a confirmed hold survives *motion episodes* (speed above ``stop``) that are short
   and small: it ends when the speed stays above ``move`` for longer than ``readjust_max_s`` or the
   roller travels more than ``readjust_max_m`` within the episode. Its end is back-dated to the
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smr_sense.core.detect.window import RecentBlocks
+from smr_sense.core.detect.window import SpeedHistory
 from smr_sense.core.samples import RESUME_GAP_S
 
 IDLE, ROLLING, HOLD = 0, 1, 2
@@ -78,57 +80,18 @@ class Transition:
 
     index: int
     t_s: float
-    # contact_started | rolling_started | hold_started | hold_ended | contact_lost, and around a loss of
-    # signal during a hold: hold_suspended (its announcements wait) then hold_resumed or hold_ended
+    # contact_started | rolling_started | hold_started | hold_redated (its start found again) |
+    # hold_ended | contact_lost, and around a loss of signal during a hold: hold_suspended (its
+    # announcements wait) then hold_resumed or hold_ended
     kind: str
-    start_s: float | None = None  # hold_started / hold_ended: the back-dated hold start
+    start_s: float | None = None  # hold_started / hold_redated / hold_ended: the back-dated hold start
     end_s: float | None = None  # hold_ended: the back-dated end
-
-
-class _SpeedHistory:
-    """Speed (and position) over the last ``horizon_s``: the user's recent pace, where motion stopped."""
-
-    def __init__(self, horizon_s: float = PEAK_WINDOW_S) -> None:
-        self.horizon_s = horizon_s
-        self.blocks = RecentBlocks()  # (t, speed, pos or None)
-
-    def add(self, t: np.ndarray, speed: np.ndarray, pos: np.ndarray | None = None) -> None:
-        if t.shape[0]:
-            self.blocks.append((t, speed, pos))
-
-    def trim(self, now_s: float) -> None:
-        self.blocks.drop_ending_before(now_s - self.horizon_s - 1.0)
-
-    def positions(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-        """(t, pos) of the samples in [lo, hi], in time order."""
-        parts_t, parts_p = [], []
-        for t, _s, p in self.blocks:
-            if p is None or t[-1] < lo or t[0] > hi:
-                continue
-            a, b = np.searchsorted(t, lo, "left"), np.searchsorted(t, hi, "right")
-            parts_t.append(t[a:b])
-            parts_p.append(p[a:b])
-        if not parts_t:
-            return np.zeros(0), np.zeros(0)
-        return np.concatenate(parts_t), np.concatenate(parts_p)
-
-    def peak(self, lo: float, hi: float) -> float:
-        best = 0.0
-        if hi < lo:
-            return best
-        for t, s, _p in self.blocks:
-            if t[-1] < lo or t[0] > hi:
-                continue
-            a, b = np.searchsorted(t, lo, "left"), np.searchsorted(t, hi, "right")
-            if b > a:
-                best = max(best, float(s[a:b].max()))
-        return best
 
 
 class HoldDetector:
     def __init__(
         self, rules: HoldRules, cue_delay_s: float = 0.0, adaptive_confirm: bool = True, bursts: bool = False,
-        end_delay_s: float | None = None, backdate=None,
+        end_delay_s: float | None = None, backdate=None, redate=None, redate_after_s: float = 0.0,
     ) -> None:
         self.rules = rules
         self.cue_delay_s = cue_delay_s
@@ -136,6 +99,11 @@ class HoldDetector:
         # backdate(t, pos, cand_t) -> start_s: where the motion stopped, found in the cue's own record
         # of the recent past (``BACKDATE_S`` before the candidate), instead of a fixed delay.
         self.backdate = backdate
+        # redate(t, pos, cand_t) -> start_s | None: the start found again ``redate_after_s`` after the
+        # candidate, from a record that now holds the hold's own still stretch (``hold_redated``).
+        self.redate = redate
+        self.redate_after_s = redate_after_s
+        self.redate_at: float | None = None  # when the open hold's start is due to be found again
         self.adaptive_confirm = adaptive_confirm
         self.bursts = bursts
         self.mode = IDLE
@@ -152,7 +120,7 @@ class HoldDetector:
         self._last_pos = 0.0
         self._loss: tuple[float, float] | None = None  # the last loss of signal: (last sample before, first after)
         self.judging_until: float | None = None  # a hold back from a loss: resumed if it lasts until then
-        self._speeds = _SpeedHistory(PEAK_WINDOW_S if backdate is None else PEAK_WINDOW_S + BACKDATE_S)
+        self._speeds = SpeedHistory(PEAK_WINDOW_S if backdate is None else PEAK_WINDOW_S + BACKDATE_S)
         self._burst_onsets: list[float] = []  # rolling, no position: when bursts of change began
 
     def step(
@@ -219,6 +187,21 @@ class HoldDetector:
     # --- one stretch [i, b) of equal flags, in the current mode; returns where it stopped ----------
 
     def _run(
+        self, i: int, b: int, lvl: int, steady: bool, t: np.ndarray, pos_m, quiet, state, out, new_burst: bool
+    ) -> int:
+        due = self.redate_at
+        if self.mode != HOLD or due is None or float(t[b - 1]) < due - TIME_EPS_S:
+            return self._run_flags(i, b, lvl, steady, t, pos_m, quiet, state, out, new_burst)
+        # The start is found again at the first sample at or after ``due``, whatever the chunking.
+        k = i + int(np.searchsorted(t[i:b], due - TIME_EPS_S, "left"))
+        if k > i:
+            j = self._run_flags(i, k, lvl, steady, t, pos_m, quiet, state, out, new_burst)
+            if j < k or self.mode != HOLD or self.redate_at is None:
+                return j
+        self._redate(k, float(t[k]), out)
+        return self._run_flags(k, b, lvl, steady, t, pos_m, quiet, state, out, new_burst and k == i)
+
+    def _run_flags(
         self, i: int, b: int, lvl: int, steady: bool, t: np.ndarray, pos_m, quiet, state, out, new_burst: bool
     ) -> int:
         if self.mode == ROLLING and self.cand_t is None:
@@ -334,7 +317,19 @@ class HoldDetector:
         self.mode = HOLD
         self.last_burst_t = None
         self.hold_start_s = start
-        out.append(Transition(k, float(t[k]), "hold_started", start_s=start))
+        if self.redate is not None:
+            self.redate_at = self.cand_t + self.redate_after_s
+            if float(t[k]) >= self.redate_at - TIME_EPS_S:  # confirmed late: found again right away
+                self._redate(k, float(t[k]), [])
+        out.append(Transition(k, float(t[k]), "hold_started", start_s=self.hold_start_s))
+
+    def _redate(self, index: int, t_s: float, out: list[Transition]) -> None:
+        self.redate_at = None
+        # As far back as the cue may date the start, plus its slope's lag.
+        found = self.redate(*self._speeds.positions(self.cand_t - BACKDATE_S - 0.5, t_s), self.cand_t)
+        if found is not None and max(found, self.contact_t) != self.hold_start_s:
+            self.hold_start_s = max(found, self.contact_t)
+            out.append(Transition(index, t_s, "hold_redated", start_s=self.hold_start_s))
 
     def _reset_candidate(self) -> None:
         self.cand_t = None
@@ -371,6 +366,9 @@ class HoldDetector:
         return end_s
 
     def _end_hold(self, index: int, t_s: float, end_s: float, out: list[Transition]) -> None:
+        if self.redate_at is not None:  # a short hold: its start is found again from all it showed
+            self._redate(index, t_s, out)
+            end_s = max(end_s, self.hold_start_s)
         out.append(Transition(index, t_s, "hold_ended", start_s=self.hold_start_s, end_s=end_s))
         self.hold_start_s = None
         self.judging_until = None

@@ -247,3 +247,43 @@ def history_since(recent, lo: float, t: np.ndarray, x: np.ndarray, upto: int) ->
     parts_t.append(t[a:upto])
     parts_x.append(x[a:upto])
     return np.concatenate(parts_t), np.concatenate(parts_x)
+
+
+class SpeedHistory:
+    """Speed (and position) over the last ``horizon_s``: the user's recent pace, where motion stopped."""
+
+    def __init__(self, horizon_s: float) -> None:
+        self.horizon_s = horizon_s
+        self.blocks = RecentBlocks()  # (t, speed, pos or None)
+
+    def add(self, t: np.ndarray, speed: np.ndarray, pos: np.ndarray | None = None) -> None:
+        if t.shape[0]:
+            self.blocks.append((t, speed, pos))
+
+    def trim(self, now_s: float) -> None:
+        self.blocks.drop_ending_before(now_s - self.horizon_s - 1.0)
+
+    def positions(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        """(t, pos) of the samples in [lo, hi], in time order."""
+        parts_t, parts_p = [], []
+        for t, _s, p in self.blocks:
+            if p is None or t[-1] < lo or t[0] > hi:
+                continue
+            a, b = np.searchsorted(t, lo, "left"), np.searchsorted(t, hi, "right")
+            parts_t.append(t[a:b])
+            parts_p.append(p[a:b])
+        if not parts_t:
+            return np.zeros(0), np.zeros(0)
+        return np.concatenate(parts_t), np.concatenate(parts_p)
+
+    def peak(self, lo: float, hi: float) -> float:
+        best = 0.0
+        if hi < lo:
+            return best
+        for t, s, _p in self.blocks:
+            if t[-1] < lo or t[0] > hi:
+                continue
+            a, b = np.searchsorted(t, lo, "left"), np.searchsorted(t, hi, "right")
+            if b > a:
+                best = max(best, float(s[a:b].max()))
+        return best
