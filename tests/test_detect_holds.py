@@ -282,3 +282,22 @@ def test_simulated_hard_sessions_force_only_floor():
     # Force alone does not meet its targets yet (bench/bench_accuracy.py); this guards what it does.
     s = _held_out_score("force")
     assert s.f1 >= 0.6, s.to_json()
+
+
+def test_a_force_hold_open_when_the_stream_stops_says_where_it_was_dated_again():
+    # `record --duration` cut the stream 3.6 s after the confirmation: the hold was closed by the
+    # end of the stream, dated again then, and the event saying so was dropped with the rolling.
+    from smr_sense.core.events import HoldEnded, HoldStartRevised
+
+    p = Person()
+    p.lever_per_m = 1.0
+    p.lower()
+    p.roll(8, length_m=0.25, move_s=3.0, pause_s=0.6)
+    p.hold(4.5, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+    info, block = p.force_only()
+    result = analyze_block(info, block)
+    (hold,) = result.holds
+    again = [e for e in result.events if isinstance(e, HoldStartRevised)]
+    ended = [e for e in result.events if isinstance(e, HoldEnded)]
+    assert len(again) == 1 and again[0].start_s == hold.start_s == ended[0].start_s
+    assert result.events.index(again[0]) == result.events.index(ended[0]) - 1

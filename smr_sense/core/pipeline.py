@@ -40,7 +40,7 @@ from smr_sense.core.condition import Conditioner
 from smr_sense.core.detect.contact import ContactDetector, ContactSettings
 from smr_sense.core.detect.cues import CueSettings, FluctuationCue, GyroCue, PressureCentreCue, SteadyForce, cue_for
 from smr_sense.core.detect.holds import BACKDATE_S, HOLD, IDLE, STATE_NAMES, HoldDetector, HoldRules, Transition
-from smr_sense.core.events import Event, HoldEnded, SignalLost
+from smr_sense.core.events import Event, HoldEnded, HoldStartRevised, SignalLost
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
 from smr_sense.core.session import HoldStats, RollingSegment, SessionTracker
 from smr_sense.core.settings import SessionSettings
@@ -319,7 +319,9 @@ class Pipeline:
         if self._holds.mode == HOLD and self._last_t is not None:
             transitions: list[Transition] = []
             self._holds.interrupt(0, self._last_t, self._last_t, transitions)
-            events.extend(e for e in self._session.step(np.zeros(0), np.zeros(0), transitions) if isinstance(e, HoldEnded))
+            # The hold's end (and its start found again, if it was still due); not the rolling after it.
+            closing = self._session.step(np.zeros(0), np.zeros(0), transitions)
+            events.extend(e for e in closing if isinstance(e, (HoldStartRevised, HoldEnded)))
         if self._holds.mode != IDLE and self._last_t is not None:
             self._session._close_rolling(self._last_t)
         self._events.extend(events)
