@@ -271,9 +271,7 @@ class SessionTracker:
                 "suspended": False,  # back from a loss of signal, not yet known to go on
                 "deferred": False,  # its cap fell due on trial (see the module's docstring)
             }
-            # The hold's samples so far: from its back-dated start up to (not including) this one.
-            self._hold_parts = [(ht, hf) for ht, hf in self._history.since(start)]
-            self._hold_parts = [(ht[ht < tr.t_s], hf[ht < tr.t_s]) for ht, hf in self._hold_parts]
+            self._hold_parts = self._hold_samples(start, tr.t_s)
             return [HoldStarted(tr.t_s, start)] + self._scheduled(t, tr.index, tr.index + 1)
         if tr.kind == "hold_redated":
             return self._redate(tr)
@@ -302,11 +300,15 @@ class SessionTracker:
         was, start = float(h["start"]), float(tr.start_s)
         h["start"], h["warn_at"] = start, start + self.cap_s - self.warn_s
         h["announce_from"] = max(h["announce_from"], tr.t_s)  # a time now past was not known before
-        self._hold_parts = [(ht[ht < tr.t_s], hf[ht < tr.t_s]) for ht, hf in self._history.since(start)]
+        self._hold_parts = self._hold_samples(start, tr.t_s)
         last = self.rolling[-1] if self.rolling else None
         if last is not None and last.end_s == was:  # the rolling before it ended where it now begins
             self.rolling[-1:] = [RollingSegment(last.start_s, start)] if start > last.start_s else []
         return [HoldStartRevised(tr.t_s, start, was)]  # what falls due is announced from sample tr.index on
+
+    def _hold_samples(self, start_s: float, now_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The hold's samples so far: from its (back-dated) start up to, not including, ``now_s``."""
+        return [(ht[ht < now_s], hf[ht < now_s]) for ht, hf in self._history.since(start_s)]
 
     def _end_hold(self, tr: Transition) -> HoldEnded:
         h = self._hold or {"start": tr.start_s, "confirmed": tr.t_s, "cap_at": None}
