@@ -257,12 +257,15 @@ class FluctuationCue:
         faster than ``BACKDATE_SLOPE``, less the typical settling after the stop."""
         if t.shape[0] < 2:
             return cand_t - self.delay_s
-        slope = self._slope(t, r)
         limit = cand_t - self.s.fluct_window_s + self.BACKDATE_MARGIN_S
-        moving = np.flatnonzero((slope > self.BACKDATE_SLOPE) & (t <= limit))
-        if not moving.size:
-            return cand_t - self.delay_s
-        return float(t[moving[-1]]) - self.BACKDATE_OFFSET_S
+        found = self._last_faster(t, self._slope(t, r), self.BACKDATE_SLOPE, t <= limit)
+        return cand_t - self.delay_s if found is None else found
+
+    def _last_faster(self, t: np.ndarray, slope: np.ndarray, limit: float, where: np.ndarray) -> float | None:
+        """The last moment in ``where`` when the force changed faster than ``limit``, less the typical
+        settling after the stop; None if it never did."""
+        moving = np.flatnonzero((slope > limit) & where)
+        return float(t[moving[-1]]) - self.BACKDATE_OFFSET_S if moving.size else None
 
     def redate(self, t: np.ndarray, r: np.ndarray, cand_t: float) -> float | None:
         """The start again, once the hold has gone on (``t``, ``r``: the record from somewhat more than
@@ -279,10 +282,7 @@ class FluctuationCue:
             return None
         sway = self.REDATE_SWAY_FACTOR * float(np.percentile(still, self.REDATE_SWAY_PCT))
         near = (t <= limit) & (t >= cand_t - self.REDATE_LOOK_S)  # the record's first LAG_S has no slope
-        moving = np.flatnonzero((slope > np.clip(sway, *self.REDATE_SLOPE_RANGE)) & near)
-        if not moving.size:
-            return None
-        return float(t[moving[-1]]) - self.BACKDATE_OFFSET_S
+        return self._last_faster(t, slope, float(np.clip(sway, *self.REDATE_SLOPE_RANGE)), near)
 
 
 def cue_for(info: StreamInfo, s: CueSettings, off_n: float):
