@@ -8,11 +8,14 @@ UNITS = FORCE_UNITS
 UNIT_LABELS = {"N": "N", "kg": "kg", "%BW": "% body weight"}
 
 
+def shown_unit(unit: str, body_mass_kg: float | None) -> str:
+    """The unit a force is shown in: without a body weight, % body weight falls back to newtons."""
+    return "N" if unit == "%BW" and not body_mass_kg else unit
+
+
 def convert(force_n: float, unit: str, body_mass_kg: float | None) -> float:
-    """The core's conversion; without a body weight, % body weight falls back to newtons on screen."""
-    if unit == "%BW" and not body_mass_kg:
-        return force_n
-    return float(force_in(force_n, unit, body_mass_kg))
+    """The core's conversion, into the unit ``shown_unit`` says."""
+    return float(force_in(force_n, shown_unit(unit, body_mass_kg), body_mass_kg))
 
 
 def available_units(body_mass_kg: float | None) -> tuple[str, ...]:
@@ -31,7 +34,6 @@ def format_force(force_n: float | None, unit: str, body_mass_kg: float | None) -
 
 
 def force_text(force_n: float, unit: str, body_mass_kg: float | None) -> str:
-    """A force with its unit for a sentence ("306 N", "31.2 kg", "38 %BW"): in newtons when % body
-    weight has no body weight to be a percent of, as ``convert`` falls back."""
-    shown = "N" if unit == "%BW" and not body_mass_kg else unit
+    """A force with its unit for a sentence ("306 N", "31.2 kg", "38 %BW")."""
+    shown = shown_unit(unit, body_mass_kg)
     return f"{format_force(force_n, shown, body_mass_kg)} {shown}"
