@@ -18,6 +18,7 @@ from typing import Any
 from smr_sense.core.events import (
     ContactLost,
     Event,
+    HoldContinued,
     HoldEnded,
     HoldStarted,
     HoldStartRevised,
@@ -194,6 +195,15 @@ class RoutineTracker:
             if rolling and rolling[-1][1] == event.was_s:
                 a = rolling[-1][0]
                 rolling[-1:] = [(a, event.start_s)] if event.start_s > a else []
+        elif isinstance(event, HoldContinued):
+            # Force alone took a re-adjustment for the next stroke: the hold filed at that end goes
+            # on (filed again when it really ends), and the moment in between was no rolling.
+            holds = self.tallies[self._index_at(event.start_s)].holds
+            if holds and holds[-1].start_s == event.start_s:
+                holds.pop()
+            self._rolling_since_s = None
+            for tally in self.tallies:  # (a group chosen in between filed it under the old one)
+                tally.rolling = [r for r in tally.rolling if r[0] < event.ended_s]
         elif isinstance(event, HoldEnded):
             # Filed under the group it was held on: the next-group key pressed during the hold
             # (getting ready for the next muscle) does not move it; changing muscles means rolling

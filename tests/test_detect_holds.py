@@ -232,6 +232,52 @@ def test_force_only_dates_a_hold_again_from_its_own_sway():
     assert live.finish().events == result.events and events == result.events[: len(events)]
 
 
+def held_through_a_weight_shift(shift_s: float, depth: float = 0.4):
+    """A 28 s hold on one spot with a weight shift (the force dips ``depth`` for ``shift_s``) 12 s in."""
+    p = Person()
+    p.lever_per_m = 1.0
+    p.lower()
+    p.roll(8, length_m=0.25, pause_s=0.6)
+    start = p.hold(12.0, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+    f0, x0 = float(p.f[-1][-1]), p.pos
+    p._add(shift_s, lambda u: np.full(u.size, x0), lambda u: f0 * (1 - depth * np.sin(np.pi * u)))
+    p.hold(15.0, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+    p.roll(6, length_m=0.25, pause_s=0.6)
+    p.lift()
+    return p, start
+
+
+def test_force_only_a_hold_goes_on_through_a_weight_shift_it_first_took_for_a_stroke():
+    # Force alone cannot measure travel: a 0.3 s shift of weight ends the hold as the next stroke
+    # would. The roller is still again at once, so the hold goes on (HoldContinued) from its own
+    # start: one hold of 28 s, and the cap sounds 20 s after the person stopped, not never.
+    from smr_sense.core.events import HoldCapReached, HoldContinued, HoldEnded
+    from smr_sense.core.pipeline import Pipeline, SessionSettings
+
+    p, start = held_through_a_weight_shift(0.3)
+    info, block = p.force_only()
+    split = analyze_block(info, block, settings=SessionSettings(rejoin_force_s=0.0)).holds
+    assert len(split) == 2 and all(h.cap_at_s is None for h in split)  # what it did before
+    result = analyze_block(info, block)
+    (hold,) = result.holds
+    assert abs(hold.start_s - start) < 0.5 and hold.end_s > start + 27.0
+    assert hold.capped and hold.cap_at_s == pytest.approx(hold.start_s + 20.0, abs=0.02)
+    ended = [e for e in result.events if isinstance(e, HoldEnded)]
+    (goes_on,) = [e for e in result.events if isinstance(e, HoldContinued)]
+    assert goes_on.start_s == hold.start_s and goes_on.ended_s == ended[0].end_s == split[0].end_s
+    assert ended[0].t_s < goes_on.t_s < next(e.t_s for e in result.events if isinstance(e, HoldCapReached))
+    assert not any(hold.start_s < r.start_s < hold.end_s for r in result.rolling)  # the shift was no rolling
+    live = Pipeline(info)
+    events = [e for i in range(len(block)) for e in live.feed(block.slice(i, i + 1)).events]
+    assert live.finish().events == result.events and events == result.events[: len(events)]
+
+
+def test_force_only_still_again_only_after_half_a_second_is_a_new_hold():
+    # A shift that takes half a second is as long as a short stroke: the two holds stay two.
+    p, _ = held_through_a_weight_shift(0.5)
+    assert len(analyze_block(*p.force_only()).holds) == 2
+
+
 def test_force_only_quiet_is_stillness_not_a_slow_steady_change():
     # Both keep the range of the log force under a stop's 0.10 over 3 s; a slow pass changes it one way
     # the whole time, gentle sway goes back and forth.

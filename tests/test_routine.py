@@ -125,3 +125,21 @@ def test_a_hold_dated_again_moves_the_end_of_the_rolling_before_it():
     assert r.tallies[0].rolling == [(2.0, 11.0)]
     r.apply_event(HoldStartRevised(17.0, start_s=1.0, was_s=11.0))  # before the rolling began: none of it was
     assert r.tallies[0].rolling == []
+
+
+def test_a_hold_that_goes_on_is_filed_once_with_no_rolling_for_the_shift_inside_it():
+    # Force alone took a weight shift for the next stroke: "ended" at 22 s, still again at once.
+    from smr_sense.core.events import HoldContinued, HoldStarted, RollingStarted
+
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(2.0))
+    r.apply_event(HoldStarted(14.0, start_s=10.0))
+    r.apply_event(hold_ended(10.0, 22.0))
+    r.apply_event(RollingStarted(23.0))
+    r.move(+1, 24.0)  # the next group chosen in between files the open rolling under this one
+    r.apply_event(HoldContinued(26.5, start_s=10.0, ended_s=22.0))
+    assert r.tallies[0].holds == [] and r.tallies[0].rolling == [(2.0, 10.0)]
+    r.apply_event(hold_ended(10.0, 35.0))
+    (hold,) = r.tallies[0].holds
+    assert (hold.start_s, hold.end_s) == (10.0, 35.0)
+    assert all(not t.holds and not t.rolling for t in r.tallies[1:])

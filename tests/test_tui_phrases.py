@@ -28,3 +28,10 @@ def test_the_ceiling_line_names_the_ceiling_not_a_force_rounded_to_the_same_numb
     line = describe_event(CeilingExceeded(40.0, force_n=429.45, ceiling_n=429.4), RoutineTracker(), 0.0, "kg", 70.0)
     assert line == " 0:40.0  Above your ceiling of 43.8 kg: ease off"
     assert CeilingExceeded(40.0, force_n=429.45, ceiling_n=429.4).text() == "TOO MUCH PRESSURE: above your ceiling of 429 N"
+
+
+def test_a_hold_that_goes_on_says_so_under_its_ended_line():
+    from smr_sense.core.events import HoldContinued
+
+    line = describe_event(HoldContinued(35.5, start_s=12.0, ended_s=31.0), RoutineTracker(), 0.0)
+    assert line == " 0:35.5  Same spot: the hold goes on"

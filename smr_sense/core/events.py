@@ -92,6 +92,20 @@ class HoldStartRevised(Event):
 
 
 @dataclass(frozen=True)
+class HoldContinued(Event):
+    """Force alone: the hold that ended at ``ended_s`` goes on. What looked like the next stroke was a
+    re-adjustment (the roller was still again within half a second), so the hold keeps its start
+    ``start_s``, its timer, warning and cap; the hold announced as ended is not counted on its own."""
+
+    kind: ClassVar[str] = "hold_continued"
+    start_s: float
+    ended_s: float
+
+    def text(self) -> str:
+        return f"hold: goes on from {self.start_s:.2f} s (a re-adjustment at {self.ended_s:.2f} s)"
+
+
+@dataclass(frozen=True)
 class HoldWarning(Event):
     """The hold is ``remaining_s`` from its cap."""
 

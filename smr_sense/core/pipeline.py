@@ -151,6 +151,7 @@ class Pipeline:
             rhythm_factor=s.rhythm_factor,
             rhythm_max_s=s.rhythm_max_s,
             max_gap_s=s.max_gap_s,
+            rejoin_s=s.rejoin_force_s if cue.bursts else 0.0,
         )
         self._holds = HoldDetector(
             rules, cue.delay_s, cue.adaptive_confirm, cue.bursts, cue.end_delay_s, cue.backdate,

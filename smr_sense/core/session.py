@@ -14,7 +14,10 @@ the motion began), and an alarm then would sound at someone already rolling on: 
 that goes on hears it at most that moment late (``HoldRules.readjust_max_s``, plus the cue's own).
 
 A hold whose start the detector finds again (force alone, a few seconds in) is timed from the new
-start (``HoldStartRevised``), unless its warning or cap was already announced from the old one.
+start (``HoldStartRevised``), unless its warning or cap was already announced from the old one. A
+hold the detector takes back as having gone on (``HoldContinued``: force alone, a re-adjustment it
+first read as the next stroke) is open again with its start, its stats so far and what it has
+announced; it is counted once, when it really ends.
 
 The pressure ceiling (newtons, or a share of body weight) has its own event on every crossing
 upward, re-armed once the force has come back below 90 % of it.
@@ -37,6 +40,7 @@ from smr_sense.core.events import (
     ContactStarted,
     Event,
     HoldCapReached,
+    HoldContinued,
     HoldEnded,
     HoldStarted,
     HoldStartRevised,
@@ -168,6 +172,9 @@ class SessionTracker:
         self._history = _History(history_s)
         self._hold: dict[str, Any] | None = None  # the open hold
         self._hold_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        # The hold that last ended, as it was (its dict, its samples, when its end was announced),
+        # until anything but the rolling after it happens: the detector may take the end back.
+        self._ended: tuple[dict[str, Any], list[tuple[np.ndarray, np.ndarray]], float] | None = None
         self._rolling_since: float | None = None
         self._gaps = SampleGaps()
         self._above_ceiling = False
@@ -255,10 +262,14 @@ class SessionTracker:
         if tr.kind == "rolling_started":
             self._rolling_since = tr.t_s if self._rolling_since is None else self._rolling_since
             return [RollingStarted(tr.t_s)]
+        if tr.kind == "hold_continued" and self._ended is not None:
+            return self._continue(tr, t)
+        if tr.kind != "rolling_started":  # (the rolling that follows every end)
+            self._ended = None
         if tr.kind == "contact_lost":
             self._close_rolling(tr.t_s)
             return [ContactLost(tr.t_s)]
-        if tr.kind == "hold_started":
+        if tr.kind in ("hold_started", "hold_continued"):  # (one whose end was not seen: a new hold)
             start = float(tr.start_s)
             self._close_rolling(start)
             self._hold = {
@@ -306,6 +317,19 @@ class SessionTracker:
             self.rolling[-1:] = [RollingSegment(last.start_s, start)] if start > last.start_s else []
         return [HoldStartRevised(tr.t_s, start, was)]  # what falls due is announced from sample tr.index on
 
+    def _continue(self, tr: Transition, t: np.ndarray) -> list[Event]:
+        """The hold that ended goes on: open again from its start, uncounted, with no rolling filed
+        since; a warning or cap it has announced is not announced again, one due by now is."""
+        h, parts, ended_t = self._ended
+        self._ended = None
+        if self.holds and self.holds[-1].start_s == h["start"]:
+            self.holds.pop()
+        self._rolling_since = None
+        h.update(announce_from=tr.t_s, suspended=False, deferred=False)
+        self._hold = h
+        self._hold_parts = parts + self._hold_samples(ended_t, tr.t_s)
+        return [HoldContinued(tr.t_s, h["start"], float(tr.end_s))] + self._scheduled(t, tr.index, tr.index + 1)
+
     def _hold_samples(self, start_s: float, now_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
         """The hold's samples so far: from its (back-dated) start up to, not including, ``now_s``."""
         return [(ht[ht < now_s], hf[ht < now_s]) for ht, hf in self._history.since(start_s)]
@@ -329,6 +353,7 @@ class SessionTracker:
         capped = cap_at is not None and end - start >= self.cap_s - TIME_EPS_S
         stats = HoldStats(start, end, end - start, mean_f, peak_f, capped, cap_at, over, h["confirmed"])
         self.holds.append(stats)
+        self._ended = (h, self._hold_parts, tr.t_s) if self._hold is not None else None
         self._hold = None
         self._hold_parts = []
         self._rolling_since = end

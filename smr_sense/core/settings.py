@@ -49,6 +49,9 @@ class SessionSettings:
     rhythm_factor: float = 1.2
     rhythm_max_s: float = 6.0
     force_change_max: float = 0.14  # force alone: log change within a motion episode that ends a hold
+    # Force alone: a hold that starts this soon after the last one ended (its motion in between, as
+    # dated, shorter than any stroke) is that hold going on after a re-adjustment.
+    rejoin_force_s: float = 0.5
     roller_axis: str | None = None
     autozero: bool = True
     autozero_rate_n_per_s: float = 0.02

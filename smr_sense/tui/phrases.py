@@ -33,6 +33,9 @@ def describe_event(
         text = f"Hold on {routine.group_at(e.start_s).label}"
     elif isinstance(e, ev.HoldStartRevised):
         return None  # the hold's timer shows it; a log line would only say the timer jumped
+    elif isinstance(e, ev.HoldContinued):
+        # Its "Hold ended" line stands above; the timer picks up where the hold really began.
+        text = "Same spot: the hold goes on"
     elif isinstance(e, ev.HoldWarning):
         text = f"{e.remaining_s:.0f} s left in this hold"
     elif isinstance(e, ev.HoldCapReached):

@@ -20,6 +20,10 @@ fluctuation), its tissue position ``pos_m`` when the build can tell it, and whet
   roller travels more than ``readjust_max_m`` within the episode. Its end is back-dated to the
   episode's start. So postural sway, creep, tremor and re-adjustments (under ~0.3 s, under 1 cm)
   never end a hold; the next stroke does.
+- Force alone cannot measure travel, so it takes some re-adjustments for the next stroke. When the
+  next hold's back-dated start comes less than ``rejoin_s`` after the last one's end (still again
+  within half a second: no stroke is that short), the hold that ended goes on (``hold_continued``,
+  with its own start), so its timer and cap run from when the person really stopped.
 - Contact lost, or no samples for ``max_gap_s``: any hold ends. A shorter loss of signal (a
   dropped link that comes back) does not: the samples that return are judged as usual, so a person
   still holding keeps the hold and its start (the cap is not put off by the loss), and a motion or
@@ -72,6 +76,7 @@ class HoldRules:
     quiet_confirm_s: float = 1.0
     quiet_after_contact_s: float = 8.0
     max_gap_s: float = 10.0  # a loss of signal longer than this ends a hold (a reconnection takes seconds)
+    rejoin_s: float = 0.0  # force alone: a hold this soon after the last one's end is that hold going on
 
 
 @dataclass(frozen=True)
@@ -81,11 +86,11 @@ class Transition:
     index: int
     t_s: float
     # contact_started | rolling_started | hold_started | hold_redated (its start found again) |
-    # hold_ended | contact_lost, and around a loss of signal during a hold: hold_suspended (its
-    # announcements wait) then hold_resumed or hold_ended
+    # hold_continued (the last hold goes on) | hold_ended | contact_lost, and around a loss of signal
+    # during a hold: hold_suspended (its announcements wait) then hold_resumed or hold_ended
     kind: str
     start_s: float | None = None  # hold_started / hold_redated / hold_ended: the back-dated hold start
-    end_s: float | None = None  # hold_ended: the back-dated end
+    end_s: float | None = None  # hold_ended: the back-dated end; hold_continued: the end it takes back
 
 
 class HoldDetector:
@@ -108,6 +113,7 @@ class HoldDetector:
         self.bursts = bursts
         self.mode = IDLE
         self.hold_start_s: float | None = None  # confirmed hold's back-dated start
+        self._ended: tuple[float, float] | None = None  # (start, end) of the hold the last motion ended
         self.cand_t: float | None = None  # candidate: when the speed dropped below ``stop``
         self.confirm_at: float | None = None
         self.armed = False  # rolling: the speed has been above ``stop`` since the last candidate ended
@@ -261,7 +267,8 @@ class HoldDetector:
         if end < b:
             state[i:end] = HOLD
             t_end = max(self.episode_t - self.end_delay_s, self.hold_start_s)
-            self._end_hold(end, float(t[end]), self._before_loss(t_end), out)
+            ended = self._end_hold(end, float(t[end]), self._before_loss(t_end), out)
+            self._ended = (float(ended.start_s), float(ended.end_s))  # it may yet go on (``rejoin_s``)
             out.append(Transition(end, float(t[end]), "rolling_started"))
             self.mode = ROLLING
             self._reset_candidate()
@@ -316,6 +323,13 @@ class HoldDetector:
         start = max(start, self.contact_t)
         self.mode = HOLD
         self.last_burst_t = None
+        ended, self._ended = self._ended, None
+        if ended is not None and self.rules.rejoin_s > 0 and start - ended[1] < self.rules.rejoin_s:
+            # Still again this soon: the motion was a re-adjustment, not a stroke to a new spot. The
+            # hold goes on from its own start (already dated again when it ended: no re-dating due).
+            self.hold_start_s = ended[0]
+            out.append(Transition(k, float(t[k]), "hold_continued", start_s=ended[0], end_s=ended[1]))
+            return
         self.hold_start_s = start
         if self.redate is not None:
             self.redate_at = self.cand_t + self.redate_after_s
@@ -342,6 +356,7 @@ class HoldDetector:
         before = self._last_t if a == 0 else float(t[a - 1])
         back = float(t[a])
         self._loss = (before, back)
+        self._ended = None  # what happened in the loss is not known: the next hold is a new one
         if self.mode == HOLD and back - before <= self.rules.max_gap_s:
             # The hold's warning and cap wait until the samples show it went on (``hold_resumed``).
             if self.judging_until is None:
@@ -365,7 +380,7 @@ class HoldDetector:
                 return max(before, self.hold_start_s)
         return end_s
 
-    def _end_hold(self, index: int, t_s: float, end_s: float, out: list[Transition]) -> None:
+    def _end_hold(self, index: int, t_s: float, end_s: float, out: list[Transition]) -> Transition:
         if self.redate_at is not None:  # a short hold: its start is found again from all it showed
             self._redate(index, t_s, out)
             end_s = max(end_s, self.hold_start_s)
@@ -373,6 +388,8 @@ class HoldDetector:
         self.hold_start_s = None
         self.judging_until = None
         self.episode_t = None
+        self._ended = None  # only an end by motion may be taken back, and only by the next hold
+        return out[-1]
 
     def leave(self, index: int, t_s: float, out: list[Transition]) -> None:
         """The person is off the roller from ``t_s`` whatever the force says (calibrating): as a loss of contact."""
@@ -385,6 +402,7 @@ class HoldDetector:
             self._end_hold(index, t_s, self._before_loss(max(end, self.hold_start_s)), out)
         out.append(Transition(index, t_s, "contact_lost"))
         self.mode = IDLE
+        self._ended = None  # lifting off ends a hold for good
         self._reset_candidate()
 
     def interrupt(self, index: int, t_s: float, last_t: float, out: list[Transition]) -> None:
@@ -401,3 +419,4 @@ class HoldDetector:
             self._reset_candidate()
             self.armed = True
             self.contact_t = t_s
+        self._ended = None
