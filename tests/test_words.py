@@ -35,6 +35,14 @@ def test_the_playback_bar_counts_hours_too():
     assert [clock(s) for s in (59.9, 61.0, 9521.9)] == ["0:59", "1:01", "2:38:41"]
 
 
+def test_the_playback_position_never_reads_past_the_end():
+    from smr_sense.tui.widgets.playback_bar import position_text
+
+    assert position_text(180.0, 179.99) == "2:59 / 2:59"  # it read "3:00 / 2:59" at the end of a replay
+    assert position_text(61.5, 179.99) == "1:01 / 2:59"
+    assert position_text(4.0, 0.0) == "0:04 / 0:00"  # a duration not known yet
+
+
 def test_the_event_logs_clock_counts_hours_and_never_shows_sixty_seconds():
     from smr_sense.tui.phrases import _t
 

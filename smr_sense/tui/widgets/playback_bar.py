@@ -17,6 +17,12 @@ def clock(seconds: float) -> str:
     return words.clock(int(max(0.0, seconds)))
 
 
+def position_text(position_s: float, duration_s: float) -> str:
+    """"m:ss / m:ss". The position may pass the duration by a moment at the very end; it is shown
+    no later than the end (it read "3:00 / 2:59")."""
+    return f"{clock(min(position_s, duration_s) if duration_s > 0 else position_s)} / {clock(duration_s)}"
+
+
 def speed_text(speed: float) -> str:
     if speed == float("inf"):
         return "max"
@@ -41,7 +47,7 @@ class PlaybackBar(CachedComponentStyles, Widget):
             state = "⏸ paused " if self.paused else ">> to next hold " if self.seeking_hold else "▶ playing "
         head = f"{state}{speed_text(self.speed):>5} "
         dur = self.duration_s or 0.0
-        tail = f" {clock(self.position_s)} / {clock(dur)}"
+        tail = f" {position_text(self.position_s, dur)}"
         bar_w = max(width - len(head) - len(tail), 5)
         done = int(round(bar_w * min(self.position_s / dur, 1.0))) if dur > 0 else 0
         text = Text(no_wrap=True, overflow="crop")
