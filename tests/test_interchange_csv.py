@@ -112,6 +112,9 @@ def test_export_refuses_to_overwrite(tmp_path):
         export_csv(rec, tmp_path, force=True)  # --force cannot make a folder a file
     with pytest.raises(SmrError, match="the folder .*no does not exist"):
         export_csv(rec, tmp_path / "no" / "out.csv")
+    with pytest.raises(SmrError, match=r"^\S+out.SMR is a recording's name; give the CSV a name ending in .csv$"):
+        export_csv(rec, tmp_path / "out.SMR")  # a CSV under that name read back as a broken recording
+    assert not (tmp_path / "out.SMR").exists() and not (tmp_path / "out.stream.json").exists()
 
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from smr_sense.core.calibration import forces_n, is_calibrated
 from smr_sense.core.pipeline import first_saved_calibration, saved_calibration
 from smr_sense.core.samples import GYRO_AXES, Marker
-from smr_sense.errors import FileFormatError
+from smr_sense.errors import FileFormatError, SmrError
 from smr_sense.recording.csv_sensor import describe, stream_path, write_description
 from smr_sense.recording.csvio import markers_path
 from smr_sense.recording.reader import Recording
@@ -63,6 +63,8 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     Returns the paths written. Calibrated streams get ``force_n*`` columns; raw values are always kept.
     """
     out = Path(out)
+    if out.suffix.lower() == ".smr":  # it would read back as a broken recording, and look like one
+        raise SmrError(f"{out} is a recording's name; give the CSV a name ending in .csv")
     mpath, spath = markers_path(out), stream_path(out)
     # All three names are the export's: a markers file left from an older export would be read back
     # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself. A CSV
