@@ -99,8 +99,10 @@ def test_demo_and_sim_numbers_give_the_real_reason(tmp_path, monkeypatch, capsys
         ("sim:?seed=-1", "sim source: seed must be zero or more"),
         ("sim:?build=force&channels=2", "sim source: channels is for build=channels; the force build has one"),
         ("sim:?rate=1e+06", "outside 5-2000 Hz"),
-        ("sim:?drop=1", "sim source: drop is the share of samples lost, from 0 up to 0.5; 1 is not"),
-        ("sim:?drop=-0.1", "sim source: drop is the share of samples lost, from 0 up to 0.5; -0.1 is not"),
+        ("sim:?drop=1", "sim source: drop is the share of samples lost, at least 0 and under 0.5; 1 is not"),
+        ("sim:?drop=-0.1", "sim source: drop is the share of samples lost, at least 0 and under 0.5; -0.1 is not"),
+        # "from 0 up to 0.5; 0.5 is not" contradicted itself
+        ("sim:?drop=0.5", "sim source: drop is the share of samples lost, at least 0 and under 0.5; 0.5 is not"),
         ("sim:?speed=1e+07", "sim source: speed 1e+07 is above 1000 times real time"),
         ("replay:x.smr?speed=5000", "replay source: speed 5000 is above 1000 times real time"),
         ("sim:?hard=maybe", "source option hard='maybe' is not yes or no"),

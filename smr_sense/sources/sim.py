@@ -142,7 +142,7 @@ def make_source(spec: SourceSpec) -> SimSource:
         raise SourceError(f"sim source: a body mass of {mass:g} kg is outside {low:g}-{high:g} kg")
     drop = spec.float_option("drop", 0.002)
     if not 0.0 <= drop < 0.5:  # checked here too, so the sentence names the option the user typed
-        raise SourceError(f"sim source: drop is the share of samples lost, from 0 up to 0.5; {drop:g} is not")
+        raise SourceError(f"sim source: drop is the share of samples lost, at least 0 and under 0.5; {drop:g} is not")
     try:
         config = SimConfig(
             seed=seed,
