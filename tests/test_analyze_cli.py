@@ -185,3 +185,14 @@ def test_a_one_sample_recording_is_analysed_at_its_streams_own_rate(tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(smr("analyze", str(tmp_path / "one.smr"), "--json").stdout)
     assert out["summary"]["samples"] == 1 and out["sample_rate_hz"] == 80.0 and out["duration_s"] == 0.0
+
+
+def test_the_summary_counts_the_files_own_warnings_too(files, tmp_path):
+    # A recording cut off mid-write warns as it is read; the summary said "warnings": 0 beside it.
+    cut = tmp_path / "cut.smr"
+    cut.write_bytes((files / "imu.smr").read_bytes()[:-37])
+    r = smr("analyze", str(cut), "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert any("cut off" in w for w in obj["warnings"])
+    assert obj["summary"]["warnings"] == len(obj["warnings"]) >= 1

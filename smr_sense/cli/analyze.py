@@ -96,6 +96,7 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
         raise SmrError(f"{path}: {err}") from None
     out = _no_negative_zero(result_to_json(result))
     out["warnings"] = list(rec.warnings) + ([foreign] if foreign else []) + out["warnings"]
+    out["summary"]["warnings"] = len(out["warnings"])  # the file's own too, not only the pipeline's
     return out
 
 
