@@ -114,7 +114,8 @@ def test_recalibrating_an_old_session(files, tmp_path):
     # Another roller's profile is allowed (it may be the same hardware, renamed) but never silently.
     prof.write_text(json.dumps({"version": 1, "device_id": "sim-imu-1", "calibration": {**rec_cal, "device_id": "sim-imu-1"}}))
     other = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--calibration", str(prof)).stdout)
-    assert other["summary"] == after["summary"]
+    assert {**other["summary"], "warnings": 0} == {**after["summary"], "warnings": 0}
+    assert other["summary"]["warnings"] == len(other["warnings"]) == len(after["warnings"]) + 1
     assert (
         "the calibration given was made on device 'sim-imu-1', and this recording comes from 'sim-imu-21': "
         "its forces are only right if the two are the same roller"

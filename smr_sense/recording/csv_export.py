@@ -63,8 +63,6 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     Returns the paths written. Calibrated streams get ``force_n*`` columns; raw values are always kept.
     """
     out = Path(out)
-    if out.suffix.lower() == ".smr":  # it would read back as a broken recording, and look like one
-        raise SmrError(f"{out} is a recording's name; give the CSV a name ending in .csv")
     mpath, spath = markers_path(out), stream_path(out)
     # All three names are the export's: a markers file left from an older export would be read back
     # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself. A CSV
@@ -76,6 +74,8 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
         reading += (markers_path(Path(rec.path)), stream_path(Path(rec.path)))
     for path in (out, spath, mpath) if rec.markers or mpath.exists() else (out, spath):
         check_output_path(path, force, reading=reading)
+    if out.suffix.lower() == ".smr":  # it would read back as a broken recording, and look like one
+        raise SmrError(f"{out} is a recording's name; give the CSV a name ending in .csv")
     info, block = rec.info, rec.block
     k = info.n_channels
     names: list[str] = ["time_s"]
