@@ -174,6 +174,19 @@ def test_lowering_onto_a_spot_and_holding_is_a_hold_from_contact():
     assert start - 0.8 <= holds[0].start_s <= start  # contact comes during the lowering
 
 
+def test_force_only_waits_longer_for_a_stop_right_after_lowering_on():
+    # Just lowered on, force alone has not seen how this person rolls: a stop waits the slowest
+    # rhythm's confirmation (6 s, not 3) before it is a hold, which is still dated from contact.
+    p = Person()
+    p.lower(0.8)
+    start = p.now
+    p.hold(12.0, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+    p.lift()
+    (hold,) = analyze_block(*p.force_only()).holds
+    assert start - 0.8 <= hold.start_s <= start + 0.5
+    assert hold.confirmed_s - hold.start_s >= 3.0 + 6.0 - 0.5  # the 3 s window settles, then 6 s (it was 3)
+
+
 def test_force_only_sees_a_plain_hold_between_rolling():
     # Force alone sees rolling only where it changes the force faster than postural sway does:
     # here long strokes (25 cm) with 10 % more force per 10 cm along the muscle.
@@ -305,29 +318,18 @@ def _held_out_score(build):
     return total
 
 
-@pytest.mark.parametrize(
-    "build",
-    [
-        "imu",
-        "channels",
-        pytest.param("force", marks=pytest.mark.xfail(strict=True, reason="force-only targets not met yet")),
-    ],
-)
+@pytest.mark.parametrize("build", ["imu", "channels", "force"])
 def test_simulated_hard_sessions_meet_targets(build):
     # Several hard sessions scored together, as the benchmark does: one session is too few holds
-    # for a per-session F1 threshold (one miss in 17 is 0.94).
+    # for a per-session F1 threshold (one miss in 17 is 0.94). Force alone meets its targets on these
+    # four sessions (24 holds), not yet on the benchmark's five corpora of 222 (README, Accuracy):
+    # this guards what it does here.
     f1_min, cap_p95_max_s = TARGETS[build]
     s = _held_out_score(build)
     assert s.true_holds >= 20 and s.true_caps >= 5
     assert s.f1 >= f1_min, s.to_json()
     assert s.cap_error_p95_s() <= cap_p95_max_s, s.to_json()
     assert s.false_caps == 0, s.to_json()
-
-
-def test_simulated_hard_sessions_force_only_floor():
-    # Force alone does not meet its targets yet (bench/bench_accuracy.py); this guards what it does.
-    s = _held_out_score("force")
-    assert s.f1 >= 0.6, s.to_json()
 
 
 def test_a_force_hold_open_when_the_stream_stops_says_where_it_was_dated_again():

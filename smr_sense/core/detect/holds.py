@@ -312,6 +312,10 @@ class HoldDetector:
             if len(recent) >= 2:
                 gap = max(np.diff(recent).max(), ti - recent[-1])
                 confirm_s = min(r.rhythm_max_s, max(r.confirm_max_s, r.rhythm_factor * float(gap)))
+            if ti - self.contact_t < r.quiet_after_contact_s:
+                # Just lowered on: this user's pace (and how still their rolling can look) is not
+                # known yet, so the stop waits as long as the slowest rhythm would.
+                confirm_s = max(confirm_s, r.rhythm_max_s)
         self.confirm_at = ti + confirm_s
         self.episode_t = None
 
