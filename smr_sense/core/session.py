@@ -264,8 +264,7 @@ class SessionTracker:
             return [RollingStarted(tr.t_s)]
         if tr.kind == "hold_continued" and self._ended is not None:
             return self._continue(tr, t)
-        if tr.kind != "rolling_started":  # (the rolling that follows every end)
-            self._ended = None
+        self._ended = None  # anything but the rolling that follows every end (above) keeps it ended
         if tr.kind == "contact_lost":
             self._close_rolling(tr.t_s)
             return [ContactLost(tr.t_s)]

@@ -392,7 +392,6 @@ class HoldDetector:
         self.hold_start_s = None
         self.judging_until = None
         self.episode_t = None
-        self._ended = None  # only an end by motion may be taken back, and only by the next hold
         return out[-1]
 
     def leave(self, index: int, t_s: float, out: list[Transition]) -> None:
