@@ -35,7 +35,7 @@ async def test_a_60_column_footer_shows_the_keys_key_and_the_card_lists_every_ke
         card = app.screen.query_one("#keys-card")
         assert card.region.right <= 60 and card.region.bottom <= 18  # the whole card fits
         text = _card_text(app)
-        for what in ("Quit: save the session", "Next muscle group", "previous muscle group", *REPLAY_KEYS,
+        for what in ("Quit: end the session", "Next muscle group", "previous muscle group", *REPLAY_KEYS,
                      "Force in N, kg or % of body weight", "Terminal bell", "Calibrate the roller"):
             assert what in text
         await pilot.press("n")  # the dashboard's keys wait while the card is up
@@ -44,6 +44,24 @@ async def test_a_60_column_footer_shows_the_keys_key_and_the_card_lists_every_ke
         await wait_for(pilot, lambda: not isinstance(app.screen, KeysScreen), "the card to close")
         await pilot.press("question_mark", "escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, KeysScreen), "escape to close the card")
+
+
+async def test_a_40_column_card_fits_and_wraps_what_a_key_does_never_the_key():
+    app = app_for(replay(recording("imu_routine.smr"), speed=1.0))
+    async with app.run_test(size=(40, 24)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the replay to open")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen), "the keys card")
+        await pilot.pause()
+        card = app.screen.query_one("#keys-card")
+        assert card.region.x >= 0 and card.region.right <= 40 and card.region.bottom <= 24
+        lines = _card_text(app).splitlines()
+        assert any(line.split("│")[1].strip().startswith("space  Pause") for line in lines[1:-1])
+        assert "…" not in "".join(lines)
+        words = " ".join(" ".join(line.strip("│ ").split()) for line in lines[1:-1])
+        for what in ("Quit: end the session and show its summary", "Calibrate the roller (tare, known weights)",
+                     *REPLAY_KEYS, "Force in N, kg or % of body weight"):
+            assert what in words
 
 
 async def test_a_live_session_card_has_no_replay_keys():

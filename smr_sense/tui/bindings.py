@@ -12,7 +12,7 @@ from textual.binding import Binding
 GROUP, SEEK, SPEED = (Binding.Group(what, compact=True) for what in ("Muscle group", "Seek", "Speed"))
 
 DASHBOARD_BINDINGS = [
-    Binding("q", "quit", "Quit", tooltip="Quit: save the session, then show its summary"),
+    Binding("q", "quit", "Quit", tooltip="Quit: end the session and show its summary"),
     # Second, so a narrow terminal (whose footer cuts the rest off) still shows where every key is.
     Binding("question_mark", "keys", "Keys", key_display="?", tooltip="Every key, on one card"),
     # Ctrl-C ends the session as q does (as it stops `record`), not Textual's "press ctrl+q" hint.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,8 +12,10 @@ from textual.widgets import Static
 
 def keys_table(rows: list[tuple[str, str]]) -> Table:
     table = Table(box=None, show_header=False, pad_edge=False)
-    table.add_column(style="bold", justify="right", no_wrap=True)
-    table.add_column(no_wrap=True)
+    # A narrow terminal wraps what a key does, never the key itself ("space", not "spa…").
+    widest_key = max((cell_len(key) for key, _ in rows), default=1)
+    table.add_column(style="bold", justify="right", no_wrap=True, min_width=widest_key)
+    table.add_column(overflow="fold")
     for key, what in rows:
         table.add_row(key, what)
     return table
