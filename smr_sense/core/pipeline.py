@@ -155,7 +155,7 @@ class Pipeline:
         )
         self._holds = HoldDetector(
             rules, cue.delay_s, cue.adaptive_confirm, cue.bursts, cue.end_delay_s, cue.backdate,
-            cue.redate, getattr(cue, "REDATE_AFTER_S", 0.0),
+            cue.redate, cue.redate_after_s,
         )
 
     @property

@@ -74,6 +74,7 @@ class GyroCue:
     name = "gyro"
     adaptive_confirm, bursts = True, False
     backdate = redate = None
+    redate_after_s = 0.0
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
@@ -137,6 +138,7 @@ class PressureCentreCue:
     name = "centre_of_pressure"
     adaptive_confirm, bursts = True, False
     backdate = redate = None
+    redate_after_s = 0.0
 
     def __init__(self, info: StreamInfo, s: CueSettings, off_n: float) -> None:
         self.s = s
@@ -213,7 +215,7 @@ class FluctuationCue:
     # the errors skew early (-1.4 .. +0.65 s at 0.6 s). 0.4 s centres that spread in the 1 s collar.
     BACKDATE_OFFSET_S = 0.4
     # Re-dating (:meth:`redate`) a few seconds into the hold, from the hold's own sway.
-    REDATE_AFTER_S = 5.0  # after the candidate: well before a warning (start + 15 s) can fall due
+    redate_after_s = 5.0  # after the candidate: well before a warning (start + 15 s) can fall due
     REDATE_SWAY_PCT, REDATE_SWAY_FACTOR = 80.0, 1.3  # ~1.2x the fastest the hold's own sway moves
     REDATE_SLOPE_RANGE = (0.03, 0.3)  # a calm hold / a hold swaying like slow rolling
     REDATE_MARGIN_S = 1.0  # the search may end this far inside the still window
