@@ -9,6 +9,7 @@ from smr_sense.core.calibrate import (
     fit_calibration,
     measure_point,
     measure_tare,
+    parse_known_weights,
 )
 from smr_sense.core.calibration import G_N_PER_KG, Calibration, forces_n
 from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
@@ -156,6 +157,23 @@ def test_procedure_walks_the_steps_and_retries_a_refused_one():
     cal, report = proc.result()
     assert cal.channels[0].n_per_count == pytest.approx(1 / 420.0, rel=0.01)
     assert len(report.residuals) == 2
+
+
+@pytest.mark.parametrize("text, expected", [("5, 10;20", [5.0, 10.0, 20.0]), ("2.5", [2.5]), (" 5 ,10, ", [5.0, 10.0])])
+def test_known_weights_as_typed(text, expected):
+    assert parse_known_weights(text) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("5 kg, 10", "'5 kg, 10' is not a list of kilograms such as 5,10"),
+    ("", "weights must be above 0 and at most 300 kg, for example 5,10"),
+    ("5,nan", "weights must be above 0 and at most 300 kg, for example 5,10"),
+    ("5,10,5.0", "5 kg is listed twice; give each known weight once, for example 5,10"),
+])
+def test_known_weights_refused_in_one_sentence(text, message):
+    with pytest.raises(CalibrationFitError) as err:
+        parse_known_weights(text)
+    assert str(err.value) == message
 
 
 def test_force_units():

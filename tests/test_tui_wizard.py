@@ -15,7 +15,7 @@ from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
 from smr_sense.profiles import CONFIG_ENV
 from smr_sense.recording import RecordingWriter, load_recording
 from smr_sense.sources import make_source
-from smr_sense.tui.screens.calibrate import CalibrationWizard, parse_ceiling, parse_weights
+from smr_sense.tui.screens.calibrate import CalibrationWizard, parse_ceiling
 from smr_sense.tui.user_settings import UserSettings, load_user_settings
 from smr_sense.tui.widgets import Banner
 from tui_helpers import app_for, recording, replay, wait_for
@@ -134,7 +134,6 @@ async def test_a_weight_that_does_not_move_the_reading_is_refused_and_asked_agai
 
 
 def test_parsing_what_the_user_types():
-    assert parse_weights("5, 10;20") == [5.0, 10.0, 20.0]
     assert parse_ceiling("400") == (400.0, None) and parse_ceiling("400 N") == (400.0, None)
     assert parse_ceiling("50%") == (None, 50.0) and parse_ceiling("") == (None, None)
     for bad in ("abc", "-3", "0%"):
@@ -190,6 +189,14 @@ async def test_a_refused_answer_stays_in_the_box_to_be_mended(bench):
     async with weights_box(bench, "backspace", "backspace", "backspace", "backspace", "x", "enter") as (pilot, w):
         box = w.query_one("#wizard-input")
         assert w.phase == "weights" and w.message and box.value == "5x"  # not reset to "5, 10"
+        await pilot.press("escape")
+
+
+async def test_the_same_weight_twice_is_refused_before_any_is_placed(bench):
+    # As `calibrate --weights 5,5`: the fit would refuse the second 5 kg only after both were measured.
+    async with weights_box(bench, "backspace", "backspace", "5", "enter") as (pilot, w):
+        assert w.phase == "weights" and w.query_one("#wizard-input").value == "5, 5"
+        assert w.message == "5 kg is listed twice; give each known weight once, for example 5,10"
         await pilot.press("escape")
 
 

@@ -28,19 +28,12 @@ class CalibrationCancelled(SmrError):
 
 
 def _weights(text: str) -> list[float]:
-    try:
-        values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of kilograms") from None
-    from smr_sense.core.calibrate import MAX_KNOWN_WEIGHT_KG  # here: the CLI starts without numpy
+    from smr_sense.core.calibrate import CalibrationFitError, parse_known_weights  # here: the CLI starts without numpy
 
-    if not values or any(not 0 < v <= MAX_KNOWN_WEIGHT_KG for v in values):  # NaN and inf fail too
-        raise argparse.ArgumentTypeError(f"weights must be above 0 and at most {MAX_KNOWN_WEIGHT_KG:g} kg, for example 5,10")
-    # The same weight twice is one point of the fit measured twice: the procedure would refuse it forever.
-    for i, v in enumerate(values):
-        if v in values[:i]:
-            raise argparse.ArgumentTypeError(f"{v:g} kg is listed twice; give each known weight once, for example 5,10")
-    return values
+    try:
+        return parse_known_weights(text)
+    except CalibrationFitError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:

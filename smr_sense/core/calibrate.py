@@ -136,6 +136,22 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
 MAX_KNOWN_WEIGHT_KG = BODY_MASS_RANGE_KG[1]
 
 
+def parse_known_weights(text: str) -> list[float]:
+    """'5, 10' or '5;10' -> [5.0, 10.0], as the command line and the dashboard's wizard take them."""
+    try:
+        values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
+    except ValueError:
+        raise CalibrationFitError(f"'{text}' is not a list of kilograms such as 5,10") from None
+    if not values or any(not 0 < v <= MAX_KNOWN_WEIGHT_KG for v in values):  # NaN and inf fail too
+        raise CalibrationFitError(f"weights must be above 0 and at most {MAX_KNOWN_WEIGHT_KG:g} kg, for example 5,10")
+    # The same weight twice is one point of the fit measured twice: the fit would refuse it after
+    # the user had placed every weight.
+    for i, v in enumerate(values):
+        if v in values[:i]:
+            raise CalibrationFitError(f"{v:g} kg is listed twice; give each known weight once, for example 5,10")
+    return values
+
+
 def measure_point(info: StreamInfo, block: SampleBlock, load_kg: float, channel: str | None, min_s: float = 1.0) -> SpanPoint:
     """The readings with a known weight on the roller (or on one channel)."""
     if not 0 < load_kg <= MAX_KNOWN_WEIGHT_KG:

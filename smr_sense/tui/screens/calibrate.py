@@ -19,11 +19,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
 
 from smr_sense.core.calibrate import (
-    MAX_KNOWN_WEIGHT_KG,
     CalibrationFitError,
     CalibrationProcedure,
     measure_point,
     measure_tare,
+    parse_known_weights,
 )
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_PCT_BW
@@ -38,16 +38,6 @@ if TYPE_CHECKING:
 STEADY_WINDOW_S = 1.0  # the last second must pass the core's steadiness checks before measuring
 LIVE_WINDOW_S = 3.0
 PHASE_NAMES = {"weights": "Known weights", "fit": "Fit", "body": "Body weight", "ceiling": "Pressure ceiling"}
-
-
-def parse_weights(text: str) -> list[float]:
-    try:
-        values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
-    except ValueError:
-        raise CalibrationFitError(f"'{text}' is not a list of kilograms such as 5, 10") from None
-    if not values or any(not 0 < v <= MAX_KNOWN_WEIGHT_KG for v in values):
-        raise CalibrationFitError(f"give one or more known weights above 0 and at most {MAX_KNOWN_WEIGHT_KG:g} kg, such as 5, 10")
-    return values
 
 
 def parse_ceiling(text: str) -> tuple[float | None, float | None]:
@@ -179,7 +169,7 @@ class CalibrationWizard(Screen[bool]):
             self._weighing_n = len(self.proc.steps)
         elif self.phase == "weights" and self.counted:
             try:
-                weights = parse_weights(self.query_one("#wizard-input", Input).value)
+                weights = parse_known_weights(self.query_one("#wizard-input", Input).value)
                 self._weighing_n = len(CalibrationProcedure(self.info, weights).steps)
             except CalibrationFitError:
                 pass
@@ -194,7 +184,7 @@ class CalibrationWizard(Screen[bool]):
         self.message = ""
         try:
             if self.phase == "weights":
-                weights = parse_weights(self.query_one("#wizard-input", Input).value)
+                weights = parse_known_weights(self.query_one("#wizard-input", Input).value)
                 self.proc = CalibrationProcedure(self.info, weights)
                 self.phase = "step"
             elif self.phase == "step":
