@@ -179,7 +179,7 @@ class Pipeline:
             motion = cue.step(t, contact.channel_force_n, contact.force_n)
         else:
             assert isinstance(cue, FluctuationCue)
-            motion = cue.step(t, contact.force_n)
+            motion = cue.step(t, contact.force_n, contact.contact)
         steady = self._steady.step(contact.force_n)
         state, transitions = self._holds.step(t, contact.contact, motion.speed, motion.pos_m, steady, motion.quiet)
         # A hold while the roller moves like rolling may be ending: its cap waits (see SessionTracker).

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smr_sense.core.detect.window import Lookback, MovingRange, MovingSum, RecentBlocks, history_since, samples_for
+from smr_sense.core.detect.window import Lookback, MovingMax, MovingRange, MovingSum, RecentBlocks, history_since, samples_for
 from smr_sense.core.samples import RESUME_GAP_S, StreamInfo
 
 DEFAULT_RADIUS_M = 0.06
@@ -195,6 +195,13 @@ class FluctuationCue:
     the lean into the hold, so a hold's start is found in the record instead (:meth:`backdate`).
     The range rises as soon as the force moves, so a hold's end needs only a short back-dating.
 
+    A *rise out of stillness* reads as rolling even below ``fluct_move``: the range reaching
+    ``fluct_stop`` and ``RISE_FACTOR`` times its lowest of the last ``RISE_MEMORY_S``. Sway keeps
+    its amplitude from one window to the next, so a still stretch's own range (on the roller) does
+    not treble; the first pass after a calm hold does, though a slow one may take seconds to swing
+    the force by ``fluct_move``, and a cap falling due meanwhile would sound at someone already
+    rolling on.
+
     ``quiet`` marks force far stiller than a stop needs: a range under ``QUIET`` and no drift (its
     ``QUIET_MEAN_S`` mean has moved less than ``QUIET_DRIFT`` in ``QUIET_DRIFT_S``). A slow pass can
     keep the range under ``fluct_stop`` for seconds, but it changes the force one way all along; the
@@ -224,12 +231,14 @@ class FluctuationCue:
     QUIET = 0.07
     QUIET_DRIFT, QUIET_DRIFT_S = 0.02, 2.0
     QUIET_MEAN_S = 0.5  # averages sway's faster swings out of the drift
+    RISE_FACTOR, RISE_MEMORY_S = 3.0, 8.0  # longer than a hold's start is confirmed and dated
 
     def __init__(self, info: StreamInfo, s: CueSettings) -> None:
         self.s = s
         rate = info.rate_hz
         self._lp = [MovingSum(samples_for(w, rate)) for w in (*self.LP_S, self.PRE_S)]
         self._range = MovingRange(samples_for(s.fluct_window_s, rate))
+        self._lowest = MovingMax(samples_for(self.RISE_MEMORY_S, rate))
         self._drift_mean = MovingSum(samples_for(self.QUIET_MEAN_S, rate))
         self._drift_lag = Lookback(samples_for(self.QUIET_DRIFT_S, rate), fill=np.nan)
         self.delay_s = s.fluct_delay_s  # used only when the record shows no motion before a candidate
@@ -237,15 +246,20 @@ class FluctuationCue:
         self.window_s = self.STREAK_S
         self.levels = (s.fluct_stop, s.fluct_move)
 
-    def step(self, t: np.ndarray, total_n: np.ndarray) -> CueOut:
+    def step(self, t: np.ndarray, total_n: np.ndarray, contact: np.ndarray) -> CueOut:
         lp = total_n
         for m in self._lp[:-1]:
             lp = m.mean(lp)
         r = self._lp[-1].mean(np.log(np.maximum(lp, 1.0)))
         spread = self._range.step(r)
+        # The max of minus the range is minus its lowest. Off the roller the force is zero and its
+        # range too: no stillness to rise out of.
+        minus_lowest = self._lowest.step(np.where(contact, -spread, -np.inf))
+        rise = (spread >= self.s.fluct_stop) & (spread >= -self.RISE_FACTOR * minus_lowest)
         m = self._drift_mean.mean(r)
         drift = np.abs(m - self._drift_lag.step(m))  # NaN at the stream's start: not quiet
-        return CueOut(spread, r, (spread < self.QUIET) & (drift < self.QUIET_DRIFT))
+        quiet = (spread < self.QUIET) & (drift < self.QUIET_DRIFT)
+        return CueOut(np.where(rise, np.maximum(spread, self.s.fluct_move), spread), r, quiet)
 
     def _slope(self, t: np.ndarray, r: np.ndarray) -> np.ndarray:
         """How fast the log force changes (per second, over ``LAG_S``) at each sample of the record."""

@@ -143,23 +143,22 @@ def samples_for(seconds: float, rate_hz: float) -> int:
     return max(1, int(round(seconds * rate_hz)))
 
 
-class MovingRange:
-    """Max - min of the last ``w`` samples of a column, causally. Maxima are exact, so any chunking
-    gives bit-identical output. Long blocks use the van Herk / Gil-Werman scheme (prefix and suffix
+class MovingMax:
+    """Max of the last ``w`` samples of a column, causally. Maxima are exact, so any chunking gives
+    bit-identical output. Long blocks use the van Herk / Gil-Werman scheme (prefix and suffix
     maxima over blocks of ``w``): O(n) in numpy, no per-sample loop. Short blocks (the live path,
-    often one sample) keep the window's candidates for max and min in monotonic queues: O(1) per
-    sample where re-scanning the window would cost O(w) (3,000 samples for 3 s at 1 kHz)."""
+    often one sample) keep the window's candidates in a monotonic queue: O(1) per sample where
+    re-scanning the window would cost O(w) (3,000 samples for 3 s at 1 kHz)."""
 
-    SHORT = 8  # samples: a block this short goes through the queues
+    SHORT = 8  # samples: a block this short goes through the queue
 
     def __init__(self, w: int) -> None:
         self.w = max(1, int(w))
         self._hist = _History(max(self.w - 1, 1), None, np.nan)  # the previous w - 1 samples
         self._seen = 0
-        # (sample number, value) candidates, oldest first: values falling (max) / rising (min).
-        # None when a long block has passed: rebuilt from the history on the next short block.
+        # (sample number, value) candidates, oldest first, values falling. None when a long block
+        # has passed: rebuilt from the history on the next short block.
         self._hi: deque | None = deque()
-        self._lo: deque | None = deque()
 
     def _tail(self) -> np.ndarray:
         k = min(self._seen, self.w - 1)
@@ -172,16 +171,47 @@ class MovingRange:
             out = self._step_short(x)
         else:
             both = np.concatenate([self._tail(), x])
-            h = both.shape[0] - n  # history before x
-            out = _moving_max(both, self.w)[h:] + _moving_max(-both, self.w)[h:]
-            self._hi = self._lo = None
+            out = self._long(both)[both.shape[0] - n :]
+            self._hi = None
         if self.w > 1:
             self._hist.append(x[-(self.w - 1) :])
         self._seen += n
         return out
 
+    def _long(self, x: np.ndarray) -> np.ndarray:
+        return _moving_max(x, self.w)
+
     def _step_short(self, x: np.ndarray) -> np.ndarray:
         if self._hi is None:
+            tail = self._tail()
+            self._hi = _candidates(tail, self._seen - tail.shape[0])
+        hi, w = self._hi, self.w
+        out = np.empty(x.shape[0])
+        for k, v in enumerate(x.tolist()):
+            i = self._seen + k
+            while hi and hi[-1][1] <= v:
+                hi.pop()
+            hi.append((i, v))
+            while hi[0][0] <= i - w:
+                hi.popleft()
+            out[k] = hi[0][1]
+        return out
+
+
+class MovingRange(MovingMax):
+    """Max - min of the last ``w`` samples of a column, as :class:`MovingMax` does the max: the min
+    is the max of ``-x``, kept in a second queue of the same samples (one history, one loop, for
+    the live path's sake)."""
+
+    def __init__(self, w: int) -> None:
+        super().__init__(w)
+        self._lo: deque | None = deque()
+
+    def _long(self, x: np.ndarray) -> np.ndarray:
+        return _moving_max(x, self.w) + _moving_max(-x, self.w)
+
+    def _step_short(self, x: np.ndarray) -> np.ndarray:
+        if self._hi is None or self._lo is None:
             tail = self._tail()
             self._hi = _candidates(tail, self._seen - tail.shape[0])
             self._lo = _candidates(-tail, self._seen - tail.shape[0])
