@@ -71,6 +71,25 @@ def test_sigterm_closes_the_recording_cleanly(tmp_path):
     assert rec.warnings == [] and len(rec.block) > 100
 
 
+def test_ctrl_c_stops_a_source_that_never_waits(tmp_path):
+    # At speed=max the simulator always has its next block ready: the recorder took it before it
+    # looked at Ctrl-C, ran to the end of --duration (or filled the disk without one) and exit 0.
+    out = tmp_path / "fast.smr"
+    args = [*CMD, "record", "--source", "sim:?speed=max&duration=20000", "--out", str(out)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("recording ")
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and stdout.splitlines()[-1].startswith("saved ")
+    rec = load_any(out)
+    assert rec.warnings == [] and 0 < rec.block.t_s[-1] < 19000.0
+
+
 def test_record_never_overwrites(tmp_path):
     out = tmp_path / "keep.smr"
     out.write_bytes(b"precious")

@@ -115,6 +115,8 @@ async def _record(args: argparse.Namespace) -> int:
         items = source.__aiter__()
         stopper = asyncio.ensure_future(stop.wait())  # one waiter for Ctrl-C / SIGTERM, raced per item
         while True:
+            if stopper.done():  # a source that never waits (sim at speed=max) has its next item ready too
+                break
             next_item = asyncio.ensure_future(items.__anext__())
             await asyncio.wait({next_item, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if not next_item.done():
