@@ -82,3 +82,19 @@ async def test_the_event_log_counts_from_the_first_sample_not_from_the_roller_s_
             await wait_for(pilot, lambda: summary_shown(app), "the summary")
     finally:
         emu.close()
+
+
+async def test_a_small_terminal_shows_no_force_while_no_signal_comes(emulator):
+    # The compact line carries the force its hidden readout would show: it kept the last one.
+    app = app_for(make_source(f"serial:{emulator.path}"))
+    async with app.run_test(size=(50, 15)) as pilot:
+        await wait_for(pilot, lambda: emulator.streaming.is_set(), "the roller to stream")
+        emulator.emit(200)
+        await wait_for(pilot, lambda: app.session.samples >= 200, "the first samples")
+        note = app.query_one("#size-note")
+        await wait_for(pilot, lambda: str(note.render())[0].isdigit(), "a force on the compact line")
+        emulator.unplug()
+        await wait_for(pilot, lambda: app.query_one(StateBadge).state == "nosignal", "NO SIGNAL")
+        await wait_for(pilot, lambda: str(note.render()).startswith("-- · 50x15"), "'--' on the compact line")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: summary_shown(app), "the summary")

@@ -243,7 +243,7 @@ class SmrDashboard(App[int]):
         fast_forward = self.replay.fast_forwarding
         status = self.view.draw(self.unit, slow=slow, fast_forwarding=fast_forward)
         if compact:
-            self.view.note_size(status, self.unit, cols, rows)
+            self.view.note_size(self.unit, cols, rows)
         if status is not None and status.capped and status.over_cap_s >= (self._bells + 1) * BELL_REPEAT_S:
             self._bells += 1
             self._ring()

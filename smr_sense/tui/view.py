@@ -103,10 +103,10 @@ class DashboardView:
             self.plot.data = PlotData(t, f, st, s.now_s, window_s, scale, s.ceiling_n, band, unit, mass)
         return status
 
-    def note_size(self, status: Any, unit: str, cols: int, rows: int) -> None:
-        """The compact layout's line: the force (its readout is hidden) and the size that shows everything;
-        ``status`` is what :meth:`draw` just showed."""
-        force = format_force(None if status is None else float(status.force_n), unit, self.session.body_mass_kg)
+    def note_size(self, unit: str, cols: int, rows: int) -> None:
+        """The compact layout's line: the force its hidden readout was just given by :meth:`draw`
+        ("--" while no signal comes, as the readout shows) and the size that shows everything."""
+        force = format_force(self.readout.force_n, unit, self.session.body_mass_kg)
         label = UNIT_LABELS.get(unit, unit) if force != "--" else ""
         text = f"{force} {label}".strip() + f" · {cols}x{rows}: {MIN_COLS}x{MIN_ROWS} shows the full dashboard"
         if text != self._note:
