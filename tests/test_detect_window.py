@@ -1,9 +1,9 @@
-"""The moving range (force-only cue) is exact and chunking-independent."""
+"""The moving range and max (force-only cue) are exact and chunking-independent."""
 
 import numpy as np
 import pytest
 
-from smr_sense.core.detect.window import MovingRange, RecentBlocks
+from smr_sense.core.detect.window import MovingMax, MovingRange, RecentBlocks
 
 
 @pytest.mark.parametrize("w", [1, 2, 7, 300])
@@ -35,6 +35,21 @@ def test_moving_range_with_ties_and_short_and_long_blocks_mixed(w):
         out.append(m.step(x[i : i + n]))
         i += n
     assert np.array_equal(np.concatenate(out), expected)
+
+
+@pytest.mark.parametrize("w", [1, 3, 50])
+def test_moving_max_with_ties_and_short_and_long_blocks_mixed(w):
+    rng = np.random.default_rng(11)
+    x = np.round(rng.normal(size=4000), 1)
+    expected = np.array([x[max(0, i - w + 1) : i + 1].max() for i in range(x.size)])
+    m = MovingMax(w)
+    out, i = [], 0
+    while i < x.size:
+        n = int(rng.choice([1, 2, 8, 9, 30, 200]))
+        out.append(m.step(x[i : i + n]))
+        i += n
+    assert np.array_equal(np.concatenate(out), expected)
+    assert np.array_equal(MovingMax(w).step(x), expected)
 
 
 def test_recent_blocks_join_one_sample_blocks_without_changing_the_samples():

@@ -181,20 +181,18 @@ class MovingMax:
     def _long(self, x: np.ndarray) -> np.ndarray:
         return _moving_max(x, self.w)
 
+    def _rebuild(self) -> deque:
+        """The queue(s) from the history, after a long block left them stale; returns the max-queue."""
+        tail = self._tail()
+        self._hi = _candidates(tail, self._seen - tail.shape[0])
+        return self._hi
+
     def _step_short(self, x: np.ndarray) -> np.ndarray:
-        if self._hi is None:
-            tail = self._tail()
-            self._hi = _candidates(tail, self._seen - tail.shape[0])
-        hi, w = self._hi, self.w
+        hi = self._hi if self._hi is not None else self._rebuild()
+        w, seen = self.w, self._seen
         out = np.empty(x.shape[0])
         for k, v in enumerate(x.tolist()):
-            i = self._seen + k
-            while hi and hi[-1][1] <= v:
-                hi.pop()
-            hi.append((i, v))
-            while hi[0][0] <= i - w:
-                hi.popleft()
-            out[k] = hi[0][1]
+            out[k] = _push(hi, seen + k, v, w)
         return out
 
 
@@ -205,32 +203,33 @@ class MovingRange(MovingMax):
 
     def __init__(self, w: int) -> None:
         super().__init__(w)
-        self._lo: deque | None = deque()
+        self._lo: deque = deque()  # of -x: its max is minus the window's min
 
     def _long(self, x: np.ndarray) -> np.ndarray:
         return _moving_max(x, self.w) + _moving_max(-x, self.w)
 
+    def _rebuild(self) -> deque:
+        tail = self._tail()
+        self._lo = _candidates(-tail, self._seen - tail.shape[0])
+        return super()._rebuild()
+
     def _step_short(self, x: np.ndarray) -> np.ndarray:
-        if self._hi is None or self._lo is None:
-            tail = self._tail()
-            self._hi = _candidates(tail, self._seen - tail.shape[0])
-            self._lo = _candidates(-tail, self._seen - tail.shape[0])
-        hi, lo, w = self._hi, self._lo, self.w
+        hi = self._hi if self._hi is not None else self._rebuild()
+        lo, w, seen = self._lo, self.w, self._seen
         out = np.empty(x.shape[0])
         for k, v in enumerate(x.tolist()):
-            i = self._seen + k
-            while hi and hi[-1][1] <= v:
-                hi.pop()
-            hi.append((i, v))
-            while lo and lo[-1][1] <= -v:
-                lo.pop()
-            lo.append((i, -v))
-            while hi[0][0] <= i - w:
-                hi.popleft()
-            while lo[0][0] <= i - w:
-                lo.popleft()
-            out[k] = hi[0][1] + lo[0][1]  # max + max(-x), as the long path adds them
+            out[k] = _push(hi, seen + k, v, w) + _push(lo, seen + k, -v, w)  # max + max(-x), as the long path
         return out
+
+
+def _push(queue: deque, i: int, v: float, w: int) -> float:
+    """Sample number ``i`` (value ``v``) into a max-queue over the last ``w`` samples: the window's max."""
+    while queue and queue[-1][1] <= v:
+        queue.pop()
+    queue.append((i, v))
+    while queue[0][0] <= i - w:
+        queue.popleft()
+    return queue[0][1]
 
 
 def _candidates(x: np.ndarray, first: int) -> deque:
