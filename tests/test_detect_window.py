@@ -21,35 +21,22 @@ def test_moving_range_matches_the_definition_in_any_chunking(w):
     assert np.array_equal(pieces, expected)
 
 
+@pytest.mark.parametrize("make, reference", [(MovingRange, np.ptp), (MovingMax, np.max)], ids=["range", "max"])
 @pytest.mark.parametrize("w", [1, 3, 50])
-def test_moving_range_with_ties_and_short_and_long_blocks_mixed(w):
+def test_moving_window_with_ties_and_short_and_long_blocks_mixed(w, make, reference):
     """Short blocks go through queues, long ones through van Herk: switching between them, and
     values that repeat (ties), must not change a bit."""
     rng = np.random.default_rng(9)
     x = np.round(rng.normal(size=4000), 1)  # many equal values
-    expected = np.array([np.ptp(x[max(0, i - w + 1) : i + 1]) for i in range(x.size)])
-    m = MovingRange(w)
+    expected = np.array([reference(x[max(0, i - w + 1) : i + 1]) for i in range(x.size)])
+    m = make(w)
     out, i = [], 0
     while i < x.size:
         n = int(rng.choice([1, 2, 8, 9, 30, 200]))
         out.append(m.step(x[i : i + n]))
         i += n
     assert np.array_equal(np.concatenate(out), expected)
-
-
-@pytest.mark.parametrize("w", [1, 3, 50])
-def test_moving_max_with_ties_and_short_and_long_blocks_mixed(w):
-    rng = np.random.default_rng(11)
-    x = np.round(rng.normal(size=4000), 1)
-    expected = np.array([x[max(0, i - w + 1) : i + 1].max() for i in range(x.size)])
-    m = MovingMax(w)
-    out, i = [], 0
-    while i < x.size:
-        n = int(rng.choice([1, 2, 8, 9, 30, 200]))
-        out.append(m.step(x[i : i + n]))
-        i += n
-    assert np.array_equal(np.concatenate(out), expected)
-    assert np.array_equal(MovingMax(w).step(x), expected)
+    assert np.array_equal(make(w).step(x), expected)
 
 
 def test_recent_blocks_join_one_sample_blocks_without_changing_the_samples():
