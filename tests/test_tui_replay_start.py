@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+from smr_sense.recording import Recording, RecordingWriter, load_any
 from tui_helpers import app_for, recording, replay, summary_shown, wait_for
 
 SIZE = (100, 32)
@@ -45,9 +50,21 @@ async def test_seeking_past_a_group_change_follows_it(tmp_path):
         await pilot.press("q")
 
 
-async def test_pausing_or_seeking_cancels_a_jump_to_the_next_hold():
+def long_roll_then_hold(path: Path) -> Recording:
+    """10 minutes of rolling before a hold: at the jump's 50x that is 12 s of wall time, so the jump is
+    still under way when the test looks, however slow the machine (33 s of imu_routine.smr was 0.7 s)."""
+    info = StreamInfo("test", "roller-1", "Roller", (Channel("force", unit="N"),), 50.0)
+    t = np.arange(0, 640, 0.02)
+    rolling = 300.0 * (1 + 0.3 * np.sin(2 * np.pi * t / 4))
+    force = np.where(t < 2, 0.0, np.where(t < 602, rolling, 300.0))
+    with RecordingWriter(path, info) as w:
+        w.append(SampleBlock.build(t, force))
+    return load_any(path)
+
+
+async def test_pausing_or_seeking_cancels_a_jump_to_the_next_hold(tmp_path):
     # The fast-forward of `n` survived a pause and a seek: resuming raced on to the next hold.
-    source = replay(recording("imu_routine.smr"), speed=1.0, start_s=60.0)
+    source = replay(long_roll_then_hold(tmp_path / "long_roll.smr"), speed=1.0, start_s=60.0)
     app = app_for(source)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.stream_open, "the stream to open")
