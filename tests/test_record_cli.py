@@ -181,6 +181,30 @@ def test_an_uncalibrated_roller_is_recorded_raw_and_measured_once_calibrated(tmp
     assert json.loads(analysed.stdout)["duration_s"] > 2.5
 
 
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+def test_a_roller_that_never_comes_back_ends_the_recording_at_its_duration(tmp_path):
+    """Stream time stands still while the link is lost; --duration then counts the wall time."""
+    link, out = tmp_path / "roller", tmp_path / "gone.smr"
+    with running_emulator(link, "--build", "force") as emulator:
+        cmd = [*CMD, "record", "--source", f"serial:{link}", "--out", str(out), "--duration", "4"]
+        recorder = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert recorder.stdout.readline().startswith("recording ")
+            time.sleep(1.0)
+            emulator.kill()  # the roller is gone: its pseudo-terminal closes and never reopens
+            emulator.wait(timeout=30)
+            stdout, stderr = recorder.communicate(timeout=30)
+        finally:
+            recorder.kill()
+    assert recorder.returncode == 0, stderr
+    lines = stdout.splitlines()
+    assert any("disconnected" in line for line in lines)
+    assert "--duration 4 s reached while the link was lost" in lines
+    assert lines[-1].startswith("saved ")
+    rec = load_any(out)
+    assert rec.warnings == [] and 0.5 < rec.block.t_s[-1] - rec.block.t_s[0] < 4.0
+
+
 def test_recording_a_replay_from_part_way_keeps_the_group_in_force_there(tmp_path):
     # imu_routine.smr: Quads from 143.76 s, a hold from 162.4 s. Started at 150 s, the new file
     # begins there, on Quads, and measures that hold as the original does.

@@ -28,7 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--source", default="sim", metavar="SRC", help="sim, sim:?seed=7&build=imu, replay:FILE, serial:PORT, ble:NAME")
     p.add_argument("--out", required=True, type=recording_file, metavar="FILE", help="recording to write (.smr)")
-    p.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds of stream time")
+    p.add_argument(
+        "--duration", type=positive_float, metavar="S",
+        help="stop after S seconds of stream time (wall time while the link is lost)",
+    )  # fmt: skip
     add_hold_cap_option(p)
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(run=run)
@@ -114,13 +117,23 @@ async def _record(args: argparse.Namespace) -> int:
         printed = 0  # events printed so far; finish() may add the last ones
         items = source.__aiter__()
         stopper = asyncio.ensure_future(stop.wait())  # one waiter for Ctrl-C / SIGTERM, raced per item
+        # While the link is lost, stream time stands still: --duration then counts the wall time
+        # since the drop, so a roller that never comes back does not keep the recording open for ever.
+        lost_at: tuple[float, float] | None = None  # (stream time, loop time) of the drop
         while True:
             if stopper.done():  # a source that never waits (sim at speed=max) has its next item ready too
                 break
             next_item = asyncio.ensure_future(items.__anext__())
-            await asyncio.wait({next_item, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            timeout_s = None
+            if args.duration is not None and lost_at is not None:
+                lost_t, lost_wall = lost_at
+                elapsed_s = lost_t - (first_t if first_t is not None else lost_t) + loop.time() - lost_wall
+                timeout_s = max(0.0, args.duration - elapsed_s)
+            await asyncio.wait({next_item, stopper}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
             if not next_item.done():
                 next_item.cancel()
+                if not stopper.done():
+                    _print(f"--duration {args.duration:g} s reached while the link was lost")
                 break
             try:
                 item = next_item.result()
@@ -135,6 +148,10 @@ async def _record(args: argparse.Namespace) -> int:
                         printed += 1
                 continue
             if isinstance(item, Marker):
+                if item.kind == "disconnected":
+                    lost_at = (item.t_s, loop.time())
+                elif item.kind == "reconnected":
+                    lost_at = None
                 writer.mark(item)
                 _print(_marker_line(item))
                 for event in pipeline.mark(item) if pipeline else ():
