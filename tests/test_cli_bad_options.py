@@ -153,6 +153,7 @@ def test_record_refuses_a_negative_sim_duration(tmp_path, capsys):
         (["--body-mass", "0.001"], "argument --body-mass: '0.001' is not a body weight between 20 and 300 kg"),
         (["--ceiling", "100", "--ceiling-pct", "50", "--body-mass", "80"], "not allowed with argument --ceiling"),
         (["--ceiling-pct", "150", "--body-mass", "80"], "--ceiling-pct 150 is above 100 % of body weight"),
+        (["--ceiling", "1e9"], "--ceiling 1e+09 N is above 2942 N, the weight of a 300 kg person"),
     ],
 )
 def test_analyze_refuses_bad_session_options(rec, capsys, extra, message):

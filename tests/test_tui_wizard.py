@@ -143,12 +143,17 @@ def test_parsing_what_the_user_types():
     assert parse_ceiling("100%") == (None, 100.0)
     with pytest.raises(CalibrationFitError, match=r"^a ceiling of 120 % is above 100 % of body weight$"):
         parse_ceiling("120%")
+    # As --ceiling: more than the heaviest person weighs would never sound (the chart's scale went flat).
+    assert parse_ceiling("2942 N") == (2942.0, None)
+    with pytest.raises(CalibrationFitError, match=r"^a ceiling of 1e\+09 N is above 2942 N, the weight of a 300 kg person$"):
+        parse_ceiling("1e9")
 
 
 @pytest.mark.parametrize("saved, expected", [
     ({"body_mass_kg": 72, "ceiling_pct_bw": 40}, UserSettings(72.0, None, 40.0)),
     ({"body_mass_kg": 5000, "ceiling_pct_bw": 120, "ceiling_n": 600}, UserSettings(None, 600.0, None)),
     ({"body_mass_kg": True, "ceiling_n": "400"}, UserSettings()),
+    ({"body_mass_kg": 80, "ceiling_n": 1e9}, UserSettings(80.0, None, None)),
 ])
 def test_saved_settings_out_of_the_options_range_are_as_if_not_given(tmp_path, monkeypatch, saved, expected):
     # A hand-edited user.json (or one saved by an older wizard) must not bring in what the options refuse.

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.session import ceiling_newtons
 
 # What a person and a hold can be. A cap shorter than the moment a hold takes to be confirmed would
@@ -18,6 +19,8 @@ from smr_sense.core.session import ceiling_newtons
 HOLD_CAP_RANGE_S = (5.0, 300.0)
 BODY_MASS_RANGE_KG = (20.0, 300.0)  # a child on a roller to the heaviest adult: anything else is a typo
 CEILING_MAX_PCT_BW = 100.0  # a ceiling above the whole body weight would never sound: a typo too
+# ... nor one above the heaviest body weight, whoever rolls (2942 N)
+CEILING_MAX_N = float(round(BODY_MASS_RANGE_KG[1] * G_N_PER_KG))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_PCT_BW
+from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_N, CEILING_MAX_PCT_BW
 from smr_sense.errors import SmrError
 from smr_sense.profiles import config_dir
 
@@ -45,7 +45,7 @@ def load_user_settings() -> UserSettings:
         return float(value) if ok else None
 
     return UserSettings(
-        num("body_mass_kg", *BODY_MASS_RANGE_KG), num("ceiling_n"), num("ceiling_pct_bw", high=CEILING_MAX_PCT_BW)
+        num("body_mass_kg", *BODY_MASS_RANGE_KG), num("ceiling_n", high=CEILING_MAX_N), num("ceiling_pct_bw", high=CEILING_MAX_PCT_BW)
     )
 
 

@@ -26,7 +26,7 @@ from smr_sense.core.calibrate import (
     parse_known_weights,
 )
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_PCT_BW
+from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_N, CEILING_MAX_PCT_BW
 from smr_sense.core.samples import SampleBlock
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
@@ -55,6 +55,8 @@ def parse_ceiling(text: str) -> tuple[float | None, float | None]:
         raise CalibrationFitError("the ceiling must be above zero")
     if pct and not value <= CEILING_MAX_PCT_BW:  # as --ceiling-pct: it would never sound
         raise CalibrationFitError(f"a ceiling of {value:g} % is above {CEILING_MAX_PCT_BW:g} % of body weight")
+    if not pct and not value <= CEILING_MAX_N:  # as --ceiling
+        raise CalibrationFitError(f"a ceiling of {value:g} N is above {CEILING_MAX_N:g} N, the weight of a 300 kg person")
     return (None, value) if pct else (value, None)
 
 
