@@ -17,7 +17,7 @@ import argparse
 import asyncio
 import sys
 
-from smr_sense.cli.common import positive_float, warn
+from smr_sense.cli.common import warn, within_range
 from smr_sense.errors import SmrError, UsageError
 
 NO_SAMPLES_TIMEOUT_S = 10.0
@@ -36,6 +36,18 @@ def _weights(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _tare_s(text: str) -> float:
+    from smr_sense.core.calibrate import TARE_MAX_S, TARE_MIN_S
+
+    return within_range(TARE_MIN_S, TARE_MAX_S, "s", "a time to zero over")(text)
+
+
+def _point_s(text: str) -> float:
+    from smr_sense.core.calibrate import POINT_MAX_S, POINT_MIN_S
+
+    return within_range(POINT_MIN_S, POINT_MAX_S, "s", "a time per weight")(text)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "calibrate",
@@ -45,8 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--source", default="sim", metavar="SRC", help="sim, serial:PORT, ble:NAME ... (default sim)")
     p.add_argument("--weights", type=_weights, default=[5.0, 10.0], metavar="KG,KG", help="known weights (default 5,10)")
-    p.add_argument("--tare-s", type=positive_float, default=2.0, metavar="S", help="seconds to zero over, 1-5 (default 2)")
-    p.add_argument("--point-s", type=positive_float, default=2.0, metavar="S", help="seconds per weight (default 2)")
+    p.add_argument("--tare-s", type=_tare_s, default=2.0, metavar="S", help="seconds to zero over, 1-5 (default 2)")
+    p.add_argument("--point-s", type=_point_s, default=2.0, metavar="S", help="seconds per weight, 1-10 (default 2)")
     p.add_argument("--no-save", action="store_true", help="show the result without saving the profile")
     p.set_defaults(run=run)
 
@@ -116,8 +128,6 @@ async def _calibrate(args: argparse.Namespace) -> int:
                 f"{info.device_name} on {args.source} is an emulated roller, which cannot take known weights: "
                 f"{instead} (smr-sense calibrate --source sim)"
             )
-        if not 1.0 <= args.tare_s <= 5.0:
-            raise UsageError("--tare-s must be between 1 and 5 seconds")
         proc = CalibrationProcedure(info, list(args.weights), tare_s=args.tare_s, point_s=args.point_s)
         _say(f"calibrating {info.device_name} ({info.device_id}), channels: {', '.join(c.name for c in info.channels)}")
 

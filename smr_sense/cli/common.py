@@ -8,7 +8,7 @@ import sys
 
 from smr_sense.core.settings import CEILING_MAX_N, CEILING_MAX_PCT_BW
 from smr_sense.errors import UsageError
-from smr_sense.sources.pacing import MAX_SPEED
+from smr_sense.sources.pacing import MAX_SPEED, MIN_SPEED
 
 DEFAULT_WARNING_S = 5.0  # the dashboard's warning before the cap, when none is asked for
 
@@ -62,14 +62,17 @@ def non_negative_int(text: str) -> int:
 
 
 def speed_factor(text: str) -> float:
-    """``--speed``: times real time, above zero and at most MAX_SPEED (faster plays in huge blocks)."""
+    """``--speed``: times real time, MIN_SPEED to MAX_SPEED (faster plays in huge blocks)."""
     value = positive_float(text)
+    if value < MIN_SPEED:
+        raise argparse.ArgumentTypeError(f"'{text}' is below {MIN_SPEED:g} times real time")
     if value > MAX_SPEED:
         raise argparse.ArgumentTypeError(f"'{text}' is above {MAX_SPEED:g} times real time")
     return value
 
 
-def _within(low: float, high: float, unit: str, what: str):
+def within_range(low: float, high: float, unit: str, what: str):
+    """An argparse type: a finite number from ``low`` to ``high``, or one sentence naming the range."""
     def parse(text: str) -> float:
         value = finite_float(text)
         if not low <= value <= high:
@@ -82,13 +85,13 @@ def _within(low: float, high: float, unit: str, what: str):
 def hold_cap_s(text: str) -> float:
     from smr_sense.core.settings import HOLD_CAP_RANGE_S
 
-    return _within(*HOLD_CAP_RANGE_S, "s", "a hold cap")(text)
+    return within_range(*HOLD_CAP_RANGE_S, "s", "a hold cap")(text)
 
 
 def body_mass_kg(text: str) -> float:
     from smr_sense.core.settings import BODY_MASS_RANGE_KG
 
-    return _within(*BODY_MASS_RANGE_KG, "kg", "a body weight")(text)
+    return within_range(*BODY_MASS_RANGE_KG, "kg", "a body weight")(text)
 
 
 def add_hold_cap_option(p: argparse.ArgumentParser) -> None:

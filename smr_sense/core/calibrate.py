@@ -36,6 +36,8 @@ from smr_sense.core.settings import BODY_MASS_RANGE_KG
 from smr_sense.errors import SmrError
 
 TARE_MIN_S, TARE_MAX_S = 1.0, 5.0
+# Long enough for the steadiness checks, short enough that nobody holds a weight on for minutes
+POINT_MIN_S, POINT_MAX_S = 1.0, 10.0
 MIN_SIGNAL_TO_NOISE = 10.0  # a weight must move its channel by 10 noise widths
 LOADED_N = 20.0  # with a previous calibration: more than this is a load, not drift (several N per hour)
 NOISE_FLOOR_COUNTS = 0.5  # a quantised, noiseless channel still has half a count of uncertainty
@@ -321,6 +323,8 @@ class CalibrationProcedure:
     def __post_init__(self) -> None:
         if not TARE_MIN_S <= self.tare_s <= TARE_MAX_S:
             raise CalibrationFitError(f"the zero takes {TARE_MIN_S:g}-{TARE_MAX_S:g} s, not {self.tare_s:g} s")
+        if not POINT_MIN_S <= self.point_s <= POINT_MAX_S:
+            raise CalibrationFitError(f"a weight takes {POINT_MIN_S:g}-{POINT_MAX_S:g} s, not {self.point_s:g} s")
         if not self.weights_kg:
             raise CalibrationFitError("give at least one known weight (for example --weights 5,10)")
         for w in self.weights_kg:

@@ -12,6 +12,7 @@ import time
 TICK_S = 0.02  # hand out about 50 blocks a second: smooth for the dashboard, cheap for the loop
 MAX_BLOCK_AS_FAST = 8192
 MAX_SPEED = 1000.0  # times real time; faster than this is ``speed=max`` (as fast as possible)
+MIN_SPEED = 0.25  # slower looks frozen: 0.01 is a typo for 0.1 or 10, not a way to watch a session
 
 
 class Pacer:
