@@ -273,6 +273,13 @@ async def test_a_missing_port_is_one_sentence():
         await make_source("serial:/dev/ttyNOPE9").open()
 
 
+async def test_an_ordinary_file_is_not_a_serial_port(tmp_path):
+    # It opens, but pyserial cannot configure it: its termios error used to come out raw.
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(SourceError, match=r"^\S+notes.txt is not a serial port$"):
+        await make_source(f"serial:{tmp_path / 'notes.txt'}").open()
+
+
 async def test_a_busy_port_is_one_sentence(emulator):
     holder = serial.Serial(emulator.path, exclusive=True)
     try:

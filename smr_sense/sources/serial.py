@@ -35,6 +35,11 @@ def open_error_sentence(port: str, err: BaseException) -> str:
     code = getattr(err, "errno", None)
     if code is None and isinstance(err.__context__, OSError):
         code = err.__context__.errno
+    # pyserial wraps termios.error (not an OSError; its args are (errno, text)) when the path
+    # opened but is no terminal, an ordinary file: "Could not configure port: (25, ...)".
+    cause_args = getattr(err.__context__, "args", ())
+    if code is None and len(cause_args) == 2 and isinstance(cause_args[0], int):
+        code = cause_args[0]
     if code == errno.ENOENT:
         return f"serial port {port} does not exist; `smr-sense scan` lists the ports there are"
     if code in (errno.EACCES, errno.EPERM):
