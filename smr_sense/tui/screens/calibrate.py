@@ -26,8 +26,9 @@ from smr_sense.core.calibrate import (
     parse_known_weights,
 )
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_N, CEILING_MAX_PCT_BW
 from smr_sense.core.samples import SampleBlock
+from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_N, CEILING_MAX_PCT_BW
+from smr_sense.emulator.roller import is_emulated
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
 from smr_sense.tui.widgets.answer_box import AnswerBox
@@ -103,7 +104,16 @@ class CalibrationWizard(Screen[bool]):
         self.dash.pause_for_calibration()
         self.dash.sample_taps.append(self._on_block)
         self.set_interval(0.2, self._show_live)
-        if not self.counted:
+        if self.counted and is_emulated(self.info.device_id):
+            # As `smr-sense calibrate` refuses it: its simulated person keeps rolling, so every zero
+            # would be refused as unsteady, again and again.
+            self.counted = []
+            self.results.append(
+                "An emulated roller cannot take known weights: nobody can put one on it. Run the emulator "
+                "with --units N to measure holds."
+            )
+            self.phase = "body"
+        elif not self.counted:
             self.results.append(
                 "This roller already reports force in N or kg: there is nothing to zero or span."
             )
