@@ -334,6 +334,20 @@ async def test_an_uncalibrated_roller_says_so_and_is_still_recorded(tmp_path):
     assert len(load_recording(out).block) == t.size
 
 
+async def test_an_uncalibrated_roller_streaming_is_not_shown_as_waiting(tmp_path):
+    # Its samples stream and are recorded, but nothing is measured: WAITING said the opposite.
+    info = StreamInfo("test", "hx711-1", "Bare load cell", (Channel("load", unit="count"),), 10.0)
+    src_path = tmp_path / "raw.smr"
+    t = np.arange(0, 30, 0.1)
+    _write(src_path, info, [SampleBlock.build(t, np.full(t.size, 81234.0))])
+    app = app_for(make_source(f"replay:{src_path}?speed=1"))
+    async with app.run_test(size=SIZE) as pilot:
+        badge = app.query_one(StateBadge)
+        await wait_for(pilot, lambda: app.session.now_s > 0.5, "samples")
+        await pilot.pause()
+        assert badge.state == "uncalibrated" and "UNCALIBRATED" in str(badge.render())
+
+
 async def test_a_replay_of_an_uncalibrated_recording_saves_no_summary(tmp_path):
     # It saved "0 holds", and once the roller was calibrated that empty summary blocked the real one.
     info = StreamInfo("test", "hx711-1", "Bare load cell", (Channel("load", unit="count"),), 10.0)

@@ -87,7 +87,7 @@ class DashboardView:
 
         code = None if status is None else state_code(status.state)
         self.badge.state = (
-            "ended" if ended else "waiting" if code is None else "nosignal" if down
+            "ended" if ended else self._unmeasured() if code is None else "nosignal" if down
             else "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
         )
         if ended:
@@ -102,6 +102,12 @@ class DashboardView:
             t, f, st = s.trace.window(s.now_s, window_s)
             self.plot.data = PlotData(t, f, st, s.now_s, window_s, scale, s.ceiling_n, band, unit, mass)
         return status
+
+    def _unmeasured(self) -> str:
+        """No state yet: samples from a roller with no calibration are not measured at all (they
+        stream and are recorded), which WAITING would hide."""
+        s = self.session
+        return "uncalibrated" if s.info is not None and s.pipeline is None and s.last_t_s is not None else "waiting"
 
     def note_size(self, unit: str, cols: int, rows: int) -> None:
         """The compact layout's line: the force its hidden readout was just given by :meth:`draw`

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 WORDS = {
     "off": "OFF", "rolling": "ROLLING", "hold": "HOLD", "nosignal": "NO SIGNAL", "waiting": "WAITING",
+    "uncalibrated": "UNCALIBRATED",
     "ended": "SESSION ENDED",
 }
 
