@@ -242,3 +242,25 @@ def test_a_one_sample_file_is_counted_in_the_singular(tmp_path):
     assert made.returncode == 0 and f"wrote {out} (1 sample, 0.001 s, 0 holds)" in made.stdout
     exported = run("export", str(out), "--csv", str(csv))
     assert exported.returncode == 0 and exported.stdout.rstrip().endswith("(1 sample)")
+
+
+def test_ctrl_c_during_sim_keeps_a_whole_file_and_its_truth(tmp_path):
+    # It left a recording with no truth beside it, so the pair could not be scored.
+    out = tmp_path / "big.smr"
+    sim = subprocess.Popen([*CMD, "sim", "--duration", "86400", "--out", str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (out.exists() and out.stat().st_size > 100_000) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sim.send_signal(signal.SIGINT)
+        stdout, _ = sim.communicate(timeout=30)
+    finally:
+        sim.kill()
+    assert sim.returncode == 130
+    assert "of the 86400 asked: stopped by Ctrl-C" in stdout
+    rec = load_any(out)
+    truth = json.loads((tmp_path / "big.smr.truth.json").read_text())
+    assert rec.warnings == [] and 0 < truth["duration_s"] < 86400
+    assert truth["duration_s"] - 1.0 < rec.block.t_s[-1] < truth["duration_s"]
+    assert truth["segments"][-1]["end_s"] <= truth["duration_s"]
+    assert rec.block.identical(SimRoller(SimConfig(seed=1)).read_until(truth["duration_s"]))

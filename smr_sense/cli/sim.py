@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 from pathlib import Path
 
 from smr_sense.cli.common import non_negative_int, positive_float, recording_file
@@ -60,24 +61,30 @@ def run(args: argparse.Namespace) -> int:
     spec += (f"&channels={cells}" if args.build == "channels" else "") + ("&hard=1" if args.hard else "")
     roller = SimRoller(config, source=spec)
     groups = GroupAnnouncer(roller)
-    with RecordingWriter(out, roller.info, force=args.force, extra={"simulated": True}) as writer:
-        # Write in one-second blocks, as a live recorder would, with the person's group changes
-        # (as ``record --source sim`` writes them), so a replay files each hold under its group.
-        t = 0.0
-        while t < args.duration:
-            before_s, t = t, min(t + 1.0, args.duration)
-            for item in interleave(roller.read_until(t), groups.between(before_s, t)):
-                if isinstance(item, Marker):
-                    writer.mark(item)
-                else:
-                    writer.append(item)
-        samples = writer.samples
-    segments = roller.truth_until(args.duration)
+    # Ctrl-C stops between two seconds, never inside a write: the file then ends on a whole second,
+    # and the truth is written for exactly that much, so the pair still scores.
+    stopped: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: stopped.append(signum))
+    try:
+        with RecordingWriter(out, roller.info, force=args.force, extra={"simulated": True}) as writer:
+            # Write in one-second blocks, as a live recorder would, with the person's group changes
+            # (as ``record --source sim`` writes them), so a replay files each hold under its group.
+            t = 0.0
+            while t < args.duration and not stopped:
+                before_s, t = t, min(t + 1.0, args.duration)
+                for item in interleave(roller.read_until(t), groups.between(before_s, t)):
+                    if isinstance(item, Marker):
+                        writer.mark(item)
+                    else:
+                        writer.append(item)
+            samples = writer.samples
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    segments = roller.truth_until(t)
     truth.write_text(
-        json.dumps(
-            {"source": spec, "duration_s": args.duration, "segments": [s.to_json() for s in segments]}, indent=1
-        )
+        json.dumps({"source": spec, "duration_s": t, "segments": [s.to_json() for s in segments]}, indent=1)
     )
     holds = sum(1 for s in segments if s.kind == "hold")
-    print(f"wrote {out} ({counted(samples, 'sample')}, {args.duration:g} s, {counted(holds, 'hold')}) and {truth}")
-    return 0
+    asked = f" of the {args.duration:g} asked: stopped by Ctrl-C" if stopped else ""
+    print(f"wrote {out} ({counted(samples, 'sample')}, {t:g} s{asked}, {counted(holds, 'hold')}) and {truth}")
+    return 130 if stopped else 0
