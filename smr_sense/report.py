@@ -255,8 +255,12 @@ def save_summary(s: SessionSummary, recording_path: Path) -> tuple[Path, Path]:
             (md_path, summary_markdown(s)),
         ):
             tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)  # a reader never sees half a summary
+            try:
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, path)  # a reader never sees half a summary
+            except OSError:
+                tmp.unlink(missing_ok=True)  # nor a half one beside it (a full disk)
+                raise
     except OSError as err:
         raise SmrError(f"could not save the session summary beside {recording_path}: {err.strerror or err}") from None
     return json_path, md_path

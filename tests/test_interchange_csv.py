@@ -267,16 +267,18 @@ def test_a_csv_reads_back_the_markers_its_export_wrote_beside_it(tmp_path):
     np.testing.assert_allclose([m.t_s for m in back.markers], [m.t_s for m in rec.markers], atol=1e-6)
 
 
-def test_a_markers_file_that_cannot_be_written_is_one_sentence(tmp_path):
-    # The markers name is a link into a folder that is gone: the check before writing sees no file
-    # there, and the write itself fails, as on a full disk.
+def test_a_markers_file_that_cannot_be_written_is_one_sentence_and_nothing_is_put_in_place(tmp_path):
+    # The markers file is the last written: a folder where it is staged makes its write fail after
+    # the CSV and its description were written whole, as a full disk would.
     (tmp_path / "in.csv").write_text("time_s,force_n\n0,1\n0.01,2\n")
     (tmp_path / "in.markers.csv").write_text('time_s,kind,data\n0.005,muscle_group,"{""group"":""calves""}"\n')
     rec = load_any(tmp_path / "in.csv")
     assert rec.markers
-    (tmp_path / "out.markers.csv").symlink_to(tmp_path / "gone" / "m.csv")
-    with pytest.raises(FileFormatError, match=r"^cannot write .*out\.markers\.csv: No such file or directory$"):
+    (tmp_path / ".out.markers.csv.part").mkdir()
+    with pytest.raises(FileFormatError, match=r"^cannot write .*/out\.markers\.csv: Is a directory$"):
         export_csv(rec, tmp_path / "out.csv")
+    # All three or none: a CSV without its markers would read back as another session.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.markers.csv.part", "in.csv", "in.markers.csv"]
 
 
 def test_a_damaged_markers_file_is_one_warning_and_the_samples_still_load(tmp_path):

@@ -65,3 +65,26 @@ def test_the_dashboard_session_goes_on_when_its_recording_stops(tmp_path):
     assert any(e.startswith("the recording stopped early: cannot write") for e in outcome.error.split("; "))
     assert outcome.summary is not None and outcome.summary.holds >= 1  # the whole session is still summarised
     assert len(load_any(tmp_path / "s.smr").block) == live.writer.written > 0
+
+
+def test_an_export_cut_off_by_a_full_disk_leaves_no_shorter_csv_and_keeps_the_last(tmp_path):
+    # A CSV cut mid-way read back as a shorter session, with no word that anything was missing.
+    rec, csv = tmp_path / "s.smr", tmp_path / "s.csv"
+    assert subprocess.run([*CMD, "sim", "--duration", "60", "--out", str(rec)], capture_output=True).returncode == 0
+    cut = subprocess.run(
+        [*CMD, "export", str(rec), "--csv", str(csv)], capture_output=True, text=True, timeout=60,
+        preexec_fn=_limit_file_size,
+    )  # fmt: skip
+    assert cut.returncode == 2 and cut.stderr == f"smr-sense: error: cannot write {csv}: File too large\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.smr", "s.smr.truth.json"]
+
+    whole = subprocess.run([*CMD, "export", str(rec), "--csv", str(csv)], capture_output=True, text=True, timeout=60)
+    assert whole.returncode == 0, whole.stderr
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    again = subprocess.run(
+        [*CMD, "export", str(rec), "--csv", str(csv), "--force"], capture_output=True, text=True, timeout=60,
+        preexec_fn=_limit_file_size,
+    )  # fmt: skip
+    assert again.returncode == 2
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the last export, whole
+    assert len(load_any(csv).block) == len(load_any(rec).block)

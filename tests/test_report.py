@@ -1,9 +1,13 @@
 """The session summary: per-group figures, the JSON form and the trainer's Markdown, saved beside the recording."""
 
 import json
+import resource
+
+import pytest
 
 from smr_sense.core.events import HoldEnded, HoldStarted, RollingStarted
 from smr_sense.core.samples import Marker
+from smr_sense.errors import SmrError
 from smr_sense.report import save_summary, summarize, summary_markdown, summary_paths, summary_to_json
 from smr_sense.routine import RoutineTracker
 
@@ -54,6 +58,18 @@ def test_saved_beside_the_recording(tmp_path):
     assert json_path.name == "session-1.summary.json" and md_path.name == "session-1.summary.md"
     assert json.loads(json_path.read_text())["device_id"] == "sim-imu-7"
     assert md_path.read_text().startswith("# Foam-rolling session")
+
+
+def test_a_summary_the_disk_refuses_leaves_nothing_half_written(tmp_path):
+    # A full disk left a 0-byte session-1.summary.json.tmp beside the recording.
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, hard))  # a real refusal: the write fails with EFBIG
+    try:
+        with pytest.raises(SmrError, match=r"^could not save the session summary beside .*: File too large$"):
+            save_summary(session(), tmp_path / "session-1.smr")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_group_passed_through_for_a_moment_is_not_worked_but_its_rolling_is_counted():

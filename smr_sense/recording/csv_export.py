@@ -3,6 +3,7 @@ stream's description and its markers beside it, so reading the CSV back gives th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -101,20 +102,39 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
         cols.append(block.host_t_s)
         fmts.append("%.6f")
     table = np.column_stack(cols) if len(block) else np.empty((0, len(names)))
+    # Each file is written beside its name and put in place once all are whole: an export cut off
+    # (a full disk) leaves no shorter CSV that reads back as the session, and keeps the last one.
+    staged = {path: _staging(path) for path in ((out, spath, mpath) if rec.markers else (out, spath))}
     try:
-        with open(out, "w", newline="") as fh:
+        with open(staged[out], "w", newline="") as fh:
             fh.write(",".join(names) + "\n")
             np.savetxt(fh, table, fmt=fmts, delimiter=",")
-        write_description(spath, describe(info, names[1 : 1 + k], dict(rec.header.get("extra") or {})))
+        write_description(staged[spath], describe(info, names[1 : 1 + k], dict(rec.header.get("extra") or {})))
         if rec.markers:
-            with open(mpath, "w", newline="") as fh:
+            with open(staged[mpath], "w", newline="") as fh:
                 fh.write("time_s,kind,data\n")
                 for m in rec.markers:
                     data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
                     fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')
         else:
             mpath.unlink(missing_ok=True)
+        for path, tmp in staged.items():
+            if tmp != path:
+                os.replace(tmp, path)
     except OSError as err:
         # Any of the three files: a full disk, a folder gone since the check.
-        raise FileFormatError(f"cannot write {err.filename or out}: {err.strerror}") from None
+        for path, tmp in staged.items():
+            if tmp != path:
+                with contextlib.suppress(OSError):  # what cannot be written may not be removable either
+                    tmp.unlink(missing_ok=True)
+        failed = err.filename or out
+        failed = next((path for path, tmp in staged.items() if str(tmp) == str(failed)), failed)
+        raise FileFormatError(f"cannot write {failed}: {err.strerror}") from None
     return [str(out), str(spath)] + ([str(mpath)] if rec.markers else [])
+
+
+def _staging(path: Path) -> Path:
+    """Where ``path`` is written before it is put in place; a device (``/dev/null``) is written as is."""
+    if path.exists() and not path.is_file():
+        return path
+    return path.with_name(f".{path.name}.part")
