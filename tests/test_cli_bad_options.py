@@ -221,7 +221,10 @@ def test_a_recording_into_a_missing_folder_is_refused_not_made(tmp_path, capsys,
 
 def test_a_folder_given_for_an_output_file_is_named_as_such(tmp_path, capsys):
     # "already exists; use --force" sent the user to --force, which then failed on the folder.
-    for argv in (["sim", "--duration", "5", "--out", str(tmp_path)], ["sim", "--duration", "5", "--force", "--out", str(tmp_path)]):
+    for argv in (
+        ["sim", "--duration", "5", "--out", str(tmp_path)], ["sim", "--duration", "5", "--force", "--out", str(tmp_path)],
+        ["demo", "--record", str(tmp_path)],  # "already exists; choose another --record file" said less
+    ):  # fmt: skip
         assert refused(capsys, argv) == f"smr-sense: error: {tmp_path} is a folder; give the name of a file to write"
 
 

@@ -121,13 +121,13 @@ def run_dashboard(
     source = make_source(source_spec)  # a bad spec is one sentence, before the screen opens
     if settings is None:
         settings = settings_from(args)
-    taken = _taken(record_path) if record_path is not None else None
-    if taken is not None:  # the summary too: it may be another session's report for a trainer
-        raise UsageError(f"{taken} already exists; choose another --record file")
     if record_path is not None:  # a folder, or a missing one: said now, not at the first sample
         from smr_sense.recording.writer import check_output_path
 
-        check_output_path(record_path, force=True)  # (existing files: refused just above)
+        check_output_path(record_path, force=True)  # (existing files: refused just below)
+    taken = _taken(record_path) if record_path is not None else None
+    if taken is not None:  # the summary too: it may be another session's report for a trainer
+        raise UsageError(f"{taken} already exists; choose another --record file")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Textual would read an endless end-of-file from /dev/null, a whole core for nothing.
         raise UsageError(
