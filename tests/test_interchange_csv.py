@@ -641,3 +641,17 @@ def test_every_shipped_recording_and_its_export_give_the_same_analysis(tmp_path)
         smr, csv = analyze_file(str(path), settings), analyze_file(str(out), settings)
         assert smr["summary"]["ceiling_n"] is not None
         _same(smr, csv, path.name, abs_tol=0.011)
+
+
+def test_an_export_over_a_link_replaces_its_target_and_keeps_its_permissions(tmp_path):
+    (tmp_path / "in.csv").write_text("time_s,force_n\n0,1\n0.01,2\n")
+    rec = load_any(tmp_path / "in.csv")
+    target = tmp_path / "kept" / "out.csv"
+    target.parent.mkdir()
+    target.write_text("an older export\n")
+    target.chmod(0o600)  # health data the user made private
+    (tmp_path / "out.csv").symlink_to(target)
+    export_csv(rec, tmp_path / "out.csv", force=True)
+    assert (tmp_path / "out.csv").is_symlink()
+    assert target.read_text().startswith("time_s,force_n\n") and (target.stat().st_mode & 0o777) == 0o600
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.csv"]  # nothing staged left behind

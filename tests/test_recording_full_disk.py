@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -88,3 +90,21 @@ def test_an_export_cut_off_by_a_full_disk_leaves_no_shorter_csv_and_keeps_the_la
     assert again.returncode == 2
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the last export, whole
     assert len(load_any(csv).block) == len(load_any(rec).block)
+
+
+def test_ctrl_c_during_an_export_leaves_nothing_half_written(tmp_path):
+    rec, csv = tmp_path / "s.smr", tmp_path / "s.csv"
+    assert subprocess.run([*CMD, "sim", "--duration", "3600", "--out", str(rec)], capture_output=True).returncode == 0
+    export = subprocess.Popen([*CMD, "export", str(rec), "--csv", str(csv)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        part = tmp_path / ".s.csv.part"
+        while not part.exists() and export.poll() is None:
+            time.sleep(0.01)
+        export.send_signal(signal.SIGINT)
+        _, stderr = export.communicate(timeout=60)
+    finally:
+        export.kill()
+    if export.returncode == 0:
+        pytest.skip("the export finished before it could be interrupted")
+    assert export.returncode == 130 and stderr == b"smr-sense: interrupted\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.smr", "s.smr.truth.json"]

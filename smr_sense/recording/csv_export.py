@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -103,38 +104,43 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
         fmts.append("%.6f")
     table = np.column_stack(cols) if len(block) else np.empty((0, len(names)))
     # Each file is written beside its name and put in place once all are whole: an export cut off
-    # (a full disk) leaves no shorter CSV that reads back as the session, and keeps the last one.
+    # (a full disk, Ctrl-C) leaves no shorter CSV that reads back as the session, and keeps the last one.
     staged = {path: _staging(path) for path in ((out, spath, mpath) if rec.markers else (out, spath))}
     try:
-        with open(staged[out], "w", newline="") as fh:
+        with open(staged[out][0], "w", newline="") as fh:
             fh.write(",".join(names) + "\n")
             np.savetxt(fh, table, fmt=fmts, delimiter=",")
-        write_description(staged[spath], describe(info, names[1 : 1 + k], dict(rec.header.get("extra") or {})))
+        write_description(staged[spath][0], describe(info, names[1 : 1 + k], dict(rec.header.get("extra") or {})))
         if rec.markers:
-            with open(staged[mpath], "w", newline="") as fh:
+            with open(staged[mpath][0], "w", newline="") as fh:
                 fh.write("time_s,kind,data\n")
                 for m in rec.markers:
                     data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
                     fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')
         else:
             mpath.unlink(missing_ok=True)
-        for path, tmp in staged.items():
-            if tmp != path:
-                os.replace(tmp, path)
-    except OSError as err:
-        # Any of the three files: a full disk, a folder gone since the check.
-        for path, tmp in staged.items():
-            if tmp != path:
+        for tmp, target in staged.values():
+            if tmp != target:
+                if target.exists():
+                    shutil.copymode(target, tmp)  # a private export stays private
+                os.replace(tmp, target)
+    except BaseException as err:
+        for tmp, target in staged.values():
+            if tmp != target:
                 with contextlib.suppress(OSError):  # what cannot be written may not be removable either
                     tmp.unlink(missing_ok=True)
-        failed = err.filename or out
-        failed = next((path for path, tmp in staged.items() if str(tmp) == str(failed)), failed)
+        if not isinstance(err, OSError):
+            raise
+        # Any of the three files: a full disk, a folder gone since the check.
+        failed = next((path for path, (tmp, _) in staged.items() if str(tmp) == str(err.filename)), out)
         raise FileFormatError(f"cannot write {failed}: {err.strerror}") from None
     return [str(out), str(spath)] + ([str(mpath)] if rec.markers else [])
 
 
-def _staging(path: Path) -> Path:
-    """Where ``path`` is written before it is put in place; a device (``/dev/null``) is written as is."""
+def _staging(path: Path) -> tuple[Path, Path]:
+    """(where ``path`` is written first, what it then replaces). A device or a pipe (``/dev/null``,
+    ``/dev/stdout``) is written as it is; a link keeps pointing where it did: its target is replaced."""
     if path.exists() and not path.is_file():
-        return path
-    return path.with_name(f".{path.name}.part")
+        return path, path
+    target = Path(os.path.realpath(path))
+    return target.with_name(f".{target.name}.part"), target
