@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from smr_sense.core.sim import SimConfig, SimRoller
-from smr_sense.recording import load_any
+from smr_sense.core.samples import Marker
+from smr_sense.recording import RecordingWriter, load_any
 from link_helpers import running_emulator
 
 CMD = [sys.executable, "-m", "smr_sense"]
@@ -186,23 +187,39 @@ def test_a_roller_that_never_comes_back_ends_the_recording_at_its_duration(tmp_p
     """Stream time stands still while the link is lost; --duration then counts the wall time."""
     link, out = tmp_path / "roller", tmp_path / "gone.smr"
     with running_emulator(link, "--build", "force") as emulator:
-        cmd = [*CMD, "record", "--source", f"serial:{link}", "--out", str(out), "--duration", "4"]
+        cmd = [*CMD, "record", "--source", f"serial:{link}", "--out", str(out), "--duration", "8"]
         recorder = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             assert recorder.stdout.readline().startswith("recording ")
             time.sleep(1.0)
             emulator.kill()  # the roller is gone: its pseudo-terminal closes and never reopens
             emulator.wait(timeout=30)
+            link.unlink()  # ... nor its name (a new pty of the same number must not stand in for it)
             stdout, stderr = recorder.communicate(timeout=30)
         finally:
             recorder.kill()
     assert recorder.returncode == 0, stderr
     lines = stdout.splitlines()
     assert any("disconnected" in line for line in lines)
-    assert "--duration 4 s reached while the link was lost" in lines
+    assert "--duration 8 s reached while the link was lost" in lines
     assert lines[-1].startswith("saved ")
     rec = load_any(out)
-    assert rec.warnings == [] and 0.5 < rec.block.t_s[-1] - rec.block.t_s[0] < 4.0
+    assert rec.warnings == [] and 0.5 < rec.block.t_s[-1] - rec.block.t_s[0] < 8.0
+
+
+def test_a_replayed_drop_is_stream_time_like_the_rest(tmp_path):
+    # Only a live link's drop counts wall time: a slowed replay of a file that notes a drop (and no
+    # return) was cut at a quarter of its --duration.
+    src, out = tmp_path / "dropped.smr", tmp_path / "again.smr"
+    roller = SimRoller(SimConfig(seed=2, build="force"))
+    with RecordingWriter(src, roller.info) as w:
+        w.append(roller.read_until(0.2))
+        w.mark(Marker(0.2, "disconnected", {"reason": "the device was unplugged"}))
+        w.append(roller.read_until(3.0))
+    done = run("record", "--source", f"replay:{src}?speed=0.25", "--duration", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "reached while the link was lost" not in done.stdout
+    assert 0.98 < load_any(out).block.t_s[-1] < 1.0
 
 
 def test_recording_a_replay_from_part_way_keeps_the_group_in_force_there(tmp_path):

@@ -76,6 +76,7 @@ async def _record(args: argparse.Namespace) -> int:
     from smr_sense.emulator import is_emulated
     from smr_sense.profiles import with_profile
     from smr_sense.sources import make_source  # looked up when run, like the other commands
+    from smr_sense.sources.link import LinkSource
     from smr_sense.sources.replay import ReplaySource, carried_over
 
     source = make_source(args.source)
@@ -117,8 +118,10 @@ async def _record(args: argparse.Namespace) -> int:
         printed = 0  # events printed so far; finish() may add the last ones
         items = source.__aiter__()
         stopper = asyncio.ensure_future(stop.wait())  # one waiter for Ctrl-C / SIGTERM, raced per item
-        # While the link is lost, stream time stands still: --duration then counts the wall time
+        # While a live link is lost, stream time stands still: --duration then counts the wall time
         # since the drop, so a roller that never comes back does not keep the recording open for ever.
+        # (A replay's recorded drops are stream time like the rest: its own pace decides.)
+        live_link = isinstance(source, LinkSource)
         lost_at: tuple[float, float] | None = None  # (stream time, loop time) of the drop
         while True:
             if stopper.done():  # a source that never waits (sim at speed=max) has its next item ready too
@@ -148,10 +151,8 @@ async def _record(args: argparse.Namespace) -> int:
                         printed += 1
                 continue
             if isinstance(item, Marker):
-                if item.kind == "disconnected":
-                    lost_at = (item.t_s, loop.time())
-                elif item.kind == "reconnected":
-                    lost_at = None
+                if item.kind == "disconnected" and live_link and lost_at is None:
+                    lost_at = (item.t_s, loop.time())  # the first drop: a link that flaps does not restart it
                 writer.mark(item)
                 _print(_marker_line(item))
                 for event in pipeline.mark(item) if pipeline else ():
@@ -159,6 +160,8 @@ async def _record(args: argparse.Namespace) -> int:
                     printed += 1
                 continue
             assert isinstance(item, SampleBlock)
+            if len(item):
+                lost_at = None  # samples again: stream time goes on (including the time away)
             reached_end = False
             if args.duration is not None and len(item):
                 first_t = float(item.t_s[0]) if first_t is None else first_t
