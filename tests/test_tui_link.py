@@ -98,3 +98,30 @@ async def test_a_small_terminal_shows_no_force_while_no_signal_comes(emulator):
         await wait_for(pilot, lambda: str(note.render()).startswith("-- · 50x15"), "'--' on the compact line")
         await pilot.press("q")
         await wait_for(pilot, lambda: summary_shown(app), "the summary")
+
+
+async def test_an_uncalibrated_roller_reads_uncalibrated_and_no_signal_when_its_cable_is_pulled(tmp_path):
+    emu = PtyRoller(sim_virtual_roller(build="force", seed=5, rate_hz=100.0, units="count"),
+                    PtyLink(str(tmp_path / "roller")), max_pending_bytes=1 << 24)  # fmt: skip
+    emu.start()
+    try:
+        app = app_for(make_source(f"serial:{emu.path}"))
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_for(pilot, lambda: emu.streaming.is_set(), "the roller to stream")
+            emu.emit(200)
+            badge, banner = app.query_one(StateBadge), app.query_one(Banner)
+            # Counts are streaming and recorded, but nothing is measured: not WAITING.
+            await wait_for(pilot, lambda: badge.state == "uncalibrated", "UNCALIBRATED")
+            # An emulated roller takes no weights: the banner says what to do instead of "press c".
+            assert banner.text == (
+                "Virtual roller (force) sends raw counts and has no calibration; an emulated roller cannot take "
+                "known weights: run the emulator with --units N to measure holds"
+            )
+            emu.unplug()
+            await wait_for(pilot, lambda: badge.state == "nosignal", "NO SIGNAL")
+            emu.replug()
+            await wait_for(pilot, lambda: emu.streaming.is_set(), "the roller to stream again")
+            emu.emit(100)
+            await wait_for(pilot, lambda: badge.state == "uncalibrated", "UNCALIBRATED again")
+    finally:
+        emu.close()

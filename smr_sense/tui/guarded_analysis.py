@@ -15,6 +15,7 @@ from smr_sense.core.calibration import CalibrationError
 from smr_sense.core.events import Event
 from smr_sense.core.pipeline import Pipeline, PipelineOutput, SessionSettings
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.emulator.roller import is_emulated
 from smr_sense.errors import SmrError
 
 
@@ -23,11 +24,13 @@ class GuardedAnalysis:
         self.pipeline: Pipeline | None = None
         self.problem: str | None = None  # why there is no force (no calibration ...), one sentence
         self.measured = False  # some of the session went through a pipeline (a calibration was in force)
+        self.uncalibrated = False  # no pipeline because the roller sends counts with no calibration
         self._announced = 0  # events this pipeline has announced so far
 
     def build(self, info: StreamInfo, settings: SessionSettings) -> None:
         """A fresh pipeline for ``info`` (the stream opened, a seek, a first calibration)."""
         self._announced = 0
+        self.uncalibrated = False
         try:
             self.pipeline = Pipeline(info, settings)
             self.measured = True
@@ -35,7 +38,14 @@ class GuardedAnalysis:
         except CalibrationError as err:
             # A roller without a calibration: keep recording, show why there is no force.
             self.pipeline = None
-            self.problem = f"{err} (press c to calibrate)"
+            self.uncalibrated = True
+            if is_emulated(info.device_id):  # the wizard cannot weigh on it (nor can calibrate)
+                self.problem = (
+                    f"{info.device_name} sends raw counts and has no calibration; an emulated roller cannot take "
+                    "known weights: run the emulator with --units N to measure holds"
+                )
+            else:
+                self.problem = f"{err} (press c to calibrate)"
         except SmrError as err:
             self.pipeline = None
             self.problem = str(err)
@@ -47,9 +57,11 @@ class GuardedAnalysis:
         self.pipeline = None
         self._announced = 0
         self.problem = problem
+        self.uncalibrated = True
 
     def _failed(self, err: Exception) -> None:
         self.pipeline = None
+        self.uncalibrated = False
         self.problem = (
             f"The analysis stopped on an internal error ({type(err).__name__}: {err}); "
             "the samples are still recorded"

@@ -79,7 +79,8 @@ class DashboardView:
         readout.scale_n, readout.band_n, readout.ceiling_n = scale, band, s.ceiling_n
         # While the link is down the last force and state are old news: say so, not show them frozen
         # (the hold timer stays: it is where the hold was, and it goes on if they are still holding).
-        down = status is not None and self.source.stats.state in ("reconnecting", "connecting")
+        link_down = self.source.stats.state in ("reconnecting", "connecting")
+        down = status is not None and link_down
         # Once the session has ended nothing is measured or timed: its finish closed any hold.
         ended = s.outcome is not None
         force_n = None if status is None or down or ended else round(float(status.force_n), 1)
@@ -87,7 +88,7 @@ class DashboardView:
 
         code = None if status is None else state_code(status.state)
         self.badge.state = (
-            "ended" if ended else self._unmeasured() if code is None else "nosignal" if down
+            "ended" if ended else self._unmeasured(link_down) if code is None else "nosignal" if down
             else "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
         )
         if ended:
@@ -103,11 +104,14 @@ class DashboardView:
             self.plot.data = PlotData(t, f, st, s.now_s, window_s, scale, s.ceiling_n, band, unit, mass)
         return status
 
-    def _unmeasured(self) -> str:
-        """No state yet: samples from a roller with no calibration are not measured at all (they
-        stream and are recorded), which WAITING would hide."""
+    def _unmeasured(self, link_down: bool) -> str:
+        """No state: before the first sample WAITING; once samples came, NO SIGNAL while the link is
+        down, else UNCALIBRATED when the roller's counts cannot be measured (they stream and are
+        recorded, which WAITING would hide)."""
         s = self.session
-        return "uncalibrated" if s.info is not None and s.pipeline is None and s.last_t_s is not None else "waiting"
+        if s.last_t_s is None:
+            return "waiting"
+        return "nosignal" if link_down else "uncalibrated" if s.analysis.uncalibrated else "waiting"
 
     def note_size(self, unit: str, cols: int, rows: int) -> None:
         """The compact layout's line: the force its hidden readout was just given by :meth:`draw`
