@@ -1,13 +1,12 @@
 """The session summary: per-group figures, the JSON form and the trainer's Markdown, saved beside the recording."""
 
 import json
-import resource
-
-import pytest
+import subprocess
+import sys
+from pathlib import Path
 
 from smr_sense.core.events import HoldEnded, HoldStarted, RollingStarted
 from smr_sense.core.samples import Marker
-from smr_sense.errors import SmrError
 from smr_sense.report import save_summary, summarize, summary_markdown, summary_paths, summary_to_json
 from smr_sense.routine import RoutineTracker
 
@@ -61,14 +60,20 @@ def test_saved_beside_the_recording(tmp_path):
 
 
 def test_a_summary_the_disk_refuses_leaves_nothing_half_written(tmp_path):
-    # A full disk left a 0-byte session-1.summary.json.tmp beside the recording.
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (100, hard))  # a real refusal: the write fails with EFBIG
-    try:
-        with pytest.raises(SmrError, match=r"^could not save the session summary beside .*: File too large$"):
-            save_summary(session(), tmp_path / "session-1.smr")
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    # A full disk left a 0-byte session-1.summary.json.tmp beside the recording. A real refusal, in
+    # a process of its own: a file-size limit (Python ignores SIGXFSZ, so the write fails with EFBIG).
+    code = (
+        "import resource, sys; sys.path.insert(0, sys.argv[2]); from test_report import session; "
+        "from pathlib import Path; from smr_sense.report import save_summary; "
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (100, resource.getrlimit(resource.RLIMIT_FSIZE)[1])); "
+        "save_summary(session(), Path(sys.argv[1]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "session-1.smr"), str(Path(__file__).parent)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "could not save the session summary beside" in done.stderr and "File too large" in done.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -61,10 +61,11 @@ def run(args: argparse.Namespace) -> int:
     spec += (f"&channels={cells}" if args.build == "channels" else "") + ("&hard=1" if args.hard else "")
     roller = SimRoller(config, source=spec)
     groups = GroupAnnouncer(roller)
-    # Ctrl-C stops between two seconds, never inside a write: the file then ends on a whole second,
-    # and the truth is written for exactly that much, so the pair still scores.
+    # Ctrl-C (or SIGTERM) stops between two seconds, never inside a write: the file then ends on a
+    # whole second, and the truth is written for exactly that much, so the pair still scores.
     stopped: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: stopped.append(signum))
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, _frame: stopped.append(signum)) for sig in stops}
     try:
         with RecordingWriter(out, roller.info, force=args.force, extra={"simulated": True}) as writer:
             # Write in one-second blocks, as a live recorder would, with the person's group changes
@@ -78,13 +79,15 @@ def run(args: argparse.Namespace) -> int:
                     else:
                         writer.append(item)
             samples = writer.samples
+        segments = roller.truth_until(t)
+        truth.write_text(
+            json.dumps({"source": spec, "duration_s": t, "segments": [s.to_json() for s in segments]}, indent=1)
+        )
     finally:
-        signal.signal(signal.SIGINT, previous)
-    segments = roller.truth_until(t)
-    truth.write_text(
-        json.dumps({"source": spec, "duration_s": t, "segments": [s.to_json() for s in segments]}, indent=1)
-    )
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     holds = sum(1 for s in segments if s.kind == "hold")
-    asked = f" of the {args.duration:g} asked: stopped by Ctrl-C" if stopped else ""
+    by = {signal.SIGINT: "Ctrl-C"}.get(stopped[0], signal.Signals(stopped[0]).name) if stopped else ""
+    asked = f" of the {args.duration:g} asked: stopped by {by}" if stopped else ""
     print(f"wrote {out} ({counted(samples, 'sample')}, {t:g} s{asked}, {counted(holds, 'hold')}) and {truth}")
-    return 130 if stopped else 0
+    return 128 + stopped[0] if stopped else 0  # 130 for Ctrl-C, as a shell reports it
