@@ -4,6 +4,7 @@ a banner and 'reconnecting' while nothing arrives, back to streaming after, the 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -16,13 +17,22 @@ from tui_helpers import app_for, summary_shown, wait_for
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 
 
+@contextmanager
+def pty_roller(tmp_path, **options):
+    """A virtual roller behind a real pseudo-terminal (imu, seed 5, 100 Hz unless ``options`` say)."""
+    roller = sim_virtual_roller(**{"build": "imu", "seed": 5, "rate_hz": 100.0, **options})
+    emu = PtyRoller(roller, PtyLink(str(tmp_path / "roller")), max_pending_bytes=1 << 24)
+    emu.start()
+    try:
+        yield emu
+    finally:
+        emu.close()
+
+
 @pytest.fixture
 async def emulator(tmp_path):
-    emu = PtyRoller(sim_virtual_roller(build="imu", seed=5, rate_hz=100.0), PtyLink(str(tmp_path / "roller")),
-                    max_pending_bytes=1 << 24)
-    emu.start()
-    yield emu
-    emu.close()
+    with pty_roller(tmp_path) as emu:
+        yield emu
 
 
 async def test_a_pulled_cable_shows_a_banner_and_the_session_goes_on(emulator, tmp_path):
@@ -62,10 +72,7 @@ async def test_a_pulled_cable_shows_a_banner_and_the_session_goes_on(emulator, t
 
 async def test_the_event_log_counts_from_the_first_sample_not_from_the_roller_s_boot(tmp_path):
     # A roller switched on an hour ago: its clock, and so the stream time, starts at 3600 s.
-    emu = PtyRoller(sim_virtual_roller(build="imu", seed=5, rate_hz=100.0, boot_us=3_600_000_000),
-                    PtyLink(str(tmp_path / "roller")), max_pending_bytes=1 << 24)
-    emu.start()
-    try:
+    with pty_roller(tmp_path, boot_us=3_600_000_000) as emu:
         app = app_for(make_source(f"serial:{emu.path}"))
         async with app.run_test(size=(100, 32)) as pilot:
             await wait_for(pilot, lambda: emu.streaming.is_set(), "the roller to stream")
@@ -80,8 +87,6 @@ async def test_the_event_log_counts_from_the_first_sample_not_from_the_roller_s_
             assert line.startswith(" 0:02."), line
             await pilot.press("q")
             await wait_for(pilot, lambda: summary_shown(app), "the summary")
-    finally:
-        emu.close()
 
 
 async def test_a_small_terminal_shows_no_force_while_no_signal_comes(emulator):
@@ -101,10 +106,7 @@ async def test_a_small_terminal_shows_no_force_while_no_signal_comes(emulator):
 
 
 async def test_an_uncalibrated_roller_reads_uncalibrated_and_no_signal_when_its_cable_is_pulled(tmp_path):
-    emu = PtyRoller(sim_virtual_roller(build="force", seed=5, rate_hz=100.0, units="count"),
-                    PtyLink(str(tmp_path / "roller")), max_pending_bytes=1 << 24)  # fmt: skip
-    emu.start()
-    try:
+    with pty_roller(tmp_path, build="force", units="count") as emu:
         app = app_for(make_source(f"serial:{emu.path}"))
         async with app.run_test(size=(100, 32)) as pilot:
             await wait_for(pilot, lambda: emu.streaming.is_set(), "the roller to stream")
@@ -123,5 +125,3 @@ async def test_an_uncalibrated_roller_reads_uncalibrated_and_no_signal_when_its_
             await wait_for(pilot, lambda: emu.streaming.is_set(), "the roller to stream again")
             emu.emit(100)
             await wait_for(pilot, lambda: badge.state == "uncalibrated", "UNCALIBRATED again")
-    finally:
-        emu.close()

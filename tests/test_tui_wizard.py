@@ -273,38 +273,33 @@ async def test_the_step_counter_counts_every_step_out_of_all_of_them(bench):
     ]
 
 
-async def test_a_roller_that_reports_newtons_counts_only_its_two_questions():
-    source = replay(recording("edge_hold_25s.csv"), speed=1.0)
-    app = app_for(source)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.stream_open, "the stream")
-        await paused_press(pilot, source, "c")
-        w = wizard(app)
-        assert title_of(w) == "Calibration 1/2 · Body weight"
-        await paused_press(pilot, source, "enter")
-        assert title_of(w) == "Calibration 2/2 · Pressure ceiling"
-        await pilot.press("escape")
-
-
-async def test_an_emulated_roller_that_sends_counts_skips_the_weights(tmp_path, monkeypatch):
-    # Its simulated person keeps rolling: the zero was refused as unsteady for ever (the CLI
-    # refuses such a roller outright).
-    monkeypatch.setenv("SMR_SENSE_CONFIG_DIR", str(tmp_path / "config"))
+def _emulated_counts(tmp_path):
+    """What an emulated roller started with --units count sends: its simulated person rolling."""
     t = np.arange(0, 30, 1 / RATE)
     raw = OFFSET + 40000 * (1 + np.sin(2 * np.pi * 0.4 * t))
     info = StreamInfo("emu-force-4", "emu-force-4", "Virtual roller (force)", (Channel("load", unit="count"),), RATE)
-    path = tmp_path / "emu.smr"
-    with RecordingWriter(path, info) as w:
+    with RecordingWriter(tmp_path / "emu.smr", info) as w:
         w.append(SampleBlock.build(t, np.round(raw)))
-    source = replay(load_recording(path), speed=1.0)
+    return load_recording(tmp_path / "emu.smr")
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda _tmp: recording("edge_hold_25s.csv"),
+     "This roller already reports force in N or kg: there is nothing to zero or span."),
+    # Its person keeps rolling: the zero was refused as unsteady for ever (the CLI refuses it outright).
+    (_emulated_counts,
+     "An emulated roller cannot take known weights: nobody can put one on it. Run the emulator with --units N to "
+     "measure holds."),
+])  # fmt: skip
+async def test_a_roller_that_needs_or_takes_no_weights_counts_only_its_two_questions(tmp_path, monkeypatch, make, said):
+    monkeypatch.setenv("SMR_SENSE_CONFIG_DIR", str(tmp_path / "config"))
+    source = replay(make(tmp_path), speed=1.0)
     app = app_for(source)
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.stream_open, "the stream")
         await paused_press(pilot, source, "c")
         w = wizard(app)
-        assert title_of(w) == "Calibration 1/2 · Body weight"
-        assert w.results == [
-            "An emulated roller cannot take known weights: nobody can put one on it. Run the emulator with "
-            "--units N to measure holds."
-        ]
+        assert title_of(w) == "Calibration 1/2 · Body weight" and w.results == [said]
+        await paused_press(pilot, source, "enter")
+        assert title_of(w) == "Calibration 2/2 · Pressure ceiling"
         await pilot.press("escape")
