@@ -198,14 +198,20 @@ def test_force_only_sees_a_plain_hold_between_rolling():
 
 
 
-def test_force_only_announces_a_still_short_hold_while_it_lasts():
-    # A stop whose force is far stiller than rolling's is announced about a second after the
-    # range settles, not three: a 5.5 s hold is seen before the person rolls on.
+def rolled_onto_a_calm_hold(hold_s: float):
+    """Lowered on, 8 strokes of 25 cm (10 % more force per 10 cm), then a calm hold (1 % sway and
+    creep) of ``hold_s``: the person and the hold's start; what follows is the test's."""
     p = Person()
     p.lever_per_m = 1.0
     p.lower()
     p.roll(8, length_m=0.25, pause_s=0.6)
-    start = p.hold(5.5, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+    return p, p.hold(hold_s, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+
+
+def test_force_only_announces_a_still_short_hold_while_it_lasts():
+    # A stop whose force is far stiller than rolling's is announced about a second after the
+    # range settles, not three: a 5.5 s hold is seen before the person rolls on.
+    p, start = rolled_onto_a_calm_hold(5.5)
     p.roll(6, length_m=0.25, pause_s=0.6)
     p.lift()
     info, block = p.force_only()
@@ -247,11 +253,7 @@ def test_force_only_dates_a_hold_again_from_its_own_sway():
 
 def held_through_a_weight_shift(shift_s: float, depth: float = 0.4):
     """A 28 s hold on one spot with a weight shift (the force dips ``depth`` for ``shift_s``) 12 s in."""
-    p = Person()
-    p.lever_per_m = 1.0
-    p.lower()
-    p.roll(8, length_m=0.25, pause_s=0.6)
-    start = p.hold(12.0, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+    p, start = rolled_onto_a_calm_hold(12.0)
     f0, x0 = float(p.f[-1][-1]), p.pos
     p._add(shift_s, lambda u: np.full(u.size, x0), lambda u: f0 * (1 - depth * np.sin(np.pi * u)))
     p.hold(15.0, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
@@ -298,11 +300,7 @@ def test_force_only_a_slow_pass_out_of_a_calm_hold_ends_it_before_its_cap():
     from smr_sense.core.events import HoldCapReached
     from smr_sense.core.pipeline import Pipeline
 
-    p = Person()
-    p.lever_per_m = 1.0
-    p.lower()
-    p.roll(8, length_m=0.25, pause_s=0.6)
-    start = p.hold(17.5, sway_pct=1.0, sway_m=0.001, creep_pct=1.0)
+    p, start = rolled_onto_a_calm_hold(17.5)
     end = p.now
     p.roll(4, length_m=0.13, move_s=3.0, pause_s=0.3)
     p.lift()
