@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 
-from smr_sense.core.settings import CEILING_MAX_N, CEILING_MAX_PCT_BW
+from smr_sense.core.settings import ceiling_too_high
 from smr_sense.errors import UsageError
 from smr_sense.sources.pacing import MAX_SPEED, MIN_SPEED
 
@@ -125,10 +125,10 @@ def check_session_options(args: argparse.Namespace) -> float:
 
     Without ``--warning`` the warning is 5 s, or half the cap for caps under 10 s, so it never
     fires the moment a hold starts."""
-    if args.ceiling_pct is not None and not args.ceiling_pct <= CEILING_MAX_PCT_BW:
-        raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is above {CEILING_MAX_PCT_BW:g} % of body weight")
-    if args.ceiling is not None and not args.ceiling <= CEILING_MAX_N:
-        raise UsageError(f"--ceiling {args.ceiling:g} N is above {CEILING_MAX_N:g} N, the weight of a 300 kg person")
+    if args.ceiling_pct is not None and (why := ceiling_too_high(args.ceiling_pct, pct=True)):
+        raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is {why}")
+    if args.ceiling is not None and (why := ceiling_too_high(args.ceiling, pct=False)):
+        raise UsageError(f"--ceiling {args.ceiling:g} N is {why}")
     warning = getattr(args, "warning", None)
     if warning is None:
         return min(DEFAULT_WARNING_S, args.hold_cap / 2)

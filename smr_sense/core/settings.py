@@ -23,6 +23,16 @@ CEILING_MAX_PCT_BW = 100.0  # a ceiling above the whole body weight would never 
 CEILING_MAX_N = float(round(BODY_MASS_RANGE_KG[1] * G_N_PER_KG))
 
 
+def ceiling_too_high(value: float, pct: bool) -> str | None:
+    """What is wrong with a ceiling of ``value`` N (or % of body weight when ``pct``), as the end of a
+    sentence ("above 100 % of body weight"), or None when it could sound."""
+    if pct:
+        return None if value <= CEILING_MAX_PCT_BW else f"above {CEILING_MAX_PCT_BW:g} % of body weight"
+    if value <= CEILING_MAX_N:
+        return None
+    return f"above {CEILING_MAX_N:g} N, the weight of a {BODY_MASS_RANGE_KG[1]:g} kg person"
+
+
 @dataclass(frozen=True)
 class SessionSettings:
     """What a user or a test can set. Times in seconds of stream time, forces in newtons."""

@@ -27,7 +27,7 @@ from smr_sense.core.calibrate import (
 )
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import SampleBlock
-from smr_sense.core.settings import BODY_MASS_RANGE_KG, CEILING_MAX_N, CEILING_MAX_PCT_BW
+from smr_sense.core.settings import BODY_MASS_RANGE_KG, ceiling_too_high
 from smr_sense.emulator.roller import is_emulated
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
@@ -54,10 +54,8 @@ def parse_ceiling(text: str) -> tuple[float | None, float | None]:
         raise CalibrationFitError(f"'{text}' is not a ceiling such as 400 N or 50%") from None
     if not value > 0:
         raise CalibrationFitError("the ceiling must be above zero")
-    if pct and not value <= CEILING_MAX_PCT_BW:  # as --ceiling-pct: it would never sound
-        raise CalibrationFitError(f"a ceiling of {value:g} % is above {CEILING_MAX_PCT_BW:g} % of body weight")
-    if not pct and not value <= CEILING_MAX_N:  # as --ceiling
-        raise CalibrationFitError(f"a ceiling of {value:g} N is above {CEILING_MAX_N:g} N, the weight of a 300 kg person")
+    if why := ceiling_too_high(value, pct):  # as --ceiling and --ceiling-pct: it would never sound
+        raise CalibrationFitError(f"a ceiling of {value:g} {'%' if pct else 'N'} is {why}")
     return (None, value) if pct else (value, None)
 
 
