@@ -8,7 +8,7 @@ import sys
 
 from smr_sense.core.settings import ceiling_too_high
 from smr_sense.errors import UsageError
-from smr_sense.sources.pacing import MAX_SPEED, MIN_SPEED
+from smr_sense.sources.pacing import speed_out_of_range
 
 DEFAULT_WARNING_S = 5.0  # the dashboard's warning before the cap, when none is asked for
 
@@ -62,12 +62,10 @@ def non_negative_int(text: str) -> int:
 
 
 def speed_factor(text: str) -> float:
-    """``--speed``: times real time, MIN_SPEED to MAX_SPEED (faster plays in huge blocks)."""
+    """``--speed``: times real time, within the range replays and the simulator play at."""
     value = positive_float(text)
-    if value < MIN_SPEED:
-        raise argparse.ArgumentTypeError(f"'{text}' is below {MIN_SPEED:g} times real time")
-    if value > MAX_SPEED:
-        raise argparse.ArgumentTypeError(f"'{text}' is above {MAX_SPEED:g} times real time")
+    if why := speed_out_of_range(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is {why}")
     return value
 
 

@@ -15,6 +15,16 @@ MAX_SPEED = 1000.0  # times real time; faster than this is ``speed=max`` (as fas
 MIN_SPEED = 0.25  # slower looks frozen: 0.01 is a typo for 0.1 or 10, not a way to watch a session
 
 
+def speed_out_of_range(speed: float) -> str | None:
+    """Why a finite ``speed`` above zero cannot be played, as the end of a sentence ("below 0.25
+    times real time"), or None. Faster than MAX_SPEED plays in huge blocks: that is ``speed=max``."""
+    if speed < MIN_SPEED:
+        return f"below {MIN_SPEED:g} times real time"
+    if speed > MAX_SPEED:
+        return f"above {MAX_SPEED:g} times real time"
+    return None
+
+
 class Pacer:
     """Maps wall time to a target stream time, and survives pause, seek and speed changes."""
 

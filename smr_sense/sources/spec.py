@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from smr_sense.sources.base import Source, SourceError
-from smr_sense.sources.pacing import MAX_SPEED, MIN_SPEED
+from smr_sense.sources.pacing import speed_out_of_range
 
 # scheme -> "module:factory"; the factory takes a SourceSpec and returns a Source.
 SCHEMES: dict[str, str] = {
@@ -61,17 +61,13 @@ class SourceSpec:
         return number
 
     def speed_option(self, default: float = 1.0) -> float:
-        """``speed``: times real time, MIN_SPEED to MAX_SPEED, or ``max`` (as fast as possible)."""
+        """``speed``: times real time (see ``speed_out_of_range``), or ``max`` (as fast as possible)."""
         speed = self.float_option("speed", default)
         if not speed > 0:
             raise SourceError(f"{self.scheme} source: speed must be above zero")
-        if speed < MIN_SPEED:
-            raise SourceError(f"{self.scheme} source: speed {speed:g} is below {MIN_SPEED:g} times real time")
-        if MAX_SPEED < speed < math.inf:
-            raise SourceError(
-                f"{self.scheme} source: speed {speed:g} is above {MAX_SPEED:g} times real time "
-                "(speed=max plays as fast as possible)"
-            )
+        if speed < math.inf and (why := speed_out_of_range(speed)):
+            hint = " (speed=max plays as fast as possible)" if speed > 1 else ""
+            raise SourceError(f"{self.scheme} source: speed {speed:g} is {why}{hint}")
         return speed
 
     def bool_option(self, name: str, default: bool = False) -> bool:
