@@ -86,11 +86,7 @@ class DashboardView:
         force_n = None if status is None or down or ended else round(float(status.force_n), 1)
         readout.force_n = force_n
 
-        code = None if status is None else state_code(status.state)
-        self.badge.state = (
-            "ended" if ended else self._unmeasured(link_down) if code is None else "nosignal" if down
-            else "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
-        )
+        self.badge.state = self._state_word(status, ended, link_down)
         if ended:
             status = None  # no timer, no bell, no force on the compact line
         self._timer(status)
@@ -104,14 +100,20 @@ class DashboardView:
             self.plot.data = PlotData(t, f, st, s.now_s, window_s, scale, s.ceiling_n, band, unit, mass)
         return status
 
-    def _unmeasured(self, link_down: bool) -> str:
-        """No state: before the first sample WAITING; once samples came, NO SIGNAL while the link is
-        down, else UNCALIBRATED when the roller's counts cannot be measured (they stream and are
-        recorded, which WAITING would hide)."""
-        s = self.session
-        if s.last_t_s is None:
+    def _state_word(self, status: Any, ended: bool, link_down: bool) -> str:
+        """The badge: the detector's state; NO SIGNAL while the link is down (once there is a state
+        or a sample to be old news); with no state, UNCALIBRATED when the roller's counts cannot be
+        measured (they stream and are recorded, which WAITING would hide), else WAITING."""
+        if ended:
+            return "ended"
+        if status is None and self.session.last_t_s is None:
             return "waiting"
-        return "nosignal" if link_down else "uncalibrated" if s.analysis.uncalibrated else "waiting"
+        if link_down:
+            return "nosignal"
+        if status is None:
+            return "uncalibrated" if self.session.analysis.uncalibrated else "waiting"
+        code = state_code(status.state)
+        return "hold" if code == STATE_HOLD else "rolling" if code == STATE_ROLLING else "off"
 
     def note_size(self, unit: str, cols: int, rows: int) -> None:
         """The compact layout's line: the force its hidden readout was just given by :meth:`draw`
