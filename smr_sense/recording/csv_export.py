@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -63,9 +64,12 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     there are markers.
 
     Returns the paths written. Calibrated streams get ``force_n*`` columns; raw values are always kept.
+    A device or a pipe (``/dev/null``, a FIFO) gets the CSV alone: there is no folder beside it for
+    the other two (``/dev/null.stream.json`` would be a new file in /dev).
     """
     out = Path(out)
     mpath, spath = markers_path(out), stream_path(out)
+    stream = out.exists() and not out.is_file()
     # All three names are the export's: a markers file left from an older export would be read back
     # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself. A CSV
     # being read brings its own two files along, and those are not written over; a recording
@@ -74,10 +78,49 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     reading: tuple[Path, ...] = (Path(rec.path),)
     if rec.from_csv:
         reading += (markers_path(Path(rec.path)), stream_path(Path(rec.path)))
-    for path in (out, spath, mpath) if rec.markers or mpath.exists() else (out, spath):
+    for path in (out,) if stream else (out, spath, mpath) if rec.markers or mpath.exists() else (out, spath):
         check_output_path(path, force, reading=reading)
     if out.suffix.lower() == ".smr":  # it would read back as a broken recording, and look like one
         raise SmrError(f"{out} is a recording's name; give the CSV a name ending in .csv")
+    # Each file is written beside its name and put in place once all are whole: an export cut off
+    # (a full disk, Ctrl-C) leaves no shorter CSV that reads back as the session, and keeps the last one.
+    sidecars = () if stream else (spath, mpath) if rec.markers else (spath,)
+    staged = {path: _staging(path) for path in (out, *sidecars)}
+    try:
+        with open(staged[out][0], "w", newline="") as fh:
+            force_columns = write_csv(rec, fh)
+        if spath in staged:
+            extra = dict(rec.header.get("extra") or {})
+            write_description(staged[spath][0], describe(rec.info, force_columns, extra))
+        if mpath in staged:
+            with open(staged[mpath][0], "w", newline="") as fh:
+                fh.write("time_s,kind,data\n")
+                for m in rec.markers:
+                    data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
+                    fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')
+        elif not stream:
+            mpath.unlink(missing_ok=True)
+        for tmp, target in staged.values():
+            if tmp != target:
+                if target.exists():
+                    shutil.copymode(target, tmp)  # a private export stays private
+                os.replace(tmp, target)
+    except BaseException as err:
+        for tmp, target in staged.values():
+            if tmp != target:
+                with contextlib.suppress(OSError):  # what cannot be written may not be removable either
+                    tmp.unlink(missing_ok=True)
+        if not isinstance(err, OSError) or isinstance(err, BrokenPipeError):
+            raise  # a reader that stopped early (``| head``) is not a failure to report
+        # Any of the three files: a full disk, a folder gone since the check.
+        failed = next((path for path, (tmp, _) in staged.items() if str(tmp) == str(err.filename)), out)
+        raise FileFormatError(f"cannot write {failed}: {err.strerror}") from None
+    return [str(path) for path in staged]
+
+
+def write_csv(rec: Recording, fh: TextIO) -> list[str]:
+    """Write ``rec``'s samples as interchange CSV to ``fh``; returns the force columns' names (the
+    measured ones when the stream is calibrated, else the raw ones)."""
     info, block = rec.info, rec.block
     k = info.n_channels
     names: list[str] = ["time_s"]
@@ -103,38 +146,9 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
         cols.append(block.host_t_s)
         fmts.append("%.6f")
     table = np.column_stack(cols) if len(block) else np.empty((0, len(names)))
-    # Each file is written beside its name and put in place once all are whole: an export cut off
-    # (a full disk, Ctrl-C) leaves no shorter CSV that reads back as the session, and keeps the last one.
-    staged = {path: _staging(path) for path in ((out, spath, mpath) if rec.markers else (out, spath))}
-    try:
-        with open(staged[out][0], "w", newline="") as fh:
-            fh.write(",".join(names) + "\n")
-            np.savetxt(fh, table, fmt=fmts, delimiter=",")
-        write_description(staged[spath][0], describe(info, names[1 : 1 + k], dict(rec.header.get("extra") or {})))
-        if rec.markers:
-            with open(staged[mpath][0], "w", newline="") as fh:
-                fh.write("time_s,kind,data\n")
-                for m in rec.markers:
-                    data = json.dumps(m.data, separators=(",", ":")).replace('"', '""')
-                    fh.write(f'{m.t_s:.6f},{m.kind},"{data}"\n')
-        else:
-            mpath.unlink(missing_ok=True)
-        for tmp, target in staged.values():
-            if tmp != target:
-                if target.exists():
-                    shutil.copymode(target, tmp)  # a private export stays private
-                os.replace(tmp, target)
-    except BaseException as err:
-        for tmp, target in staged.values():
-            if tmp != target:
-                with contextlib.suppress(OSError):  # what cannot be written may not be removable either
-                    tmp.unlink(missing_ok=True)
-        if not isinstance(err, OSError):
-            raise
-        # Any of the three files: a full disk, a folder gone since the check.
-        failed = next((path for path, (tmp, _) in staged.items() if str(tmp) == str(err.filename)), out)
-        raise FileFormatError(f"cannot write {failed}: {err.strerror}") from None
-    return [str(out), str(spath)] + ([str(mpath)] if rec.markers else [])
+    fh.write(",".join(names) + "\n")
+    np.savetxt(fh, table, fmt=fmts, delimiter=",")
+    return names[1 : 1 + k]
 
 
 def _staging(path: Path) -> tuple[Path, Path]:
