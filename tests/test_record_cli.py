@@ -163,7 +163,7 @@ def test_an_uncalibrated_roller_is_recorded_raw_and_measured_once_calibrated(tmp
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("\n") == 1 and "raw counts and has no calibration: recording them" in done.stderr
-    assert "an emulated roller cannot be calibrated: run the emulator with --units N" in done.stderr
+    assert "an emulated roller cannot take known weights (nobody can put one on it): run the emulator with --units N" in done.stderr
     assert done.stdout.splitlines()[-1].startswith("saved ")
     rec = load_any(out)
     assert rec.warnings == [] and 2.5 < rec.block.t_s[-1] - rec.block.t_s[0] < 3.0

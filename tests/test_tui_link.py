@@ -117,7 +117,7 @@ async def test_an_uncalibrated_roller_reads_uncalibrated_and_no_signal_when_its_
             # An emulated roller takes no weights: the banner says what to do instead of "press c".
             assert banner.text == (
                 "Virtual roller (force) sends raw counts and has no calibration; an emulated roller cannot take "
-                "known weights: run the emulator with --units N to measure holds"
+                "known weights (nobody can put one on it): run the emulator with --units N to measure holds"
             )
             emu.unplug()
             await wait_for(pilot, lambda: badge.state == "nosignal", "NO SIGNAL")

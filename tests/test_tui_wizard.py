@@ -288,8 +288,8 @@ def _emulated_counts(tmp_path):
      "This roller already reports force in N or kg: there is nothing to zero or span."),
     # Its person keeps rolling: the zero was refused as unsteady for ever (the CLI refuses it outright).
     (_emulated_counts,
-     "An emulated roller cannot take known weights: nobody can put one on it. Run the emulator with --units N to "
-     "measure holds."),
+     "An emulated roller cannot take known weights (nobody can put one on it): run the emulator with --units N "
+     "to measure holds."),
 ])  # fmt: skip
 async def test_a_roller_that_needs_or_takes_no_weights_counts_only_its_two_questions(tmp_path, monkeypatch, make, said):
     monkeypatch.setenv("SMR_SENSE_CONFIG_DIR", str(tmp_path / "config"))

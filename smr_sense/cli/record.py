@@ -73,7 +73,7 @@ def _print(line: str) -> None:
 async def _record(args: argparse.Namespace) -> int:
     from smr_sense.core.calibration import CalibrationError
     from smr_sense.core.pipeline import Pipeline, SessionSettings
-    from smr_sense.emulator import is_emulated
+    from smr_sense.emulator import NO_WEIGHTS_ADVICE, is_emulated
     from smr_sense.profiles import with_profile
     from smr_sense.sources import make_source  # looked up when run, like the other commands
     from smr_sense.sources.link import LinkSource
@@ -102,7 +102,7 @@ async def _record(args: argparse.Namespace) -> int:
             # (as the dashboard keeps them), and analyze measures them once a profile exists.
             pipeline = None
             if is_emulated(info.device_id):
-                how = "an emulated roller cannot be calibrated: run the emulator with --units N to measure holds"
+                how = NO_WEIGHTS_ADVICE
             else:
                 how = (
                     f"calibrate it (smr-sense calibrate --source {source.spec}) and smr-sense analyze {args.out} "

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from smr_sense.emulator.faults import FAULT_KINDS, FaultInjector, FaultPlan
 from smr_sense.emulator.pty import PtyLink, PtyRoller, default_link_path
-from smr_sense.emulator.roller import BOOT_US, EMULATED_ID_PREFIX, SampleSupply, VirtualRoller, is_emulated
+from smr_sense.emulator.roller import (
+    BOOT_US,
+    EMULATED_ID_PREFIX,
+    NO_WEIGHTS_ADVICE,
+    SampleSupply,
+    VirtualRoller,
+    is_emulated,
+)
 
 
 def sim_virtual_roller(
@@ -52,6 +59,7 @@ __all__ = [
     "FAULT_KINDS",
     "FaultInjector",
     "FaultPlan",
+    "NO_WEIGHTS_ADVICE",
     "PtyLink",
     "PtyRoller",
     "SampleSupply",

@@ -40,6 +40,13 @@ def is_emulated(device_id: str) -> bool:
     return device_id.startswith(EMULATED_ID_PREFIX)
 
 
+# Said alike by `record`, the dashboard's banner and its wizard, for an emulator sending raw counts.
+NO_WEIGHTS_ADVICE = (
+    "an emulated roller cannot take known weights (nobody can put one on it): "
+    "run the emulator with --units N to measure holds"
+)
+
+
 MIN_RATE_HZ, MAX_RATE_HZ = STREAM_RATE_RANGE_HZ
 
 

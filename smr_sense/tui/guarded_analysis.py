@@ -15,7 +15,7 @@ from smr_sense.core.calibration import CalibrationError
 from smr_sense.core.events import Event
 from smr_sense.core.pipeline import Pipeline, PipelineOutput, SessionSettings
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
-from smr_sense.emulator.roller import is_emulated
+from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
 from smr_sense.errors import SmrError
 
 
@@ -40,10 +40,7 @@ class GuardedAnalysis:
             self.pipeline = None
             self.uncalibrated = True
             if is_emulated(info.device_id):  # the wizard cannot weigh on it (nor can calibrate)
-                self.problem = (
-                    f"{info.device_name} sends raw counts and has no calibration; an emulated roller cannot take "
-                    "known weights: run the emulator with --units N to measure holds"
-                )
+                self.problem = f"{info.device_name} sends raw counts and has no calibration; {NO_WEIGHTS_ADVICE}"
             else:
                 self.problem = f"{err} (press c to calibrate)"
         except SmrError as err:

@@ -28,7 +28,7 @@ from smr_sense.core.calibrate import (
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import SampleBlock
 from smr_sense.core.settings import BODY_MASS_RANGE_KG, ceiling_too_high
-from smr_sense.emulator.roller import is_emulated
+from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
 from smr_sense.tui.widgets.answer_box import AnswerBox
@@ -106,10 +106,7 @@ class CalibrationWizard(Screen[bool]):
             # As `smr-sense calibrate` refuses it: its simulated person keeps rolling, so every zero
             # would be refused as unsteady, again and again.
             self.counted = []
-            self.results.append(
-                "An emulated roller cannot take known weights: nobody can put one on it. Run the emulator "
-                "with --units N to measure holds."
-            )
+            self.results.append(NO_WEIGHTS_ADVICE[0].upper() + NO_WEIGHTS_ADVICE[1:] + ".")
             self.phase = "body"
         elif not self.counted:
             self.results.append(
