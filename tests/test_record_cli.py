@@ -59,6 +59,19 @@ def test_record_prints_events_and_saves(tmp_path):
     assert rec.block.identical(SimRoller(SimConfig(seed=3)).read_until(120.0))
 
 
+@pytest.mark.parametrize("cap_s", ["8", "20"])
+def test_record_warns_and_caps_when_analyze_of_its_file_does(tmp_path, cap_s):
+    # record once took the 5 s warning for every cap: 3 s into a hold under an 8 s cap, where the
+    # dashboard and analyze warn half way (4 s before it).
+    out = tmp_path / "r.smr"
+    done = run("record", "--source", "sim:?seed=8&speed=max", "--duration", "60", "--hold-cap", cap_s, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    printed = [line.split()[:3] for line in done.stdout.splitlines() if "hold_warning" in line or "hold_cap" in line]
+    analysed = json.loads(run("analyze", str(out), "--hold-cap", cap_s, "--json").stdout)["events"]
+    expected = [[f"{e['t_s']:.2f}", "s", e["kind"]] for e in analysed if e["kind"] in ("hold_warning", "hold_cap_reached")]
+    assert printed == expected and len(expected) >= 2
+
+
 def test_sigterm_closes_the_recording_cleanly(tmp_path):
     out = tmp_path / "t.smr"
     proc = subprocess.Popen([*CMD, "record", "--source", "sim:?speed=5", "--out", str(out)], stdout=subprocess.PIPE, text=True)

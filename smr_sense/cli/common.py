@@ -6,11 +6,9 @@ import argparse
 import math
 import sys
 
-from smr_sense.core.settings import ceiling_too_high
+from smr_sense.core.settings import ceiling_too_high, default_warning_s
 from smr_sense.errors import UsageError
 from smr_sense.sources.pacing import speed_out_of_range
-
-DEFAULT_WARNING_S = 5.0  # the dashboard's warning before the cap, when none is asked for
 
 
 def finite_float(text: str) -> float:
@@ -129,7 +127,7 @@ def check_session_options(args: argparse.Namespace) -> float:
         raise UsageError(f"--ceiling {args.ceiling:g} N is {why}")
     warning = getattr(args, "warning", None)
     if warning is None:
-        return min(DEFAULT_WARNING_S, args.hold_cap / 2)
+        return default_warning_s(args.hold_cap)
     if not warning < args.hold_cap:
         raise UsageError(f"--warning {warning:g} s must be shorter than the {args.hold_cap:g} s hold cap")
     return warning

@@ -109,7 +109,7 @@ class Pipeline:
         cue = self._cue
         # The tracker keeps force from as far back as a hold's start can be dated at its confirmation.
         reach_s = s.confirm_max_s + 3.0 if cue.backdate is None else s.rhythm_max_s + BACKDATE_S + 1.0
-        self._session = SessionTracker(s.hold_cap_s, s.warning_before_cap_s, s.ceiling_force_n, history_s=reach_s)
+        self._session = SessionTracker(s.hold_cap_s, s.warning_s, s.ceiling_force_n, history_s=reach_s)
         self._events: list[Event] = []
         self._first_t: float | None = None
         self._last_t: float | None = None
@@ -303,7 +303,7 @@ class Pipeline:
             force_n=self._last_force,
             hold_start_s=h["start"] if h is not None else None,
             hold_elapsed_s=max(0.0, elapsed),
-            warning=h is not None and elapsed >= cap - self.settings.warning_before_cap_s,
+            warning=h is not None and elapsed >= cap - self.settings.warning_s,
             capped=h is not None and h["cap_at"] is not None,
             over_cap_s=max(0.0, elapsed - cap) if h is not None else 0.0,
             hold_cap_s=cap,

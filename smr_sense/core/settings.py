@@ -21,6 +21,13 @@ BODY_MASS_RANGE_KG = (20.0, 300.0)  # a child on a roller to the heaviest adult:
 CEILING_MAX_PCT_BW = 100.0  # a ceiling above the whole body weight would never sound: a typo too
 # ... nor one above the heaviest body weight, whoever rolls (2942 N)
 CEILING_MAX_N = float(round(BODY_MASS_RANGE_KG[1] * G_N_PER_KG))
+DEFAULT_WARNING_S = 5.0  # the warning before the cap, when none is asked for ...
+
+
+def default_warning_s(hold_cap_s: float) -> float:
+    """... or half the cap for caps under 10 s: a warning 5 s before an 8 s cap would ring 3 s into
+    the hold, about when it is confirmed."""
+    return min(DEFAULT_WARNING_S, hold_cap_s / 2.0)
 
 
 def ceiling_too_high(value: float, pct: bool) -> str | None:
@@ -38,7 +45,7 @@ class SessionSettings:
     """What a user or a test can set. Times in seconds of stream time, forces in newtons."""
 
     hold_cap_s: float = 20.0
-    warning_before_cap_s: float = 5.0
+    warning_before_cap_s: float | None = None  # None: ``DEFAULT_WARNING_S``, half the cap under 10 s
     body_mass_kg: float | None = None
     ceiling_n: float | None = None
     ceiling_pct_bw: float | None = None
@@ -82,6 +89,13 @@ class SessionSettings:
             raise ValueError("the hold cap must be above zero seconds")
         if self.contact_off_n > self.contact_on_n:
             raise ValueError("contact_off_n must not be above contact_on_n")
+
+    @property
+    def warning_s(self) -> float:
+        """The warning before the cap: as set, else the default for this cap."""
+        if self.warning_before_cap_s is None:
+            return default_warning_s(self.hold_cap_s)
+        return self.warning_before_cap_s
 
     @property
     def ceiling_force_n(self) -> float | None:
