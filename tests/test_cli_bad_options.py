@@ -228,6 +228,14 @@ def test_a_folder_given_for_an_output_file_is_named_as_such(tmp_path, capsys):
         assert refused(capsys, argv) == f"smr-sense: error: {tmp_path} is a folder; give the name of a file to write"
 
 
+@pytest.mark.parametrize("name, said", [(".", "."), ("", "."), ("/", "/")])
+def test_an_output_name_that_is_no_file_name_is_one_sentence(tmp_path, capsys, monkeypatch, rec, name, said):
+    # Naming the truth, description and markers beside "." or "/" was an internal error (exit 70).
+    monkeypatch.chdir(tmp_path)
+    for argv in (["sim", "--duration", "5", "--out", name], ["export", str(rec), "--csv", name]):
+        assert refused(capsys, argv) == f"smr-sense: error: {said} is a folder; give the name of a file to write"
+
+
 def test_a_replay_summary_is_dated_when_the_recording_was_made(rec):
     from smr_sense.cli.replay import recorded_at
     from smr_sense.recording import load_any

@@ -38,9 +38,11 @@ def test_export_to_standard_output_writes_the_csv_and_reports_on_stderr(session,
     assert list(tmp_path.iterdir()) == []  # no file called "-", no "-.stream.json"
 
 
-def test_export_into_a_reader_that_stops_early_ends_quietly(session):
+def test_export_into_a_reader_that_stops_early_ends_quietly(session, tmp_path):
     rec, _ = session
-    p = subprocess.Popen([*CMD, "export", str(rec), "--csv", "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [*CMD, "export", str(rec), "--csv", "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
+    )  # fmt: skip
     assert p.stdout.readline().startswith(b"time_s,")
     p.stdout.close()  # as `| head -1` does
     stderr = p.stderr.read().decode()

@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--channels is for --build channels; the {args.build} build has one load cell")
     cells = args.channels or 4
     out = Path(args.out)
+    check_output_path(out, args.force)  # first: "." or "/" has no name to put the truth's beside
     truth = truth_path(out)
-    for path in (out, truth):
-        check_output_path(path, args.force)
+    check_output_path(truth, args.force)
     try:
         config = SimConfig(seed=args.seed, build=args.build, rate_hz=args.rate, hard=args.hard, channels=cells)
     except ValueError as err:

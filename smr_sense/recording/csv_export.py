@@ -68,7 +68,6 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     the other two (``/dev/null.stream.json`` would be a new file in /dev).
     """
     out = Path(out)
-    mpath, spath = markers_path(out), stream_path(out)
     stream = out.exists() and not out.is_file()
     # All three names are the export's: a markers file left from an older export would be read back
     # as this CSV's, so it is replaced (or removed) under the same rule as the CSV itself. A CSV
@@ -78,7 +77,9 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
     reading: tuple[Path, ...] = (Path(rec.path),)
     if rec.from_csv:
         reading += (markers_path(Path(rec.path)), stream_path(Path(rec.path)))
-    for path in (out,) if stream else (out, spath, mpath) if rec.markers or mpath.exists() else (out, spath):
+    check_output_path(out, force, reading=reading)  # first: "." or "/" has no name for the other two
+    mpath, spath = markers_path(out), stream_path(out)
+    for path in () if stream else (spath, mpath) if rec.markers or mpath.exists() else (spath,):
         check_output_path(path, force, reading=reading)
     if out.suffix.lower() == ".smr":  # it would read back as a broken recording, and look like one
         raise SmrError(f"{out} is a recording's name; give the CSV a name ending in .csv")
