@@ -431,6 +431,26 @@ def test_no_backwards_warning_without_a_load_read_negative(tmp_path, force_n):
     assert load_any(path).warnings == []
 
 
+@pytest.mark.parametrize("glitch_n", [-1e30, -25000.0])
+def test_a_value_beyond_what_a_roller_reads_is_no_sign_of_backwards_wiring(tmp_path, glitch_n):
+    # The conditioner refuses it (and says so): it must not also make a good column read "backwards".
+    path = tmp_path / "glitch.csv"
+    _force_csv(path, np.where(np.arange(3000) == 1000, glitch_n, _HOLD_N + _REST_NOISE_N))
+    assert load_any(path).warnings == []
+    r = _smr("analyze", str(path))
+    assert r.returncode == 0 and "wired backwards" not in r.stderr
+    assert "1 value beyond what a roller can read" in r.stderr
+
+
+def test_a_backwards_column_resting_at_minus_zero_is_said_never_above_zero_not_minus_zero(tmp_path):
+    path = tmp_path / "backwards0.csv"
+    _force_csv(path, -_HOLD_N)  # at rest it reads -0.00
+    assert load_any(path).warnings == [
+        f"{path}: column force_n is negative wherever it is loaded (down to -300 N, never above 0.0 N): "
+        "the load cell is probably wired backwards or its sign flipped (the column is read as it is, not flipped)"
+    ]
+
+
 def test_raw_counts_below_zero_are_no_wiring_fault(tmp_path):
     path = tmp_path / "raw.csv"
     path.write_text("time_s,raw_0\n" + "".join(f"{i / 100:.2f},{-1000 - v:.0f}\n" for i, v in enumerate(_HOLD_N)))

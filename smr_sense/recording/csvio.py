@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from smr_sense.core.condition import PLAUSIBLE_FORCE_N
 from smr_sense.core.samples import (
     GYRO_AXES,
     STREAM_RATE_RANGE_HZ,
@@ -202,15 +203,21 @@ def _backwards_force(force_n: np.ndarray, name: str, col: str) -> str | None:
     """A warning when a force column reads a load only as negative, as a load cell wired backwards
     does: the detector sees no one on the roller and finds no hold. Said, never flipped: a guessed
     sign would hide the wiring fault from the next recording too."""
-    lo, hi = float(np.nanmin(force_n)), float(np.nanmax(force_n))
+    # A value beyond what a roller can read is refused by the conditioner (a glitch, warned about
+    # there): it says nothing about the sign a load reads with.
+    readable = force_n[np.abs(force_n) <= PLAUSIBLE_FORCE_N]  # NaN drops out too
+    if readable.size == 0:
+        return None
+    lo, hi = float(readable.min()), float(readable.max())
     # Tared, a backwards cell still reads a little above zero at rest: noise, not a push.
     # A constant offset below zero (nobody on an untared roller) is no load read backwards: a load
     # swings the reading by a push's worth.
     if lo > -_LOAD_N or hi >= -0.1 * lo or hi - lo < _LOAD_N:
         return None
     where = (
-        f"in all of its {force_n.size} samples (down to {lo:.0f} N)" if hi < 0
-        else f"wherever it is loaded (down to {lo:.0f} N, never above {hi:.1f} N)"
+        f"in all of its {readable.size} samples (down to {lo:.0f} N)" if hi < 0
+        # + 0.0: a top of -0.0 (or a hair below zero, rounded) reads as the 0.0 it is
+        else f"wherever it is loaded (down to {lo:.0f} N, never above {round(hi, 1) + 0.0:.1f} N)"
     )
     return (
         f"{name}: column {col} is negative {where}: the load cell is probably wired backwards or its "
