@@ -77,6 +77,25 @@ async def test_pausing_or_seeking_cancels_a_jump_to_the_next_hold(tmp_path):
         await pilot.press("q")
 
 
+async def test_next_hold_pressed_while_paused_lands_on_the_hold_paused(tmp_path):
+    # It used to play on from the hold: a user studying a paused replay lost their place.
+    source = replay(long_roll_then_hold(tmp_path / "long_roll.smr"), speed=1.0, start_s=60.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: source.paused, "the pause")
+        await pilot.press("n")
+        assert app.replay.fast_forwarding and not source.paused
+        await wait_for(pilot, lambda: not app.replay.fast_forwarding, "the jump to reach the hold")
+        assert source.paused and source.speed == 1.0
+        landed_s = source.position_s
+        await pilot.pause(0.3)
+        assert source.position_s == landed_s  # it stays there
+        assert app.session.status.state == "hold"  # on the hold
+        await pilot.press("q")
+
+
 async def test_a_replay_quit_early_says_where_in_the_file_it_stopped(tmp_path):
     # `replay --start 90`, quit three seconds in: it stopped at 93 s of the file (as the playback
     # bar shows it), not "at 3 s".

@@ -21,6 +21,7 @@ class ReplayKeys:
     def __init__(self, playback: Playback | None) -> None:
         self.playback = playback
         self.fast_forward_from: float | None = None  # the speed to return to after "next hold"
+        self.pause_on_hold = False  # "next hold" pressed while paused: pause again on the hold
         self._seek_to: float | None = None
         self._seek_at = 0.0
 
@@ -63,6 +64,9 @@ class ReplayKeys:
         playback = self.playback
         if playback is not None and self.fast_forward_from is None:
             self.fast_forward_from = playback.speed
+            # Paused, the user is studying the replay: the jump lands on the hold, paused, as a
+            # video player's "next chapter" does, instead of playing on from it.
+            self.pause_on_hold = playback.paused
             if playback.paused:
                 playback.set_paused(False)
             playback.set_speed(FAST_FORWARD_SPEED)
@@ -72,6 +76,7 @@ class ReplayKeys:
         if self.fast_forward_from is not None and self.playback is not None:
             self.playback.set_speed(self.fast_forward_from)
             self.fast_forward_from = None
+            self.pause_on_hold = False
 
     def after_events(self, events: list[ev.Event]) -> None:
         """Back to the earlier speed once a hold is confirmed."""
@@ -79,3 +84,6 @@ class ReplayKeys:
             if any(isinstance(e, ev.HoldStarted) for e in events):
                 self.playback.set_speed(self.fast_forward_from)
                 self.fast_forward_from = None
+                if self.pause_on_hold:
+                    self.pause_on_hold = False
+                    self.playback.set_paused(True)
