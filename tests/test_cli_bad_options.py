@@ -6,6 +6,7 @@ argparse's refusals (exit 2 via SystemExit) and our own (SmrError, exit 2) are b
 
 import asyncio
 import json
+import math
 import os
 import signal
 import sys
@@ -70,6 +71,14 @@ def test_a_text_file_named_smr_is_not_a_recording(tmp_path, capsys):
 def test_numbers_with_an_exponent_survive_the_source_spec():
     assert parse_source_spec("sim:?rate=1e+03&speed=2.5e+01").options == {"rate": "1e+03", "speed": "2.5e+01"}
     assert parse_source_spec("sim:?seed=3&build=a%2Bb").options["build"] == "a+b"
+
+
+def test_speed_max_on_the_command_line_is_what_speed_max_in_a_source_is():
+    # `replay:x.smr?speed=max` played as fast as it could; `replay x.smr --speed max` was "not a number".
+    from smr_sense.cli.common import speed_factor
+
+    assert speed_factor("max") == speed_factor("Max") == math.inf
+    assert parse_source_spec(f"replay:x.smr?speed={speed_factor('max'):g}").speed_option() == math.inf
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,10 @@ def non_negative_int(text: str) -> int:
 
 
 def speed_factor(text: str) -> float:
-    """``--speed``: times real time, within the range replays and the simulator play at."""
+    """``--speed``: times real time, within the range replays and the simulator play at, or ``max``
+    (as fast as possible), as a source's ``speed=max`` says it."""
+    if text.strip().lower() == "max":
+        return math.inf
     value = positive_float(text)
     if why := speed_out_of_range(value):
         raise argparse.ArgumentTypeError(f"'{text}' is {why}")

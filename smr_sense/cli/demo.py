@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=non_negative_int, default=7, help="simulated session (the same seed gives the same session)")
     p.add_argument("--build", choices=("imu", "force", "channels"), default="imu", help="sensor build (default imu)")
     p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
-    p.add_argument("--speed", type=speed_factor, default=1.0, metavar="X", help="play X times faster than real time (0.25-1000)")
+    p.add_argument("--speed", type=speed_factor, default=1.0, metavar="X", help="play X times faster than real time (0.25-1000, or max)")
     p.add_argument("--hard", action="store_true", help="a harder session: slow rolling, long pauses, sway")
     p.epilog = "Without a ceiling of your own (--ceiling, --ceiling-pct or the wizard), the demo uses 50 % of body weight."
     add_dashboard_options(p)

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Play a recording (.smr or interchange CSV) on the dashboard, with pause, seek and speed.",
     )
     p.add_argument("file", metavar="FILE", help="recording to play (.smr or .csv)")
-    p.add_argument("--speed", type=speed_factor, default=1.0, metavar="X", help="play X times faster (default 1; 0.25-1000)")
+    p.add_argument("--speed", type=speed_factor, default=1.0, metavar="X", help="play X times faster (default 1; 0.25-1000, or max)")
     p.add_argument("--start", type=finite_float, default=0.0, metavar="S", help="start S seconds into the recording")
     p.add_argument(
         "--calibration",
