@@ -154,8 +154,8 @@ def test_a_last_line_cut_by_a_logger_stopping_mid_write_is_dropped_and_the_rest_
 
 
 @pytest.mark.parametrize("text, message", [
-    ("time_s,force_n\n0,1\n0.01\n0.02,3\n0.03,4", "line 3 has 1 values where the header has 2"),  # not the last
-    ("time_s,force_n\n0,1\n0.01,2\n0.02\n", "line 4 has 1 values where the header has 2"),  # it ends its line
+    ("time_s,force_n\n0,1\n0.01\n0.02,3\n0.03,4", "line 3 has 1 value where the header has 2"),  # not the last
+    ("time_s,force_n\n0,1\n0.01,2\n0.02\n", "line 4 has 1 value where the header has 2"),  # it ends its line
 ])
 def test_a_short_line_that_is_not_a_cut_end_is_still_refused(tmp_path, text, message):
     path = tmp_path / "bad.csv"

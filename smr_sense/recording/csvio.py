@@ -44,6 +44,7 @@ from smr_sense.core.samples import (
     SampleBlock,
     StreamInfo,
 )
+from smr_sense.core.words import counted
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.csv_sensor import read_description
 from smr_sense.recording.reader import CSV_SCHEMA, Recording, check_monotonic
@@ -135,7 +136,7 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
         cells = line.split(b",") if b'"' not in line else _quoted_cells(line)
         line_no = first_line + 1 + offset
         if len(cells) != n_cols:
-            raise FileFormatError(f"{name}: line {line_no} has {len(cells)} values where the header has {n_cols}")
+            raise FileFormatError(f"{name}: line {line_no} has {counted(len(cells), 'value')} where the header has {n_cols}")
         row = [np.nan] * n_cols
         for col in used:
             cell = cells[col].strip()
