@@ -89,6 +89,10 @@ class SessionSummary:
     recording: str | None = None
     started_at: str | None = None  # ISO date-time, given by the caller
     skipped_s: float = 0.0  # replay time jumped over: the summary covers the rest
+    # False when no force was read at all (a roller sending raw counts with no calibration): then
+    # its zeros are no finding, and ``not_measured`` says why and how the counts can be measured.
+    measured: bool = True
+    not_measured: str | None = None
 
     @property
     def holds(self) -> int:
@@ -124,7 +128,10 @@ def summarize(
     ceiling_exceeded: int = 0,
     recording: str | None = None,
     started_at: str | None = None,
+    not_measured: str | None = None,
 ) -> SessionSummary:
+    """``not_measured``: why no force was read at all, and what would measure it, for a session
+    that was never measured (None for one that was, even in part)."""
     groups = tuple(
         GroupSummary(t.group.key, t.group.label, tuple(t.holds), tracker.rolling_s(i))
         for i, t in enumerate(tracker.tallies)
@@ -141,6 +148,8 @@ def summarize(
         recording=recording,
         started_at=started_at,
         skipped_s=tracker.skipped_s,
+        measured=not_measured is None,
+        not_measured=not_measured,
     )
 
 
@@ -157,6 +166,9 @@ def summary_to_json(s: SessionSummary) -> dict[str, Any]:
         "started_at": s.started_at,
         "duration_s": _r(s.duration_s, 2),
         "skipped_s": _r(s.skipped_s, 2),
+        # Unmeasured, the totals below are zeros for want of a force, not a session without holds.
+        "measured": s.measured,
+        "not_measured": s.not_measured,
         "hold_cap_s": s.hold_cap_s,
         "body_mass_kg": s.body_mass_kg,
         "ceiling_n": _r(s.ceiling_n),
@@ -202,6 +214,8 @@ def summary_markdown(s: SessionSummary) -> str:
         lines.append(f"Body weight {s.body_mass_kg:g} kg" + (f", pressure ceiling {s.ceiling_n:.0f} N." if s.ceiling_n else "."))
     if s.skipped_s > 0:
         lines.append(f"Partial: {s.skipped_s:.0f} s of the recording were skipped and are not counted.")
+    if not s.measured:  # a table of dashes would read as a session where nothing was done
+        return "\n".join([*lines, "", "## Notes", "", *(f"- {n}" for n in summary_notes(s))]) + "\n"
     lines += [
         "",
         f"| Muscle group | Holds | Hold time | Longest | Mean force | Peak force | Caps ({s.hold_cap_s:g} s) | Over cap | Rolling |",
@@ -223,6 +237,9 @@ def summary_markdown(s: SessionSummary) -> str:
 
 def summary_notes(s: SessionSummary) -> list[str]:
     """What stands out, one sentence each (the Markdown's notes and the summary screen's)."""
+    if not s.measured:
+        # Nothing can stand out: "0 holds", "no hold past the cap", "not worked" would all be false.
+        return [f"Not measured: {s.not_measured or 'no force was read'}."]
     notes = [f"{counted(s.holds, 'hold')} in all, {duration(s.rolling_s)} of rolling."]
     if s.caps:
         notes.append(

@@ -44,6 +44,32 @@ def close_recording(writer: RecordingWriter) -> list[str]:
     return errors
 
 
+def not_measured_reason(
+    problem: str | None, *, uncalibrated: bool, device_id: str, counts_in: Path | None
+) -> str:
+    """Why a session was never measured, and how its counts can be, for its summary: without it
+    the report of a roller sending raw counts with no calibration reads as a session where nothing
+    was done. ``counts_in``: the file that keeps the counts (the recording, or the file replayed)."""
+    from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
+
+    if not uncalibrated:  # the analysis could not start for another reason: its own sentence
+        return problem or "no force could be read"
+    said = "the roller sent raw counts and had no calibration, so no hold, cap or rolling was timed"
+    emulated = is_emulated(device_id)
+    if counts_in is None:
+        how = NO_WEIGHTS_ADVICE if emulated else "calibrate the roller (press c, or smr-sense calibrate) next time"
+        return f"{said}; its counts were not recorded: {how}"
+    if emulated:  # calibrate and the wizard refuse it: only a calibration file can measure these counts
+        return (
+            f"{said}; its counts are kept in {counts_in}, and smr-sense analyze {counts_in} --calibration FILE "
+            f"measures them; {NO_WEIGHTS_ADVICE}"
+        )
+    return (
+        f"{said}; its counts are kept in {counts_in}: calibrate the roller (smr-sense calibrate), then "
+        f"smr-sense analyze {counts_in} measures them (or give it --calibration FILE)"
+    )
+
+
 def replay_summary_withheld(
     summary_path: Path,
     *,

@@ -31,7 +31,7 @@ from smr_sense.recording import RecordingExistsError, RecordingWriter
 from smr_sense.report import save_summary, summarize
 from smr_sense.routine import MUSCLE_GROUP_MARKER, RoutineTracker
 from smr_sense.tui.guarded_analysis import GuardedAnalysis
-from smr_sense.tui.outcome import SessionOutcome, close_recording, replay_summary_withheld
+from smr_sense.tui.outcome import SessionOutcome, close_recording, not_measured_reason, replay_summary_withheld
 from smr_sense.tui.stream_rate import StreamRate
 from smr_sense.tui.trace import ForceTrace, state_codes
 
@@ -374,6 +374,12 @@ class DashboardSession:
                 ceiling_exceeded=self.ceiling_exceeded,
                 recording=str(self.summary_path) if self.summary_path else None,
                 started_at=self.started_at,
+                not_measured=None if self.analysis.measured else not_measured_reason(
+                    self.analysis.problem,
+                    uncalibrated=self.analysis.uncalibrated,
+                    device_id=self.info.device_id,
+                    counts_in=self.writer.path if self.writer is not None else self.summary_path,
+                ),
             )
             note = self._summary_note()
             if self.summary_path is not None and note is None:

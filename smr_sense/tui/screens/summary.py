@@ -80,11 +80,9 @@ class SummaryScreen(Screen[None]):
             if s is None:
                 yield Static("No samples arrived, so there is nothing to summarise.", id="summary-empty")
             else:
-                yield Static(
-                    f"Session summary: {duration(s.duration_s)}, {counted(s.holds, 'hold')}, "
-                    f"{counted(s.caps, 'cap')} reached",
-                    id="summary-title",
-                )
+                # Unmeasured, "0 holds, 0 caps" would be no finding: the notes below say why.
+                found = f"{counted(s.holds, 'hold')}, {counted(s.caps, 'cap')} reached" if s.measured else "not measured"
+                yield Static(f"Session summary: {duration(s.duration_s)}, {found}", id="summary-title")
                 yield Static(SummaryTable(s), id="summary-table")
                 yield Static("\n".join(f"• {n}" for n in summary_notes(s)), id="summary-notes")
         if self.warnings:
