@@ -1,15 +1,19 @@
 """Sessions that could not be measured, said as such: a roller sending raw counts with no
-calibration, in its summary."""
+calibration, in its summary and in analyze's advice."""
 
 import json
 from dataclasses import replace
 
 import pytest
 
+from smr_sense.cli import main
+from smr_sense.cli.analyze import analyze_file
 from smr_sense.core.pipeline import SessionSettings
 from smr_sense.core.sim import SimConfig, simulate
 from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE
+from smr_sense.errors import SmrError
 from smr_sense.profiles import CONFIG_ENV
+from smr_sense.recording import RecordingWriter
 from smr_sense.report import summary_paths
 from smr_sense.tui.session import DashboardSession
 
@@ -76,3 +80,29 @@ def test_a_measured_session_says_so_and_keeps_its_notes(tmp_path):
     obj = json.loads(json_path.read_text())
     assert obj["measured"] is True and obj["not_measured"] is None
     assert "Not measured" not in md_path.read_text() and "| Calves |" in md_path.read_text()
+
+
+# -- B: analyze's advice for a recording of raw counts ----------------------------------------------
+
+
+def record_counts(path, device_id):
+    info, block = counts_stream(device_id)
+    with RecordingWriter(path, info) as writer:
+        writer.append(block)
+    return path
+
+
+def test_analyze_sends_an_emulated_roller_to_units_n_or_a_calibration_file_never_to_calibrate(tmp_path, capsys):
+    rec = record_counts(tmp_path / "c.smr", "emu-force-3")
+    assert main(["analyze", str(rec)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"smr-sense: error: {rec} holds raw counts without a calibration; {NO_WEIGHTS_ADVICE} in a new recording, "
+        "or pass --calibration FILE to measure this one\n"
+    )
+
+
+def test_analyze_sends_a_real_roller_to_calibrate(tmp_path):
+    rec = record_counts(tmp_path / "c.smr", "AA:BB:CC:DD:EE:FF")
+    with pytest.raises(SmrError, match=r"calibrate the device \(smr-sense calibrate\) or pass --calibration FILE$"):
+        analyze_file(str(rec), SessionSettings())

@@ -106,11 +106,18 @@ def _with_saved_profile(rec: Any, path: str) -> Any:
 
     profile = load_profile(rec.info.device_id)
     if profile is None:
-        raise SmrError(
-            f"{path} holds raw counts without a calibration; calibrate the device (smr-sense calibrate) "
-            "or pass --calibration FILE"
-        )
+        raise SmrError(f"{path} holds raw counts without a calibration; {_how_to_measure(rec.info.device_id)}")
     return rec.with_calibration(profile.calibration)
+
+
+def _how_to_measure(device_id: str) -> str:
+    """What measures a recording of raw counts. An emulated roller cannot be calibrated (calibrate
+    and the wizard refuse it: nobody can put a weight on it), so it is never sent there."""
+    from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
+
+    if is_emulated(device_id):
+        return f"{NO_WEIGHTS_ADVICE} in a new recording, or pass --calibration FILE to measure this one"
+    return "calibrate the device (smr-sense calibrate) or pass --calibration FILE"
 
 
 def _from_first_calibration(rec: Any) -> Any:
