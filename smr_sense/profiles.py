@@ -131,11 +131,35 @@ def save_profile(profile: Profile) -> Path:
 
 
 def with_profile(info: StreamInfo) -> StreamInfo:
-    """The stream with its device's saved calibration in effect (unchanged when there is none)."""
+    """The stream with its device's saved calibration in effect (unchanged when there is none).
+    Raises on a damaged profile: what a session opens with is :func:`with_usable_profile`."""
     profile = load_profile(info.device_id)
     if profile is None:
         return info
     return info.with_calibration(profile.calibration)
+
+
+def with_usable_profile(info: StreamInfo) -> tuple[StreamInfo, str | None]:
+    """The stream under its device's saved calibration, as :func:`with_profile`, and the sentence to
+    warn with when that profile is damaged. A damaged profile is then ignored, never a reason to
+    stop: the stream keeps its own calibration (or none, and its raw counts are recorded as those of
+    a roller never calibrated), since refusing would lose the session to a file the user never asked
+    for by name. (``--calibration FILE`` is asked for by name, and may be refused.)"""
+    try:
+        return with_profile(info), None
+    except FileFormatError as err:
+        return info, damaged_profile_warning(info.device_id, err)
+
+
+def damaged_profile_warning(device_id: str, err: SmrError) -> str:
+    """One sentence: the saved profile is ignored, and what to do about it."""
+    from smr_sense.emulator.roller import is_emulated
+
+    if is_emulated(device_id):  # calibrate refuses emulated rollers: deleting is the one way out
+        fix = "delete that file"
+    else:
+        fix = "recalibrate the roller (smr-sense calibrate), which replaces that file, or delete it"
+    return f"{err}; going on without that saved calibration: {fix}"
 
 
 def calibration_from_option(value: str, device_id: str) -> dict[str, Any] | None:

@@ -102,21 +102,32 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
 
 def _with_saved_profile(rec: Any, path: str) -> Any:
     """An uncalibrated recording under the device's saved profile, if there is one."""
+    from smr_sense.errors import FileFormatError
     from smr_sense.profiles import load_profile
 
-    profile = load_profile(rec.info.device_id)
+    device_id = rec.info.device_id
+    try:
+        profile = load_profile(device_id)
+    except FileFormatError as err:
+        # Said as record and the dashboard say it; here there is nothing to measure without it.
+        raise SmrError(
+            f"{path} holds raw counts without a calibration, and the device's saved profile is damaged ({err}): "
+            f"{_how_to_measure(device_id, again=True)}"
+        ) from None
     if profile is None:
-        raise SmrError(f"{path} holds raw counts without a calibration; {_how_to_measure(rec.info.device_id)}")
+        raise SmrError(f"{path} holds raw counts without a calibration; {_how_to_measure(device_id)}")
     return rec.with_calibration(profile.calibration)
 
 
-def _how_to_measure(device_id: str) -> str:
+def _how_to_measure(device_id: str, again: bool = False) -> str:
     """What measures a recording of raw counts. An emulated roller cannot be calibrated (calibrate
     and the wizard refuse it: nobody can put a weight on it), so it is never sent there."""
     from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
 
     if is_emulated(device_id):
         return f"{NO_WEIGHTS_ADVICE} in a new recording, or pass --calibration FILE to measure this one"
+    if again:
+        return "calibrate the device again (smr-sense calibrate), which replaces that profile, or pass --calibration FILE"
     return "calibrate the device (smr-sense calibrate) or pass --calibration FILE"
 
 

@@ -74,7 +74,7 @@ async def _record(args: argparse.Namespace) -> int:
     from smr_sense.core.calibration import CalibrationError
     from smr_sense.core.pipeline import Pipeline, SessionSettings
     from smr_sense.emulator import NO_WEIGHTS_ADVICE, is_emulated
-    from smr_sense.profiles import with_profile
+    from smr_sense.profiles import with_usable_profile
     from smr_sense.sources import make_source  # looked up when run, like the other commands
     from smr_sense.sources.link import LinkSource
     from smr_sense.sources.replay import ReplaySource, carried_over
@@ -88,8 +88,11 @@ async def _record(args: argparse.Namespace) -> int:
     stopper: asyncio.Future | None = None
     try:
         # The device's saved calibration profile, when there is one, is the calibration in effect,
-        # and goes into the recording's header with everything else.
-        info = with_profile(await source.open())
+        # and goes into the recording's header with everything else. A damaged one is said and
+        # ignored: it must not cost the session.
+        info, damaged = with_usable_profile(await source.open())
+        if damaged:
+            warn(damaged)
         for w in getattr(source, "warnings", []):
             warn(w)
         # A replay is never recorded over the file it plays.

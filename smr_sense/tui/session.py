@@ -70,6 +70,7 @@ class DashboardSession:
         self.trace = ForceTrace(span_s=trace_span_s)
         self.file_start_s: float | None = None  # a replay: the file's first sample (see origin_s)
         self.recording_problem: str | None = None  # why the recording stopped (a full disk)
+        self.profile_problem: str | None = None  # the saved profile is damaged and ignored, until the wizard replaces it
         self.first_t_s: float | None = None
         self.last_t_s: float | None = None
         self.samples = 0
@@ -84,9 +85,10 @@ class DashboardSession:
     def start(self, info: StreamInfo) -> None:
         """The source is open: build the pipeline and open the recording."""
         if self.apply_profile:
-            from smr_sense.profiles import with_profile
+            from smr_sense.profiles import with_usable_profile
 
-            info = with_profile(info)
+            # A damaged profile is said on the banner and ignored: it must not cost the session.
+            info, self.profile_problem = with_usable_profile(info)
         if self.calibration_override is not None:
             info = info.with_calibration(self.calibration_override)
         self.settings = self.settings.with_stream_body_mass(info.extra)  # a simulated person knows theirs
@@ -143,6 +145,8 @@ class DashboardSession:
         # and keeps its own form (a share of body weight) on screen and in the next wizard.
         self.settings = settings.replace(pinned=frozenset())
         self.analysis.unpin()
+        if calibration is not None:
+            self.profile_problem = None  # the wizard saved a new profile over the damaged one
         events = self.mark(Marker(self.now_s, CALIBRATION if calibration is not None else CALIBRATION_ENDED, data))
         if self._start_config is not None:
             # On a replay nothing is recorded, so no marker brings the change back after a seek: it
@@ -273,9 +277,10 @@ class DashboardSession:
     @property
     def problem(self) -> str | None:
         """What the banner says is wrong: the recording stopping (the most urgent: from then on
-        nothing is kept), then why there is no force. Kept apart, so that a new calibration, which
-        clears the second, leaves the first on screen."""
-        said = [p for p in (self.recording_problem, self.analysis.problem) if p]
+        nothing is kept), then a damaged profile ignored, then why there is no force. Kept apart, so
+        that a new calibration, which clears the last two, leaves the first on screen."""
+        profile = f"{self.profile_problem}." if self.profile_problem else None  # a sentence goes on after it
+        said = [p for p in (self.recording_problem, profile, self.analysis.problem) if p]
         return " ".join(said) or None
 
     @property
@@ -350,7 +355,7 @@ class DashboardSession:
         errors: list[str] = []
         # E.g. nothing measured: no calibration. The recording's stop is not one of them: the error
         # below says it, with the samples it kept.
-        warnings: list[str] = [self.analysis.problem] if self.analysis.problem else []
+        warnings = [p for p in (self.profile_problem, self.analysis.problem) if p]
         more_warnings, closing, error = self.analysis.finish()
         warnings += more_warnings
         self._note(closing)
