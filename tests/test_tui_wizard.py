@@ -303,3 +303,32 @@ async def test_a_roller_that_needs_or_takes_no_weights_counts_only_its_two_quest
         await paused_press(pilot, source, "enter")
         assert title_of(w) == "Calibration 2/2 · Pressure ceiling"
         await pilot.press("escape")
+
+
+async def test_on_a_replay_a_step_asks_to_find_it_in_the_recording_with_the_replay_keys(bench):
+    # It said "Put 5 kg on the roller" to someone watching a recording, and the replay's pause and
+    # seek keys were shut off while the wizard was open: the stretch to measure could not be found.
+    source = make_source(f"replay:{bench}?speed=1")
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        await paused_press(pilot, source, "c", "enter", seek_s=0.0)
+        w = wizard(app)
+        prompt = str(w.query_one("#wizard-prompt").render())
+        assert prompt.startswith("Replay: find where the recording has nothing on the roller")
+        assert "Take everything off" not in prompt
+        await pilot.press("space")
+        assert source.paused
+        before_s = source.position_s
+        await pilot.press("right")
+        await wait_for(pilot, lambda: source.position_s >= before_s + 4.9, "the seek")
+        await pilot.press("space")
+        assert not source.paused
+        await wait_for(pilot, lambda: "into the recording" in str(w.query_one("#wizard-live").render()), "the time")
+        # Enter measures there: the zero, then the first weight is asked for the same way.
+        await paused_press(pilot, source, "enter", seek_s=0.0)
+        await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+        assert str(w.query_one("#wizard-prompt").render()).startswith("Replay: find where the recording has 5 kg on the roller")
+        source.set_paused(True)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, CalibrationWizard)

@@ -265,7 +265,8 @@ class SmrDashboard(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in DASHBOARD_ACTIONS and self.screen is not self.screen_stack[0]:
-            return False  # the summary and the wizard have their own keys
+            # The summary and the wizard have their own keys; a wizard on a replay lends it the seek keys.
+            return action in ("pause", "seek", "speed") and getattr(self.screen, "lends_playback_keys", False)
         if action in SESSION_ACTIONS and self._ending:
             return False  # back from the summary: the recording is closed, and a group change would be lost
         if action in PLAYBACK_ACTIONS:

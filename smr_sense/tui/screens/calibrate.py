@@ -28,6 +28,7 @@ from smr_sense.core.calibrate import (
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import SampleBlock
 from smr_sense.core.settings import BODY_MASS_RANGE_KG, ceiling_too_high
+from smr_sense.core.words import clock
 from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
@@ -71,6 +72,9 @@ class CalibrationWizard(Screen[bool]):
         super().__init__()
         self.dash = app
         self.info = app.session.info
+        # A replay cannot be loaded: its steps are measured where the recording (of a calibration
+        # bench, say) already holds them, found with the replay's own pause and seek keys.
+        self.playback = app.source.playback
         self.proc: CalibrationProcedure | None = None
         self.phase = "weights"  # weights | step | fit | body | ceiling | review
         self.step_state = "ready"  # ready | steady | measuring
@@ -133,7 +137,7 @@ class CalibrationWizard(Screen[bool]):
             box.value = "5, 10"
         elif self.phase == "step":
             assert self.proc is not None and self.proc.current is not None
-            prompt.update(f"{self.proc.current.prompt}. Press Enter when it is in place.")
+            prompt.update(self._step_prompt())
         elif self.phase == "fit":
             prompt.update("Known against fitted force for each weight. Enter to go on, Escape to cancel.")
         elif self.phase == "body":
@@ -151,7 +155,24 @@ class CalibrationWizard(Screen[bool]):
         if box.display:
             box.focus()
             box.cursor_position = len(box.value)  # typing goes after the suggestion, Backspace edits it
+        self.app.refresh_bindings()  # the footer shows the replay's keys only while a step needs them
         self._show_results()
+
+    def _step_prompt(self) -> str:
+        step = self.proc.current if self.proc is not None else None
+        assert step is not None
+        if self.playback is None:
+            return f"{step.prompt}. Press Enter when it is in place."
+        what = "nothing on the roller, held still" if step.kind == "tare" else f"{step.load_kg:g} kg on the roller"
+        if step.channel:
+            what += f" right above {step.channel}"
+        return f"Replay: find where the recording has {what} (space pauses, ←→ seek), then press Enter."
+
+    @property
+    def lends_playback_keys(self) -> bool:
+        """Pause, seek and speed reach the replay while a step looks for its stretch of the recording
+        (no answer box is open then to take those keys as typing)."""
+        return self.playback is not None and self.phase == "step"
 
     def _title(self) -> str:
         """"Calibration 3/7 · Weight 1 of 2": this step among all of them. How many there are
@@ -336,14 +357,16 @@ class CalibrationWizard(Screen[bool]):
         recent = self._recent(1.0)
         live = self.query_one("#wizard-live", Static)
         if recent is None or len(recent) < 2:
-            live.update("Waiting for samples from the roller…")
+            paused = self.playback is not None and self.playback.paused
+            live.update("The replay is paused: space plays it." if paused else "Waiting for samples from the roller…")
         else:
             raw = recent.raw.astype(np.float64)
             parts = [
                 f"{c.name}: {np.median(raw[:, i]):.0f} {c.unit} (noise {np.std(raw[:, i]):.1f})"
                 for i, c in enumerate(self.info.channels)
             ]
-            live.update("Now: " + "   ".join(parts))
+            at = f" ({clock(int(recent.t_s[-1] - self.playback.start_s))} into the recording)" if self.playback else ""
+            live.update(f"Now{at}: " + "   ".join(parts))
         bar = self.query_one("#wizard-progress", ProgressBar)
         if self.phase == "step" and self.proc is not None and self.step_state == "measuring" and recent is not None:
             got = float(recent.t_s[-1]) - self._measure_from_s
