@@ -182,3 +182,91 @@ def test_an_emulated_roller_is_refused_before_asking_for_weights(tmp_path, units
     assert instead in done.stderr and "smr-sense calibrate --source sim" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "cfg").exists() or not any((tmp_path / "cfg").rglob("*.json"))
+
+
+def test_zero_alone_moves_the_zero_and_keeps_the_span(monkeypatch, capsys, config):
+    # The maker's notes say to re-zero at the start of each session (load cells drift by several
+    # newtons); the command had no way to do it short of weighing again.
+    drifted = OFFSET - 4.0 * COUNTS_PER_N  # the saved zero: the roller now reads 4 N unloaded
+    cal = {"channels": [{"name": "load", "model": "linear", "offset_counts": drifted, "n_per_count": 1 / COUNTS_PER_N}]}
+    save_profile(Profile("bench:AA:BB", "Bench roller", cal, "2026-11-01T10:00:00+00:00", (0.3, -0.2), (0.05,)))
+    code, out, err = run_cli(monkeypatch, capsys, "\n", BenchRoller(), "--zero", "--tare-s", "1")
+    assert code == 0, err
+    assert "re-zeroing Bench roller" in out and "Put " not in out  # no weights asked for
+    assert "it read +4.0 N unloaded before" in out
+    profile = load_profile("bench:AA:BB")
+    ch = profile.calibration["channels"][0]
+    assert ch["offset_counts"] == pytest.approx(OFFSET, abs=10)
+    assert ch["n_per_count"] == 1 / COUNTS_PER_N  # the span is the one the weights gave
+    assert profile.residuals_n == (0.3, -0.2) and profile.noise_n == (0.05,)
+
+
+def test_zero_alone_needs_a_saved_calibration(monkeypatch, capsys, config):
+    code, out, err = run_cli(monkeypatch, capsys, "\n", BenchRoller(), "--zero")
+    assert code == 2 and "Traceback" not in err
+    assert "Bench roller has no saved calibration to re-zero; calibrate it with known weights first" in err
+    assert load_profile("bench:AA:BB") is None
+
+
+def test_zero_alone_with_weight_on_is_refused_and_keeps_the_old_zero(monkeypatch, capsys, config):
+    _known_profile()
+    roller = BenchRoller(accepts_weights=False)
+    roller.load_n = 30 * G_N_PER_KG
+    code, out, err = run_cli(monkeypatch, capsys, "\nq\n", roller, "--zero", "--tare-s", "1")
+    assert code == 1 and "the roller carries about 294 N" in out
+    assert load_profile("bench:AA:BB").calibration["channels"][0]["offset_counts"] == OFFSET
+
+
+class NewtonRoller(BenchRoller):
+    """A roller whose firmware sends newtons and keeps its own zero (a ``tare`` command)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.zero_n, self.commands = 3.0, []
+
+    async def _open(self) -> StreamInfo:
+        return StreamInfo("bench", "bench:N", "Newton roller", (Channel("force_n", "N"),), RATE)
+
+    async def command(self, name, **args):
+        self.commands.append(name)
+        if name == "tare":
+            self.zero_n = 0.0
+        elif name not in ("remove_weights", "resume"):
+            raise SourceError(f"the roller does not know '{name}'")
+
+    async def _items(self):
+        while True:
+            t = self.t + np.arange(8) / RATE
+            self.t = float(t[-1]) + 1 / RATE
+            yield SampleBlock.build(t, self.zero_n + self.load_n + self.rng.normal(0, 0.05, 8))
+            await asyncio.sleep(0)
+
+
+def test_zero_alone_on_a_roller_in_newtons_tells_it_to_zero_itself(monkeypatch, capsys, config):
+    # The notes told owners of such rollers to re-zero; the command answered "nothing to calibrate".
+    roller = NewtonRoller()
+    code, out, err = run_cli(monkeypatch, capsys, "\n", roller, "--zero", "--tare-s", "1")
+    assert code == 0, err
+    assert "it read force_n +3.00 N unloaded; told Newton roller to zero itself" in out
+    assert "tare" in roller.commands and roller.zero_n == 0.0
+    assert load_profile("bench:N") is None  # its zero is the device's, not a host profile
+
+
+@pytest.mark.parametrize("rolling, refusal", [
+    (True, "channel 'force_n' was not steady during the zero"),
+    (False, "the roller carries about 303 N; take everything off it and retry the zero"),  # a still hold
+])  # fmt: skip
+def test_zero_alone_on_a_loaded_roller_in_newtons_sends_no_tare(monkeypatch, capsys, config, rolling, refusal):
+    roller = NewtonRoller()
+    roller.load_n = 300.0
+    if rolling:  # someone rolling on it: the load swings by tens of newtons
+        original = roller._items
+
+        async def swinging():
+            async for block in original():
+                yield SampleBlock.build(block.t_s, block.raw + 40.0 * np.sin(block.t_s * 3.0)[:, None])
+
+        roller._items = swinging
+    code, out, err = run_cli(monkeypatch, capsys, "\nq\n", roller, "--zero", "--tare-s", "1")
+    assert code == 1 and refusal in out
+    assert "tare" not in roller.commands

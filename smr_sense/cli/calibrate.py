@@ -59,6 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", type=_weights, default=[5.0, 10.0], metavar="KG,KG", help="known weights (default 5,10)")
     p.add_argument("--tare-s", type=_tare_s, default=2.0, metavar="S", help="seconds to zero over, 1-5 (default 2)")
     p.add_argument("--point-s", type=_point_s, default=2.0, metavar="S", help="seconds per weight, 1-10 (default 2)")
+    p.add_argument(
+        "--zero", action="store_true",
+        help="re-zero only, keeping the saved span (load cells drift: do it at the start of a session)",
+    )
     p.add_argument("--no-save", action="store_true", help="show the result without saving the profile")
     p.set_defaults(run=run)
 
@@ -117,7 +121,8 @@ async def _calibrate(args: argparse.Namespace) -> int:
     pump: asyncio.Task | None = None
     try:
         info = _as_known(await source.open())
-        if is_emulated(info.device_id):
+        in_newtons = not any(c.unit == "count" for c in info.channels)
+        if is_emulated(info.device_id) and not (args.zero and in_newtons):
             # Its simulated person keeps rolling and nobody can put a weight on it: the first
             # weight could only be refused, again and again.
             if all(c.unit == "N" for c in info.channels):
@@ -128,8 +133,16 @@ async def _calibrate(args: argparse.Namespace) -> int:
                 f"{info.device_name} on {args.source} is an emulated roller, which cannot take known weights: "
                 f"{instead} (smr-sense calibrate --source sim)"
             )
-        proc = CalibrationProcedure(info, list(args.weights), tare_s=args.tare_s, point_s=args.point_s)
-        _say(f"calibrating {info.device_name} ({info.device_id}), channels: {', '.join(c.name for c in info.channels)}")
+        if args.zero and info.calibration is None and not in_newtons:
+            raise UsageError(
+                f"{info.device_name} has no saved calibration to re-zero; calibrate it with known weights first "
+                f"(smr-sense calibrate --source {args.source})"
+            )
+        proc = CalibrationProcedure(
+            info, [] if args.zero else list(args.weights), tare_s=args.tare_s, point_s=args.point_s, zero_only=args.zero
+        )
+        doing = "re-zeroing" if args.zero else "calibrating"
+        _say(f"{doing} {info.device_name} ({info.device_id}), channels: {', '.join(c.name for c in info.channels)}")
 
         async def pump_items() -> None:
             async for item in source:
@@ -170,6 +183,10 @@ async def _calibrate(args: argparse.Namespace) -> int:
                 _say(f"  {err}")
                 continue
             _say(f"  {result.describe()}")
+        if args.zero and in_newtons:
+            return await _device_tare(source, info, proc.tare, args.no_save)
+        if args.zero:
+            return _save_rezero(args, info, proc.tare)
         calibration, report = proc.result()
         _say("fit (known vs fitted force):")
         for line in report.describe():
@@ -200,3 +217,46 @@ async def _calibrate(args: argparse.Namespace) -> int:
             except (asyncio.CancelledError, Exception):
                 pass
         await source.close()
+
+
+def _save_rezero(args: argparse.Namespace, info, tare) -> int:
+    """The saved span on the new zero: say how far each zero moved, then save (the fit's residuals
+    and noise stay those of the weights that made the span)."""
+    from smr_sense.core.calibrate import rezero
+    from smr_sense.core.calibration import Calibration
+    from smr_sense.profiles import Profile, load_profile, save_profile
+
+    before = Calibration.from_json(info.calibration)
+    calibration, moved_n = rezero(before, tare)
+    for old, new in zip(before.channels, calibration.channels):
+        if old.name in moved_n:
+            _say(f"  {old.name}: zero {old.offset_counts:.0f} -> {new.offset_counts:.0f}; it read {moved_n[old.name]:+.1f} N unloaded before")
+    if args.no_save:
+        _say("not saved (--no-save)")
+        return 0
+    old = load_profile(info.device_id)
+    path = save_profile(
+        Profile(
+            info.device_id, info.device_name, calibration.to_json(),
+            residuals_n=old.residuals_n if old else (), noise_n=old.noise_n if old else (),
+        )
+    )
+    _say(f"saved the new zero for {info.device_id} to {path}")
+    return 0
+
+
+async def _device_tare(source, info, tare, no_save: bool) -> int:
+    """A roller that sends N or kg keeps its zero itself: once the host has seen it unloaded and
+    still, it is told to re-zero (the reference firmware's and the Progressor's ``tare``)."""
+    from smr_sense.sources import SourceError
+
+    read = ", ".join(f"{c.name} {o:+.2f} {c.unit}" for c, o in zip(info.channels, tare.offsets_counts))
+    if no_save:
+        _say(f"  it read {read} unloaded; not zeroed (--no-save)")
+        return 0
+    try:
+        await source.command("tare")
+    except SourceError as err:
+        raise SmrError(f"{info.device_name} could not be told to zero itself: {err}") from None
+    _say(f"  it read {read} unloaded; told {info.device_name} to zero itself (it keeps its zero, not the host)")
+    return 0

@@ -26,7 +26,7 @@ a :class:`CalibrationProcedure` step by step and show its prompts their own way:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -118,7 +118,8 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
         raise CalibrationFitError(
             f"channel '{names[bad]}' was not steady during the zero; keep the roller still and unloaded, then retry"
         )
-    if info.calibration:
+    # A roller in N or kg tells its load as it is; a raw-count one through its saved calibration.
+    if info.calibration or not any(c.unit == "count" for c in info.channels):
         try:
             from smr_sense.core.calibration import forces_n
 
@@ -234,6 +235,27 @@ def _validate_points(info: StreamInfo, tare: TareResult, points: list[SpanPoint]
                 )
 
 
+def rezero(calibration: Calibration, tare: TareResult) -> tuple[Calibration, dict[str, float]]:
+    """The same span on a new zero, and what each re-zeroed channel read unloaded on its old zero, in N.
+
+    Load cells drift by several newtons over a session and with temperature while their gain holds,
+    so a zero at the start of a session (no weights) keeps a calibration true; the auto-zero only
+    follows slow drift, a newton a minute."""
+    moved_n: dict[str, float] = {}
+    channels = []
+    for c in calibration.channels:
+        if c.model == "identity" or c.name not in tare.channels:
+            channels.append(c)
+            continue
+        new = tare.offsets_counts[tare.channels.index(c.name)]
+        # What the old zero read on the new one: positive when the unloaded reading crept up.
+        moved_n[c.name] = float(c.apply(np.array([new]))[0])
+        channels.append(replace(c, offset_counts=float(new)))
+    if not moved_n:
+        raise CalibrationFitError("the saved calibration has none of this roller's channels; calibrate it with known weights")
+    return replace(calibration, channels=tuple(channels)), moved_n
+
+
 def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint]) -> tuple[Calibration, FitReport]:
     """Least-squares span over all points; linear for load cells, a power law per FSR."""
     names = [c.name for c in info.channels]
@@ -316,6 +338,7 @@ class CalibrationProcedure:
     tare_s: float = 2.0
     point_s: float = 2.0
     settle_s: float = 0.5
+    zero_only: bool = False  # re-zero on a saved span (see :func:`rezero`): the zero step alone
     steps: list[Step] = field(init=False)
     tare: TareResult | None = field(init=False, default=None)
     points: list[SpanPoint] = field(init=False, default_factory=list)
@@ -325,19 +348,19 @@ class CalibrationProcedure:
             raise CalibrationFitError(f"the zero takes {TARE_MIN_S:g}-{TARE_MAX_S:g} s, not {self.tare_s:g} s")
         if not POINT_MIN_S <= self.point_s <= POINT_MAX_S:
             raise CalibrationFitError(f"a weight takes {POINT_MIN_S:g}-{POINT_MAX_S:g} s, not {self.point_s:g} s")
-        if not self.weights_kg:
+        if not self.weights_kg and not self.zero_only:
             raise CalibrationFitError("give at least one known weight (for example --weights 5,10)")
         for w in self.weights_kg:
             if not w > 0:
                 raise CalibrationFitError(f"a calibration weight must be above 0 kg, got {w:g}")
         counted = [c for c in self.info.channels if c.unit == "count"]
-        if not counted:
+        if not counted and not self.zero_only:  # a roller in N or kg may still be zeroed (its own tare)
             raise CalibrationFitError(
                 f"every channel of {self.info.device_name} already reports force in N or kg; there is nothing to calibrate"
             )
         self.steps = [Step("tare", "Take everything off the roller and keep it still")]
         several = len(counted) > 1
-        for ch in counted:
+        for ch in [] if self.zero_only else counted:
             for w in self.weights_kg:
                 if several:
                     self.steps.append(Step("weight", f"Put {w:g} kg on the roller right above {ch.name}", w, ch.name))
