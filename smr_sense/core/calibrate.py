@@ -248,7 +248,7 @@ def rezero(calibration: Calibration, tare: TareResult) -> tuple[Calibration, dic
             channels.append(c)
             continue
         new = tare.offsets_counts[tare.channels.index(c.name)]
-        # What the old zero read on the new one: positive when the unloaded reading crept up.
+        # The unloaded reading under the old zero: positive when it has crept up since.
         moved_n[c.name] = float(c.apply(np.array([new]))[0])
         channels.append(replace(c, offset_counts=float(new)))
     if not moved_n:
