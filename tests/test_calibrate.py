@@ -166,7 +166,7 @@ def test_known_weights_as_typed(text, expected):
 
 @pytest.mark.parametrize("text, message", [
     ("5 kg, 10", "'5 kg, 10' is not a list of kilograms such as 5,10"),
-    ("", "weights must be above 0 and at most 300 kg, for example 5,10"),
+    ("", "give at least one known weight, for example 5,10"),  # nothing typed: not "above 0"
     ("5,nan", "weights must be above 0 and at most 300 kg, for example 5,10"),
     ("5,10,5.0", "5 kg is listed twice; give each known weight once, for example 5,10"),
 ])

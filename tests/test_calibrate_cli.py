@@ -193,7 +193,7 @@ def test_zero_alone_moves_the_zero_and_keeps_the_span(monkeypatch, capsys, confi
     code, out, err = run_cli(monkeypatch, capsys, "\n", BenchRoller(), "--zero", "--tare-s", "1")
     assert code == 0, err
     assert "re-zeroing Bench roller" in out and "Put " not in out  # no weights asked for
-    assert "it read +4.0 N unloaded before" in out
+    assert f"load: the zero moved +4.0 N ({drifted:.0f} -> " in out
     profile = load_profile("bench:AA:BB")
     ch = profile.calibration["channels"][0]
     assert ch["offset_counts"] == pytest.approx(OFFSET, abs=10)
@@ -270,3 +270,21 @@ def test_zero_alone_on_a_loaded_roller_in_newtons_sends_no_tare(monkeypatch, cap
     code, out, err = run_cli(monkeypatch, capsys, "\nq\n", roller, "--zero", "--tare-s", "1")
     assert code == 1 and refusal in out
     assert "tare" not in roller.commands
+
+
+def test_a_recording_is_not_calibrated_from_the_command_line(config, tmp_path, capsys):
+    # It was zeroed from an old file and saved as the live roller's profile.
+    from smr_sense.recording import RecordingWriter
+
+    info = StreamInfo("bench", "bench:AA:BB", "Bench roller", (Channel("load", "count"),), RATE)
+    path = tmp_path / "old.smr"
+    with RecordingWriter(path, info) as w:
+        w.append(SampleBlock.build(np.arange(400) / RATE, np.full(400, OFFSET)))
+    _known_profile()
+    before = profile_path("bench:AA:BB").read_bytes()
+    for extra in ([], ["--zero"]):
+        code = main(["calibrate", "--source", f"replay:{path}", *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+        assert "calibrate measures the roller in front of you, not a recording" in err and "press c" in err
+    assert profile_path("bench:AA:BB").read_bytes() == before

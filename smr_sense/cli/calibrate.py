@@ -116,6 +116,12 @@ async def _calibrate(args: argparse.Namespace) -> int:
     from smr_sense.sources import make_source
 
     source = make_source(args.source)
+    if source.playback is not None:
+        # A recording cannot be weighed or zeroed now, and what is saved is the live roller's profile.
+        raise UsageError(
+            f"calibrate measures the roller in front of you, not a recording ({args.source}); to calibrate from "
+            "a recorded bench, replay it and press c in the dashboard, whose wizard can seek in it"
+        )
     # Bounded: a source faster than real time (a simulated bench) waits instead of piling up.
     queue: asyncio.Queue = asyncio.Queue(maxsize=256)
     pump: asyncio.Task | None = None
@@ -230,7 +236,8 @@ def _save_rezero(args: argparse.Namespace, info, tare) -> int:
     calibration, moved_n = rezero(before, tare)
     for old, new in zip(before.channels, calibration.channels):
         if old.name in moved_n:
-            _say(f"  {old.name}: zero {old.offset_counts:.0f} -> {new.offset_counts:.0f}; it read {moved_n[old.name]:+.1f} N unloaded before")
+            moved = moved_n[old.name] + 0.0  # never "-0.0 N"
+            _say(f"  {old.name}: the zero moved {moved:+.1f} N ({old.offset_counts:.0f} -> {new.offset_counts:.0f} counts)")
     if args.no_save:
         _say("not saved (--no-save)")
         return 0
