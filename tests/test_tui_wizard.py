@@ -86,6 +86,8 @@ async def test_wizard_zeroes_spans_and_saves_the_profile_and_settings(bench, tmp
         w.query_one("#wizard-input").value = ""
         await pilot.press("5", "0", "%", "enter")
         assert w.phase == "review"
+        # Measured from a recording, it still becomes the roller's one profile: the step says so.
+        assert "saves this as the profile of Load cell on the bench (bench-hx711)" in str(w.query_one("#wizard-prompt").render())
         await pilot.press("enter")
         assert not isinstance(app.screen, CalibrationWizard)
         assert app.session.problem is None and app.query_one(Banner).text == ""
@@ -285,7 +287,8 @@ def _emulated_counts(tmp_path):
 
 @pytest.mark.parametrize("make, said", [
     (lambda _tmp: recording("edge_hold_25s.csv"),
-     "This roller already reports force in N or kg: there is nothing to zero or span."),
+     "This roller already reports force in N or kg and keeps its own zero: there is no span to fit "
+     "(smr-sense calibrate --zero asks it to re-zero)."),
     # Its person keeps rolling: the zero was refused as unsteady for ever (the CLI refuses it outright).
     (_emulated_counts,
      "An emulated roller cannot take known weights (nobody can put one on it): run the emulator with --units N "
@@ -322,9 +325,12 @@ async def test_on_a_replay_a_step_asks_to_find_it_in_the_recording_with_the_repl
         before_s = source.position_s
         await pilot.press("right")
         await wait_for(pilot, lambda: source.position_s >= before_s + 4.9, "the seek")
+        # Where the seek landed shows while still paused (no sample has come from there yet).
+        landed = f"paused at 0:{int(source.position_s):02d} into the recording"
+        await wait_for(pilot, lambda: landed in str(w.query_one("#wizard-live").render()), "the paused position")
         await pilot.press("space")
         assert not source.paused
-        await wait_for(pilot, lambda: "into the recording" in str(w.query_one("#wizard-live").render()), "the time")
+        await wait_for(pilot, lambda: "into the recording)" in str(w.query_one("#wizard-live").render()), "the time")
         # Enter measures there: the zero, then the first weight is asked for the same way.
         await paused_press(pilot, source, "enter", seek_s=0.0)
         await wait_for(pilot, lambda: len(w.results) == 1, "the zero")

@@ -114,7 +114,8 @@ class CalibrationWizard(Screen[bool]):
             self.phase = "body"
         elif not self.counted:
             self.results.append(
-                "This roller already reports force in N or kg: there is nothing to zero or span."
+                "This roller already reports force in N or kg and keeps its own zero: there is no span to fit "
+                "(smr-sense calibrate --zero asks it to re-zero)."
             )
             self.phase = "body"
         self._enter_phase()
@@ -152,6 +153,12 @@ class CalibrationWizard(Screen[bool]):
             box.value = f"{pct:g}%" if pct else f"{n:g}" if n else ""
         elif self.phase == "review":
             prompt.update("Enter saves the profile and your settings and puts them to use. Escape cancels.")
+            if self.playback is not None and self.calibration is not None:
+                # Measured from a recording (a recorded bench), it is still the roller's one profile.
+                prompt.update(
+                    f"Enter saves this as the profile of {self.info.device_name} ({self.info.device_id}), used "
+                    "whenever that roller connects, and your settings. Escape cancels."
+                )
         if box.display:
             box.focus()
             box.cursor_position = len(box.value)  # typing goes after the suggestion, Backspace edits it
@@ -356,17 +363,22 @@ class CalibrationWizard(Screen[bool]):
     def _show_live(self) -> None:
         recent = self._recent(1.0)
         live = self.query_one("#wizard-live", Static)
+        at = ""
+        if self.playback is not None:  # where a seek landed shows at once, even while paused
+            at = f"{clock(int(self.playback.position_s - self.playback.start_s))} into the recording"
+            at = f"paused at {at}" if self.playback.paused else at
+        paused = self.playback is not None and self.playback.paused
+        if paused and recent is not None and abs(self.playback.position_s - float(recent.t_s[-1])) > 0.5:
+            recent = None  # a seek while paused: the last reading is from somewhere else
         if recent is None or len(recent) < 2:
-            paused = self.playback is not None and self.playback.paused
-            live.update("The replay is paused: space plays it." if paused else "Waiting for samples from the roller…")
+            live.update(f"The replay is {at}: space plays it." if paused else "Waiting for samples from the roller…")
         else:
             raw = recent.raw.astype(np.float64)
             parts = [
                 f"{c.name}: {np.median(raw[:, i]):.0f} {c.unit} (noise {np.std(raw[:, i]):.1f})"
                 for i, c in enumerate(self.info.channels)
             ]
-            at = f" ({clock(int(recent.t_s[-1] - self.playback.start_s))} into the recording)" if self.playback else ""
-            live.update(f"Now{at}: " + "   ".join(parts))
+            live.update((f"Now ({at}): " if at else "Now: ") + "   ".join(parts))
         bar = self.query_one("#wizard-progress", ProgressBar)
         if self.phase == "step" and self.proc is not None and self.step_state == "measuring" and recent is not None:
             got = float(recent.t_s[-1]) - self._measure_from_s
