@@ -131,7 +131,7 @@ async def _calibrate(args: argparse.Namespace) -> int:
         if is_emulated(info.device_id) and not (args.zero and in_newtons):
             # Its simulated person keeps rolling and nobody can put a weight on it: the first
             # weight could only be refused, again and again.
-            if all(c.unit == "N" for c in info.channels):
+            if in_newtons:
                 instead = "it sends newtons already and needs none; to try calibrating, use the simulated bench"
             else:
                 instead = "run the emulator with --units N, or try calibrating on the simulated bench"

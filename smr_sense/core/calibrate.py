@@ -147,7 +147,7 @@ def parse_known_weights(text: str) -> list[float]:
         raise CalibrationFitError(f"'{text}' is not a list of kilograms such as 5,10") from None
     if not values:
         raise CalibrationFitError("give at least one known weight, for example 5,10")
-    if not values or any(not 0 < v <= MAX_KNOWN_WEIGHT_KG for v in values):  # NaN and inf fail too
+    if any(not 0 < v <= MAX_KNOWN_WEIGHT_KG for v in values):  # NaN and inf fail too
         raise CalibrationFitError(f"weights must be above 0 and at most {MAX_KNOWN_WEIGHT_KG:g} kg, for example 5,10")
     # The same weight twice is one point of the fit measured twice: the fit would refuse it after
     # the user had placed every weight.

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from smr_sense.core.calibrate import (
     CalibrationFitError,
     CalibrationProcedure,
+    Step,
     measure_point,
     measure_tare,
     parse_known_weights,
@@ -138,7 +139,7 @@ class CalibrationWizard(Screen[bool]):
             box.value = "5, 10"
         elif self.phase == "step":
             assert self.proc is not None and self.proc.current is not None
-            prompt.update(self._step_prompt())
+            prompt.update(self._step_prompt(self.proc.current))
         elif self.phase == "fit":
             prompt.update("Known against fitted force for each weight. Enter to go on, Escape to cancel.")
         elif self.phase == "body":
@@ -165,9 +166,7 @@ class CalibrationWizard(Screen[bool]):
         self.app.refresh_bindings()  # the footer shows the replay's keys only while a step needs them
         self._show_results()
 
-    def _step_prompt(self) -> str:
-        step = self.proc.current if self.proc is not None else None
-        assert step is not None
+    def _step_prompt(self, step: Step) -> str:
         if self.playback is None:
             return f"{step.prompt}. Press Enter when it is in place."
         what = "nothing on the roller, held still" if step.kind == "tare" else f"{step.load_kg:g} kg on the roller"
@@ -364,10 +363,10 @@ class CalibrationWizard(Screen[bool]):
         recent = self._recent(1.0)
         live = self.query_one("#wizard-live", Static)
         at = ""
+        paused = self.playback is not None and self.playback.paused
         if self.playback is not None:  # where a seek landed shows at once, even while paused
             at = f"{clock(int(self.playback.position_s - self.playback.start_s))} into the recording"
-            at = f"paused at {at}" if self.playback.paused else at
-        paused = self.playback is not None and self.playback.paused
+            at = f"paused at {at}" if paused else at
         if paused and recent is not None and abs(self.playback.position_s - float(recent.t_s[-1])) > 0.5:
             recent = None  # a seek while paused: the last reading is from somewhere else
         if recent is None or len(recent) < 2:
