@@ -27,6 +27,8 @@ def test_durations_of_an_hour_or_more_are_hours_minutes_seconds():
     assert [mmss(s) for s in (0.0, 5.96, 65.0, 3599.4)] == ["0:00", "0:06", "1:05", "59:59"]
     assert [mmss(s) for s in (3599.6, 3600.0, 9521.0, 36061.0)] == ["1:00:00", "1:00:00", "2:38:41", "10:01:01"]
     assert duration(725.0) == "12:05 min" and duration(9521.0) == "2:38:41"
+    # A replay of a short bench: "0:10 min of rolling" read as a typo.
+    assert duration(10.4) == "10 s" and duration(59.6) == "1:00 min" and duration(0.0) == "0 s"
 
 
 def test_the_playback_bar_counts_hours_too():

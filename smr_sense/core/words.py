@@ -23,6 +23,10 @@ def mmss(seconds: float) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A duration in a sentence: "12:05 min" under an hour, then "2:38:41" (h:mm:ss says what it is)."""
-    text = mmss(seconds)
+    """A duration in a sentence: "40 s" under a minute ("0:40 min" reads as a typo), "12:05 min"
+    under an hour, then "2:38:41" (h:mm:ss says what it is)."""
+    whole_s = round(max(0.0, seconds))
+    if whole_s < 60:
+        return f"{whole_s} s"
+    text = clock(whole_s)
     return text if text.count(":") == 2 else f"{text} min"
