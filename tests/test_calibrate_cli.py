@@ -184,6 +184,21 @@ def test_an_emulated_roller_is_refused_before_asking_for_weights(tmp_path, units
     assert not (tmp_path / "cfg").exists() or not any((tmp_path / "cfg").rglob("*.json"))
 
 
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+def test_zero_alone_on_an_emulated_count_roller_without_a_calibration_says_how(tmp_path):
+    # It pointed to calibrating with known weights, which the emulated roller then refused.
+    env = {**os.environ, CONFIG_ENV: str(tmp_path / "cfg")}
+    link = tmp_path / "roller"
+    with running_emulator(link, "--units", "count", "--build", "force", env=env):
+        done = subprocess.run(
+            [sys.executable, "-m", "smr_sense", "calibrate", "--source", f"serial:{link}", "--zero"], input="\n",
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "has no saved calibration to re-zero; an emulated roller cannot take known weights" in done.stderr
+    assert "--units N" in done.stderr
+
+
 def test_zero_alone_moves_the_zero_and_keeps_the_span(monkeypatch, capsys, config):
     # The maker's notes say to re-zero at the start of each session (load cells drift by several
     # newtons); the command had no way to do it short of weighing again.
@@ -206,6 +221,16 @@ def test_zero_alone_needs_a_saved_calibration(monkeypatch, capsys, config):
     assert code == 2 and "Traceback" not in err
     assert "Bench roller has no saved calibration to re-zero; calibrate it with known weights first" in err
     assert load_profile("bench:AA:BB") is None
+
+
+def test_zero_alone_refuses_known_weights_it_would_not_use(monkeypatch, capsys, config):
+    # --zero keeps the saved span: the weights were silently ignored.
+    _known_profile()
+    before = load_profile("bench:AA:BB")
+    code, out, err = run_cli(monkeypatch, capsys, "\n", BenchRoller(), "--zero", "--weights", "5,10")
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "--zero keeps the saved span and takes no known weights" in err
+    assert load_profile("bench:AA:BB") == before
 
 
 def test_zero_alone_with_weight_on_is_refused_and_keeps_the_old_zero(monkeypatch, capsys, config):

@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "saved as the device's profile and used from then on (and written into every recording).",
     )
     p.add_argument("--source", default="sim", metavar="SRC", help="sim, serial:PORT, ble:NAME ... (default sim)")
-    p.add_argument("--weights", type=_weights, default=[5.0, 10.0], metavar="KG,KG", help="known weights (default 5,10)")
+    p.add_argument("--weights", type=_weights, metavar="KG,KG", help="known weights (default 5,10)")
     p.add_argument("--tare-s", type=_tare_s, default=2.0, metavar="S", help="seconds to zero over, 1-5 (default 2)")
     p.add_argument("--point-s", type=_point_s, default=2.0, metavar="S", help="seconds per weight, 1-10 (default 2)")
     p.add_argument(
@@ -115,6 +115,11 @@ async def _calibrate(args: argparse.Namespace) -> int:
     from smr_sense.profiles import Profile, save_profile
     from smr_sense.sources import make_source
 
+    if args.zero and args.weights is not None:
+        # Re-zeroing keeps the saved span, so weights given with it would be silently unused.
+        raise UsageError("--zero keeps the saved span and takes no known weights; leave out --weights, or "
+                         "calibrate without --zero to measure a new span")
+    weights = [] if args.zero else (args.weights or [5.0, 10.0])
     source = make_source(args.source)
     if source.playback is not None:
         # A recording cannot be weighed or zeroed now, and what is saved is the live roller's profile.
@@ -128,9 +133,10 @@ async def _calibrate(args: argparse.Namespace) -> int:
     try:
         info = _as_known(await source.open())
         in_newtons = not any(c.unit == "count" for c in info.channels)
-        if is_emulated(info.device_id) and not (args.zero and in_newtons):
+        if is_emulated(info.device_id) and not args.zero:
             # Its simulated person keeps rolling and nobody can put a weight on it: the first
-            # weight could only be refused, again and again.
+            # weight could only be refused, again and again. A zero needs no weight: it is taken
+            # when the person is off the roller, between muscle groups.
             if in_newtons:
                 instead = "it sends newtons already and needs none; to try calibrating, use the simulated bench"
             else:
@@ -140,12 +146,14 @@ async def _calibrate(args: argparse.Namespace) -> int:
                 f"{instead} (smr-sense calibrate --source sim)"
             )
         if args.zero and info.calibration is None and not in_newtons:
-            raise UsageError(
-                f"{info.device_name} has no saved calibration to re-zero; calibrate it with known weights first "
-                f"(smr-sense calibrate --source {args.source})"
+            first = (
+                "an emulated roller cannot take known weights: run the emulator with --units N"
+                if is_emulated(info.device_id)
+                else f"calibrate it with known weights first (smr-sense calibrate --source {args.source})"
             )
+            raise UsageError(f"{info.device_name} has no saved calibration to re-zero; {first}")
         proc = CalibrationProcedure(
-            info, [] if args.zero else list(args.weights), tare_s=args.tare_s, point_s=args.point_s, zero_only=args.zero
+            info, weights, tare_s=args.tare_s, point_s=args.point_s, zero_only=args.zero
         )
         doing = "re-zeroing" if args.zero else "calibrating"
         _say(f"{doing} {info.device_name} ({info.device_id}), channels: {', '.join(c.name for c in info.channels)}")
