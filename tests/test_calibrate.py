@@ -44,6 +44,14 @@ def test_tare_is_the_median_with_its_noise():
     assert tare.noise_counts[0] == pytest.approx(30.0, rel=0.2)
 
 
+def test_a_zero_says_its_unit():
+    # "load 0 (noise 0.5)" did not say whether a roller in N read 0 N or 0 counts.
+    assert "c0 81234 counts (noise " in measure_tare(cell_info(), counts([0.0], noise=3.0)).describe()
+    info = StreamInfo("test", "n-roller", "N roller", (Channel("f", "N"),), RATE)
+    still = SampleBlock.build(np.arange(160) / RATE, np.full((160, 1), -0.004))
+    assert "f 0.00 N (noise " in measure_tare(info, still).describe()  # never "-0.00 N"
+
+
 def test_tare_refuses_a_moving_signal_a_loaded_roller_and_too_short_a_window():
     drifting = counts([0.0])
     raw = drifting.raw + np.linspace(0, 2000, len(drifting))[:, None].astype(np.float32)

@@ -71,7 +71,7 @@ async def test_wizard_zeroes_spans_and_saves_the_profile_and_settings(bench, tmp
         # The banner is drawn on the next screen refresh after the stream opens, not at once.
         await wait_for(pilot, lambda: "press c to calibrate" in app.query_one(Banner).text, "the banner")
         w = await wizard_with_zero(pilot, app, source)
-        assert w.results[0].startswith("zero over") and "load 81234 (noise 3." in w.results[0]
+        assert w.results[0].startswith("zero over") and "load 81234 counts (noise 3." in w.results[0]
         await paused_press(pilot, source, "enter", seek_s=8.5)
         await wait_for(pilot, lambda: len(w.results) == 2, "the 5 kg point")
         await paused_press(pilot, source, "enter", seek_s=18.5)

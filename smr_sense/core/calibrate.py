@@ -82,10 +82,17 @@ class TareResult:
     duration_s: float
     samples: int
     channels: tuple[str, ...]
+    units: tuple[str, ...] = ()  # per channel, as the roller sends it ("count", "N", "kg")
 
     def describe(self) -> str:
-        parts = ", ".join(f"{c} {o:.0f} (noise {s:.1f})" for c, o, s in zip(self.channels, self.offsets_counts, self.noise_counts))
+        # "load 0 (noise 0.5)" did not say whether the roller read 0 N or 0 counts.
+        units = self.units or ("count",) * len(self.channels)
+        parts = ", ".join(
+            f"{c} {o:.0f} counts (noise {s:.1f})" if u == "count" else f"{c} {round(o, 2) + 0.0:.2f} {u} (noise {s:.2f})"
+            for c, u, o, s in zip(self.channels, units, self.offsets_counts, self.noise_counts)
+        )
         return f"zero over {self.duration_s:.1f} s: {parts}"
+
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,8 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
                 f"the roller carries about {load:.0f} N; take everything off it and retry the zero"
             )
     span = float(block.t_s[-1] - block.t_s[0])
-    return TareResult(tuple(offsets.tolist()), tuple(noise.tolist()), span, len(block), names)
+    units = tuple(c.unit for c in info.channels)
+    return TareResult(tuple(offsets.tolist()), tuple(noise.tolist()), span, len(block), names, units)
 
 
 # A known weight stands in for a person's load on the roller: more than the heaviest body weight
