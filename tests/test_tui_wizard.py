@@ -15,7 +15,8 @@ from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
 from smr_sense.profiles import CONFIG_ENV
 from smr_sense.recording import RecordingWriter, load_recording
 from smr_sense.sources import make_source
-from smr_sense.tui.screens.calibrate import CalibrationWizard, parse_ceiling
+from smr_sense.tui.screens.calibrate import CalibrationWizard
+from smr_sense.tui.units import parse_ceiling
 from smr_sense.tui.user_settings import UserSettings, load_user_settings
 from smr_sense.tui.widgets import Banner
 from tui_helpers import app_for, recording, replay, wait_for
@@ -133,6 +134,20 @@ async def test_a_weight_that_does_not_move_the_reading_is_refused_and_asked_agai
         await paused_press(pilot, source, "enter", seek_s=1.0)  # "5 kg" while nothing is on it
         await wait_for(pilot, lambda: "barely moved" in w.message, "the refusal")
         assert w.proc.current.load_kg == 5.0 and w.step_state == "ready"
+
+
+async def test_on_a_replay_a_refused_step_says_to_seek_not_to_unload_the_roller(bench):
+    # It said "keep the roller still and unloaded" to someone watching a recording.
+    source = make_source(f"replay:{bench}?speed=1")
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        await paused_press(pilot, source, "c", "enter", "enter", seek_s=5.5)  # the zero as the 5 kg goes on
+        w = wizard(app)
+        await wait_for(pilot, lambda: "not steady" in w.message, "the refusal")
+        assert "during the zero here in the recording; seek (←→) to another stretch" in w.message
+        assert "unloaded" not in w.message and not w.results
+        source.set_paused(True)
 
 
 def test_parsing_what_the_user_types():

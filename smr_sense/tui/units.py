@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from smr_sense.core.calibrate import CalibrationFitError
 from smr_sense.core.calibration import FORCE_UNITS, force_in
+from smr_sense.core.settings import ceiling_too_high
 
 UNITS = FORCE_UNITS
 UNIT_LABELS = {"N": "N", "kg": "kg", "%BW": "% body weight"}
@@ -37,3 +39,21 @@ def force_text(force_n: float, unit: str, body_mass_kg: float | None) -> str:
     """A force with its unit for a sentence ("306 N", "31.2 kg", "38 %BW")."""
     shown = shown_unit(unit, body_mass_kg)
     return f"{format_force(force_n, shown, body_mass_kg)} {shown}"
+
+
+def parse_ceiling(text: str) -> tuple[float | None, float | None]:
+    """'400' or '400 N' -> newtons; '50%' -> percent of body weight; '' -> no ceiling."""
+    t = text.strip().lower().replace(" ", "")
+    if not t:
+        return None, None
+    pct = t.endswith("%") or t.endswith("%bw")
+    t = t.removesuffix("%bw").removesuffix("%").removesuffix("n")
+    try:
+        value = float(t)
+    except ValueError:
+        raise CalibrationFitError(f"'{text}' is not a ceiling such as 400 N or 50%") from None
+    if not value > 0:
+        raise CalibrationFitError("the ceiling must be above zero")
+    if why := ceiling_too_high(value, pct):  # as --ceiling and --ceiling-pct: it would never sound
+        raise CalibrationFitError(f"a ceiling of {value:g} {'%' if pct else 'N'} is {why}")
+    return (None, value) if pct else (value, None)

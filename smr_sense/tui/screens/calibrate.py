@@ -28,11 +28,12 @@ from smr_sense.core.calibrate import (
 )
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import SampleBlock
-from smr_sense.core.settings import BODY_MASS_RANGE_KG, ceiling_too_high
+from smr_sense.core.settings import BODY_MASS_RANGE_KG
 from smr_sense.core.words import clock
 from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
+from smr_sense.tui.units import parse_ceiling
 from smr_sense.tui.widgets.answer_box import AnswerBox
 
 if TYPE_CHECKING:
@@ -41,24 +42,6 @@ if TYPE_CHECKING:
 STEADY_WINDOW_S = 1.0  # the last second must pass the core's steadiness checks before measuring
 LIVE_WINDOW_S = 3.0
 PHASE_NAMES = {"weights": "Known weights", "fit": "Fit", "body": "Body weight", "ceiling": "Pressure ceiling"}
-
-
-def parse_ceiling(text: str) -> tuple[float | None, float | None]:
-    """'400' or '400 N' -> newtons; '50%' -> percent of body weight; '' -> no ceiling."""
-    t = text.strip().lower().replace(" ", "")
-    if not t:
-        return None, None
-    pct = t.endswith("%") or t.endswith("%bw")
-    t = t.removesuffix("%bw").removesuffix("%").removesuffix("n")
-    try:
-        value = float(t)
-    except ValueError:
-        raise CalibrationFitError(f"'{text}' is not a ceiling such as 400 N or 50%") from None
-    if not value > 0:
-        raise CalibrationFitError("the ceiling must be above zero")
-    if why := ceiling_too_high(value, pct):  # as --ceiling and --ceiling-pct: it would never sound
-        raise CalibrationFitError(f"a ceiling of {value:g} {'%' if pct else 'N'} is {why}")
-    return (None, value) if pct else (value, None)
 
 
 class CalibrationWizard(Screen[bool]):
@@ -327,9 +310,15 @@ class CalibrationWizard(Screen[bool]):
             else:
                 measure_point(self.info, recent, float(step.load_kg or 0.0), step.channel)
         except CalibrationFitError as err:
-            self.message = f"Waiting for a steady reading: {err}"
+            self.message = f"Waiting for a steady reading: {self._refusal(err)}"
             return False
         return True
+
+    def _refusal(self, err: CalibrationFitError) -> str:
+        """The core's "what is wrong; what to do", with what to do in a replay: nobody can take a
+        weight off a recording, only seek to where it had none."""
+        what, sep, _todo = str(err).partition("; ")
+        return f"{what} here in the recording; seek (←→) to another stretch" if self.playback and sep else str(err)
 
     def _complete_step(self) -> None:
         assert self.proc is not None
@@ -337,7 +326,7 @@ class CalibrationWizard(Screen[bool]):
         try:
             result = self.proc.complete()
         except CalibrationFitError as err:
-            self.message = f"{err} (Enter to try this step again)"
+            self.message = f"{self._refusal(err)} (Enter to try this step again)"
             self._enter_phase()
             return
         self.results.append(result.describe())
