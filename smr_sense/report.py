@@ -211,7 +211,7 @@ def summary_markdown(s: SessionSummary) -> str:
     when = f"{s.started_at}, " if s.started_at else ""
     lines.append(f"{when}{duration(s.duration_s)} on {s.device_id} ({s.source}).")
     if s.body_mass_kg:
-        lines.append(f"Body weight {s.body_mass_kg:g} kg" + (f", pressure ceiling {s.ceiling_n:.0f} N." if s.ceiling_n else "."))
+        lines.append(f"Body weight {round(s.body_mass_kg, 1):g} kg" + (f", pressure ceiling {s.ceiling_n:.0f} N." if s.ceiling_n else "."))
     if s.skipped_s > 0:
         lines.append(f"Partial: {s.skipped_s:.0f} s of the recording were skipped and are not counted.")
     if not s.measured:  # a table of dashes would read as a session where nothing was done
@@ -225,9 +225,12 @@ def summary_markdown(s: SessionSummary) -> str:
         if not g.visited:  # a brief visit shows, but is not 'worked'
             lines.append(f"| {g.label} | - | - | - | - | - | - | - | - |")
             continue
+        # As the summary screen: no hold has no hold time or longest ("-", not "0 s"), no cap no overrun.
+        held = g.hold_count > 0
         lines.append(
-            f"| {g.label} | {g.hold_count} | {g.hold_s:.0f} s | {g.longest_hold_s:.0f} s | {_force(s, g.mean_force_n)} "
-            f"| {_force(s, g.peak_force_n)} | {g.caps} | {g.over_cap_s:.1f} s | {mmss(g.rolling_s)} |"
+            f"| {g.label} | {g.hold_count} | {f'{g.hold_s:.0f} s' if held else '-'} "
+            f"| {f'{g.longest_hold_s:.0f} s' if held else '-'} | {_force(s, g.mean_force_n)} "
+            f"| {_force(s, g.peak_force_n)} | {g.caps} | {f'{g.over_cap_s:.1f} s' if g.caps else '-'} | {mmss(g.rolling_s)} |"
         )
     lines += ["", "## Notes", ""]
     notes = summary_notes(s)
@@ -240,7 +243,10 @@ def summary_notes(s: SessionSummary) -> list[str]:
     if not s.measured:
         # Nothing can stand out: "0 holds", "no hold past the cap", "not worked" would all be false.
         return [f"Not measured: {s.not_measured or 'no force was read'}."]
-    notes = [f"{counted(s.holds, 'hold')} in all, {duration(s.rolling_s)} of rolling."]
+    # The sum of the table's rows as they read (each rounded to the second), so a trainer adding
+    # them up gets this; rounding the total on its own could read a second off.
+    rolling_s = sum(round(g.rolling_s) for g in s.groups)
+    notes = [f"{counted(s.holds, 'hold')} in all, {duration(rolling_s)} of rolling."]
     if s.caps:
         notes.append(
             f"{counted(s.caps, 'hold')} reached the {s.hold_cap_s:g} s cap and went on {s.over_cap_s:.1f} s past it: "

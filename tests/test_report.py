@@ -86,9 +86,23 @@ def test_a_group_passed_through_for_a_moment_is_not_worked_but_its_rolling_is_co
     s = summarize(r, source="sim", device_id="x", duration_s=60.0, hold_cap_s=20.0, body_mass_kg=None,
                   ceiling_n=None, ceiling_exceeded=0, started_at=None)
     md = summary_markdown(s)
-    assert "| Hamstrings | 0 | 0 s | 0 s | - | - | 0 | 0.0 s | 0:02 |" in md
+    assert "| Hamstrings | 0 | - | - | - | - | 0 | - | 0:02 |" in md  # as the summary screen: "-", not "0 s"
     assert "Not worked: Hamstrings, Adductors," in md
     assert [g.worked for g in s.groups[:3]] == [True, False, True]
+
+
+def test_the_rolling_total_is_the_sum_of_the_rows_as_they_read():
+    # Rows of 0:41, 0:24 and 0:17 (40.89, 24.39, 17.41 s) over a note of "1:23 min of rolling".
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(0.0))
+    r.apply_marker(Marker(40.89, "muscle_group", {"group": "hamstrings"}))
+    r.apply_marker(Marker(65.28, "muscle_group", {"group": "quads"}))
+    r.close(82.69)
+    s = summarize(r, source="sim", device_id="x", duration_s=82.69, hold_cap_s=20.0, body_mass_kg=106.613)
+    md = summary_markdown(s)
+    assert "| 0:41 |" in md and "| 0:24 |" in md and "| 0:17 |" in md
+    assert "- 0 holds in all, 1:22 min of rolling." in md
+    assert "Body weight 106.6 kg." in md
 
 
 def test_a_session_of_hours_reads_in_hours_minutes_seconds():
@@ -99,7 +113,7 @@ def test_a_session_of_hours_reads_in_hours_minutes_seconds():
     s = summarize(r, source="sim", device_id="x", duration_s=9521.0, hold_cap_s=20.0)
     md = summary_markdown(s)
     assert "2:38:41 on x (sim)." in md
-    assert "| Calves | 0 | 0 s | 0 s | - | - | 0 | 0.0 s | 1:02:03 |" in md
+    assert "| Calves | 0 | - | - | - | - | 0 | - | 1:02:03 |" in md
     assert "- 0 holds in all, 1:02:03 of rolling." in md
     assert "min" not in md
     short = summary_markdown(summarize(r, source="sim", device_id="x", duration_s=725.0, hold_cap_s=20.0))
