@@ -197,3 +197,21 @@ def test_the_summary_counts_the_files_own_warnings_too(files, tmp_path):
     obj = json.loads(r.stdout)
     assert any("cut off" in w for w in obj["warnings"])
     assert obj["summary"]["warnings"] == len(obj["warnings"]) >= 1
+
+
+def test_the_table_rounds_a_holds_force_once_as_record_does():
+    # A mean of 238.5003 N: record said "mean 239 N", analyze's table 238 (rounded to 238.5 for the
+    # JSON first, then to the even 238).
+    from smr_sense.cli.analyze import format_table
+    from smr_sense.core.events import HoldEnded
+    from smr_sense.core.session import HoldStats
+
+    stats = HoldStats(10.0, 19.0, 9.0, 238.5003, 250.5002, False, None, 0.0, 11.0)
+    said = HoldEnded(19.5, 10.0, 19.0, 9.0, 238.5003, 250.5002, False, None, 0.0).text()
+    summary = {"motion_cue": "force_fluctuation", "holds": 1, "holds_capped": 0, "hold_cap_s": 20.0, "hold_time_s": 9.0,
+               "longest_hold_s": 9.0, "rolling_stretches": 0, "rolling_time_s": 0.0, "peak_force_n": 250.5}
+    obj = {"file": "x.smr", "device_id": "x", "duration_s": 30.0, "sample_rate_hz": 80.0, "summary": summary,
+           "holds": [stats.to_json()], "rolling": [], "events": []}
+    row = format_table(obj).splitlines()[3].split()
+    assert "mean 239 N, peak 251 N" in said
+    assert row[4:6] == ["239", "251"]

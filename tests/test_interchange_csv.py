@@ -627,7 +627,7 @@ def test_a_raw_roller_calibrated_in_the_wizard_exports_a_csv_that_takes_that_cal
     assert len(csv["holds"]) == len(smr["holds"]) > 0
     for a, b in zip(smr["holds"], csv["holds"], strict=True):
         assert b["start_s"] == pytest.approx(a["start_s"], abs=0.01)
-        assert b["mean_force_n"] == pytest.approx(a["mean_force_n"], abs=0.02)  # JSON keeps 2 decimals
+        assert b["mean_force_n"] == pytest.approx(a["mean_force_n"], abs=0.02)
 
 
 def _same(a, b, where, abs_tol):

@@ -71,8 +71,8 @@ class HoldStats:
             "capped": self.capped,
             "cap_at_s": None if self.cap_at_s is None else round(self.cap_at_s, 4),
             "over_cap_s": round(self.over_cap_s, 4),
-            "mean_force_n": round(self.mean_force_n, 2),
-            "peak_force_n": round(self.peak_force_n, 2),
+            "mean_force_n": round(self.mean_force_n, 4),
+            "peak_force_n": round(self.peak_force_n, 4),
             "confirmed_s": round(self.confirmed_s, 4),
         }
 
