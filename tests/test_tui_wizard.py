@@ -136,6 +136,23 @@ async def test_a_weight_that_does_not_move_the_reading_is_refused_and_asked_agai
         assert w.proc.current.load_kg == 5.0 and w.step_state == "ready"
 
 
+async def test_on_a_paused_replay_a_step_waiting_for_samples_says_the_replay_is_paused(bench):
+    # Enter at a weight step while paused: "Waiting for a steady reading…" at 0 %, for ever.
+    source = make_source(f"replay:{bench}?speed=1")
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        w = await wizard_with_zero(pilot, app, source)
+        source.set_paused(True)
+        await pilot.press("enter")
+        shown = lambda: str(w.query_one("#wizard-message").render())  # noqa: E731
+        await wait_for(pilot, lambda: "The replay is paused: space plays it." in shown(), "the hint")
+        assert shown().startswith("Waiting for a steady reading")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "paused" not in shown(), "the hint gone once it plays")
+        source.set_paused(True)
+
+
 async def test_on_a_replay_a_refused_step_says_to_seek_not_to_unload_the_roller(bench):
     # It said "keep the roller still and unloaded" to someone watching a recording.
     source = make_source(f"replay:{bench}?speed=1")

@@ -385,7 +385,11 @@ class CalibrationWizard(Screen[bool]):
             else:
                 lines.append(f"Ceiling: {n:g} N" if n else "Ceiling: none")
         self.query_one("#wizard-results", Static).update("\n".join(lines))
-        self.query_one("#wizard-message", Static).update(self.message)
+        message = self.message
+        if self.playback is not None and self.playback.paused and self.phase == "step" and self.step_state != "ready":
+            # Nothing is measured while no samples come: it would wait at 0 % without saying why.
+            message = f"{message} The replay is paused: space plays it.".strip()
+        self.query_one("#wizard-message", Static).update(message)
 
     # -- the end -----------------------------------------------------------------------------------
 
