@@ -93,6 +93,9 @@ def test_speed_max_on_the_command_line_is_what_speed_max_in_a_source_is():
         (["sim", "--duration", "1e9", "--out", "big.smr"], "more than 24 h"),
         (["sim", "--seed", "-1", "--out", "neg.smr"], "must be zero or more"),
         (["sim", "--channels", "2", "--out", "big.smr"], "--channels is for --build channels; the imu build has one"),
+        # 255 % of body weight was accepted in N where 101 % was refused: it could never sound.
+        (["demo", "--no-record", "--body-mass", "80", "--ceiling", "2000"],
+         "--ceiling 2000 N is above 100 % of body weight (785 N for 80 kg)"),
     ],
 )
 def test_demo_and_sim_numbers_give_the_real_reason(tmp_path, monkeypatch, capsys, argv, message):

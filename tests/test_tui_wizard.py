@@ -179,6 +179,9 @@ def test_parsing_what_the_user_types():
         parse_ceiling("120%")
     # As --ceiling: more than the heaviest person weighs would never sound (the chart's scale went flat).
     assert parse_ceiling("2942 N") == (2942.0, None)
+    assert parse_ceiling("700 N", body_mass_kg=80.0) == (700.0, None)
+    with pytest.raises(CalibrationFitError, match=r"above 100 % of body weight \(785 N for 80 kg\)"):
+        parse_ceiling("800 N", body_mass_kg=80.0)  # as 102 % would be
     with pytest.raises(CalibrationFitError, match=r"^a ceiling of 1e\+09 N is above 2942 N, the weight of a 300 kg person$"):
         parse_ceiling("1e9")
 

@@ -126,7 +126,7 @@ def check_session_options(args: argparse.Namespace) -> float:
     fires the moment a hold starts."""
     if args.ceiling_pct is not None and (why := ceiling_too_high(args.ceiling_pct, pct=True)):
         raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is {why}")
-    if args.ceiling is not None and (why := ceiling_too_high(args.ceiling, pct=False)):
+    if args.ceiling is not None and (why := ceiling_too_high(args.ceiling, pct=False, body_mass_kg=args.body_mass)):
         raise UsageError(f"--ceiling {args.ceiling:g} N is {why}")
     warning = getattr(args, "warning", None)
     if warning is None:

@@ -30,11 +30,16 @@ def default_warning_s(hold_cap_s: float) -> float:
     return min(DEFAULT_WARNING_S, hold_cap_s / 2.0)
 
 
-def ceiling_too_high(value: float, pct: bool) -> str | None:
+def ceiling_too_high(value: float, pct: bool, body_mass_kg: float | None = None) -> str | None:
     """What is wrong with a ceiling of ``value`` N (or % of body weight when ``pct``), as the end of a
-    sentence ("above 100 % of body weight"), or None when it could sound."""
+    sentence ("above 100 % of body weight"), or None when it could sound. Given the body weight, a
+    ceiling in N is held to the same share of it as one in %."""
     if pct:
         return None if value <= CEILING_MAX_PCT_BW else f"above {CEILING_MAX_PCT_BW:g} % of body weight"
+    if body_mass_kg:
+        most_n = CEILING_MAX_PCT_BW / 100.0 * body_mass_kg * G_N_PER_KG
+        if value > most_n:
+            return f"above {CEILING_MAX_PCT_BW:g} % of body weight ({most_n:.0f} N for {body_mass_kg:g} kg)"
     if value <= CEILING_MAX_N:
         return None
     return f"above {CEILING_MAX_N:g} N, the weight of a {BODY_MASS_RANGE_KG[1]:g} kg person"

@@ -41,7 +41,7 @@ def force_text(force_n: float, unit: str, body_mass_kg: float | None) -> str:
     return f"{format_force(force_n, shown, body_mass_kg)} {shown}"
 
 
-def parse_ceiling(text: str) -> tuple[float | None, float | None]:
+def parse_ceiling(text: str, body_mass_kg: float | None = None) -> tuple[float | None, float | None]:
     """'400' or '400 N' -> newtons; '50%' -> percent of body weight; '' -> no ceiling."""
     t = text.strip().lower().replace(" ", "")
     if not t:
@@ -54,6 +54,6 @@ def parse_ceiling(text: str) -> tuple[float | None, float | None]:
         raise CalibrationFitError(f"'{text}' is not a ceiling such as 400 N or 50%") from None
     if not value > 0:
         raise CalibrationFitError("the ceiling must be above zero")
-    if why := ceiling_too_high(value, pct):  # as --ceiling and --ceiling-pct: it would never sound
+    if why := ceiling_too_high(value, pct, body_mass_kg):  # as --ceiling and --ceiling-pct: it would never sound
         raise CalibrationFitError(f"a ceiling of {value:g} {'%' if pct else 'N'} is {why}")
     return (None, value) if pct else (value, None)

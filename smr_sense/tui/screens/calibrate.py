@@ -222,7 +222,7 @@ class CalibrationWizard(Screen[bool]):
                 self.body_mass_kg = mass
                 self.phase = "ceiling"
             elif self.phase == "ceiling":
-                self.ceiling = parse_ceiling(self.query_one("#wizard-input", Input).value)
+                self.ceiling = parse_ceiling(self.query_one("#wizard-input", Input).value, self.body_mass_kg)
                 if self.ceiling[1] is not None and not self.body_mass_kg:
                     raise CalibrationFitError("a ceiling in % of body weight needs your body weight; give it in N instead")
                 self.phase = "review"
