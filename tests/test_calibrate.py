@@ -52,6 +52,13 @@ def test_a_zero_says_its_unit():
     assert "f 0.00 N (noise " in measure_tare(info, still).describe()  # never "-0.00 N"
 
 
+def test_a_fit_that_lands_on_a_weight_reads_plus_zero():
+    # "(-0.00 N, -0.0 %)" for a residual of a few mN below zero.
+    from smr_sense.core.calibrate import PointResidual
+
+    assert PointResidual(5.0, None, 49.033, 49.031).describe().endswith("(+0.00 N, +0.0 %)")
+
+
 def test_tare_refuses_a_moving_signal_a_loaded_roller_and_too_short_a_window():
     drifting = counts([0.0])
     raw = drifting.raw + np.linspace(0, 2000, len(drifting))[:, None].astype(np.float32)

@@ -50,9 +50,9 @@ def test_a_file_name_with_a_question_mark_replays(tmp_path):
         ("sim:?seed=x", "not a whole number"),
         ("sim:?build=laser", "unknown sensor build 'laser'"),
         ("sim:?colour=red", "unknown option 'colour'"),
-        ("sim:?speed=0", "speed must be above zero"),
+        ("sim:?speed=0", "sim source: speed 0 is below 0.25 times real time"),
         ("replay:", "replay needs a file"),
-        ("replay:x.smr?speed=-1", "above zero"),
+        ("replay:x.smr?speed=-1", "replay source: speed -1 is below 0.25 times real time"),
         # A text device's rate and a timeout: -5 was an internal error, max never ended a recording,
         # 0 quietly meant 50 Hz, and -1 s was "within -1 s".
         ("serial:/dev/ttyX?format=text&rate=-5", r"serial source: rate=-5 is not a rate in samples per second"),

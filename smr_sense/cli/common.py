@@ -64,8 +64,8 @@ def speed_factor(text: str) -> float:
     (as fast as possible), as a source's ``speed=max`` says it."""
     if text.strip().lower() == "max":
         return math.inf
-    value = positive_float(text)
-    if why := speed_out_of_range(value):
+    value = finite_float(text)
+    if why := speed_out_of_range(value):  # 0 says "below 0.25 times real time": the real limit
         raise argparse.ArgumentTypeError(f"'{text}' is {why}")
     return value
 

@@ -194,8 +194,9 @@ class PointResidual:
 
     def describe(self) -> str:
         where = f" on {self.channel}" if self.channel else ""
-        pct = 100.0 * self.residual_n / self.known_n
-        return f"{self.load_kg:g} kg{where}: {self.known_n:.1f} N known, {self.fitted_n:.1f} N fitted ({self.residual_n:+.2f} N, {pct:+.1f} %)"
+        pct = round(100.0 * self.residual_n / self.known_n, 1) + 0.0  # + 0.0: never "-0.0 %"
+        off_n = round(self.residual_n, 2) + 0.0
+        return f"{self.load_kg:g} kg{where}: {self.known_n:.1f} N known, {self.fitted_n:.1f} N fitted ({off_n:+.2f} N, {pct:+.1f} %)"
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,6 @@ class SourceSpec:
     def speed_option(self, default: float = 1.0) -> float:
         """``speed``: times real time (see ``speed_out_of_range``), or ``max`` (as fast as possible)."""
         speed = self.float_option("speed", default)
-        if not speed > 0:
-            raise SourceError(f"{self.scheme} source: speed must be above zero")
         if speed < math.inf and (why := speed_out_of_range(speed)):
             hint = " (speed=max plays as fast as possible)" if speed > 1 else ""
             raise SourceError(f"{self.scheme} source: speed {speed:g} is {why}{hint}")
