@@ -221,7 +221,10 @@ def test_a_dashboard_without_a_terminal_is_one_sentence_not_a_spinning_core(rec,
 
 @pytest.mark.parametrize(
     "argv",
-    [["sim", "--duration", "5", "--out"], ["record", "--source", "sim:?speed=max&duration=5", "--out"], ["demo", "--record"]],
+    [
+        ["sim", "--duration", "5", "--out"], ["record", "--source", "sim:?speed=max&duration=5", "--out"], ["demo", "--record"],
+        ["demo", "--out"], ["live", "--source", "sim", "--out"],  # as record and sim name it ("unknown option --out")
+    ],
 )
 def test_a_recording_into_a_missing_folder_is_refused_not_made(tmp_path, capsys, argv):
     # A mistyped path would otherwise leave a tree of folders behind.

@@ -56,7 +56,11 @@ def add_dashboard_options(p: argparse.ArgumentParser, *, recording: bool = True)
     """Options shared by demo, live and replay."""
     if recording:
         rec = p.add_mutually_exclusive_group()
-        rec.add_argument("--record", type=recording_file, metavar="FILE", help="record the session to FILE (default: a new file in the data directory)")
+        # --out as well: record and sim name their file so, and "live --out x.smr" was refused.
+        rec.add_argument(
+            "--record", "--out", dest="record", type=recording_file, metavar="FILE",
+            help="record the session to FILE (default: a new file in the data directory)",
+        )
         rec.add_argument("--no-record", action="store_true", help="do not record this session")
     p.add_argument("--unit", choices=("N", "kg", "%BW"), default="N", help="force unit on screen (u cycles it)")
     add_session_options(p, body_mass_help="your body weight, for %% body weight and the ceiling")
