@@ -132,7 +132,7 @@ class RoutineTracker:
         self._hold_end_s: float | None = None  # end of the hold just announced, if that was the last event
         self._now_s = 0.0
         self._switches: list[tuple[float, int]] = [(float("-inf"), self.index)]  # for rewinds
-        self.skipped_s = 0.0  # stream time jumped over by forward seeks (a partial replay)
+        self._skipped: list[tuple[float, float]] = []  # stream time jumped over by forward seeks
 
     # -- the routine -------------------------------------------------------------------------------
 
@@ -249,6 +249,11 @@ class RoutineTracker:
 
     # -- replay seeks ------------------------------------------------------------------------------
 
+    @property
+    def skipped_s(self) -> float:
+        """Stream time jumped over and not played since (a partial replay)."""
+        return sum(b - a for a, b in self._skipped)
+
     def seek(self, from_s: float, to_s: float) -> None:
         """A replay jumped from ``from_s`` to ``to_s``. Going back forgets what lies after ``to_s``
         (it will be seen again); going forward notes the skipped time (the summary is partial)."""
@@ -261,6 +266,9 @@ class RoutineTracker:
                 tally.rolling = [(a, min(b, to_s)) for a, b in tally.rolling if a < to_s]
             self._switches = [s for s in self._switches if s[0] <= to_s]
             self.index = self._switches[-1][1]
+            # What was jumped over after to_s is played again (or jumped over again, and noted then):
+            # adding up every jump forward counted it twice.
+            self._skipped = [(a, min(b, to_s)) for a, b in self._skipped if a < to_s]
         else:
-            self.skipped_s += to_s - from_s
+            self._skipped.append((from_s, to_s))
         self._now_s = to_s

@@ -72,6 +72,11 @@ def test_seeking_back_forgets_what_will_be_seen_again_and_restores_the_group():
     assert r.tallies[2].holds == [] and r.skipped_s == 0.0
     r.apply_marker(Marker(100.0, "seek", {"from_s": 20.0}))
     assert r.skipped_s == 80.0
+    # Back to 60 s: 60-100 s is played again, only 20-60 s stays unplayed ("100 s skipped" for 41).
+    r.apply_marker(Marker(60.0, "seek", {"from_s": 110.0}))
+    assert r.skipped_s == 40.0
+    r.apply_marker(Marker(130.0, "seek", {"from_s": 120.0}))
+    assert r.skipped_s == 50.0
 
 
 def test_unknown_group_from_a_newer_recording_is_added_not_lost():

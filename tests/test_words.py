@@ -40,8 +40,9 @@ def test_the_playback_bar_counts_hours_too():
 def test_the_playback_position_never_reads_past_the_end():
     from smr_sense.tui.widgets.playback_bar import position_text
 
-    assert position_text(180.0, 179.99) == "2:59 / 2:59"  # it read "3:00 / 2:59" at the end of a replay
-    assert position_text(61.5, 179.99) == "1:01 / 2:59"
+    assert position_text(180.0, 179.99) == "3:00 / 3:00"  # it read "3:00 / 2:59" at the end of a replay
+    assert position_text(179.99, 179.99) == "3:00 / 3:00"  # the length as the summary rounds it
+    assert position_text(61.5, 179.99) == "1:01 / 3:00" and position_text(179.5, 179.99) == "2:59 / 3:00"
     assert position_text(4.0, 0.0) == "0:04 / 0:00"  # a duration not known yet
 
 

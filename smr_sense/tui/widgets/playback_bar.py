@@ -18,9 +18,13 @@ def clock(seconds: float) -> str:
 
 
 def position_text(position_s: float, duration_s: float) -> str:
-    """"m:ss / m:ss". The position may pass the duration by a moment at the very end; it is shown
-    no later than the end (it read "3:00 / 2:59")."""
-    return f"{clock(min(position_s, duration_s) if duration_s > 0 else position_s)} / {clock(duration_s)}"
+    """"m:ss / m:ss". The length is rounded as the summary and ``analyze`` round it (179.99 s is
+    3:00, not 2:59); the position runs as a clock, and at the end (or a moment past it, as the last
+    sample can be) reads the length (it read "3:00 / 2:59")."""
+    if duration_s <= 0:
+        return f"{clock(position_s)} / {words.mmss(0.0)}"
+    length = words.mmss(duration_s)
+    return f"{length if position_s >= duration_s else clock(position_s)} / {length}"
 
 
 def speed_text(speed: float) -> str:
