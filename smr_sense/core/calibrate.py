@@ -94,7 +94,6 @@ class TareResult:
         return f"zero over {self.duration_s:.1f} s: {parts}"
 
 
-
 @dataclass(frozen=True)
 class SpanPoint:
     load_kg: float
