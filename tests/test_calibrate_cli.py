@@ -9,6 +9,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -214,6 +215,19 @@ def test_zero_alone_moves_the_zero_and_keeps_the_span(monkeypatch, capsys, confi
     assert ch["offset_counts"] == pytest.approx(OFFSET, abs=10)
     assert ch["n_per_count"] == 1 / COUNTS_PER_N  # the span is the one the weights gave
     assert profile.residuals_n == (0.3, -0.2) and profile.noise_n == (0.05,)
+
+
+def test_a_zero_that_barely_moved_reads_plus_zero_and_its_readings_say_counts(monkeypatch, capsys, config):
+    # "load: the zero moved -0.0 N" for a zero 0.02 N off; "5 kg: 5676" did not say in what.
+    cal = {"channels": [{"name": "load", "model": "linear", "offset_counts": OFFSET + 10, "n_per_count": 1 / COUNTS_PER_N}]}
+    save_profile(Profile("bench:AA:BB", "Bench roller", cal, "2026-11-01T10:00:00+00:00", (), ()))
+    code, out, err = run_cli(monkeypatch, capsys, "\n", BenchRoller(), "--zero", "--tare-s", "1")
+    assert code == 0, err
+    assert "load: the zero moved +0.0 N" in out and "-0.0" not in out
+    assert re.search(r"zero over [\d.]+ s: load \d+ counts \(noise [\d.]+\)$", out, re.M)
+    code, out, err = run_cli(monkeypatch, capsys, "\n\n", BenchRoller(), "--weights", "5", "--no-save")
+    assert code == 0, err
+    assert re.search(r" 5 kg: \d+ counts$", out, re.M)  # after its prompt, on the same line
 
 
 def test_zero_alone_needs_a_saved_calibration(monkeypatch, capsys, config):

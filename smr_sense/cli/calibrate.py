@@ -244,7 +244,7 @@ def _save_rezero(args: argparse.Namespace, info, tare) -> int:
     calibration, moved_n = rezero(before, tare)
     for old, new in zip(before.channels, calibration.channels):
         if old.name in moved_n:
-            moved = moved_n[old.name] + 0.0  # never "-0.0 N"
+            moved = round(moved_n[old.name], 1) + 0.0  # never "-0.0 N"
             _say(f"  {old.name}: the zero moved {moved:+.1f} N ({old.offset_counts:.0f} -> {new.offset_counts:.0f} counts)")
     if args.no_save:
         _say("not saved (--no-save)")

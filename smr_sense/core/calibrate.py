@@ -107,7 +107,7 @@ class SpanPoint:
 
     def describe(self) -> str:
         where = f" on {self.channel}" if self.channel else ""
-        return f"{self.load_kg:g} kg{where}: " + ", ".join(f"{r:.0f}" for r in self.readings_counts)
+        return f"{self.load_kg:g} kg{where}: " + ", ".join(f"{r:.0f}" for r in self.readings_counts) + " counts"
 
 
 def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
