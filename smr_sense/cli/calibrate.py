@@ -18,6 +18,7 @@ import asyncio
 import sys
 
 from smr_sense.cli.common import warn, within_range
+from smr_sense.core.words import rounded
 from smr_sense.errors import SmrError, UsageError
 
 NO_SAMPLES_TIMEOUT_S = 10.0
@@ -111,7 +112,7 @@ def _as_known(info):
 async def _calibrate(args: argparse.Namespace) -> int:
     from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure
     from smr_sense.core.samples import SampleBlock
-    from smr_sense.emulator import is_emulated
+    from smr_sense.emulator import NO_WEIGHTS_ADVICE, is_emulated
     from smr_sense.profiles import Profile, save_profile
     from smr_sense.sources import make_source
 
@@ -132,7 +133,7 @@ async def _calibrate(args: argparse.Namespace) -> int:
     pump: asyncio.Task | None = None
     try:
         info = _as_known(await source.open())
-        in_newtons = not any(c.unit == "count" for c in info.channels)
+        in_newtons = not info.sends_counts
         if is_emulated(info.device_id) and not args.zero:
             # Its simulated person keeps rolling and nobody can put a weight on it: the first
             # weight could only be refused, again and again. A zero needs no weight: it is taken
@@ -147,7 +148,7 @@ async def _calibrate(args: argparse.Namespace) -> int:
             )
         if args.zero and info.calibration is None and not in_newtons:
             first = (
-                "an emulated roller cannot take known weights: run the emulator with --units N"
+                NO_WEIGHTS_ADVICE
                 if is_emulated(info.device_id)
                 else f"calibrate it with known weights first (smr-sense calibrate --source {args.source})"
             )
@@ -244,8 +245,7 @@ def _save_rezero(args: argparse.Namespace, info, tare) -> int:
     calibration, moved_n = rezero(before, tare)
     for old, new in zip(before.channels, calibration.channels):
         if old.name in moved_n:
-            moved = round(moved_n[old.name], 1) + 0.0  # never "-0.0 N"
-            _say(f"  {old.name}: the zero moved {moved:+.1f} N ({old.offset_counts:.0f} -> {new.offset_counts:.0f} counts)")
+            _say(f"  {old.name}: the zero moved {rounded(moved_n[old.name], 1):+.1f} N ({old.offset_counts:.0f} -> {new.offset_counts:.0f} counts)")
     if args.no_save:
         _say("not saved (--no-save)")
         return 0
@@ -265,7 +265,7 @@ async def _device_tare(source, info, tare, no_save: bool) -> int:
     still, it is told to re-zero (the reference firmware's and the Progressor's ``tare``)."""
     from smr_sense.sources import SourceError
 
-    read = ", ".join(f"{c.name} {o:+.2f} {c.unit}" for c, o in zip(info.channels, tare.offsets_counts))
+    read = ", ".join(f"{c.name} {rounded(o, 2):+.2f} {c.unit}" for c, o in zip(info.channels, tare.offsets_counts))
     if no_save:
         _say(f"  it read {read} unloaded; not zeroed (--no-save)")
         return 0

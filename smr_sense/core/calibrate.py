@@ -33,6 +33,7 @@ import numpy as np
 from smr_sense.core.calibration import G_N_PER_KG, Calibration, ChannelCalibration
 from smr_sense.core.samples import SampleBlock, StreamInfo
 from smr_sense.core.settings import BODY_MASS_RANGE_KG
+from smr_sense.core.words import rounded
 from smr_sense.errors import SmrError
 
 TARE_MIN_S, TARE_MAX_S = 1.0, 5.0
@@ -82,14 +83,13 @@ class TareResult:
     duration_s: float
     samples: int
     channels: tuple[str, ...]
-    units: tuple[str, ...] = ()  # per channel, as the roller sends it ("count", "N", "kg")
+    units: tuple[str, ...]  # per channel, as the roller sends it ("count", "N", "kg")
 
     def describe(self) -> str:
         # "load 0 (noise 0.5)" did not say whether the roller read 0 N or 0 counts.
-        units = self.units or ("count",) * len(self.channels)
         parts = ", ".join(
-            f"{c} {o:.0f} counts (noise {s:.1f})" if u == "count" else f"{c} {round(o, 2) + 0.0:.2f} {u} (noise {s:.2f})"
-            for c, u, o, s in zip(self.channels, units, self.offsets_counts, self.noise_counts)
+            f"{c} {o:.0f} counts (noise {s:.1f})" if u == "count" else f"{c} {rounded(o, 2):.2f} {u} (noise {s:.2f})"
+            for c, u, o, s in zip(self.channels, self.units, self.offsets_counts, self.noise_counts)
         )
         return f"zero over {self.duration_s:.1f} s: {parts}"
 
@@ -125,7 +125,7 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
             f"channel '{names[bad]}' was not steady during the zero; keep the roller still and unloaded, then retry"
         )
     # A roller in N or kg tells its load as it is; a raw-count one through its saved calibration.
-    if info.calibration or not any(c.unit == "count" for c in info.channels):
+    if info.calibration or not info.sends_counts:
         try:
             from smr_sense.core.calibration import forces_n
 
@@ -193,8 +193,8 @@ class PointResidual:
 
     def describe(self) -> str:
         where = f" on {self.channel}" if self.channel else ""
-        pct = round(100.0 * self.residual_n / self.known_n, 1) + 0.0  # + 0.0: never "-0.0 %"
-        off_n = round(self.residual_n, 2) + 0.0
+        pct = rounded(100.0 * self.residual_n / self.known_n, 1)
+        off_n = rounded(self.residual_n, 2)
         return f"{self.load_kg:g} kg{where}: {self.known_n:.1f} N known, {self.fitted_n:.1f} N fitted ({off_n:+.2f} N, {pct:+.1f} %)"
 
 

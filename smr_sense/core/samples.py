@@ -103,6 +103,11 @@ class StreamInfo:
     def n_channels(self) -> int:
         return len(self.channels)
 
+    @property
+    def sends_counts(self) -> bool:
+        """Some channel sends raw counts (needs a calibration); else every one is in N or kg."""
+        return any(c.unit == "count" for c in self.channels)
+
     def with_calibration(self, calibration: dict[str, Any] | None) -> StreamInfo:
         return replace(self, calibration=calibration)
 

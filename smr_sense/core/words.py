@@ -8,6 +8,12 @@ def counted(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many if many is not None else one + 's')}"
 
 
+def rounded(value: float, ndigits: int) -> float:
+    """``value`` rounded as a format with ``ndigits`` decimals prints it, but never -0.0: a residual
+    or a drift a hair below zero reads as the 0.0 it is ("+0.00 N"), not "-0.00 N"."""
+    return round(value, ndigits) + 0.0  # -0.0 + 0.0 is +0.0; every other value is unchanged
+
+
 def clock(whole_s: int) -> str:
     """Whole seconds as minutes:seconds, or hours:minutes:seconds from an hour on (2:38:41, never
     158:41)."""

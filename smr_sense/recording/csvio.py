@@ -44,7 +44,7 @@ from smr_sense.core.samples import (
     SampleBlock,
     StreamInfo,
 )
-from smr_sense.core.words import counted
+from smr_sense.core.words import counted, rounded
 from smr_sense.errors import FileFormatError
 from smr_sense.recording.csv_sensor import read_description
 from smr_sense.recording.reader import CSV_SCHEMA, Recording, check_monotonic
@@ -217,8 +217,7 @@ def _backwards_force(force_n: np.ndarray, name: str, col: str) -> str | None:
         return None
     where = (
         f"in all of its {readable.size} samples (down to {lo:.0f} N)" if hi < 0
-        # + 0.0: a top of -0.0 (or a hair below zero, rounded) reads as the 0.0 it is
-        else f"wherever it is loaded (down to {lo:.0f} N, never above {round(hi, 1) + 0.0:.1f} N)"
+        else f"wherever it is loaded (down to {lo:.0f} N, never above {rounded(hi, 1):.1f} N)"
     )
     return (
         f"{name}: column {col} is negative {where}: the load cell is probably wired backwards or its "
