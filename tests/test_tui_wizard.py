@@ -46,6 +46,16 @@ def wizard(app) -> CalibrationWizard:
     return app.screen
 
 
+@asynccontextmanager
+async def replayed_bench(bench, speed: str):
+    """The dashboard on the bench recording replayed at ``speed``, once its stream is open."""
+    source = make_source(f"replay:{bench}?speed={speed}")
+    app = app_for(source)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream")
+        yield pilot, app, source
+
+
 async def paused_press(pilot, source, *keys, seek_s=None):
     """Keys go in while the replay is paused (the Pilot waits for an idle app after each key)."""
     source.set_paused(True)
@@ -111,10 +121,7 @@ async def test_cancel_after_the_zero_leaves_the_old_profile_untouched(bench, tmp
         "version": 1, "device_id": "bench-hx711",
         "channels": [{"name": "load", "model": "linear", "offset_counts": 81000.0, "n_per_count": 0.0024}]}}))
     before = old.read_bytes()
-    source = make_source(f"replay:{bench}?speed=4")
-    app = app_for(source)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.stream_open, "the stream")
+    async with replayed_bench(bench, "4") as (pilot, app, source):
         w = await wizard_with_zero(pilot, app, source)
         assert w.results[0].startswith("zero over")  # a new zero was taken, then thrown away
         await paused_press(pilot, source, "escape")
@@ -126,10 +133,7 @@ async def test_cancel_after_the_zero_leaves_the_old_profile_untouched(bench, tmp
 
 
 async def test_a_weight_that_does_not_move_the_reading_is_refused_and_asked_again(bench):
-    source = make_source(f"replay:{bench}?speed=4")
-    app = app_for(source)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.stream_open, "the stream")
+    async with replayed_bench(bench, "4") as (pilot, app, source):
         w = await wizard_with_zero(pilot, app, source)
         await paused_press(pilot, source, "enter", seek_s=1.0)  # "5 kg" while nothing is on it
         await wait_for(pilot, lambda: "barely moved" in w.message, "the refusal")
@@ -138,10 +142,7 @@ async def test_a_weight_that_does_not_move_the_reading_is_refused_and_asked_agai
 
 async def test_on_a_paused_replay_a_step_waiting_for_samples_says_the_replay_is_paused(bench):
     # Enter at a weight step while paused: "Waiting for a steady reading…" at 0 %, for ever.
-    source = make_source(f"replay:{bench}?speed=1")
-    app = app_for(source)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.stream_open, "the stream")
+    async with replayed_bench(bench, "1") as (pilot, app, source):
         w = await wizard_with_zero(pilot, app, source)
         source.set_paused(True)
         await pilot.press("enter")
@@ -155,10 +156,7 @@ async def test_on_a_paused_replay_a_step_waiting_for_samples_says_the_replay_is_
 
 async def test_on_a_replay_a_refused_step_says_to_seek_not_to_unload_the_roller(bench):
     # It said "keep the roller still and unloaded" to someone watching a recording.
-    source = make_source(f"replay:{bench}?speed=1")
-    app = app_for(source)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.stream_open, "the stream")
+    async with replayed_bench(bench, "1") as (pilot, app, source):
         await paused_press(pilot, source, "c", "enter", "enter", seek_s=5.5)  # the zero as the 5 kg goes on
         w = wizard(app)
         await wait_for(pilot, lambda: "not steady" in w.message, "the refusal")
@@ -248,10 +246,7 @@ async def test_keys_that_arrive_together_apply_in_the_order_typed(bench):
     # the characters behind it: Ctrl-U then cleared the "3, 7" and Enter submitted an empty box.
     from textual import events
 
-    source = make_source(f"replay:{bench}?speed=4")
-    app = app_for(source)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.stream_open, "the stream")
+    async with replayed_bench(bench, "4") as (pilot, app, source):
         await paused_press(pilot, source, "c")
         w = wizard(app)
         keys = [("ctrl+u", "\x15"), ("3", "3"), ("comma", ","), ("space", " "), ("8", "8"), ("backspace", "\x7f"),
@@ -346,10 +341,7 @@ async def test_a_roller_that_needs_or_takes_no_weights_counts_only_its_two_quest
 async def test_on_a_replay_a_step_asks_to_find_it_in_the_recording_with_the_replay_keys(bench):
     # It said "Put 5 kg on the roller" to someone watching a recording, and the replay's pause and
     # seek keys were shut off while the wizard was open: the stretch to measure could not be found.
-    source = make_source(f"replay:{bench}?speed=1")
-    app = app_for(source)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.stream_open, "the stream")
+    async with replayed_bench(bench, "1") as (pilot, app, source):
         await paused_press(pilot, source, "c", "enter", seek_s=0.0)
         w = wizard(app)
         prompt = str(w.query_one("#wizard-prompt").render())
