@@ -50,7 +50,7 @@ def test_repeated_time_is_reported_as_plain_numbers(tmp_path, capsys):
     dup = tmp_path / "dup.csv"
     dup.write_text("time_s,force_n\n0.0,1\n0.01,2\n0.01,3\n0.02,4\n")
     err = refused(capsys, ["analyze", str(dup)])
-    assert err == f"smr-sense: error: {dup}: time repeats at sample 3 (t = 0.01 s after 0.01 s)"
+    assert err == f"smr-sense: error: {dup}: time repeats at line 4 (t = 0.01 s after 0.01 s)"
 
 
 def test_a_text_file_named_smr_is_not_a_recording(tmp_path, capsys):

@@ -80,11 +80,14 @@ def test_a_raw_csv_under_a_calibration_naming_its_channel_otherwise_is_told_how_
         ("time_s,gyro_x_dps\n0,1\n", "no force_n"),
         ("time_s,force_n\n", "no samples"),
         ("time_s,force_n\n0,150\n", "has only one sample, and a session needs two or more"),
-        ("time_s,force_n\n0,1\n0.02,1\n0.01,1\n", "goes backwards at sample 3"),
-        ("time_s,force_n\n0,1\n0,1\n", "repeats at sample 2"),
+        ("time_s,force_n\n0,1\n0.02,1\n0.01,1\n", "goes backwards at line 4"),
+        ("time_s,force_n\n0,1\n0,1\n", "repeats at line 3"),
         ("time_s,force_n\n0,1\n0.01,1,3\n", "line 3 has 3 values"),
-        ("time_s,force_n\n0,1\n,1\n", "sample 2 has no time_s"),
-        ("time_s,force_n\n0,1\ninf,2\n", r"sample 2 has time_s inf, which is not a time"),
+        ("time_s,force_n\n0,1\n,1\n", "line 3 has no time_s"),
+        ("time_s,force_n\n0,1\ninf,2\n", r"line 3 has time_s inf, which is not a time"),
+        # the line an editor shows: comment and blank lines count, as the value errors count them
+        ("# logger v2\ntime_s,force_n\n0,1\n# pause\n\n0.02,1\n0.01,1\n", "goes backwards at line 7"),
+        ("time_s,force_n\n0,1\n\n,1\n", "line 4 has no time_s"),
         # a force column with no usable value at all
         ("time_s,force_n\n0,nan\n0.01,\n0.02,nan\n", "column force_n has no usable value in any of its"),
         ("time_s,force_n\n0,inf\n0.01,-inf\n0.02,1e39\n", "column force_n has no usable value in any of its"),

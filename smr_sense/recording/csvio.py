@@ -151,6 +151,19 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
     return np.array(rows, dtype=np.float64).reshape(-1, n_cols)
 
 
+def _line_of_row(body: bytes, header_line: int, row: int) -> int:
+    """The file's line number of table row ``row`` (blank and comment lines hold no row). Only an
+    error message needs it, so the body is walked again then rather than indexed for every file."""
+    rows = -1
+    for offset, raw_line in enumerate(body.splitlines()):
+        line = raw_line.strip()
+        if line and not line.startswith(b"#"):
+            rows += 1
+            if rows == row:
+                return header_line + 1 + offset
+    return header_line + 1 + row  # not reached for a row the table has
+
+
 def _without_cut_last_line(body: bytes, n_cols: int, used: list[int], first_line: int, name: str) -> tuple[bytes, str | None]:
     """A logger stopped mid-write leaves its last line cut short, with no line end. That line
     alone is dropped, with a warning, as a recording's cut chunk is: every whole line is kept. A
@@ -254,13 +267,17 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
         # The rate comes from the time step: one sample has none, and "0.0 s at 0.0 Hz" is no answer.
         raise FileFormatError(f"{name} has only one sample, and a session needs two or more to tell its sample rate")
     t = table[:, cols.index("time_s")]
+
+    def where(i: int) -> str:
+        return f"line {_line_of_row(body, header_line, i)}"
+
     if np.isnan(t).any():
-        line = int(np.flatnonzero(np.isnan(t))[0])
-        raise FileFormatError(f"{name}: sample {line + 1} has no time_s value")
+        i = int(np.flatnonzero(np.isnan(t))[0])
+        raise FileFormatError(f"{name}: {where(i)} has no time_s value")
     if np.isinf(t).any():
         i = int(np.flatnonzero(np.isinf(t))[0])
-        raise FileFormatError(f"{name}: sample {i + 1} has time_s {t[i]}, which is not a time")
-    check_monotonic(t, name)
+        raise FileFormatError(f"{name}: {where(i)} has time_s {t[i]}, which is not a time")
+    check_monotonic(t, name, where)
     rate = _sample_rate_hz(t, name)
     sensor_cols = [i for i, c in enumerate(cols) if c in used_names and c not in ("time_s", "host_time_s")]
     _unusable_values_as_missing(table, sensor_cols)

@@ -199,12 +199,13 @@ def load_any(path: str | os.PathLike[str]) -> Recording:
     return parse_interchange_csv(path, data)
 
 
-def check_monotonic(t_s: np.ndarray, name: str) -> None:
-    """Time must go forward: a replay of shuffled samples would be a silent wrong answer."""
+def check_monotonic(t_s: np.ndarray, name: str, where=lambda i: f"sample {i + 1}") -> None:
+    """Time must go forward: a replay of shuffled samples would be a silent wrong answer.
+    ``where(i)`` names sample ``i`` for the message (a CSV names its line, which an editor shows)."""
     if len(t_s) > 1:
         d = np.diff(t_s)
         bad = np.flatnonzero(~(d > 0))
         if bad.size:
             i = int(bad[0])
             what = "repeats" if d[i] == 0 else "goes backwards" if d[i] < 0 else "is not a number"
-            raise FileFormatError(f"{name}: time {what} at sample {i + 2} (t = {float(t_s[i + 1])!r} s after {float(t_s[i])!r} s)")
+            raise FileFormatError(f"{name}: time {what} at {where(i + 1)} (t = {float(t_s[i + 1])!r} s after {float(t_s[i])!r} s)")
