@@ -17,11 +17,12 @@ from smr_sense.report import SessionSummary, summary_notes
 
 
 def summary_table(s: SessionSummary, *, narrow: bool = False) -> Table:
-    """``narrow`` (60 columns): one space between the columns and "Over cap" on two lines, so that
-    the muscle groups' names stay whole; should that still not do, a name wraps, never cut."""
+    """``narrow`` (60 columns): one space between the columns, and "Mean force" and "Over cap" on
+    two lines, so that the muscle groups' names stay whole; should that still not do, a name wraps,
+    never cut."""
     table = Table(expand=True, box=None, header_style="bold", pad_edge=False, collapse_padding=narrow)
     table.add_column("Muscle group", no_wrap=not narrow, ratio=1)
-    for name in ("Holds", "Longest", "Force", "Caps", "Over cap", "Rolling"):
+    for name in ("Holds", "Longest", "Mean force", "Caps", "Over cap", "Rolling"):  # as the Markdown names them
         table.add_column(name.replace(" ", "\n") if narrow else name, justify="right", no_wrap=True)
     for g in s.groups:
         if not g.visited:
