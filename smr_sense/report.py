@@ -154,7 +154,8 @@ def summarize(
 
 
 def _r(x: float | None, nd: int = 1) -> float | None:
-    return None if x is None else round(x, nd)
+    # float(): a sum over no holds is the int 0, and a reader typing the JSON expects 0.0 beside 25.0.
+    return None if x is None else float(round(x, nd))
 
 
 def summary_to_json(s: SessionSummary) -> dict[str, Any]:
@@ -169,8 +170,8 @@ def summary_to_json(s: SessionSummary) -> dict[str, Any]:
         # Unmeasured, the totals below are zeros for want of a force, not a session without holds.
         "measured": s.measured,
         "not_measured": s.not_measured,
-        "hold_cap_s": s.hold_cap_s,
-        "body_mass_kg": s.body_mass_kg,
+        "hold_cap_s": float(s.hold_cap_s),
+        "body_mass_kg": _r(s.body_mass_kg, 2),
         "ceiling_n": _r(s.ceiling_n),
         "totals": {
             "holds": s.holds,

@@ -12,6 +12,11 @@ from smr_sense.routine import RoutineTracker
 
 
 def session():
+    return summarize(session_tracker(), source="sim", device_id="sim-imu-7", duration_s=70.0, hold_cap_s=20.0,
+                     body_mass_kg=80.0, ceiling_n=450.0, ceiling_exceeded=1, started_at="2026-05-09 10:00")
+
+
+def session_tracker():
     r = RoutineTracker()
     r.apply_event(RollingStarted(0.0))
     r.apply_event(HoldStarted(11.0, start_s=10.0))
@@ -22,8 +27,7 @@ def session():
     r.apply_marker(Marker(60.0, "muscle_group", {"group": "hamstrings"}))
     r.apply_event(RollingStarted(61.0))
     r.close(70.0)
-    return summarize(r, source="sim", device_id="sim-imu-7", duration_s=70.0, hold_cap_s=20.0,
-                     body_mass_kg=80.0, ceiling_n=450.0, ceiling_exceeded=1, started_at="2026-05-09 10:00")
+    return r
 
 
 def test_per_group_figures():
@@ -48,6 +52,17 @@ def test_json_and_markdown_say_the_same_thing():
     assert "| Quads | - |" in md
     assert "1 hold reached the 20 s cap and went on 5.0 s past it" in md
     assert "Not worked: Quads, Adductors, Glutes, IT band / TFL, Lower back, Upper back, Lats." in md
+
+
+def test_every_measure_in_the_json_is_a_float_even_for_a_group_without_holds():
+    # Hamstrings had no hold: its hold time was the int 0 (a sum over nothing) beside Calves' 40.0.
+    s = summarize(session_tracker(), source="sim", device_id="d", duration_s=70.0, hold_cap_s=20, body_mass_kg=80)
+    obj = summary_to_json(s)
+    assert obj["groups"][1]["holds"] == 0
+    seconds = ("hold_s", "longest_hold_s", "over_cap_s", "rolling_s")
+    assert all(isinstance(g[k], float) for g in obj["groups"] for k in seconds), obj["groups"][1]
+    assert isinstance(obj["totals"]["over_cap_s"], float) and isinstance(obj["totals"]["rolling_s"], float)
+    assert isinstance(obj["hold_cap_s"], float) and isinstance(obj["body_mass_kg"], float)
 
 
 def test_saved_beside_the_recording(tmp_path):
