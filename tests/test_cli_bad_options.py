@@ -219,6 +219,14 @@ def test_a_dashboard_without_a_terminal_is_one_sentence_not_a_spinning_core(rec,
     )
 
 
+@pytest.mark.parametrize("start", ["-5", "150", "1e6"])
+def test_a_start_outside_the_replay_is_said_before_the_missing_terminal(rec, capsys, start):
+    # Without a terminal, --start -5 was answered "the dashboard needs a terminal": run in one, it
+    # would then have failed for the start. The fix for both is told first: the start.
+    err = refused(capsys, ["replay", str(rec), "--start", start])
+    assert err == f"smr-sense: error: a start at {float(start):g} s is outside {rec}, which lasts 150.0 s"
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from smr_sense.cli.common import finite_float, pinned_by, speed_factor, warn
 from smr_sense.cli.live import add_dashboard_options, run_dashboard
+from smr_sense.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
     from smr_sense.profiles import calibration_from_option, other_device_warning
     from smr_sense.recording import load_any
     from smr_sense.recording.csv_export import unmeasured_until
+    from smr_sense.sources.replay import start_outside
 
     path = Path(args.file)
     rec = load_any(path)  # a missing or broken file is one sentence here, not a banner on an empty screen
+    if why := start_outside(args.start, rec, str(path)):  # here too: before "no terminal", which is no fix for it
+        raise UsageError(why)
     calibration = calibration_from_option(args.calibration, rec.info.device_id)
     foreign = other_device_warning(calibration, rec.info.device_id)
     if foreign:

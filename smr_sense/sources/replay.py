@@ -29,6 +29,15 @@ OPTIONS = {"speed", "start"}
 WARM_UP_S = 120.0  # longer than any hold a person keeps up; costs ~20 ms of analysis per seek
 
 
+def start_outside(start_s: float, recording: Recording, path: str) -> str | None:
+    """Why a replay cannot start ``start_s`` seconds into ``recording``, or None when it can."""
+    length_s = float(recording.block.t_s[-1] - recording.block.t_s[0]) if len(recording.block) else 0.0
+    # From the beginning is always a valid start, even of a recording one sample long.
+    if start_s != 0.0 and not 0.0 < start_s < length_s:
+        return f"a start at {start_s:g} s is outside {path}, which lasts {length_s:.1f} s"
+    return None
+
+
 class ReplaySource(Source, Playback):
     def __init__(self, spec: str, path: str, speed: float = 1.0, start_s: float = 0.0,
                  recording: Recording | None = None) -> None:
@@ -48,10 +57,8 @@ class ReplaySource(Source, Playback):
             self.recording = await asyncio.to_thread(load_any, self.path)
         if len(self.recording.block) == 0:
             raise SourceError(f"{self.path} holds no samples to replay")
-        length_s = float(self.recording.block.t_s[-1] - self.recording.block.t_s[0])
-        # From the beginning is always a valid start, even of a recording one sample long.
-        if self._start_s != 0.0 and not 0.0 < self._start_s < length_s:
-            raise SourceError(f"a start at {self._start_s:g} s is outside {self.path}, which lasts {length_s:.1f} s")
+        if why := start_outside(self._start_s, self.recording, self.path):
+            raise SourceError(why)
         # A later start is a seek from the beginning: what came before it (the calibration, the
         # muscle group, a hold under way) is handed over as a seek's is, and the summary is partial.
         self._index = 0
