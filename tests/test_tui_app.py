@@ -505,7 +505,10 @@ async def test_a_small_terminal_keeps_the_state_the_timer_and_the_alarm(tmp_path
         assert not plot.display or not plot.region.area  # the plot gave its room to the timer
         assert timer.region.area and timer.region.bottom <= 15 and timer.region.right <= 50
         note = str(app.query_one("#size-note").render())
-        assert note.startswith("300 N ·") and "50x15: 60x18 shows the full dashboard" in note
+        assert note == "300 N · Calves · full view at 60x18"
+        # The routine panel is hidden: the line says where ↓ moved (it used to show no change at all).
+        await pilot.press("down")
+        await wait_for(pilot, lambda: "· Hamstrings ·" in str(app.query_one("#size-note").render()), "the next group")
         await pilot.resize_terminal(100, 32)
         await wait_for(pilot, lambda: not app.screen.has_class("-compact"), "the full layout")
         await pilot.pause()

@@ -117,10 +117,12 @@ class DashboardView:
 
     def note_size(self, unit: str, cols: int, rows: int) -> None:
         """The compact layout's line: the force its hidden readout was just given by :meth:`draw`
-        ("--" while no signal comes, as the readout shows) and the size that shows everything."""
+        ("--" while no signal comes, as the readout shows), the muscle group (its panel is hidden,
+        and ↓↑ change it) and the size that shows everything."""
         force = format_force(self.readout.force_n, unit, self.session.body_mass_kg)
         label = UNIT_LABELS.get(unit, unit) if force != "--" else ""
-        text = f"{force} {label}".strip() + f" · {cols}x{rows}: {MIN_COLS}x{MIN_ROWS} shows the full dashboard"
+        group = self.session.tracker.current.label
+        text = f"{force} {label}".strip() + f" · {group} · full view at {MIN_COLS}x{MIN_ROWS}"
         if text != self._note:
             self._note = text
             self.size_note.update(text)
