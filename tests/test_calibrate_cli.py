@@ -286,7 +286,9 @@ def test_zero_alone_on_a_roller_in_newtons_tells_it_to_zero_itself(monkeypatch, 
     roller = NewtonRoller()
     code, out, err = run_cli(monkeypatch, capsys, "\n", roller, "--zero", "--tare-s", "1")
     assert code == 0, err
-    assert "it read force_n +3.00 N unloaded; told Newton roller to zero itself" in out
+    assert "zero over 1.0 s: force_n 3.00 N (noise 0.50 N)" in out  # with its units, once: ...
+    assert "  told Newton roller to zero itself (it keeps its zero, not the host)" in out
+    assert out.count("3.00 N") == 1  # ... it was said again as "it read force_n +3.00 N unloaded"
     assert "tare" in roller.commands and roller.zero_n == 0.0
     assert load_profile("bench:N") is None  # its zero is the device's, not a host profile
 

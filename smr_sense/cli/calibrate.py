@@ -265,13 +265,13 @@ async def _device_tare(source, info, tare, no_save: bool) -> int:
     still, it is told to re-zero (the reference firmware's and the Progressor's ``tare``)."""
     from smr_sense.sources import SourceError
 
-    read = ", ".join(f"{c.name} {rounded(o, 2):+.2f} {c.unit}" for c, o in zip(info.channels, tare.offsets_counts))
+    # What it read unloaded is on the line above (``TareResult.describe``): not said twice.
     if no_save:
-        _say(f"  it read {read} unloaded; not zeroed (--no-save)")
+        _say(f"  {info.device_name} was not told to zero itself (--no-save)")
         return 0
     try:
         await source.command("tare")
     except SourceError as err:
         raise SmrError(f"{info.device_name} could not be told to zero itself: {err}") from None
-    _say(f"  it read {read} unloaded; told {info.device_name} to zero itself (it keeps its zero, not the host)")
+    _say(f"  told {info.device_name} to zero itself (it keeps its zero, not the host)")
     return 0

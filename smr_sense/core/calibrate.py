@@ -88,7 +88,7 @@ class TareResult:
     def describe(self) -> str:
         # "load 0 (noise 0.5)" did not say whether the roller read 0 N or 0 counts.
         parts = ", ".join(
-            f"{c} {o:.0f} counts (noise {s:.1f})" if u == "count" else f"{c} {rounded(o, 2):.2f} {u} (noise {s:.2f})"
+            f"{c} {o:.0f} counts (noise {s:.1f})" if u == "count" else f"{c} {rounded(o, 2):.2f} {u} (noise {s:.2f} {u})"
             for c, u, o, s in zip(self.channels, self.units, self.offsets_counts, self.noise_counts)
         )
         return f"zero over {self.duration_s:.1f} s: {parts}"
