@@ -3,14 +3,8 @@
 import numpy as np
 import pytest
 
-from smr_sense.core.calibrate import (
-    CalibrationFitError,
-    CalibrationProcedure,
-    fit_calibration,
-    measure_point,
-    measure_tare,
-    parse_known_weights,
-)
+from smr_sense.core.calibrate import CalibrationFitError, fit_calibration, measure_point, measure_tare, parse_known_weights
+from smr_sense.core.calibrate_steps import CalibrationProcedure
 from smr_sense.core.calibration import G_N_PER_KG, Calibration, forces_n
 from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
 

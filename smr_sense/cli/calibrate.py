@@ -1,7 +1,7 @@
 """``smr-sense calibrate --source SRC [--weights 5,10]``: zero and span a roller, save its profile.
 
 A plain question-and-answer flow on the terminal, driven by the pure
-:class:`~smr_sense.core.calibrate.CalibrationProcedure` (the dashboard's wizard drives the same one).
+:class:`~smr_sense.core.calibrate_steps.CalibrationProcedure` (the dashboard's wizard drives the same one).
 Each step prints one prompt ending in "press Enter" and reads one line from stdin, so a script or a
 test can drive it: an empty line goes on, ``q`` quits, the end of input cancels. A step the core
 refuses (loaded, unsteady, too light, out of order) is explained in one sentence and asked again.
@@ -110,7 +110,8 @@ def _as_known(info):
 
 
 async def _calibrate(args: argparse.Namespace) -> int:
-    from smr_sense.core.calibrate import CalibrationFitError, CalibrationProcedure
+    from smr_sense.core.calibrate import CalibrationFitError
+    from smr_sense.core.calibrate_steps import CalibrationProcedure
     from smr_sense.core.samples import SampleBlock
     from smr_sense.emulator import NO_WEIGHTS_ADVICE, is_emulated
     from smr_sense.profiles import Profile, save_profile

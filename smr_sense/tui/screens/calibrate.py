@@ -1,6 +1,6 @@
 """The calibration wizard: zero, known weights (fit and residuals), body weight, pressure ceiling.
 
-It drives the signal core's :class:`~smr_sense.core.calibrate.CalibrationProcedure` with the live
+It drives the signal core's :class:`~smr_sense.core.calibrate_steps.CalibrationProcedure` with the live
 samples (the app hands each block to ``app.sample_taps``) and only shows what the core decides:
 when a reading is steady enough to measure (the core's own checks are tried on the last second),
 what the fit is and how far off each known weight lands. Nothing is written until the last step;
@@ -18,14 +18,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
 
-from smr_sense.core.calibrate import (
-    CalibrationFitError,
-    CalibrationProcedure,
-    Step,
-    measure_point,
-    measure_tare,
-    parse_known_weights,
-)
+from smr_sense.core.calibrate import CalibrationFitError, measure_point, measure_tare, parse_known_weights
+from smr_sense.core.calibrate_steps import CalibrationProcedure, Step
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import SampleBlock
 from smr_sense.core.settings import BODY_MASS_RANGE_KG
