@@ -100,7 +100,7 @@ async def test_a_small_terminal_shows_no_force_while_no_signal_comes(emulator):
         await wait_for(pilot, lambda: str(note.render())[0].isdigit(), "a force on the compact line")
         emulator.unplug()
         await wait_for(pilot, lambda: app.query_one(StateBadge).state == "nosignal", "NO SIGNAL")
-        await wait_for(pilot, lambda: str(note.render()).startswith("-- · 50x15"), "'--' on the compact line")
+        await wait_for(pilot, lambda: str(note.render()).startswith("-- · Calves ·"), "'--' on the compact line")
         await pilot.press("q")
         await wait_for(pilot, lambda: summary_shown(app), "the summary")
 
