@@ -2,6 +2,7 @@
 calibration, the same way live (block by block, markers between) and in ``analyze`` (one block)."""
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -71,6 +72,72 @@ def test_live_and_analyze_agree_across_a_recalibration():
     assert before and after
     # Twice the newtons per count: every hold after the recalibration weighs about twice as much.
     assert min(after) > 1.5 * max(before)
+
+
+def record_recalibrated(out):
+    """A recorded dashboard session recalibrated in the wizard (the same calibration again) half-way:
+    (the stream's calibration, when the wizard closed)."""
+    info, block, hold = session()
+    opened_s, closed_s = hold.start_s + 6.0, hold.start_s + 20.0
+    live = DashboardSession(SessionSettings(), record_path=out)
+    live.start(info)
+    for item in interleave(block, [Marker(opened_s, "open"), Marker(closed_s, "close")]):
+        if isinstance(item, Marker):
+            live.begin_calibration() if item.kind == "open" else live.reconfigure(SessionSettings(), info.calibration)
+        else:
+            live.feed(item)
+    live.finish()
+    return info.calibration, closed_s
+
+
+def test_a_calibration_given_for_an_old_session_holds_to_its_end_past_the_wizards(tmp_path):
+    # `analyze --calibration FILE` and `replay --calibration FILE` applied FILE only up to where the
+    # session was recalibrated in the wizard: every hold after it kept the recorded calibration.
+    out = tmp_path / "recal.smr"
+    calibration, closed_s = record_recalibrated(out)
+    doubled = copy.deepcopy(calibration)
+    doubled["channels"][0]["n_per_count"] *= 2.0
+    doubled["channels"][0]["offset_counts"] = calibration["channels"][0]["offset_counts"]
+    (tmp_path / "doubled.json").write_text(json.dumps(doubled))
+
+    as_recorded = analyze_file(str(out), SessionSettings())
+    given = analyze_file(str(out), SessionSettings(), calibration=str(tmp_path / "doubled.json"))
+    late = [h["mean_force_n"] for h in as_recorded["holds"] if h["start_s"] > closed_s]
+    late_given = [h["mean_force_n"] for h in given["holds"] if h["start_s"] > closed_s]
+    assert late and len(late_given) == len(late)
+    assert late_given == pytest.approx([2.0 * f for f in late], rel=0.01)
+    # The wizard's pause stays where it was: nothing is announced while the weights were on.
+    assert [e["kind"] for e in given["events"]] == [e["kind"] for e in as_recorded["events"]]
+
+    # A replay under the given calibration: the same holds as analyze gives, block by block.
+    rec = load_recording(out)
+    replay = DashboardSession(SessionSettings(), calibration=doubled)
+    replay.start(rec.info)
+    heard = []
+    for item in interleave(rec.block, rec.markers):
+        heard += replay.mark(item) if isinstance(item, Marker) else replay.feed(item)
+    ends = [(round(e.start_s, 4), round(e.mean_force_n, 4)) for e in heard if isinstance(e, HoldEnded)]
+    assert ends == [(h["start_s"], h["mean_force_n"]) for h in given["holds"]][: len(ends)]
+    assert any(start_s > closed_s for start_s, _ in ends)
+
+
+def test_a_calibration_saved_in_the_replays_own_wizard_still_takes_over():
+    # Only the recording's wizard calibrations are set aside under a given one, not the user's own now.
+    info, block, hold = session()
+    doubled = copy.deepcopy(info.calibration)
+    doubled["channels"][0]["n_per_count"] *= 2.0
+    replay = DashboardSession(SessionSettings(), calibration=doubled)
+    replay.start(info)
+    closed_s = hold.start_s + 20.0
+    heard = []
+    for item in interleave(block, [Marker(hold.start_s + 6.0, "open"), Marker(closed_s, "close")]):
+        if isinstance(item, Marker):
+            heard += replay.begin_calibration() if item.kind == "open" else replay.reconfigure(SessionSettings(), info.calibration)
+        else:
+            heard += replay.feed(item)
+    plain = analyze_block(info, block)
+    after = [round(e.mean_force_n) for e in heard if isinstance(e, HoldEnded) and e.start_s > closed_s]
+    assert after and after == [round(h.mean_force_n) for h in plain.holds if h.start_s > closed_s][: len(after)]
 
 
 def ceiling_times(events):

@@ -68,7 +68,7 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     cal = calibration_from_option(calibration, rec.info.device_id)
     foreign = other_device_warning(cal, rec.info.device_id)
     if cal is not None:
-        rec = rec.with_calibration(cal)
+        rec = rec.recalibrated(cal)
     elif not is_calibrated(rec.info):
         rec = _from_first_calibration(rec) or _with_saved_profile(rec, path)
     elif (first := unmeasured_until(rec)) is not None:

@@ -62,6 +62,15 @@ def saved_calibration(marker: Marker) -> dict[str, Any] | None:
     return calibration if isinstance(calibration, dict) else None
 
 
+def without_saved_calibration(marker: Marker) -> Marker:
+    """``marker`` with no calibration of its own: a session recalibrated as a whole (``--calibration
+    FILE``) keeps the wizard's pause, body weight and ceiling there, but not the wizard's calibration,
+    which would undo the one asked for from that point on."""
+    if saved_calibration(marker) is None:
+        return marker
+    return Marker(marker.t_s, marker.kind, {k: v for k, v in marker.data.items() if k != "calibration"})
+
+
 def first_saved_calibration(markers: Iterable[Marker]) -> Marker | None:
     """The earliest marker on which the wizard saved a calibration, or None."""
     return min((m for m in markers if saved_calibration(m) is not None), key=lambda m: m.t_s, default=None)

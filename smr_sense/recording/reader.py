@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from smr_sense.core.pipeline import without_saved_calibration
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
 from smr_sense.recording import format as fmt
@@ -41,8 +42,15 @@ class Recording:
         return self.header.get("schema") == CSV_SCHEMA
 
     def with_calibration(self, calibration: dict[str, Any] | None) -> Recording:
-        """The same session under another calibration (recalibrating an old session)."""
+        """The same session under another calibration from its start; a calibration saved in the
+        dashboard's wizard still takes over where it was saved."""
         return replace(self, info=self.info.with_calibration(calibration))
+
+    def recalibrated(self, calibration: dict[str, Any]) -> Recording:
+        """The whole session under ``calibration`` (recalibrating an old session): the wizard's own
+        calibrations in it are set aside, so the one asked for reaches the end of the file."""
+        markers = [without_saved_calibration(m) for m in self.markers]
+        return replace(self, info=self.info.with_calibration(calibration), markers=markers)
 
     def first_after(self, marker: Marker) -> int:
         """Index of the first sample after ``marker``: samples at its time came before it, as

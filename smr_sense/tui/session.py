@@ -22,6 +22,7 @@ from smr_sense.core.pipeline import (
     PipelineOutput,
     SessionSettings,
     saved_calibration,
+    without_saved_calibration,
 )
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
 from smr_sense.core.session import ceiling_newtons
@@ -128,11 +129,11 @@ class DashboardSession:
     def begin_calibration(self) -> list[Event]:
         """The wizard opened: the session pauses (weights on the roller are not a hold), and the
         recording notes it so that a replay and ``analyze`` pause there too."""
-        return self.mark(Marker(self.now_s, CALIBRATION_STARTED))
+        return self._mark(Marker(self.now_s, CALIBRATION_STARTED))
 
     def end_calibration(self) -> list[Event]:
         """The wizard was cancelled: the session goes on under the old calibration."""
-        return self.mark(Marker(self.now_s, CALIBRATION_ENDED))
+        return self._mark(Marker(self.now_s, CALIBRATION_ENDED))
 
     def reconfigure(self, settings: SessionSettings, calibration: dict[str, Any] | None = None) -> list[Event]:
         """The wizard saved new settings (body weight, ceiling) and maybe a new calibration. One
@@ -147,7 +148,7 @@ class DashboardSession:
         self.analysis.unpin()
         if calibration is not None:
             self.profile_problem = None  # the wizard saved a new profile over the damaged one
-        events = self.mark(Marker(self.now_s, CALIBRATION if calibration is not None else CALIBRATION_ENDED, data))
+        events = self._mark(Marker(self.now_s, CALIBRATION if calibration is not None else CALIBRATION_ENDED, data))
         if self._start_config is not None:
             # On a replay nothing is recorded, so no marker brings the change back after a seek: it
             # becomes what the replay seeks back to, as ``replay --calibration`` would.
@@ -176,6 +177,15 @@ class DashboardSession:
         return events
 
     def mark(self, marker: Marker) -> list[Event]:
+        """A marker from the source."""
+        return self._mark(self._as_replayed(marker))
+
+    def _as_replayed(self, marker: Marker) -> Marker:
+        # ``replay --calibration``: the whole file under that calibration, not only up to where the
+        # recorded session was recalibrated in the wizard (one saved in this replay's wizard stands).
+        return without_saved_calibration(marker) if self.calibration_override is not None else marker
+
+    def _mark(self, marker: Marker) -> list[Event]:
         if self.outcome is not None:
             return []
         if marker.kind not in PLAYBACK_MARKERS:
@@ -232,6 +242,7 @@ class DashboardSession:
         # What the pipeline announces here was announced already (or skipped): not news.
         for item in interleave(block, sorted(markers, key=lambda m: m.t_s)):
             if isinstance(item, Marker):
+                item = self._as_replayed(item)
                 if not self._configure(item):
                     self.analysis.mark(item)
             elif (out := self.analysis.feed(item)) is not None:
