@@ -41,6 +41,20 @@ def test_calibrate_sim_recovers_the_true_gains_and_record_uses_them(tmp_path, co
     assert load_any(out).info.calibration["channels"] == cal
 
 
+async def test_calibrate_source_sim_calibrates_the_roller_the_demo_shows(config_dir):
+    # `calibrate --source sim` (the README's simulated bench) calibrated sim-imu-1 while `demo` shows
+    # sim-imu-7: the profile it saved never applied to the demo.
+    from smr_sense.cli import build_parser
+    from smr_sense.cli.demo import demo_source
+    from smr_sense.sources import make_source
+
+    done = run(["calibrate", "--source", "sim:?speed=10", "--weights", "5"], stdin="\n" * 3)
+    assert done.returncode == 0, done.stderr
+    async with make_source(demo_source(build_parser().parse_args(["demo"]))) as demo:
+        shown = demo.info.device_id
+    assert [p.stem for p in (config_dir / "profiles").glob("*.json")] == [shown]
+
+
 def test_quitting_calibration_keeps_the_old_profile(config_dir):
     done = run(["calibrate", "--source", "sim:?seed=4&build=force", "--weights", "5"], stdin="q\n")
     assert done.returncode != 0 or "quit" in done.stdout.lower()

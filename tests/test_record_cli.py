@@ -13,6 +13,7 @@ import pytest
 from smr_sense.core.sim import SimConfig, SimRoller
 from smr_sense.core.samples import Marker
 from smr_sense.recording import RecordingWriter, load_any
+from smr_sense.sources.sim import DEFAULT_SEED
 from link_helpers import running_emulator
 
 CMD = [sys.executable, "-m", "smr_sense"]
@@ -40,7 +41,7 @@ def test_sigkill_loses_at_most_the_last_second(tmp_path):
     assert any("not closed cleanly" in w or "cut off" in w for w in rec.warnings)
     assert rec.block.t_s[-1] >= streamed_s - 1.0, (rec.block.t_s[-1], streamed_s)
     # And what was kept is the simulated session itself, bit for bit.
-    direct = SimRoller(SimConfig(seed=1)).read(len(rec.block))
+    direct = SimRoller(SimConfig(seed=DEFAULT_SEED)).read(len(rec.block))  # "sim" is sim:?seed=7
     assert rec.block.identical(direct)
 
 

@@ -20,7 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the dashboard on a simulated roller",
         description="Run the dashboard on a simulated person working through the bottom-up routine.",
     )
-    p.add_argument("--seed", type=non_negative_int, default=7, help="simulated session (the same seed gives the same session)")
+    p.add_argument(
+        "--seed", type=non_negative_int, metavar="N",
+        help="simulated session and roller (default 7, as --source sim: the roller `calibrate --source sim` calibrates)",
+    )
     p.add_argument("--build", choices=("imu", "force", "channels"), default="imu", help="sensor build (default imu)")
     p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
     p.add_argument("--speed", type=speed_factor, default=1.0, metavar="X", help="play X times faster than real time (0.25-1000, or max)")
@@ -30,6 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def demo_source(args: argparse.Namespace) -> str:
+    """The simulated roller the demo shows, as a source spec."""
+    from smr_sense.sources.sim import DEFAULT_SEED
+
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    spec = f"sim:?seed={seed}&build={args.build}&rate={args.rate:g}&speed={args.speed:g}"
+    return spec + ("&hard=1" if args.hard else "")
+
+
 def run(args: argparse.Namespace) -> int:
     from smr_sense.tui.user_settings import load_user_settings
 
@@ -37,8 +49,6 @@ def run(args: argparse.Namespace) -> int:
     if args.ceiling is None and args.ceiling_pct is None and not (saved.ceiling_n or saved.ceiling_pct_bw):
         # The simulated person knows their weight; a 50 % ceiling shows the ceiling on screen.
         args.ceiling_pct = 50.0
-    spec = f"sim:?seed={args.seed}&build={args.build}&rate={args.rate:g}&speed={args.speed:g}"
-    if args.hard:
-        spec += "&hard=1"
+    spec = demo_source(args)
     record = None if args.no_record else Path(args.record) if args.record else default_record_path("demo")
     return run_dashboard(spec, args, record_path=record)
