@@ -294,4 +294,4 @@ def test_ctrl_c_during_sim_keeps_a_whole_file_and_its_truth(tmp_path):
     assert rec.warnings == [] and 0 < truth["duration_s"] < 86400
     assert truth["duration_s"] - 1.0 < rec.block.t_s[-1] < truth["duration_s"]
     assert truth["segments"][-1]["end_s"] <= truth["duration_s"]
-    assert rec.block.identical(SimRoller(SimConfig(seed=1)).read_until(truth["duration_s"]))
+    assert rec.block.identical(SimRoller(SimConfig(seed=DEFAULT_SEED)).read_until(truth["duration_s"]))
