@@ -2,9 +2,11 @@
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -219,6 +221,45 @@ def test_a_roller_that_never_comes_back_ends_the_recording_at_its_duration(tmp_p
     assert lines[-1].startswith("saved ")
     rec = load_any(out)
     assert rec.warnings == [] and 0.5 < rec.block.t_s[-1] - rec.block.t_s[0] < 8.0
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+def test_another_roller_on_the_lost_link_is_said_once_not_waited_on_in_silence(tmp_path):
+    # The emulator killed and another one started on the same link: `record` printed "link lost"
+    # and then nothing while it refused the stranger; the dashboard says why on its banner.
+    link, out = tmp_path / "roller", tmp_path / "s.smr"
+    lines: queue.Queue[str] = queue.Queue()
+
+    def line_with(text: str) -> str:
+        while True:
+            line = lines.get(timeout=60)
+            if text in line:
+                return line
+
+    with running_emulator(link, "--seed", "1") as ours:
+        recorder = subprocess.Popen([*CMD, "record", "--source", f"serial:{link}", "--out", str(out)],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            threading.Thread(target=lambda: [lines.put(x.rstrip("\n")) for x in recorder.stdout], daemon=True).start()
+            assert line_with("recording ").startswith("recording ")
+            ours.kill()
+            ours.wait(timeout=30)
+            line_with("disconnected")
+            with running_emulator(link, "--seed", "2"):
+                refused = line_with("refused")
+                recorder.send_signal(signal.SIGINT)
+                recorder.wait(timeout=30)
+        finally:
+            recorder.kill()
+    assert refused.endswith(
+        f"refused           another device answered on serial:{link} (id emu-imu-2, not emu-imu-1): "
+        "waiting for the session's roller"
+    )
+    rest = []
+    while not lines.empty():
+        rest.append(lines.get())
+    assert not any("refused" in line for line in rest), rest  # once, not every half second
+    assert load_any(out).info.device_id == "emu-imu-1"
 
 
 def test_a_replayed_drop_is_stream_time_like_the_rest(tmp_path):

@@ -17,7 +17,10 @@ import numpy as np
 from smr_sense.cli.common import add_hold_cap_option, positive_float, recording_file, warn
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.core.words import counted
+from smr_sense.devices.stream import ANOTHER_DEVICE
 from smr_sense.recording import RecordingWriter
+
+LINK_POLL_S = 0.5  # while the link is lost: how often to look at why it has not come back
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,6 +57,15 @@ def _marker_line(m: Marker) -> str:
     else:
         text = ", ".join(f"{k}={v}" for k, v in d.items())
     return f"{m.t_s:9.2f} s  {m.kind:<17} {text}".rstrip()
+
+
+def _refusal_news(source, said: str | None, t_s: float) -> str | None:
+    """Print, once, that another roller answered on the lost link (the dashboard's banner says it
+    too): without it the recording only seems to wait. Returns what has been said."""
+    error = getattr(source, "last_error", None)
+    if error != said and error and error.startswith(ANOTHER_DEVICE):
+        _print(f"{t_s:9.2f} s  {'refused':<17} {error}")
+    return error
 
 
 def _summary_line(summary: dict) -> str:
@@ -126,16 +138,24 @@ async def _record(args: argparse.Namespace) -> int:
         # (A replay's recorded drops are stream time like the rest: its own pace decides.)
         live_link = isinstance(source, LinkSource)
         lost_at: tuple[float, float] | None = None  # (stream time, loop time) of the drop
+        refusal: str | None = None  # the link's last refusal of another device, as printed
         while True:
             if stopper.done():  # a source that never waits (sim at speed=max) has its next item ready too
                 break
             next_item = asyncio.ensure_future(items.__anext__())
-            timeout_s = None
-            if args.duration is not None and lost_at is not None:
-                lost_t, lost_wall = lost_at
-                elapsed_s = lost_t - (first_t if first_t is not None else lost_t) + loop.time() - lost_wall
-                timeout_s = max(0.0, args.duration - elapsed_s)
-            await asyncio.wait({next_item, stopper}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+            while True:
+                timeout_s = None
+                if args.duration is not None and lost_at is not None:
+                    lost_t, lost_wall = lost_at
+                    elapsed_s = lost_t - (first_t if first_t is not None else lost_t) + loop.time() - lost_wall
+                    timeout_s = max(0.0, args.duration - elapsed_s)
+                # While the link is lost, why it does not come back is looked at now and then.
+                poll_s = LINK_POLL_S if lost_at is not None else None
+                wait_s = min((x for x in (timeout_s, poll_s) if x is not None), default=None)
+                await asyncio.wait({next_item, stopper}, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)
+                if next_item.done() or stopper.done() or (timeout_s is not None and wait_s == timeout_s):
+                    break
+                refusal = _refusal_news(source, refusal, lost_at[0])
             if not next_item.done():
                 next_item.cancel()
                 if not stopper.done():
