@@ -60,6 +60,13 @@ def test_record_prints_events_and_saves(tmp_path):
     assert rec.warnings == []
     assert 119.0 < rec.block.t_s[-1] < 120.0
     assert rec.block.identical(SimRoller(SimConfig(seed=3)).read_until(120.0))
+    # A hold's end line gives its span as analyze does: the line's own time is when the end showed,
+    # a moment later ("45.66 s … hold ended: 29.4 s … (hold began at 15.76 s)" did not add up).
+    holds = json.loads(run("analyze", str(out), "--json").stdout)["holds"]
+    ended = [line for line in lines if "hold_ended" in line]
+    assert holds and len(ended) == len(holds)
+    for line, h in zip(ended, holds):
+        assert f"hold ended: {h['duration_s']:.1f} s ({h['start_s']:.2f} to {h['end_s']:.2f} s), " in line
 
 
 @pytest.mark.parametrize("cap_s", ["8", "20"])

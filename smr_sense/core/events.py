@@ -145,7 +145,10 @@ class HoldEnded(Event):
 
     def text(self) -> str:
         return (
-            f"hold ended: {self.duration_s:.1f} s, mean {self.mean_force_n:.0f} N, peak {self.peak_force_n:.0f} N"
+            # Its span: the line is printed when the end is known, a moment after it (the motion
+            # has to show), so its own time is not where the hold ended.
+            f"hold ended: {self.duration_s:.1f} s ({self.start_s:.2f} to {self.end_s:.2f} s), "
+            f"mean {self.mean_force_n:.0f} N, peak {self.peak_force_n:.0f} N"
             + (f", {self.over_cap_s:.1f} s over the cap" if self.capped else "")
             + (", released just before the cap" if self.cap_at_s is not None and not self.capped else "")
         )
