@@ -86,6 +86,8 @@ class SessionSummary:
     body_mass_kg: float | None = None
     ceiling_n: float | None = None
     ceiling_exceeded: int = 0
+    signal_lost: int = 0  # times the samples stopped coming (the link dropped) ...
+    signal_lost_s: float = 0.0  # ... and for how long in all: nothing was measured then
     recording: str | None = None
     started_at: str | None = None  # ISO date-time, given by the caller
     skipped_s: float = 0.0  # replay time jumped over: the summary covers the rest
@@ -126,6 +128,8 @@ def summarize(
     body_mass_kg: float | None = None,
     ceiling_n: float | None = None,
     ceiling_exceeded: int = 0,
+    signal_lost: int = 0,
+    signal_lost_s: float = 0.0,
     recording: str | None = None,
     started_at: str | None = None,
     not_measured: str | None = None,
@@ -145,6 +149,8 @@ def summarize(
         body_mass_kg=body_mass_kg,
         ceiling_n=ceiling_n,
         ceiling_exceeded=ceiling_exceeded,
+        signal_lost=signal_lost,
+        signal_lost_s=signal_lost_s,
         recording=recording,
         started_at=started_at,
         skipped_s=tracker.skipped_s,
@@ -179,6 +185,8 @@ def summary_to_json(s: SessionSummary) -> dict[str, Any]:
             "over_cap_s": _r(s.over_cap_s, 2),
             "rolling_s": _r(s.rolling_s, 2),
             "ceiling_exceeded": s.ceiling_exceeded,
+            "signal_lost": s.signal_lost,
+            "signal_lost_s": _r(s.signal_lost_s, 2),
         },
         "groups": [
             {
@@ -259,6 +267,11 @@ def summary_notes(s: SessionSummary) -> list[str]:
         notes.append(
             f"The pressure ceiling was exceeded {counted(s.ceiling_exceeded, 'time')}: it should hurt, never unbearably."
         )
+    if s.signal_lost:
+        # Nobody can say what the person did while no samples came: neither holds nor rolling.
+        # (A link that never came back has no length: the session ended without its samples.)
+        gaps = f" ({s.signal_lost_s:.1f} s without samples, not counted)" if s.signal_lost_s > 0 else ""
+        notes.append(f"The roller's signal was lost {counted(s.signal_lost, 'time')}{gaps}.")
     missed = [g.label for g in s.groups if not g.worked]
     if missed:
         notes.append("Not worked: " + ", ".join(missed) + ".")

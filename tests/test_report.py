@@ -45,7 +45,8 @@ def test_per_group_figures():
 def test_json_and_markdown_say_the_same_thing():
     s = session()
     obj = summary_to_json(s)
-    assert obj["totals"] == {"holds": 2, "caps_reached": 1, "over_cap_s": 5.0, "rolling_s": 30.0, "ceiling_exceeded": 1}
+    assert obj["totals"] == {"holds": 2, "caps_reached": 1, "over_cap_s": 5.0, "rolling_s": 30.0, "ceiling_exceeded": 1,
+                             "signal_lost": 0, "signal_lost_s": 0.0}
     assert obj["groups"][0]["group"] == "calves" and len(obj["groups"][0]["hold_list"]) == 2
     md = summary_markdown(s)
     assert "| Calves | 2 | 40 s | 25 s | 262 N (33 % BW) | 380 N (48 % BW) | 1 | 5.0 s | 0:20 |" in md
@@ -63,6 +64,32 @@ def test_every_measure_in_the_json_is_a_float_even_for_a_group_without_holds():
     assert all(isinstance(g[k], float) for g in obj["groups"] for k in seconds), obj["groups"][1]
     assert isinstance(obj["totals"]["over_cap_s"], float) and isinstance(obj["totals"]["rolling_s"], float)
     assert isinstance(obj["hold_cap_s"], float) and isinstance(obj["body_mass_kg"], float)
+
+
+def test_a_lost_signal_reaches_the_trainers_report():
+    # analyze said "signal lost 1 time"; the summary's JSON and Markdown said nothing of it.
+    r = session_tracker()
+    s = summarize(r, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0, signal_lost=2, signal_lost_s=3.44)
+    assert (summary_to_json(s)["totals"]["signal_lost"], summary_to_json(s)["totals"]["signal_lost_s"]) == (2, 3.44)
+    assert "- The roller's signal was lost 2 times (3.4 s without samples, not counted)." in summary_markdown(s)
+    never_back = summarize(r, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0, signal_lost=1)
+    assert "- The roller's signal was lost 1 time." in summary_markdown(never_back)
+    assert "signal" not in summary_markdown(session())
+
+
+def test_a_session_counts_the_gaps_the_dashboard_announced():
+    from smr_sense.core.samples import interleave
+    from smr_sense.core.settings import SessionSettings
+    from smr_sense.recording import load_any
+    from smr_sense.tui.session import DashboardSession
+
+    rec = load_any(Path(__file__).parent.parent / "recordings" / "edge_dropout.csv")  # 2 s without samples
+    live = DashboardSession(SessionSettings())
+    live.start(rec.info)
+    for item in interleave(rec.block, rec.markers):
+        live.mark(item) if isinstance(item, Marker) else live.feed(item)
+    summary = live.finish().summary
+    assert summary.signal_lost == 1 and abs(summary.signal_lost_s - 2.01) < 0.01
 
 
 def test_saved_beside_the_recording(tmp_path):
