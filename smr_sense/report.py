@@ -217,8 +217,9 @@ def _force(s: SessionSummary, force_n: float | None) -> str:
 def summary_markdown(s: SessionSummary) -> str:
     """A short report a trainer can read: one table, then what stands out."""
     lines = ["# Foam-rolling session", ""]
-    when = f"{s.started_at}, " if s.started_at else ""
-    lines.append(f"{when}{duration(s.duration_s)} on {s.device_id} ({s.source}).")
+    # "2026-11-24 21:35, 21:10 min" set a time of day beside a length of the same shape.
+    when = f", started {s.started_at}" if s.started_at else ""
+    lines.append(f"A session of {duration(s.duration_s)} on {s.device_id} ({s.source}){when}.")
     if s.body_mass_kg:
         lines.append(f"Body weight {round(s.body_mass_kg, 1):g} kg" + (f", pressure ceiling {s.ceiling_n:.0f} N." if s.ceiling_n else "."))
     if s.skipped_s > 0:

@@ -51,6 +51,7 @@ def test_json_and_markdown_say_the_same_thing():
     md = summary_markdown(s)
     assert "| Calves | 2 | 40 s | 25 s | 262 N (33 % BW) | 380 N (48 % BW) | 1 | 5.0 s | 0:20 |" in md
     assert "| Quads | - |" in md
+    assert "A session of 1:10 min on sim-imu-7 (sim), started 2026-05-09 10:00." in md
     assert "1 hold reached the 20 s cap and went on 5.0 s past it" in md
     assert "Not worked: Quads, Adductors, Glutes, IT band / TFL, Lower back, Upper back, Lats." in md
 
