@@ -50,7 +50,9 @@ def test_a_fit_that_lands_on_a_weight_reads_plus_zero():
     # "(-0.00 N, -0.0 %)" for a residual of a few mN below zero.
     from smr_sense.core.calibrate import PointResidual
 
-    assert PointResidual(5.0, None, 49.033, 49.031).describe().endswith("(+0.00 N, +0.0 %)")
+    assert PointResidual(5.0, None, 49.033, 49.031).describe().endswith("(+0.00 N, +0.00 %)")
+    # One residual, one sign: a fit 0.02 N under 98.1 N read "(-0.02 N, +0.0 %)".
+    assert PointResidual(10.0, "front_left", 98.07, 98.05).describe().endswith("(-0.02 N, -0.02 %)")
 
 
 def test_tare_refuses_a_moving_signal_a_loaded_roller_and_too_short_a_window():

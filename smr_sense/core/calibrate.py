@@ -180,9 +180,10 @@ class PointResidual:
 
     def describe(self) -> str:
         where = f" on {self.channel}" if self.channel else ""
-        pct = rounded(100.0 * self.residual_n / self.known_n, 1)
+        # Both to 2 decimals: "-0.02 N, +0.0 %" put opposite signs on one residual.
+        pct = rounded(100.0 * self.residual_n / self.known_n, 2)
         off_n = rounded(self.residual_n, 2)
-        return f"{self.load_kg:g} kg{where}: {self.known_n:.1f} N known, {self.fitted_n:.1f} N fitted ({off_n:+.2f} N, {pct:+.1f} %)"
+        return f"{self.load_kg:g} kg{where}: {self.known_n:.1f} N known, {self.fitted_n:.1f} N fitted ({off_n:+.2f} N, {pct:+.2f} %)"
 
 
 @dataclass(frozen=True)
