@@ -30,6 +30,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -129,12 +130,8 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
         pass
     # Slow path, only for files with gaps or a damaged line: find and name the problem.
     rows = []
-    for offset, raw_line in enumerate(body.splitlines()):
-        line = raw_line.strip()
-        if not line or line.startswith(b"#"):
-            continue
+    for line_no, line in _row_lines(body, first_line):
         cells = line.split(b",") if b'"' not in line else _quoted_cells(line)
-        line_no = first_line + 1 + offset
         if len(cells) != n_cols:
             raise FileFormatError(f"{name}: line {line_no} has {counted(len(cells), 'value')} where the header has {n_cols}")
         row = [np.nan] * n_cols
@@ -151,16 +148,21 @@ def _parse_numbers(body: bytes, n_cols: int, used: list[int], first_line: int, n
     return np.array(rows, dtype=np.float64).reshape(-1, n_cols)
 
 
-def _line_of_row(body: bytes, header_line: int, row: int) -> int:
-    """The file's line number of table row ``row`` (blank and comment lines hold no row). Only an
-    error message needs it, so the body is walked again then rather than indexed for every file."""
-    rows = -1
+def _row_lines(body: bytes, first_line: int) -> Iterator[tuple[int, bytes]]:
+    """(the file's line number, the line stripped) for each line of ``body`` that holds a row of
+    the table: blank lines and ``#`` comments hold none (as ``loadtxt`` skips them)."""
     for offset, raw_line in enumerate(body.splitlines()):
         line = raw_line.strip()
         if line and not line.startswith(b"#"):
-            rows += 1
-            if rows == row:
-                return header_line + 1 + offset
+            yield first_line + 1 + offset, line
+
+
+def _line_of_row(body: bytes, header_line: int, row: int) -> int:
+    """The file's line number of table row ``row``. Only an error message needs it, so the body is
+    walked again then rather than indexed for every file."""
+    for i, (line_no, _) in enumerate(_row_lines(body, header_line)):
+        if i == row:
+            return line_no
     return header_line + 1 + row  # not reached for a row the table has
 
 
