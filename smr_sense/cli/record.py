@@ -17,7 +17,7 @@ import numpy as np
 from smr_sense.cli.common import add_hold_cap_option, positive_float, recording_file, warn
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.core.words import counted
-from smr_sense.devices.stream import ANOTHER_DEVICE
+from smr_sense.devices.stream import is_another_device
 from smr_sense.recording import RecordingWriter
 
 LINK_POLL_S = 0.5  # while the link is lost: how often to look at why it has not come back
@@ -63,7 +63,7 @@ def _refusal_news(source, said: str | None, t_s: float) -> str | None:
     """Print, once, that another roller answered on the lost link (the dashboard's banner says it
     too): without it the recording only seems to wait. Returns what has been said."""
     error = getattr(source, "last_error", None)
-    if error != said and error and error.startswith(ANOTHER_DEVICE):
+    if error != said and is_another_device(error):
         _print(f"{t_s:9.2f} s  {'refused':<17} {error}")
     return error
 

@@ -42,6 +42,11 @@ class _Totals:
 ANOTHER_DEVICE = "another device answered"  # how a refused device's sentence begins
 
 
+def is_another_device(error: str | None) -> bool:
+    """A link's last error says it refused another roller (not the session's) that answered."""
+    return bool(error) and error.startswith(ANOTHER_DEVICE)
+
+
 class DeviceStream:
     """Feed it ``(bytes, host_t_s)`` with :meth:`feed`; it returns ``SampleBlock`` and ``Marker`` items.
 

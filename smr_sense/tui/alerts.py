@@ -6,7 +6,7 @@ disk or a missing calibration shows in the session's state, not as an event.
 
 from __future__ import annotations
 
-from smr_sense.devices.stream import ANOTHER_DEVICE
+from smr_sense.devices.stream import is_another_device
 
 WARNING = "warning"
 RECONNECTING = "The roller is disconnected: reconnecting, the session goes on."
@@ -37,6 +37,6 @@ class HealthWatch:
         error = link_error if link == "reconnecting" else None
         if error != self._link_error:
             self._link_error = error
-            if error and error.startswith(ANOTHER_DEVICE):  # not the session's roller: say whose
+            if is_another_device(error):  # not the session's roller: say whose
                 say.append((f"The roller is disconnected; {error}.", WARNING))
         return say
