@@ -267,9 +267,10 @@ class DashboardSession:
     def _note(self, events: list[Event]) -> None:
         if events:
             self.tracker.apply_events(events)
-            self.ceiling_exceeded += sum(1 for e in events if isinstance(e, CeilingExceeded))
-            for e in events:
-                if isinstance(e, SignalLost):  # the trainer's report says the link dropped
+            for e in events:  # counted for the trainer's report
+                if isinstance(e, CeilingExceeded):
+                    self.ceiling_exceeded += 1
+                elif isinstance(e, SignalLost):
                     self.signal_lost += 1
                     self.signal_lost_s += e.gap_s or 0.0
 
