@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smr_sense.core.events import (
+    CeilingExceeded,
     ContactLost,
     Event,
     HoldContinued,
@@ -133,6 +134,7 @@ class RoutineTracker:
         self._now_s = 0.0
         self._switches: list[tuple[float, int]] = [(float("-inf"), self.index)]  # for rewinds
         self._skipped: list[tuple[float, float]] = []  # stream time jumped over by forward seeks
+        self._alerts: list[CeilingExceeded | SignalLost] = []  # for the trainer's report
 
     # -- the routine -------------------------------------------------------------------------------
 
@@ -181,6 +183,8 @@ class RoutineTracker:
             self.apply_event(event)
 
     def apply_event(self, event: Event) -> None:
+        if isinstance(event, (CeilingExceeded, SignalLost)):
+            self._alerts.append(event)
         if isinstance(event, RollingStarted):
             self._file_rolling(event.t_s)
             # After a hold the pipeline announces rolling late: it began when the hold ended.
@@ -247,6 +251,22 @@ class RoutineTracker:
         """End of the session: file the open rolling stretch."""
         self._file_rolling(max(t_s, self._now_s))
 
+    # -- alerts, for the trainer's report ----------------------------------------------------------
+
+    @property
+    def ceiling_exceeded(self) -> int:
+        return sum(1 for e in self._alerts if isinstance(e, CeilingExceeded))
+
+    @property
+    def signal_lost(self) -> int:
+        """Drops of the link (or gaps in a file) announced, and ..."""
+        return sum(1 for e in self._alerts if isinstance(e, SignalLost))
+
+    @property
+    def signal_lost_s(self) -> float:
+        """... the seconds without samples they left (not counted as anything)."""
+        return sum(e.gap_s or 0.0 for e in self._alerts if isinstance(e, SignalLost))
+
     # -- replay seeks ------------------------------------------------------------------------------
 
     @property
@@ -269,6 +289,7 @@ class RoutineTracker:
             # What was jumped over after to_s is played again (or jumped over again, and noted then):
             # adding up every jump forward counted it twice.
             self._skipped = [(a, min(b, to_s)) for a, b in self._skipped if a < to_s]
+            self._alerts = [e for e in self._alerts if e.t_s <= to_s]
         else:
             self._skipped.append((from_s, to_s))
         self._now_s = to_s

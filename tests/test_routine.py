@@ -1,6 +1,6 @@
 """The bottom-up routine: order, moving on and back, and filing holds and rolling under the right group."""
 
-from smr_sense.core.events import ContactLost, HoldEnded, HoldStarted, RollingStarted
+from smr_sense.core.events import CeilingExceeded, ContactLost, HoldEnded, HoldStarted, RollingStarted, SignalLost
 from smr_sense.core.samples import Marker
 from smr_sense.routine import ROUTINE, RoutineTracker
 
@@ -77,6 +77,17 @@ def test_seeking_back_forgets_what_will_be_seen_again_and_restores_the_group():
     assert r.skipped_s == 40.0
     r.apply_marker(Marker(130.0, "seek", {"from_s": 120.0}))
     assert r.skipped_s == 50.0
+
+
+def test_the_report_counts_ceilings_and_lost_signals_once_across_a_seek_back():
+    r = RoutineTracker()
+    r.apply_events([CeilingExceeded(5.0, force_n=410.0, ceiling_n=400.0), SignalLost(10.0, gap_s=2.0)])
+    r.apply_events([CeilingExceeded(20.0, force_n=420.0, ceiling_n=400.0), SignalLost(25.0, gap_s=None)])
+    assert (r.ceiling_exceeded, r.signal_lost, r.signal_lost_s) == (2, 2, 2.0)
+    r.apply_marker(Marker(15.0, "seek", {"from_s": 30.0}))  # the last two will be seen again
+    assert (r.ceiling_exceeded, r.signal_lost, r.signal_lost_s) == (1, 1, 2.0)
+    r.apply_marker(Marker(40.0, "seek", {"from_s": 16.0}))  # forward: nothing is played again
+    assert (r.ceiling_exceeded, r.signal_lost) == (1, 1)
 
 
 def test_unknown_group_from_a_newer_recording_is_added_not_lost():

@@ -194,6 +194,26 @@ async def test_seeking_back_does_not_count_a_hold_twice():
         assert app.session.outcome.summary.holds == 1
 
 
+async def test_seeking_back_does_not_count_a_ceiling_or_a_lost_signal_twice():
+    """The trainer's report counts the ceiling exceeded (at 3.2 s) and the signal lost (2.0 s at
+    21.8 s) once, as ``analyze`` does, though the replay went back over both."""
+    rec = recording("edge_dropout.csv")
+    settings = SessionSettings(ceiling_n=40.0)
+    offline = analyze_block(rec.info, rec.block, rec.markers, settings=settings)
+    assert offline.summary["ceiling_exceeded"] == 1 and offline.summary["signal_lost"] == 1
+    gap_s = next(e.gap_s for e in offline.events if e.kind == "signal_lost")
+    source = replay(rec, speed=16.0)
+    app = app_for(source, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.session.tracker.signal_lost == 1, "the signal lost")
+        await wait_for(pilot, lambda: source.position_s > 24.0, "past it")
+        source.seek(1.0)
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+        summary = app.session.outcome.summary
+        assert (summary.ceiling_exceeded, summary.signal_lost) == (1, 1)
+        assert summary.signal_lost_s == pytest.approx(gap_s)
+
+
 async def test_seeking_into_a_capped_hold_keeps_its_real_start_and_cap():
     """Seek to 2:01, 29 s into a 40.6 s hold: the timer shows the hold's real age, already past the
     cap, and the summary still has one capped hold (not a fresh 11 s one from the seek)."""

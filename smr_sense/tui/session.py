@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from smr_sense.core.events import CeilingExceeded, Event, RollingStarted, SignalLost
+from smr_sense.core.events import Event, RollingStarted
 from smr_sense.core.pipeline import (
     CALIBRATION,
     CALIBRATION_ENDED,
@@ -75,9 +75,6 @@ class DashboardSession:
         self.first_t_s: float | None = None
         self.last_t_s: float | None = None
         self.samples = 0
-        self.ceiling_exceeded = 0
-        self.signal_lost = 0  # drops of the link (or gaps in a file) announced, and ...
-        self.signal_lost_s = 0.0  # ... the seconds without samples they left
         self.outcome: SessionOutcome | None = None
         self.stream_ended = False  # the source ran out (end of a file), as opposed to a quit
         self._rate = StreamRate()
@@ -267,12 +264,6 @@ class DashboardSession:
     def _note(self, events: list[Event]) -> None:
         if events:
             self.tracker.apply_events(events)
-            for e in events:  # counted for the trainer's report
-                if isinstance(e, CeilingExceeded):
-                    self.ceiling_exceeded += 1
-                elif isinstance(e, SignalLost):
-                    self.signal_lost += 1
-                    self.signal_lost_s += e.gap_s or 0.0
 
     def _write_marker(self, marker: Marker) -> None:
         if self.writer is not None:
@@ -394,9 +385,9 @@ class DashboardSession:
                 hold_cap_s=self.hold_cap_s,
                 body_mass_kg=self.body_mass_kg,
                 ceiling_n=self.ceiling_n,
-                ceiling_exceeded=self.ceiling_exceeded,
-                signal_lost=self.signal_lost,
-                signal_lost_s=self.signal_lost_s,
+                ceiling_exceeded=self.tracker.ceiling_exceeded,
+                signal_lost=self.tracker.signal_lost,
+                signal_lost_s=self.tracker.signal_lost_s,
                 recording=str(self.summary_path) if self.summary_path else None,
                 started_at=self.started_at,
                 not_measured=None if self.analysis.measured else not_measured_reason(
