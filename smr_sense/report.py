@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,8 @@ class SessionSummary:
     body_mass_kg: float | None = None
     ceiling_n: float | None = None
     ceiling_exceeded: int = 0
+    # The ceiling each of those crossed: the wizard may change it during a session.
+    exceeded_ceilings_n: tuple[float, ...] = ()
     signal_lost: int = 0  # times the samples stopped coming (the link dropped) ...
     signal_lost_s: float = 0.0  # ... and for how long in all: nothing was measured then
     recording: str | None = None
@@ -127,15 +130,13 @@ def summarize(
     hold_cap_s: float,
     body_mass_kg: float | None = None,
     ceiling_n: float | None = None,
-    ceiling_exceeded: int = 0,
-    signal_lost: int = 0,
-    signal_lost_s: float = 0.0,
     recording: str | None = None,
     started_at: str | None = None,
     not_measured: str | None = None,
 ) -> SessionSummary:
-    """``not_measured``: why no force was read at all, and what would measure it, for a session
-    that was never measured (None for one that was, even in part)."""
+    """The holds, rolling and alerts as ``tracker`` followed them. ``not_measured``: why no force
+    was read at all, and what would measure it, for a session that was never measured (None for
+    one that was, even in part)."""
     groups = tuple(
         GroupSummary(t.group.key, t.group.label, tuple(t.holds), tracker.rolling_s(i))
         for i, t in enumerate(tracker.tallies)
@@ -148,9 +149,10 @@ def summarize(
         groups=groups,
         body_mass_kg=body_mass_kg,
         ceiling_n=ceiling_n,
-        ceiling_exceeded=ceiling_exceeded,
-        signal_lost=signal_lost,
-        signal_lost_s=signal_lost_s,
+        ceiling_exceeded=len(tracker.exceeded_ceilings_n),
+        exceeded_ceilings_n=tracker.exceeded_ceilings_n,
+        signal_lost=tracker.signal_lost,
+        signal_lost_s=tracker.signal_lost_s,
         recording=recording,
         started_at=started_at,
         skipped_s=tracker.skipped_s,
@@ -214,6 +216,17 @@ def _force(s: SessionSummary, force_n: float | None) -> str:
     return f"{force_n:.0f} N" + (f" ({pct:.0f} % BW)" if pct is not None else "")
 
 
+def _ceilings(s: SessionSummary) -> str:
+    """Which ceilings were exceeded, when the wizard changed it during the session: the header gives
+    only the last one, and a count under two ceilings would read as all over that one."""
+    crossed = Counter(round(c) for c in s.exceeded_ceilings_n)
+    if len(crossed) > 1:
+        return " (" + ", ".join(f"{counted(n, 'time')} over {c} N" for c, n in sorted(crossed.items())) + ")"
+    if crossed and s.ceiling_n is not None and round(s.ceiling_n) not in crossed:
+        return f" (over {next(iter(crossed))} N, the ceiling then)"
+    return ""
+
+
 def summary_markdown(s: SessionSummary) -> str:
     """A short report a trainer can read: one table, then what stands out."""
     lines = ["# Foam-rolling session", ""]
@@ -266,7 +279,8 @@ def summary_notes(s: SessionSummary) -> list[str]:
         notes.append(f"No hold went past the {s.hold_cap_s:g} s cap.")
     if s.ceiling_exceeded:
         notes.append(
-            f"The pressure ceiling was exceeded {counted(s.ceiling_exceeded, 'time')}: it should hurt, never unbearably."
+            f"The pressure ceiling was exceeded {counted(s.ceiling_exceeded, 'time')}{_ceilings(s)}: "
+            "it should hurt, never unbearably."
         )
     if s.signal_lost:
         # Nobody can say what the person did while no samples came: neither holds nor rolling.

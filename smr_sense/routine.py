@@ -254,8 +254,9 @@ class RoutineTracker:
     # -- alerts, for the trainer's report ----------------------------------------------------------
 
     @property
-    def ceiling_exceeded(self) -> int:
-        return sum(1 for e in self._alerts if isinstance(e, CeilingExceeded))
+    def exceeded_ceilings_n(self) -> tuple[float, ...]:
+        """The ceiling each exceedance crossed (the wizard may change it during a session)."""
+        return tuple(e.ceiling_n for e in self._alerts if isinstance(e, CeilingExceeded))
 
     @property
     def signal_lost(self) -> int:

@@ -5,21 +5,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-from smr_sense.core.events import HoldEnded, HoldStarted, RollingStarted
+from smr_sense.core.events import CeilingExceeded, HoldEnded, HoldStarted, RollingStarted, SignalLost
 from smr_sense.core.samples import Marker
 from smr_sense.report import save_summary, summarize, summary_markdown, summary_paths, summary_to_json
 from smr_sense.routine import RoutineTracker
 
 
 def session():
-    return summarize(session_tracker(), source="sim", device_id="sim-imu-7", duration_s=70.0, hold_cap_s=20.0,
-                     body_mass_kg=80.0, ceiling_n=450.0, ceiling_exceeded=1, started_at="2026-05-09 10:00")
+    return summarize(session_tracker(ceiling=True), source="sim", device_id="sim-imu-7", duration_s=70.0,
+                     hold_cap_s=20.0, body_mass_kg=80.0, ceiling_n=450.0, started_at="2026-05-09 10:00")
 
 
-def session_tracker():
+def session_tracker(ceiling: bool = False):
     r = RoutineTracker()
     r.apply_event(RollingStarted(0.0))
     r.apply_event(HoldStarted(11.0, start_s=10.0))
+    if ceiling:
+        r.apply_event(CeilingExceeded(12.0, force_n=452.0, ceiling_n=450.0))
     r.apply_event(HoldEnded(35.0, 10.0, 35.0, 25.0, 300.0, 380.0, True, 30.0, 5.0))
     r.apply_event(RollingStarted(35.0))
     r.apply_event(HoldStarted(46.0, start_s=45.0))
@@ -70,11 +72,15 @@ def test_every_measure_in_the_json_is_a_float_even_for_a_group_without_holds():
 def test_a_lost_signal_reaches_the_trainers_report():
     # analyze said "signal lost 1 time"; the summary's JSON and Markdown said nothing of it.
     r = session_tracker()
-    s = summarize(r, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0, signal_lost=2, signal_lost_s=3.44)
+    r.apply_event(SignalLost(64.0, gap_s=1.5))
+    never_back = session_tracker()
+    never_back.apply_event(SignalLost(66.0, gap_s=None))  # the link dropped and the session ended
+    r.apply_event(SignalLost(66.0, gap_s=1.94))
+    s = summarize(r, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0)
     assert (summary_to_json(s)["totals"]["signal_lost"], summary_to_json(s)["totals"]["signal_lost_s"]) == (2, 3.44)
     assert "- The roller's signal was lost 2 times (3.4 s without samples, not counted)." in summary_markdown(s)
-    never_back = summarize(r, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0, signal_lost=1)
-    assert "- The roller's signal was lost 1 time." in summary_markdown(never_back)
+    lost = summarize(never_back, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0)
+    assert "- The roller's signal was lost 1 time." in summary_markdown(lost)
     assert "signal" not in summary_markdown(session())
 
 
@@ -127,7 +133,7 @@ def test_a_group_passed_through_for_a_moment_is_not_worked_but_its_rolling_is_co
     r.apply_marker(Marker(32.0, "muscle_group", {"group": "quads"}))  # 2 s on the way to the quads
     r.close(60.0)
     s = summarize(r, source="sim", device_id="x", duration_s=60.0, hold_cap_s=20.0, body_mass_kg=None,
-                  ceiling_n=None, ceiling_exceeded=0, started_at=None)
+                  ceiling_n=None, started_at=None)
     md = summary_markdown(s)
     assert "| Hamstrings | 0 | - | - | - | - | 0 | - | 0:02 |" in md  # as the summary screen: "-", not "0 s"
     assert "Not worked: Hamstrings, Adductors," in md
@@ -161,3 +167,20 @@ def test_a_session_of_hours_reads_in_hours_minutes_seconds():
     assert "min" not in md
     short = summary_markdown(summarize(r, source="sim", device_id="x", duration_s=725.0, hold_cap_s=20.0))
     assert "12:05 min on x (sim)." in short  # under an hour, as before
+
+
+def test_exceedances_under_a_ceiling_changed_in_the_session_name_their_ceilings():
+    # The header gives the last ceiling (400 N); "exceeded 3 times" read as all over 400 N.
+    r = session_tracker()
+    for t_s, ceiling_n in ((12.0, 300.0), (47.0, 300.0), (63.0, 400.0)):
+        r.apply_event(CeilingExceeded(t_s, force_n=ceiling_n + 5.0, ceiling_n=ceiling_n))
+    md = summary_markdown(summarize(r, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0,
+                                    body_mass_kg=80.0, ceiling_n=400.0))
+    assert "- The pressure ceiling was exceeded 3 times (2 times over 300 N, 1 time over 400 N): it should" in md
+    before = session_tracker()
+    before.apply_event(CeilingExceeded(12.0, force_n=310.0, ceiling_n=300.0))
+    md = summary_markdown(summarize(before, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0,
+                                    body_mass_kg=80.0, ceiling_n=400.0))
+    assert "- The pressure ceiling was exceeded 1 time (over 300 N, the ceiling then): it should" in md
+    # One ceiling all along: just the count.
+    assert "- The pressure ceiling was exceeded 1 time: it should hurt, never unbearably." in summary_markdown(session())

@@ -83,11 +83,11 @@ def test_the_report_counts_ceilings_and_lost_signals_once_across_a_seek_back():
     r = RoutineTracker()
     r.apply_events([CeilingExceeded(5.0, force_n=410.0, ceiling_n=400.0), SignalLost(10.0, gap_s=2.0)])
     r.apply_events([CeilingExceeded(20.0, force_n=420.0, ceiling_n=400.0), SignalLost(25.0, gap_s=None)])
-    assert (r.ceiling_exceeded, r.signal_lost, r.signal_lost_s) == (2, 2, 2.0)
+    assert (r.exceeded_ceilings_n, r.signal_lost, r.signal_lost_s) == ((400.0, 400.0), 2, 2.0)
     r.apply_marker(Marker(15.0, "seek", {"from_s": 30.0}))  # the last two will be seen again
-    assert (r.ceiling_exceeded, r.signal_lost, r.signal_lost_s) == (1, 1, 2.0)
+    assert (r.exceeded_ceilings_n, r.signal_lost, r.signal_lost_s) == ((400.0,), 1, 2.0)
     r.apply_marker(Marker(40.0, "seek", {"from_s": 16.0}))  # forward: nothing is played again
-    assert (r.ceiling_exceeded, r.signal_lost) == (1, 1)
+    assert (r.exceeded_ceilings_n, r.signal_lost) == ((400.0,), 1)
 
 
 def test_unknown_group_from_a_newer_recording_is_added_not_lost():

@@ -385,9 +385,6 @@ class DashboardSession:
                 hold_cap_s=self.hold_cap_s,
                 body_mass_kg=self.body_mass_kg,
                 ceiling_n=self.ceiling_n,
-                ceiling_exceeded=self.tracker.ceiling_exceeded,
-                signal_lost=self.tracker.signal_lost,
-                signal_lost_s=self.tracker.signal_lost_s,
                 recording=str(self.summary_path) if self.summary_path else None,
                 started_at=self.started_at,
                 not_measured=None if self.analysis.measured else not_measured_reason(
