@@ -289,7 +289,9 @@ def summary_notes(s: SessionSummary) -> list[str]:
         notes.append(f"The roller's signal was lost {counted(s.signal_lost, 'time')}{gaps}.")
     missed = [g.label for g in s.groups if not g.worked]
     if missed:
-        notes.append("Not worked: " + ", ".join(missed) + ".")
+        # A partial replay cannot say what the skipped time held.
+        played = " in what was played" if s.skipped_s > 0 else ""
+        notes.append(f"Not worked{played}: " + ", ".join(missed) + ".")
     return notes
 
 

@@ -184,3 +184,12 @@ def test_exceedances_under_a_ceiling_changed_in_the_session_name_their_ceilings(
     assert "- The pressure ceiling was exceeded 1 time (over 300 N, the ceiling then): it should" in md
     # One ceiling all along: just the count.
     assert "- The pressure ceiling was exceeded 1 time: it should hurt, never unbearably." in summary_markdown(session())
+
+
+def test_a_partial_replay_says_its_groups_were_not_worked_in_what_was_played():
+    r = session_tracker()
+    r.apply_marker(Marker(100.0, "seek", {"from_s": 70.0}))  # the rest of the file was jumped over
+    md = summary_markdown(summarize(r, source="sim", device_id="d", duration_s=100.0, hold_cap_s=20.0))
+    assert "Partial: 30 s of the recording were skipped" in md
+    assert "- Not worked in what was played: Quads, Adductors," in md
+    assert "- Not worked: Quads," in summary_markdown(session())
