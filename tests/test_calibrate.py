@@ -62,8 +62,12 @@ def test_tare_refuses_a_moving_signal_a_loaded_roller_and_too_short_a_window():
         measure_tare(cell_info(), SampleBlock.build(drifting.t_s, raw))
     old = Calibration.from_json({"device_id": "bench-1", "channels": [
         {"name": "c0", "model": "linear", "offset_counts": 81234.0, "n_per_count": 1 / 420.0}]})
-    with pytest.raises(CalibrationFitError, match="carries about 98 N"):
+    with pytest.raises(CalibrationFitError, match="carries about 98 N") as loaded:
         measure_tare(cell_info(calibration=old.to_json()), counts([98.0]))
+    # What is wrong, and apart from it what to do at the roller (a replay's wizard says "seek" instead).
+    assert loaded.value.what == "the roller carries about 98 N"
+    assert loaded.value.advice == "take everything off it and retry the zero"
+    assert str(loaded.value) == "the roller carries about 98 N; take everything off it and retry the zero"
     with pytest.raises(CalibrationFitError, match="at least 1 s"):
         measure_tare(cell_info(), counts([0.0], seconds=0.5))
 

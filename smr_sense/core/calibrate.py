@@ -34,7 +34,14 @@ MAX_RESIDUAL = 0.05  # a fit missing a known weight by more than 5 % is refused
 
 
 class CalibrationFitError(SmrError):
-    """A tare or span step that cannot be used; the message says what to do."""
+    """A tare or span step that cannot be used: ``what`` is wrong and, when the user can put it
+    right at the roller, ``advice`` (the message reads "what; advice"). A replay's wizard gives
+    its own advice instead, since nobody can take a weight off a recording."""
+
+    def __init__(self, what: str, advice: str | None = None) -> None:
+        super().__init__(what if advice is None else f"{what}; {advice}")
+        self.what = what
+        self.advice = advice
 
 
 def _robust_noise(x: np.ndarray) -> np.ndarray:
@@ -47,12 +54,12 @@ def _robust_noise(x: np.ndarray) -> np.ndarray:
 
 def _check_window(block: SampleBlock, min_s: float, what: str) -> None:
     if len(block) < 3:
-        raise CalibrationFitError(f"no samples arrived for the {what}; is the roller connected?")
+        raise CalibrationFitError(f"no samples arrived for the {what}", "is the roller connected?")
     span = float(block.t_s[-1] - block.t_s[0])
     if span < min_s * 0.95:
         raise CalibrationFitError(f"the {what} needs at least {min_s:g} s of samples, got {span:.1f} s")
     if np.isnan(block.raw).any():
-        raise CalibrationFitError(f"the {what} saw missing (NaN) values; check the roller's connection and retry")
+        raise CalibrationFitError(f"the {what} saw missing (NaN) values", "check the roller's connection and retry")
 
 
 def _unstable(raw: np.ndarray, noise: np.ndarray) -> int | None:
@@ -109,7 +116,7 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
     names = tuple(c.name for c in info.channels)
     if bad is not None:
         raise CalibrationFitError(
-            f"channel '{names[bad]}' was not steady during the zero; keep the roller still and unloaded, then retry"
+            f"channel '{names[bad]}' was not steady during the zero", "keep the roller still and unloaded, then retry"
         )
     # A roller in N or kg tells its load as it is; a raw-count one through its saved calibration.
     if info.calibration or not info.sends_counts:
@@ -121,7 +128,7 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
             load = 0.0
         if load > LOADED_N:
             raise CalibrationFitError(
-                f"the roller carries about {load:.0f} N; take everything off it and retry the zero"
+                f"the roller carries about {load:.0f} N", "take everything off it and retry the zero"
             )
     span = float(block.t_s[-1] - block.t_s[0])
     units = tuple(c.unit for c in info.channels)
@@ -147,7 +154,7 @@ def parse_known_weights(text: str) -> list[float]:
     # the user had placed every weight.
     for i, v in enumerate(values):
         if v in values[:i]:
-            raise CalibrationFitError(f"{v:g} kg is listed twice; give each known weight once, for example 5,10")
+            raise CalibrationFitError(f"{v:g} kg is listed twice", "give each known weight once, for example 5,10")
     return values
 
 
@@ -161,8 +168,8 @@ def measure_point(info: StreamInfo, block: SampleBlock, load_kg: float, channel:
     bad = _unstable(raw, noise)
     if bad is not None:
         raise CalibrationFitError(
-            f"channel '{info.channels[bad].name}' was not steady with {load_kg:g} kg on it; "
-            "let the weight settle and keep still, then retry"
+            f"channel '{info.channels[bad].name}' was not steady with {load_kg:g} kg on it",
+            "let the weight settle and keep still, then retry",
         )
     return SpanPoint(float(load_kg), channel, tuple(np.median(raw, axis=0).tolist()), tuple(noise.tolist()))
 
@@ -207,7 +214,9 @@ def validate_points(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
         key = (p.channel, round(p.load_kg, 3))
         if key in seen:
             where = f" on {p.channel}" if p.channel else ""
-            raise CalibrationFitError(f"{p.load_kg:g} kg{where} was measured twice; use a different weight for each point")
+            raise CalibrationFitError(
+                f"{p.load_kg:g} kg{where} was measured twice", "use a different weight for each point"
+            )
         seen[key] = p
         delta = np.array(p.readings_counts) - np.array(tare.offsets_counts)
         noise = np.array(tare.noise_counts)
@@ -215,7 +224,7 @@ def validate_points(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
         if abs(delta[target]) < MIN_SIGNAL_TO_NOISE * noise[target]:
             raise CalibrationFitError(
                 f"{p.load_kg:g} kg barely moved channel '{names[target]}' (less than {MIN_SIGNAL_TO_NOISE:g} times its "
-                "noise); use a heavier weight"
+                "noise)", "use a heavier weight",
             )
     by_channel: dict[str | None, list[SpanPoint]] = {}
     for p in points:
@@ -228,8 +237,8 @@ def validate_points(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
             if abs(total_hi) <= abs(total_lo):
                 where = f" on {ch}" if ch else ""
                 raise CalibrationFitError(
-                    f"the reading{where} did not rise from {lo.load_kg:g} kg to {hi.load_kg:g} kg; "
-                    "check the weights and the wiring, then redo those points"
+                    f"the reading{where} did not rise from {lo.load_kg:g} kg to {hi.load_kg:g} kg",
+                    "check the weights and the wiring, then redo those points",
                 )
 
 
@@ -250,7 +259,9 @@ def rezero(calibration: Calibration, tare: TareResult) -> tuple[Calibration, dic
         moved_n[c.name] = float(c.apply(np.array([new]))[0])
         channels.append(replace(c, offset_counts=float(new)))
     if not moved_n:
-        raise CalibrationFitError("the saved calibration has none of this roller's channels; calibrate it with known weights")
+        raise CalibrationFitError(
+            "the saved calibration has none of this roller's channels", "calibrate it with known weights"
+        )
     return replace(calibration, channels=tuple(channels)), moved_n
 
 
@@ -277,12 +288,13 @@ def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
         a = x[:, linear]
         if np.linalg.matrix_rank(a) < len(linear):
             raise CalibrationFitError(
-                f"{len(points)} point(s) cannot tell {len(linear)} channels apart; put a weight on each channel in turn"
+                f"{len(points)} point(s) cannot tell {len(linear)} channels apart",
+                "put a weight on each channel in turn",
             )
         k, *_ = np.linalg.lstsq(a, f, rcond=None)
         for j, i in enumerate(linear):
             if not k[j] != 0 or not np.isfinite(k[j]):
-                raise CalibrationFitError(f"channel '{names[i]}' did not respond to the weights; check its wiring")
+                raise CalibrationFitError(f"channel '{names[i]}' did not respond to the weights", "check its wiring")
             gains[i] = ChannelCalibration(names[i], "linear", offset_counts=float(off[i]), n_per_count=float(k[j]))
     for i in fsr:
         mine = [(p, x[n, i]) for n, p in enumerate(points) if p.channel in (names[i], None)]
@@ -309,8 +321,8 @@ def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
     if abs(worst.residual_n) > MAX_RESIDUAL * worst.known_n:
         where = f" on {worst.channel}" if worst.channel else ""
         raise CalibrationFitError(
-            f"the fit misses {worst.load_kg:g} kg{where} by {100 * abs(worst.residual_n) / worst.known_n:.0f} %; "
-            "a weight moved or was not the one asked for, so redo the calibration"
+            f"the fit misses {worst.load_kg:g} kg{where} by {100 * abs(worst.residual_n) / worst.known_n:.0f} %",
+            "a weight moved or was not the one asked for, so redo the calibration",
         )
     noise_n = []
     for i in counted:

@@ -311,8 +311,9 @@ class CalibrationWizard(Screen[bool]):
     def _refusal(self, err: CalibrationFitError) -> str:
         """The core's "what is wrong; what to do", with what to do in a replay: nobody can take a
         weight off a recording, only seek to where it had none."""
-        what, sep, _todo = str(err).partition("; ")
-        return f"{what} here in the recording; seek (←→) to another stretch" if self.playback and sep else str(err)
+        if self.playback and err.advice is not None:
+            return f"{err.what} here in the recording; seek (←→) to another stretch"
+        return str(err)
 
     def _complete_step(self) -> None:
         assert self.proc is not None
