@@ -223,6 +223,11 @@ class RoutineTracker:
             self._hold_end_s = None
         self._now_s = max(self._now_s, event.t_s)
 
+    def file_hold(self, event: HoldEnded) -> None:
+        """A hold seen until a replay jumped ahead out of it (its end was skipped): counted as far as
+        it was seen, under its group, with no bearing on the rolling that follows the jump."""
+        self.tallies[self._index_at(event.start_s)].holds.append(HoldRecord.from_event(event))
+
     def group_at(self, t_s: float) -> MuscleGroup:
         """The group in effect at stream time ``t_s`` (a hold's, at its start: where it is filed)."""
         return self.tallies[self._index_at(t_s)].group
@@ -278,7 +283,9 @@ class RoutineTracker:
     def seek(self, from_s: float, to_s: float) -> None:
         """A replay jumped from ``from_s`` to ``to_s``. Going back forgets what lies after ``to_s``
         (it will be seen again); going forward notes the skipped time (the summary is partial)."""
-        self._rolling_since_s = None
+        # The rolling under way was seen up to the jump (going back: up to where it lands).
+        self._file_rolling(min(from_s, to_s))
+        self._hold_end_s = None
         self._gaps.clear()  # rolling opens again after to_s, past every gap before it
         if to_s < from_s:
             for tally in self.tallies:

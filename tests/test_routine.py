@@ -90,6 +90,19 @@ def test_the_report_counts_ceilings_and_lost_signals_once_across_a_seek_back():
     assert (r.exceeded_ceilings_n, r.signal_lost) == ((400.0,), 1)
 
 
+def test_a_seek_keeps_the_rolling_seen_before_it_in_either_direction():
+    back = RoutineTracker()
+    back.apply_event(RollingStarted(30.0))
+    back.advance(41.0)
+    back.apply_marker(Marker(36.0, "seek", {"from_s": 41.0}))  # back into the same stretch
+    assert back.tallies[0].rolling == [(30.0, 36.0)]  # 36-41 s will be seen again
+    ahead = RoutineTracker()
+    ahead.apply_event(RollingStarted(10.0))
+    ahead.advance(20.0)
+    ahead.apply_marker(Marker(50.0, "seek", {"from_s": 20.0}))
+    assert ahead.tallies[0].rolling == [(10.0, 20.0)] and ahead.skipped_s == 30.0
+
+
 def test_unknown_group_from_a_newer_recording_is_added_not_lost():
     r = RoutineTracker()
     r.apply_marker(Marker(1.0, "muscle_group", {"group": "feet"}))

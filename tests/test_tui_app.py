@@ -214,6 +214,46 @@ async def test_seeking_back_does_not_count_a_ceiling_or_a_lost_signal_twice():
         assert summary.signal_lost_s == pytest.approx(gap_s)
 
 
+async def test_seeking_back_within_rolling_keeps_the_rolling_seen_before():
+    """Back 5 s inside a stretch of rolling (force_routine.smr rolls from 107.8 to 134.0 s): the
+    saved report's rolling time is the file's, as analyze has it, not short by the open stretch."""
+    rec = recording("force_routine.smr")
+    offline = analyze_block(rec.info, rec.block, rec.markers)
+    stretch = next(r for r in offline.rolling if r.end_s - r.start_s > 20.0 and r.start_s > 100.0)
+    source = replay(rec, speed=16.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: source.position_s > stretch.start_s + 12.0, "well into the rolling")
+        source.seek(stretch.start_s + 6.0)
+        await wait_for(pilot, lambda: summary_shown(app), "the end", limit_s=40)
+        summary = app.session.outcome.summary
+        assert summary.skipped_s == 0.0
+        assert summary.rolling_s == pytest.approx(sum(r.end_s - r.start_s for r in offline.rolling), abs=0.05)
+
+
+async def test_seeking_ahead_out_of_a_hold_keeps_the_hold_seen_so_far():
+    """force_routine.smr holds 48.5-90.8 s, capped at 68.5 s. Jumping from 75 s to 100 s leaves it
+    in the summary (capped, up to where it was left), not gone with its cap."""
+    rec = recording("force_routine.smr")
+    offline = analyze_block(rec.info, rec.block, rec.markers)
+    hold = next(h for h in offline.holds if h.capped)
+    source = replay(rec, speed=16.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.alarm_t_s != [], "the cap")
+        await wait_for(pilot, lambda: source.position_s > hold.start_s + 26.0, "past the cap")
+        left_s = app.session.now_s
+        source.seek(hold.end_s + 10.0)
+        await wait_for(pilot, lambda: source.position_s > hold.end_s + 12.0, "after the seek")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.session.outcome is not None, "the summary")
+        holds = [h for g in app.session.outcome.summary.groups for h in g.holds if h.start_s > 40.0]
+        assert len(holds) == 1
+        kept = holds[0]
+        assert kept.start_s == pytest.approx(hold.start_s) and kept.capped
+        assert left_s - 1.0 <= kept.end_s <= left_s + 1.0
+
+
 async def test_seeking_into_a_capped_hold_keeps_its_real_start_and_cap():
     """Seek to 2:01, 29 s into a 40.6 s hold: the timer shows the hold's real age, already past the
     cap, and the summary still has one capped hold (not a fresh 11 s one from the seek)."""

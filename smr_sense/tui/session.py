@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from smr_sense.core.events import Event, RollingStarted
+from smr_sense.core.events import Event, HoldEnded, RollingStarted
 from smr_sense.core.pipeline import (
     CALIBRATION,
     CALIBRATION_ENDED,
@@ -38,6 +38,9 @@ from smr_sense.tui.trace import ForceTrace, state_codes
 
 # Markers that describe the playback, not the session: never written into a recording.
 PLAYBACK_MARKERS = {"seek"}
+# A replay jumping ahead inside a hold lands in the same hold when its start, dated afresh from the
+# samples before the landing, is this close to the start it had.
+SAME_HOLD_S = 1.0
 
 
 class DashboardSession:
@@ -193,6 +196,7 @@ class DashboardSession:
         if self._configure(marker):
             return []
         if marker.kind == "seek":
+            left = self._hold_left(marker)
             # Stream time jumps (maybe backwards): the pipeline starts over from the new position,
             # as it would on a fresh replay from there, under the calibration and settings the
             # session started with (the wizard's changes before the new position come back in the
@@ -207,11 +211,33 @@ class DashboardSession:
                 self.info, self.settings = self._start_config
                 self._begin_analysis(self.info)
                 self._warm_up(marker)
+            if left is not None and not self._holding_since(left.start_s):
+                self.tracker.file_hold(left)
             self.last_t_s = marker.t_s
             return []
         events = self.analysis.mark(marker)
         self._note(events)
         return events
+
+    def _hold_left(self, seek: Marker) -> HoldEnded | None:
+        """A jump ahead out of a hold skips its end: the hold as seen up to the jump (capped, if it
+        was), to be counted unless the same hold is still going on where the replay lands."""
+        from_s = seek.data.get("from_s")
+        status = self.analysis.status
+        if from_s is None or seek.t_s <= from_s or status is None or status.state != "hold":
+            return None
+        if self._start_config is None:  # no fresh pipeline would follow the closed one
+            return None
+        _warnings, closing, _error = self.analysis.finish()
+        return next((e for e in closing if isinstance(e, HoldEnded)), None)
+
+    def _holding_since(self, start_s: float) -> bool:
+        """The analysis is in a hold that began at ``start_s`` (give or take the dating's spread)."""
+        status = self.analysis.status
+        return (
+            status is not None and status.state == "hold" and status.hold_start_s is not None
+            and abs(status.hold_start_s - start_s) < SAME_HOLD_S
+        )
 
     def _configure(self, marker: Marker) -> bool:
         """The wizard's body weight, ceiling and calibration on ``marker``, for the session itself
