@@ -114,3 +114,19 @@ async def test_a_replay_quit_early_says_where_in_the_file_it_stopped(tmp_path):
         assert 95.0 <= stopped < 110.0
         assert app.session.outcome.note == f"Not saved: the replay stopped at {stopped:.0f} s, before the end of the file."
         assert not list(tmp_path.iterdir())
+
+
+async def test_a_replay_whose_groups_were_changed_by_hand_saves_no_summary(tmp_path):
+    # The file's own group changes say where each hold was; ↓ pressed in a replay mixed the user's
+    # choice with them and saved a summary the recording does not give (analyze, export).
+    source = replay(recording("edge_hold_19s.csv"), speed=16.0)
+    app = app_for(source, summary_path=tmp_path / "edge_hold_19s.csv")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("down")
+        await wait_for(pilot, lambda: summary_shown(app), "the end of the replay")
+        assert holds_per_group(app) == {"hamstrings": 1}  # on screen, as the user chose
+        assert app.session.outcome.note == (
+            "Not saved: the muscle groups were changed during the replay, so it is not the recorded session."
+        )
+        assert not list(tmp_path.iterdir())

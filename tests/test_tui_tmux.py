@@ -83,3 +83,20 @@ def test_closing_the_terminal_still_saves_the_recording_and_the_summary(tmp_path
     from smr_sense.recording import load_recording
 
     assert not load_recording(sessions / names[0]).warnings  # closed cleanly, not torn
+
+
+def test_a_replayed_csv_that_does_not_say_when_it_was_made_is_not_dated_today(tmp_path):
+    # The summary said "started <the day of the replay>": a CSV without a .stream.json has no date.
+    shutil.copy(Path(__file__).parents[1] / "recordings" / "edge_hold_19s.csv", tmp_path)
+    session = f"smr-test-csv-{os.getpid()}"
+    env = f"SMR_SENSE_DATA_DIR={tmp_path / 'data'} SMR_SENSE_CONFIG_DIR={tmp_path / 'config'}"
+    cmd = f"env {env} {SMR_SENSE} replay {tmp_path / 'edge_hold_19s.csv'} --speed max; echo EXIT=$?; sleep 30"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "32", cmd], check=True)
+    try:
+        wait_pane(session, "Session summary")
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        wait_pane(session, "EXIT=0")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    report = (tmp_path / "edge_hold_19s.summary.md").read_text()
+    assert "A session of 43 s on " in report and "started" not in report

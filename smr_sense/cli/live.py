@@ -102,6 +102,9 @@ def settings_from(args: argparse.Namespace) -> Any:
         raise UsageError(str(err)) from None
 
 
+NOW = "now"  # a live session's summary is dated when it starts
+
+
 def run_dashboard(
     source_spec: str,
     args: argparse.Namespace,
@@ -111,12 +114,13 @@ def run_dashboard(
     apply_profile: bool = True,
     calibration: dict[str, Any] | None = None,
     replace_summary: bool = False,
-    started_at: str | None = None,
+    started_at: str | None = NOW,
     force_from_s: float | None = None,
     settings: Any = None,
 ) -> int:
     """Build the app on ``source_spec``, run it, and say afterwards where everything went.
-    ``settings``: when the caller has built them from ``args`` already."""
+    ``started_at``: when the session began (``NOW`` for a live one; None when a replayed file
+    does not say). ``settings``: when the caller has built them from ``args`` already."""
     from smr_sense.sources import make_source
     from smr_sense.tui.app import DisplaySettings, make_app
 
@@ -139,7 +143,7 @@ def run_dashboard(
             "to record without one use `smr-sense record`, to summarise a file `smr-sense analyze`"
         )
     display = DisplaySettings(unit=args.unit, bell=not args.no_bell, plot_window_s=args.window)
-    if started_at is None:
+    if started_at == NOW:
         started_at = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     app = make_app(
         source,

@@ -78,18 +78,22 @@ def replay_summary_withheld(
     stopped_s: float,
     skipped_s: float,
     replace: bool,
+    regrouped: bool = False,
 ) -> str | None:
     """Why a replay's summary must not be saved beside the replayed file, or None when it may.
 
-    It is saved only when it covers all of that file: a replay quit half way, or skipped through,
-    must not replace the summary of the whole session. (What a session recorded itself it always
-    covers, so this is asked of replays only.)"""
+    It is saved only when it covers all of that file as it was recorded: a replay quit half way,
+    skipped through, or moved to other muscle groups by hand must not replace the summary of the
+    whole session. (What a session recorded itself it always covers, so this is asked of replays
+    only.)"""
     if not measured:
         return "Not saved: nothing in the file was measured (it has no calibration)."
     if not stream_ended:
         return f"Not saved: the replay stopped at {stopped_s:.0f} s, before the end of the file."
     if skipped_s > 0:
         return f"Not saved: {skipped_s:.0f} s of the file were skipped."
+    if regrouped:  # the file's own group changes say where each hold was (analyze, export)
+        return "Not saved: the muscle groups were changed during the replay, so it is not the recorded session."
     existing = [p for p in summary_paths(summary_path) if p.exists()]
     if existing and not replace:
         # It may be the live session's own summary, with the day it was done: keep it unless told.

@@ -80,6 +80,7 @@ class DashboardSession:
         self.samples = 0
         self.outcome: SessionOutcome | None = None
         self.stream_ended = False  # the source ran out (end of a file), as opposed to a quit
+        self.regrouped = False  # the user moved through the routine by hand (a replay's summary is then not saved)
         self._rate = StreamRate()
         self._start_config: tuple[StreamInfo, SessionSettings] | None = None
 
@@ -284,6 +285,7 @@ class DashboardSession:
         """The user moved on (+1) or back (-1) in the routine; the change goes into the recording."""
         marker = self.tracker.move(step, self.now_s)
         if marker is not None:
+            self.regrouped = True
             self._write_marker(marker)
         return marker
 
@@ -381,6 +383,7 @@ class DashboardSession:
             stopped_s=(self.last_t_s - origin) if origin is not None and self.last_t_s is not None else 0.0,
             skipped_s=self.tracker.skipped_s,
             replace=self.replace_summary,
+            regrouped=self.regrouped,
         )
 
     def finish(self) -> SessionOutcome:
