@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -346,3 +347,16 @@ def test_ctrl_c_during_sim_keeps_a_whole_file_and_its_truth(tmp_path):
     assert truth["duration_s"] - 1.0 < rec.block.t_s[-1] < truth["duration_s"]
     assert truth["segments"][-1]["end_s"] <= truth["duration_s"]
     assert rec.block.identical(SimRoller(SimConfig(seed=DEFAULT_SEED)).read_until(truth["duration_s"]))
+
+
+def test_the_closing_summary_says_how_often_and_how_long_the_signal_was_lost(tmp_path):
+    # edge_dropout.csv has 2 s without samples; the closing line told the holds and rolling only.
+    src = Path(__file__).parents[1] / "recordings" / "edge_dropout.csv"
+    done = run("record", "--source", f"replay:{src}?speed=max", "--out", str(tmp_path / "x.smr"))
+    assert done.returncode == 0, done.stderr
+    summary = next(line for line in done.stdout.splitlines() if line.startswith("summary:"))
+    assert summary.endswith(", signal lost 1 time (2.0 s without samples)")
+    analyzed = run("analyze", str(tmp_path / "x.smr"))
+    assert "  signal lost 1 time (2.0 s without samples)\n" in analyzed.stdout
+    as_json = json.loads(run("analyze", "--json", str(tmp_path / "x.smr")).stdout)
+    assert as_json["summary"]["signal_lost_s"] == pytest.approx(2.01)

@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from smr_sense.cli.common import add_session_options, check_session_options, non_negative_float, pinned_by, warn
+from smr_sense.cli.common import (
+    add_session_options, check_session_options, lost_for, non_negative_float, pinned_by, warn,
+)
 from smr_sense.errors import SmrError
 
 
@@ -236,7 +238,7 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
     if s.get("ceiling_n") is not None:
         lines.append(f"  ceiling {s['ceiling_n']:.0f} N exceeded {counted(s['ceiling_exceeded'], 'time')}")
     if s.get("signal_lost"):
-        lines.append(f"  signal lost {counted(s['signal_lost'], 'time')}")
+        lines.append(f"  signal lost {counted(s['signal_lost'], 'time')}{lost_for(s)}")
     if events:
         for e in obj["events"]:
             details = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("kind", "t_s"))

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from smr_sense.cli.common import add_hold_cap_option, positive_float, recording_file, warn
+from smr_sense.cli.common import add_hold_cap_option, lost_for, positive_float, recording_file, warn
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.core.words import counted
 from smr_sense.devices.stream import is_another_device
@@ -70,11 +70,14 @@ def _refusal_news(source, said: str | None, t_s: float) -> str | None:
 
 def _summary_line(summary: dict) -> str:
     holds, capped = summary.get("holds", 0), summary.get("holds_capped", 0)
-    return (
+    line = (
         f"summary: {summary.get('duration_s', 0.0):.0f} s, {holds} hold{'s' if holds != 1 else ''} "
         f"({capped} reached the cap, {summary.get('over_cap_s', 0.0):.1f} s over), "
         f"rolling {summary.get('rolling_time_s', 0.0):.0f} s, peak {summary.get('peak_force_n') or 0.0:.0f} N"
     )
+    if summary.get("signal_lost"):  # the time without samples is in none of the figures before it
+        line += f", signal lost {counted(summary['signal_lost'], 'time')}{lost_for(summary)}"
+    return line
 
 
 def _print(line: str) -> None:

@@ -53,6 +53,7 @@ def summarise(result: SessionResult, pipeline: Pipeline) -> dict[str, Any]:
         "ceiling_n": _r(s.ceiling_force_n, 2),
         "ceiling_exceeded": kinds.get("ceiling_exceeded", 0),
         "signal_lost": kinds.get("signal_lost", 0),
+        "signal_lost_s": _r(sum(gaps)),  # as the trainer's report: seconds without samples
         "warnings": len(result.warnings),
     }
 
