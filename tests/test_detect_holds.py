@@ -174,6 +174,22 @@ def test_lowering_onto_a_spot_and_holding_is_a_hold_from_contact():
     assert start - 0.8 <= holds[0].start_s <= start  # contact comes during the lowering
 
 
+@pytest.mark.parametrize("build", ["imu", "plate"])
+def test_a_hold_ended_by_lifting_off_ends_as_the_weight_comes_off(build):
+    # It ended at the loss of contact, once the force had fallen below the contact threshold: up to
+    # the whole lift later (12.97 s for edge_hold_then_lift.csv's 12 s hold), its mean dragged down.
+    p = Person()
+    p.lower(0.8)
+    p.roll(6)
+    p.hold(10.0)
+    lift_s = p.now
+    p.lift(1.0)
+    result = analyze_block(*getattr(p, build)())
+    assert len(result.holds) == 1
+    assert lift_s <= result.holds[0].end_s <= lift_s + 0.35
+    assert all(r.end_s <= result.holds[0].start_s for r in result.rolling)  # lifting off is no rolling
+
+
 def test_force_only_waits_longer_for_a_stop_right_after_lowering_on():
     # Just lowered on, force alone has not seen how this person rolls: a stop waits the slowest
     # rhythm's confirmation (6 s, not 3) before it is a hold, which is still dated from contact.

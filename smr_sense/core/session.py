@@ -264,6 +264,8 @@ class SessionTracker:
             return [RollingStarted(tr.t_s)]
         if tr.kind == "hold_continued" and self._ended is not None:
             return self._continue(tr, t)
+        if tr.kind == "contact_lost" and self._ended is not None and self._ended[2] == tr.t_s:
+            self._rolling_since = None  # the hold ended as the person lifted off: no rolling between
         self._ended = None  # anything but the rolling that follows every end (above) keeps it ended
         if tr.kind == "contact_lost":
             self._close_rolling(tr.t_s)

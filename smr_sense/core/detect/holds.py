@@ -122,6 +122,7 @@ class HoldDetector:
         self.move_since: float | None = None  # first sample of the current stretch above ``move``
         self.last_burst_t: float | None = None  # holding, no position: start of the last burst
         self.contact_t = -np.inf  # when contact (and so this bout of rolling) began
+        self.unsteady_t: float | None = None  # holding: where the force stopped being steady, if it has
         self._last_t: float | None = None
         self._last_pos = 0.0
         self._loss: tuple[float, float] | None = None  # the last loss of signal: (last sample before, first after)
@@ -162,6 +163,10 @@ class HoldDetector:
                 self.move_since = None
                 state[a:b] = IDLE
                 continue
+            if steady[a]:
+                self.unsteady_t = None
+            elif self.unsteady_t is None and self.mode == HOLD:
+                self.unsteady_t = float(t[a])
             lvl = int(level[a])
             if self.mode == IDLE:
                 ta = float(t[a])
@@ -402,6 +407,8 @@ class HoldDetector:
     def _lose_contact(self, index: int, t_s: float, out: list[Transition]) -> None:
         if self.mode == HOLD:
             end = self.episode_t if self.episode_t is not None else t_s
+            if self.unsteady_t is not None:  # lifting off: the hold ended as the weight came off
+                end = min(end, self.unsteady_t)
             self._end_hold(index, t_s, self._before_loss(max(end, self.hold_start_s)), out)
         out.append(Transition(index, t_s, "contact_lost"))
         self.mode = IDLE
