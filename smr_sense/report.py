@@ -98,6 +98,9 @@ class SessionSummary:
     # its zeros are no finding, and ``not_measured`` says why and how the counts can be measured.
     measured: bool = True
     not_measured: str | None = None
+    # What was wrong with the data (a recording cut off, a saturated channel), one sentence each:
+    # figures read from a damaged file must not pass for a whole session's.
+    warnings: tuple[str, ...] = ()
 
     @property
     def holds(self) -> int:
@@ -133,6 +136,7 @@ def summarize(
     recording: str | None = None,
     started_at: str | None = None,
     not_measured: str | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> SessionSummary:
     """The holds, rolling and alerts as ``tracker`` followed them. ``not_measured``: why no force
     was read at all, and what would measure it, for a session that was never measured (None for
@@ -158,6 +162,7 @@ def summarize(
         skipped_s=tracker.skipped_s,
         measured=not_measured is None,
         not_measured=not_measured,
+        warnings=tuple(warnings),
     )
 
 
@@ -178,6 +183,7 @@ def summary_to_json(s: SessionSummary) -> dict[str, Any]:
         # Unmeasured, the totals below are zeros for want of a force, not a session without holds.
         "measured": s.measured,
         "not_measured": s.not_measured,
+        "warnings": list(s.warnings),
         "hold_cap_s": float(s.hold_cap_s),
         "body_mass_kg": _r(s.body_mass_kg, 2),
         "ceiling_n": _r(s.ceiling_n),
@@ -238,7 +244,7 @@ def summary_markdown(s: SessionSummary) -> str:
     if s.skipped_s > 0:
         lines.append(f"Partial: {s.skipped_s:.0f} s of the recording were skipped and are not counted.")
     if not s.measured:  # a table of dashes would read as a session where nothing was done
-        return "\n".join([*lines, "", "## Notes", "", *(f"- {n}" for n in summary_notes(s))]) + "\n"
+        return "\n".join([*lines, "", "## Notes", "", *(f"- {n}" for n in summary_notes(s)), *_warnings(s)]) + "\n"
     lines += [
         "",
         f"| Muscle group | Holds | Hold time | Longest | Mean force | Peak force | Caps ({s.hold_cap_s:g} s) | Over cap | Rolling |",
@@ -258,7 +264,13 @@ def summary_markdown(s: SessionSummary) -> str:
     lines += ["", "## Notes", ""]
     notes = summary_notes(s)
     lines += [f"- {n}" for n in notes]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_warnings(s)]) + "\n"
+
+
+def _warnings(s: SessionSummary) -> list[str]:
+    if not s.warnings:
+        return []
+    return ["", "## Warnings", "", *(f"- {w[:1].upper()}{w[1:]}" for w in s.warnings)]
 
 
 def summary_notes(s: SessionSummary) -> list[str]:

@@ -182,6 +182,28 @@ async def test_speed_keys_step_from_the_speed_the_replay_started_at(start, keys,
         assert seen == speeds
 
 
+async def test_a_cut_off_recording_says_so_in_the_summary_it_saves(tmp_path):
+    # The banner said the file ends part-way through a chunk; the saved report, read by a trainer
+    # later, gave its short last hold as a real one and never said the file was cut.
+    cut = tmp_path / "cut.smr"
+    cut.write_bytes(recording("imu_routine.smr").path.read_bytes()[:100_000])
+    rec = load_any(cut)
+    assert any("ends part-way through a chunk" in w for w in rec.warnings)
+    app = app_for(replay(rec), summary_path=cut)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the summary")
+        assert any("ends part-way through a chunk" in w for w in app.session.outcome.warnings)
+    saved = json.loads((tmp_path / "cut.summary.json").read_text())
+    assert any("ends part-way through a chunk" in w for w in saved["warnings"])
+    assert "ends part-way through a chunk" in (tmp_path / "cut.summary.md").read_text()
+    whole = tmp_path / "whole.smr"
+    whole.write_bytes(recording("imu_routine.smr").path.read_bytes())
+    app = app_for(replay(load_any(whole)), summary_path=whole)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the summary")
+    assert json.loads((tmp_path / "whole.summary.json").read_text())["warnings"] == []
+
+
 async def test_seeking_back_does_not_count_a_hold_twice():
     rec = recording("edge_hold_then_lift.csv")
     source = replay(rec, speed=16.0)

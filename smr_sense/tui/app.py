@@ -135,7 +135,8 @@ class SmrDashboard(App[int]):
                 session.file_start_s = source.playback.start_s
             session.start(info)
             self.post_message(StreamOpened(info))
-            for warning in getattr(source, "warnings", None) or ():
+            session.source_warnings = tuple(getattr(source, "warnings", None) or ())
+            for warning in session.source_warnings:
                 self.post_message(SourceFault(warning))
             async for item in source:
                 if isinstance(item, Marker):

@@ -80,6 +80,7 @@ class DashboardSession:
         self.samples = 0
         self.outcome: SessionOutcome | None = None
         self.stream_ended = False  # the source ran out (end of a file), as opposed to a quit
+        self.source_warnings: tuple[str, ...] = ()  # what the source found wrong with a file (cut off)
         self.regrouped = False  # the user moved through the routine by hand (a replay's summary is then not saved)
         self._rate = StreamRate()
         self._start_config: tuple[StreamInfo, SessionSettings] | None = None
@@ -393,7 +394,7 @@ class DashboardSession:
         errors: list[str] = []
         # E.g. nothing measured: no calibration. The recording's stop is not one of them: the error
         # below says it, with the samples it kept.
-        warnings = [p for p in (self.profile_problem, self.analysis.problem) if p]
+        warnings = [*self.source_warnings, *(p for p in (self.profile_problem, self.analysis.problem) if p)]
         more_warnings, closing, error = self.analysis.finish()
         warnings += more_warnings
         self._note(closing)
@@ -422,6 +423,7 @@ class DashboardSession:
                     device_id=self.info.device_id,
                     counts_in=self.writer.path if self.writer is not None else self.summary_path,
                 ),
+                warnings=(*self.source_warnings, *more_warnings),  # about the data, for whoever reads it later
             )
             note = self._summary_note()
             if self.summary_path is not None and note is None:
