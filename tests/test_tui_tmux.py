@@ -28,11 +28,17 @@ def wait_pane(session: str, text: str, limit_s: float = 30.0) -> str:
     raise AssertionError(f"'{text}' never appeared; the screen was:\n{pane(session)}")
 
 
+def start(session: str, tmp_path: Path, args: str, size: tuple[int, int] = (80, 24)) -> None:
+    """``smr-sense ARGS`` in a new tmux session, its data and config under ``tmp_path``; the pane
+    stays open afterwards with the exit code ("EXIT=0")."""
+    env = f"SMR_SENSE_DATA_DIR={tmp_path / 'data'} SMR_SENSE_CONFIG_DIR={tmp_path / 'config'}"
+    cmd = f"env {env} {SMR_SENSE} {args}; echo EXIT=$?; sleep 30"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), cmd], check=True)
+
+
 def test_demo_in_a_real_terminal_records_and_saves_on_quit(tmp_path):
     session = f"smr-test-{os.getpid()}"
-    env = f"SMR_SENSE_DATA_DIR={tmp_path / 'data'} SMR_SENSE_CONFIG_DIR={tmp_path / 'config'}"
-    cmd = f"env {env} {SMR_SENSE} demo --speed 4 --seed 3; echo EXIT=$?; sleep 30"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd], check=True)
+    start(session, tmp_path, "demo --speed 4 --seed 3")
     try:
         wait_pane(session, "● REC")
         wait_pane(session, "Recording to …/demo-")  # at 80 columns the header leaves its name to the log
@@ -89,9 +95,7 @@ def test_a_replayed_csv_that_does_not_say_when_it_was_made_is_not_dated_today(tm
     # The summary said "started <the day of the replay>": a CSV without a .stream.json has no date.
     shutil.copy(Path(__file__).parents[1] / "recordings" / "edge_hold_19s.csv", tmp_path)
     session = f"smr-test-csv-{os.getpid()}"
-    env = f"SMR_SENSE_DATA_DIR={tmp_path / 'data'} SMR_SENSE_CONFIG_DIR={tmp_path / 'config'}"
-    cmd = f"env {env} {SMR_SENSE} replay {tmp_path / 'edge_hold_19s.csv'} --speed max; echo EXIT=$?; sleep 30"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "32", cmd], check=True)
+    start(session, tmp_path, f"replay {tmp_path / 'edge_hold_19s.csv'} --speed max", size=(100, 32))
     try:
         wait_pane(session, "Session summary")
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
