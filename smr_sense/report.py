@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.words import counted, duration, mmss
+from smr_sense.core.words import counted, duration, mmss, without_samples
 from smr_sense.errors import SmrError
 from smr_sense.routine import HoldRecord, RoutineTracker, worked
 
@@ -86,8 +86,7 @@ class SessionSummary:
     groups: tuple[GroupSummary, ...]
     body_mass_kg: float | None = None
     ceiling_n: float | None = None
-    ceiling_exceeded: int = 0
-    # The ceiling each of those crossed: the wizard may change it during a session.
+    # The ceiling each exceedance crossed: the wizard may change it during a session.
     exceeded_ceilings_n: tuple[float, ...] = ()
     signal_lost: int = 0  # times the samples stopped coming (the link dropped) ...
     signal_lost_s: float = 0.0  # ... and for how long in all: nothing was measured then
@@ -101,6 +100,10 @@ class SessionSummary:
     # What was wrong with the data (a recording cut off, a saturated channel), one sentence each:
     # figures read from a damaged file must not pass for a whole session's.
     warnings: tuple[str, ...] = ()
+
+    @property
+    def ceiling_exceeded(self) -> int:
+        return len(self.exceeded_ceilings_n)
 
     @property
     def holds(self) -> int:
@@ -153,7 +156,6 @@ def summarize(
         groups=groups,
         body_mass_kg=body_mass_kg,
         ceiling_n=ceiling_n,
-        ceiling_exceeded=len(tracker.exceeded_ceilings_n),
         exceeded_ceilings_n=tracker.exceeded_ceilings_n,
         signal_lost=tracker.signal_lost,
         signal_lost_s=tracker.signal_lost_s,
@@ -297,7 +299,7 @@ def summary_notes(s: SessionSummary) -> list[str]:
     if s.signal_lost:
         # Nobody can say what the person did while no samples came: neither holds nor rolling.
         # (A link that never came back has no length: the session ended without its samples.)
-        gaps = f" ({s.signal_lost_s:.1f} s without samples, not counted)" if s.signal_lost_s > 0 else ""
+        gaps = without_samples(s.signal_lost_s, ", not counted")
         notes.append(f"The roller's signal was lost {counted(s.signal_lost, 'time')}{gaps}.")
     missed = [g.label for g in s.groups if not g.worked]
     if missed:

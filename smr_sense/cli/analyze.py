@@ -14,9 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from smr_sense.cli.common import (
-    add_session_options, check_session_options, lost_for, non_negative_float, pinned_by, warn,
-)
+from smr_sense.cli.common import add_session_options, check_session_options, non_negative_float, pinned_by, warn
 from smr_sense.errors import SmrError
 
 
@@ -205,7 +203,7 @@ def _f(x: float | None, nd: int = 2, unit: str = "") -> str:
 
 
 def format_table(obj: dict[str, Any], events: bool = False) -> str:
-    from smr_sense.core.words import counted
+    from smr_sense.core.words import counted, without_samples
 
     s = obj["summary"]
     lines = [
@@ -238,7 +236,8 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
     if s.get("ceiling_n") is not None:
         lines.append(f"  ceiling {s['ceiling_n']:.0f} N exceeded {counted(s['ceiling_exceeded'], 'time')}")
     if s.get("signal_lost"):
-        lines.append(f"  signal lost {counted(s['signal_lost'], 'time')}{lost_for(s)}")
+        lost = without_samples(s.get("signal_lost_s") or 0.0)
+        lines.append(f"  signal lost {counted(s['signal_lost'], 'time')}{lost}")
     if events:
         for e in obj["events"]:
             details = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("kind", "t_s"))

@@ -143,10 +143,3 @@ def warn(message: str) -> None:
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise UsageError(message)
-
-
-def lost_for(summary: dict) -> str:
-    """' (7.5 s without samples)' after a summary's count of signal losses; '' when the link never
-    came back (nothing says for how long)."""
-    lost_s = summary.get("signal_lost_s") or 0.0
-    return f" ({lost_s:.1f} s without samples)" if lost_s > 0 else ""

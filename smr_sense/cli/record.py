@@ -14,9 +14,9 @@ import sys
 
 import numpy as np
 
-from smr_sense.cli.common import add_hold_cap_option, lost_for, positive_float, recording_file, warn
+from smr_sense.cli.common import add_hold_cap_option, positive_float, recording_file, warn
 from smr_sense.core.samples import Marker, SampleBlock
-from smr_sense.core.words import counted
+from smr_sense.core.words import counted, without_samples
 from smr_sense.devices.stream import is_another_device
 from smr_sense.recording import RecordingWriter
 
@@ -76,7 +76,8 @@ def _summary_line(summary: dict) -> str:
         f"rolling {summary.get('rolling_time_s', 0.0):.0f} s, peak {summary.get('peak_force_n') or 0.0:.0f} N"
     )
     if summary.get("signal_lost"):  # the time without samples is in none of the figures before it
-        line += f", signal lost {counted(summary['signal_lost'], 'time')}{lost_for(summary)}"
+        lost = without_samples(summary.get("signal_lost_s") or 0.0)
+        line += f", signal lost {counted(summary['signal_lost'], 'time')}{lost}"
     return line
 
 

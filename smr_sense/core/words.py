@@ -8,6 +8,12 @@ def counted(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many if many is not None else one + 's')}"
 
 
+def without_samples(lost_s: float, also: str = "") -> str:
+    """' (7.5 s without samples)' after a count of signal losses, ``also`` inside the brackets; ''
+    when the link never came back (nothing says for how long)."""
+    return f" ({lost_s:.1f} s without samples{also})" if lost_s > 0 else ""
+
+
 def rounded(value: float, ndigits: int) -> float:
     """``value`` rounded as a format with ``ndigits`` decimals prints it, but never -0.0: a residual
     or a drift a hair below zero reads as the 0.0 it is ("+0.00 N"), not "-0.00 N"."""
