@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pytest
 
+from smr_sense.core.events import HoldStarted
 from smr_sense.core.pipeline import SessionSettings, analyze_block
 from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.recording import RecordingWriter, export_csv, load_any, load_recording
@@ -146,15 +147,28 @@ async def test_replay_controls_pause_seek_speed_and_next_hold():
         assert source.speed == 2.0 and source.paused
         # Next hold: plays (fast) from about 5 s until the pipeline confirms the hold that starts
         # at 14 s, then gives back the 2x the user had chosen, paused there as it was (as a seek).
-        # Where the replay was when the speed came back (not when this test looks: on a loaded
-        # machine the replay plays on at 2x meanwhile).
-        restored_at = []
-        set_speed = source.set_speed
-        source.set_speed = lambda speed: (restored_at.append(source.position_s), set_speed(speed))
+        # Noted when the speed comes back: where the replay was (not when this test looks: on a
+        # loaded machine the replay plays on at 2x meanwhile), and whether the worker step doing it
+        # carried the hold's confirmation. How far the fast play's last block reached depends on
+        # the machine (at 50x a block spans 50 times the wall time since the last one).
+        hold = analyze_block(rec.info, rec.block, rec.markers).holds[0]
+        restored, confirming = [], []
+        after_events, set_speed = app.replay.after_events, source.set_speed
+
+        def noting_after_events(events):
+            confirming.append(any(isinstance(e, HoldStarted) for e in events))
+            after_events(events)
+
+        app.replay.after_events = noting_after_events
+        source.set_speed = lambda speed: (
+            restored.append((source.position_s, bool(confirming) and confirming[-1])), set_speed(speed)
+        )
         await pilot.press("n")
         await wait_for(pilot, lambda: app.session.status is not None and app.session.status.state == "hold", "the hold")
         await wait_for(pilot, lambda: source.speed == 2.0, "the speed to come back")
-        assert 14.0 < restored_at[-1] < 18.0
+        position_s, with_confirmation = restored[-1]
+        assert with_confirmation  # in the same step as the block that confirmed the hold
+        assert 14.0 < position_s < hold.end_s  # on the hold, not after it
         assert source.paused
 
 
