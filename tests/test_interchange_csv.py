@@ -546,6 +546,25 @@ def test_a_logger_may_describe_its_stream_beside_the_csv(tmp_path):
     assert rec.info.device_id == "bench-7" and rec.info.rate_hz == 80.0 and rec.info.roller_radius_m == 0.07
     assert [(c.name, c.position_m) for c in rec.info.channels] == [("left cell", (0.12, 0.0)), ("raw_1", None)]
     assert rec.header["extra"] == {"body_mass_kg": 72}
+    assert "created_utc" not in rec.header  # undated: a replay's summary says no date rather than today's
+
+
+def test_an_exported_csv_keeps_the_date_its_recording_was_made(tmp_path):
+    from smr_sense.cli.replay import recorded_at
+
+    info, block, _ = simulate(SimConfig(seed=3, build="force"), 5.0)
+    with RecordingWriter(tmp_path / "s.smr", info) as w:
+        w.append(block)
+    rec = load_any(tmp_path / "s.smr")
+    export_csv(rec, tmp_path / "s.csv")
+    back = load_any(tmp_path / "s.csv")
+    assert back.warnings == [] and back.header["created_utc"] == rec.header["created_utc"]
+    assert recorded_at(back.header) == recorded_at(rec.header) is not None
+
+
+def test_a_loggers_date_without_a_zone_is_read_as_utc(tmp_path):
+    rec = _two_channel_csv(tmp_path / "g.csv", {"created_utc": "2026-11-24T08:15:00"})
+    assert rec.warnings == [] and rec.header["created_utc"] == "2026-11-24T08:15:00+00:00"
 
 
 @pytest.mark.parametrize(
@@ -553,7 +572,7 @@ def test_a_logger_may_describe_its_stream_beside_the_csv(tmp_path):
     [
         ({"rate_hz": 800}, "rate_hz 800: the time steps say 79.9 Hz"),
         ({"rate_hz": "fast"}, "rate_hz 'fast': not a number"),
-        ({"sesion": {"body_mass_kg": 72}}, "key 'sesion': it takes channels, device_id"),
+        ({"sesion": {"body_mass_kg": 72}}, "key 'sesion': it takes channels, created_utc, device_id"),
         ({"session": {"body_mass_kg": 7200}}, "session body_mass_kg 7200: a body weight is 20-300 kg"),
         ({"stream": {"body_mass_kg": "72"}}, "stream body_mass_kg '72': a body weight is 20-300 kg"),
         ({"session": {"ceiling_n": -5}}, "session ceiling_n -5: a ceiling is a force above zero"),
@@ -565,6 +584,8 @@ def test_a_logger_may_describe_its_stream_beside_the_csv(tmp_path):
         ({"channels": "raw_0"}, "channels: not a list of objects"),
         ("{not json", "it is not JSON"),
         ("[1, 2]", "it is not a JSON object"),
+        ({"created_utc": "yesterday"}, "created_utc 'yesterday': not a date and time such as 2026-11-24T08:15:00+00:00"),
+        ({"created_utc": 20261124}, "created_utc 20261124: not a date and time"),
     ],
 )
 def test_an_implausible_stream_description_is_a_warning_and_the_samples_still_load(tmp_path, description, warning):

@@ -92,7 +92,7 @@ def export_csv(rec: Recording, out: str | os.PathLike[str], *, force: bool = Fal
             force_columns = write_csv(rec, fh)
         if spath in staged:
             extra = dict(rec.header.get("extra") or {})
-            write_description(staged[spath][0], describe(rec.info, force_columns, extra))
+            write_description(staged[spath][0], describe(rec.info, force_columns, extra, rec.header.get("created_utc")))
         if mpath in staged:
             with open(staged[mpath][0], "w", newline="") as fh:
                 fh.write("time_s,kind,data\n")

@@ -12,7 +12,7 @@ file too::
 
     {"rate_hz": 100, "roller_radius_m": 0.065,
      "channels": [{"column": "force_n_0", "name": "front_left", "position_m": [0.25, 0.15]}, ...],
-     "session": {"body_mass_kg": 72}}
+     "session": {"body_mass_kg": 72}, "created_utc": "2026-11-24T08:15:00+00:00"}
 
 Every key is optional. A value that is not plausible is named in a warning and ignored; a file that
 is not such JSON at all costs only itself (one warning), as a damaged markers file does.
@@ -20,6 +20,7 @@ is not such JSON at all costs only itself (one warning), as a damaged markers fi
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 from dataclasses import replace
@@ -29,7 +30,7 @@ from typing import Any
 from smr_sense.core.samples import StreamInfo
 from smr_sense.core.settings import BODY_MASS_RANGE_KG
 
-KEYS = {"device_id", "device_name", "rate_hz", "roller_radius_m", "channels", "session", "stream"}
+KEYS = {"device_id", "device_name", "rate_hz", "roller_radius_m", "channels", "session", "stream", "created_utc"}
 
 RATE_SLACK = 0.2  # a nominal rate this far from the time steps' belongs to another file, or is a typo
 RADIUS_M = (0.01, 0.3)  # rollers are 2-60 cm across: 4.5 "m" is centimetres typed as metres
@@ -42,9 +43,12 @@ def stream_path(csv_path: Path) -> Path:
     return csv_path.with_name(csv_path.stem + ".stream.json")
 
 
-def describe(info: StreamInfo, columns: list[str], session: dict[str, Any]) -> dict[str, Any]:
+def describe(
+    info: StreamInfo, columns: list[str], session: dict[str, Any], created_utc: str | None = None
+) -> dict[str, Any]:
     """The sidecar's content for ``info``, its channels read from ``columns``; ``session``: the
-    recording's own settings (its header's extra: body weight, ceiling)."""
+    recording's own settings (its header's extra: body weight, ceiling); ``created_utc``: when it
+    was recorded, so a replay of the CSV is dated as the recording's is."""
     channels = []
     for column, c in zip(columns, info.channels, strict=True):
         entry: dict[str, Any] = {"column": column, "name": c.name}
@@ -63,6 +67,8 @@ def describe(info: StreamInfo, columns: list[str], session: dict[str, Any]) -> d
         out["session"] = session
     if info.extra:
         out["stream"] = info.extra
+    if created_utc:
+        out["created_utc"] = created_utc
     return out
 
 
@@ -84,20 +90,21 @@ def _number(value: Any) -> float | None:
 
 def read_description(
     csv_path: Path, info: StreamInfo, warnings: list[str]
-) -> tuple[StreamInfo, dict[str, Any]]:
-    """``info`` as the CSV's sidecar describes it, and the session settings it notes ({} without one)."""
+) -> tuple[StreamInfo, dict[str, Any], str | None]:
+    """``info`` as the CSV's sidecar describes it, the session settings it notes ({} without one),
+    and when it was recorded (an ISO date-time in UTC, or None)."""
     path = stream_path(csv_path)
     try:
         obj = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        return info, {}
+        return info, {}, None
     except (OSError, UnicodeDecodeError, ValueError) as err:
         why = getattr(err, "strerror", None) or ("it is not JSON" if isinstance(err, ValueError) else err)
         warnings.append(f"ignoring {path}: {why}")
-        return info, {}
+        return info, {}, None
     if not isinstance(obj, dict):
         warnings.append(f"ignoring {path}: it is not a JSON object")
-        return info, {}
+        return info, {}, None
 
     def bad(what: str) -> None:
         warnings.append(f"ignoring {path}'s {what}")
@@ -131,7 +138,20 @@ def read_description(
     stream = _settings(obj, "stream", bad)
     if stream:
         changes["extra"] = {**info.extra, **stream}
-    return replace(info, **changes), _settings(obj, "session", bad)
+    return replace(info, **changes), _settings(obj, "session", bad), _created_utc(obj, bad)
+
+
+def _created_utc(obj: dict[str, Any], bad) -> str | None:
+    if "created_utc" not in obj:
+        return None
+    try:
+        when = _dt.datetime.fromisoformat(obj["created_utc"])
+    except (TypeError, ValueError):
+        bad(f"created_utc {obj['created_utc']!r}: not a date and time such as 2026-11-24T08:15:00+00:00")
+        return None
+    if when.tzinfo is None:  # the key says UTC: a logger that left the zone out meant it
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return when.isoformat(timespec="seconds")
 
 
 def _settings(obj: dict[str, Any], key: str, bad) -> dict[str, Any]:

@@ -327,10 +327,13 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
         has_gyro=gyro is not None,
         has_accel=accel is not None,
     )
-    info, session = read_description(path, info, warnings)
+    info, session, created_utc = read_description(path, info, warnings)
     block = SampleBlock.build(t, table[:, chosen], gyro, accel, host)
     markers = _read_markers(markers_path(path), warnings)
-    return Recording(path, info, block, markers, warnings, {"schema": CSV_SCHEMA, "extra": session})
+    header: dict = {"schema": CSV_SCHEMA, "extra": session}
+    if created_utc:
+        header["created_utc"] = created_utc
+    return Recording(path, info, block, markers, warnings, header)
 
 
 def markers_path(csv_path: Path) -> Path:
