@@ -75,10 +75,15 @@ def test_numbers_with_an_exponent_survive_the_source_spec():
 
 def test_speed_max_on_the_command_line_is_what_speed_max_in_a_source_is():
     # `replay:x.smr?speed=max` played as fast as it could; `replay x.smr --speed max` was "not a number".
-    from smr_sense.cli.common import speed_factor
+    from smr_sense.cli import build_parser
+    from smr_sense.cli.common import speed_factor, speed_option
+    from smr_sense.cli.demo import demo_source
 
     assert speed_factor("max") == speed_factor("Max") == math.inf
-    assert parse_source_spec(f"replay:x.smr?speed={speed_factor('max'):g}").speed_option() == math.inf
+    # The spec is also what the dashboard's header shows: "speed=max", as the user typed, not "speed=inf".
+    assert speed_option(speed_factor("max")) == "max" and speed_option(speed_factor("2.50")) == "2.5"
+    assert parse_source_spec(f"replay:x.smr?speed={speed_option(math.inf)}").speed_option() == math.inf
+    assert "&speed=max" in demo_source(build_parser().parse_args(["demo", "--speed", "max"]))
 
 
 @pytest.mark.parametrize(

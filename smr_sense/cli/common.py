@@ -70,6 +70,11 @@ def speed_factor(text: str) -> float:
     return value
 
 
+def speed_option(speed: float) -> str:
+    """A ``--speed`` as a source spec's ``speed=`` reads it and the dashboard's header shows it."""
+    return "max" if math.isinf(speed) else f"{speed:g}"
+
+
 def within_range(low: float, high: float, unit: str, what: str):
     """An argparse type: a finite number from ``low`` to ``high``, or one sentence naming the range."""
     def parse(text: str) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from smr_sense.cli.common import non_negative_int, positive_float, speed_factor
+from smr_sense.cli.common import non_negative_int, positive_float, speed_factor, speed_option
 from smr_sense.cli.live import add_dashboard_options, default_record_path, run_dashboard
 
 
@@ -38,7 +38,7 @@ def demo_source(args: argparse.Namespace) -> str:
     from smr_sense.sources.sim import DEFAULT_SEED
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    spec = f"sim:?seed={seed}&build={args.build}&rate={args.rate:g}&speed={args.speed:g}"
+    spec = f"sim:?seed={seed}&build={args.build}&rate={args.rate:g}&speed={speed_option(args.speed)}"
     return spec + ("&hard=1" if args.hard else "")
 
 

@@ -12,7 +12,7 @@ import argparse
 import datetime as _dt
 from pathlib import Path
 
-from smr_sense.cli.common import finite_float, pinned_by, speed_factor, warn
+from smr_sense.cli.common import finite_float, pinned_by, speed_factor, speed_option, warn
 from smr_sense.cli.live import add_dashboard_options, run_dashboard
 from smr_sense.errors import UsageError
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     _settings_as_recorded(args, rec.header.get("extra") or {})
     # The export of a roller first calibrated in the dashboard's wizard: as analyze, no force before.
     unmeasured = unmeasured_until(rec) if calibration is None else None
-    spec = f"replay:{path}?speed={args.speed:g}&start={args.start:g}"
+    spec = f"replay:{path}?speed={speed_option(args.speed)}&start={args.start:g}"
     # By default the recording's own calibration, as it ran live (not today's profile).
     return run_dashboard(
         spec,
