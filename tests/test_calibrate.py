@@ -163,7 +163,9 @@ def test_procedure_walks_the_steps_and_retries_a_refused_one():
                 break
         return proc.complete()
 
-    run_step(0.0)
+    tare = run_step(0.0)
+    # The whole second asked for, fed 7 samples at a time: "zero over 2 s" had read "1.9 s".
+    assert tare.samples == 1 + RATE * 1.0 and tare.describe().startswith("zero over 1.0 s")
     with pytest.raises(CalibrationFitError, match="not steady"):
         run_step(5 * G_N_PER_KG, wobble=True)
     assert proc.current.load_kg == 5.0  # the same step again

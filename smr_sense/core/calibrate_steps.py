@@ -119,7 +119,8 @@ class CalibrationProcedure:
     def _enough(self) -> bool:
         if not self._blocks:
             return False
-        return float(self._blocks[-1].t_s[-1] - self._blocks[0].t_s[0]) >= 0.95 * self.duration_s
+        # The whole window, give or take a sample's jitter: "--tare-s 2" zeroes over 2 s, not 1.9.
+        return float(self._blocks[-1].t_s[-1] - self._blocks[0].t_s[0]) >= self.duration_s - 0.5 / self.info.rate_hz
 
     def complete(self) -> TareResult | SpanPoint:
         """Finish the current step; on error the step stays current (retry with ``start``)."""
