@@ -77,6 +77,7 @@ def test_calibrate_over_stdin_saves_a_profile_that_streams_then_use(monkeypatch,
     assert code == 0, err
     assert "Take everything off the roller and keep it still, then press Enter" in out
     assert "Put 5 kg on the roller, then press Enter" in out and "Put 10 kg on the roller" in out
+    assert re.search(r"^  load: linear, zero \d+ counts, [\d.e-]+ N per count, noise [\d.]+ N$", out, re.M)
     path = profile_path("bench:AA:BB")
     assert path.parent == config / "profiles" and str(path) in out
     profile = load_profile("bench:AA:BB")

@@ -4,6 +4,7 @@ counts, unloaded, then 5 kg, then 10 kg) replayed under it; the fit, the saved p
 from __future__ import annotations
 
 import json
+import re
 from contextlib import asynccontextmanager
 
 import numpy as np
@@ -90,6 +91,8 @@ async def test_wizard_zeroes_spans_and_saves_the_profile_and_settings(bench, tmp
         assert w.calibration.channels[0].n_per_count == pytest.approx(N_PER_COUNT, rel=0.002)
         assert w.report.max_residual_n < 0.5
         assert any("10 kg: 98.1 N known" in line for line in w.results)
+        # Each channel's fit as the command line says it, model and gain included (it had left both out).
+        assert re.fullmatch(r"  load: linear, zero 8123\d counts, 0\.0\d+ N per count, noise 0\.\d\d N", w.results[-1])
         source.set_paused(True)
         await pilot.press("enter")  # on to body weight
         w.query_one("#wizard-input").value = ""

@@ -205,11 +205,8 @@ async def _calibrate(args: argparse.Namespace) -> int:
             return _save_rezero(args, info, proc.tare)
         calibration, report = proc.result()
         _say("fit (known vs fitted force):")
-        for line in report.describe():
+        for line in report.describe(calibration):
             _say(f"  {line}")
-        for c, noise in zip(calibration.channels, report.noise_n):
-            gain = f"{c.n_per_count:.6g} N/count" if c.model == "linear" else f"k {c.k:.4g}, n {c.exponent:.3f}"
-            _say(f"  {c.name}: {c.model}, zero {c.offset_counts:.0f}, {gain}, noise {noise:.2f} N")
         if args.no_save:
             _say("not saved (--no-save)")
             return 0

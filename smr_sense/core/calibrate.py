@@ -203,8 +203,14 @@ class FitReport:
     def max_residual_n(self) -> float:
         return max((abs(r.residual_n) for r in self.residuals), default=0.0)
 
-    def describe(self) -> list[str]:
-        return [r.describe() for r in self.residuals]
+    def describe(self, calibration: Calibration | None = None) -> list[str]:
+        """Each point's residual, then (given the fitted ``calibration``) each channel's fit, as the
+        command line and the dashboard's wizard both show them."""
+        lines = [r.describe() for r in self.residuals]
+        for c, noise in zip(calibration.channels if calibration else (), self.noise_n):
+            gain = f"{c.n_per_count:.6g} N per count" if c.model == "linear" else f"k {c.k:.4g}, n {c.exponent:.3f}"
+            lines.append(f"{c.name}: {c.model}, zero {c.offset_counts:.0f} counts, {gain}, noise {noise:.2f} N")
+        return lines
 
 
 def validate_points(info: StreamInfo, tare: TareResult, points: list[SpanPoint]) -> None:

@@ -335,9 +335,7 @@ class CalibrationWizard(Screen[bool]):
                 self._enter_phase()
                 return
             self.results.append("Fit:")
-            self.results.extend(f"  {line}" for line in self.report.describe())
-            for c, noise in zip(self.calibration.channels, self.report.noise_n):
-                self.results.append(f"  {c.name}: zero {c.offset_counts:.0f} counts, noise {noise:.2f} N")
+            self.results.extend(f"  {line}" for line in self.report.describe(self.calibration))
             self.phase = "fit"
         self._enter_phase()
 
