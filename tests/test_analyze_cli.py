@@ -1,6 +1,7 @@
 """``smr-sense analyze`` as a user runs it: real files from the simulator, real process, real output."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -95,7 +96,10 @@ def test_table_columns_line_up_with_unix_epoch_times(tmp_path):
         end = header.index(column) + len(column)  # right-aligned: every value ends where its heading ends
         assert row[end - 1] != " " and (end == len(row) or row[end] == " "), (column, header, row)
     assert len(row) == len(header)
-    assert any(line.startswith("  173240000") and line.endswith(" s  contact_started") for line in lines)
+    assert any(line.startswith("  173240000") and re.search(r" s  contact_started +weight on the roller$", line) for line in lines)
+    # In words, as the dashboard's log says them, not as key=value fields.
+    ended = next(line for line in lines if " hold_ended " in line)
+    assert re.search(r" hold_ended\s+hold ended: \d+\.\d s \(1732400005\.\d\d to 1732400055\.\d\d s\), mean 300 N, peak 300 N, 29\.8 s over the cap$", ended)
 
 
 def test_recalibrating_an_old_session(files, tmp_path):

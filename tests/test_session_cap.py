@@ -244,3 +244,12 @@ def test_a_hold_that_goes_on_keeps_its_start_and_what_it_announced_and_is_counte
     assert (hold.start_s, hold.end_s, hold.cap_at_s, hold.over_cap_s) == (10.0, 49.0, 31.0, 18.0)
     assert hold.mean_force_n == pytest.approx((17 * 300.0 + 22 * 330.0) / 39, abs=0.5)
     assert [(r.start_s, r.end_s) for r in tracker.rolling] == [(0.0, 10.0)]  # the shift was no rolling
+
+
+def test_an_events_json_reads_back_as_its_words():
+    from smr_sense.core.events import HoldStartRevised, SignalLost, text_of
+
+    for event in (HoldCapReached(68.5, 48.5, 20.0), HoldStartRevised(21.0, 13.36, 13.1), SignalLost(40.0, None)):
+        assert text_of(event.to_json()) == event.text()
+    # Not one of ours (another tool's file, a newer version): its fields, not an error.
+    assert text_of({"kind": "hold_paused", "t_s": 3.0, "start_s": 1.234}) == "start_s=1.23"

@@ -203,6 +203,7 @@ def _f(x: float | None, nd: int = 2, unit: str = "") -> str:
 
 
 def format_table(obj: dict[str, Any], events: bool = False) -> str:
+    from smr_sense.core.events import text_of
     from smr_sense.core.words import counted, without_samples
 
     s = obj["summary"]
@@ -240,6 +241,5 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
         lines.append(f"  signal lost {counted(s['signal_lost'], 'time')}{lost}")
     if events:
         for e in obj["events"]:
-            details = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("kind", "t_s"))
-            lines.append(f"  {e['t_s']:{w}.2f} s  {e['kind']}" + (f"  {details}" if details else ""))
+            lines.append(f"  {e['t_s']:{w}.2f} s  {e['kind']:<18}  {text_of(e)}")
     return "\n".join(lines) + "\n\n"

@@ -181,3 +181,24 @@ class SignalLost(Event):
         if self.gap_s is None:
             return "signal lost: the roller's link dropped and no more samples came"
         return f"signal lost: no samples for {self.gap_s:.1f} s"
+
+
+def _kinds(cls: type[Event]) -> dict[str, type[Event]]:
+    out = {}
+    for sub in cls.__subclasses__():
+        out[sub.kind] = sub
+        out.update(_kinds(sub))
+    return out
+
+
+def text_of(obj: dict[str, Any]) -> str:
+    """An event's words from its JSON (``Event.to_json``): ``analyze --events`` says what the
+    dashboard's log says, not its fields."""
+    cls = _kinds(Event).get(str(obj.get("kind")))
+    try:
+        if cls is not None:
+            return cls(**{f.name: obj[f.name] for f in fields(cls)}).text()
+    except (KeyError, TypeError):
+        pass
+    # Not one of ours (another tool's, a newer version's): its fields as they are.
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in obj.items() if k not in ("kind", "t_s"))
