@@ -271,14 +271,20 @@ def rezero(calibration: Calibration, tare: TareResult) -> tuple[Calibration, dic
     return replace(calibration, channels=tuple(channels)), moved_n
 
 
-def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint]) -> tuple[Calibration, FitReport]:
-    """Least-squares span over all points; linear for load cells, a power law per FSR."""
-    names = [c.name for c in info.channels]
+def counted_channels(info: StreamInfo) -> list[int]:
+    """The channels a span calibrates (raw counts); refused when there are none."""
     counted = [i for i, c in enumerate(info.channels) if c.unit == "count"]
     if not counted:
         raise CalibrationFitError(
             f"every channel of {info.device_name} already reports force in N or kg; there is nothing to calibrate"
         )
+    return counted
+
+
+def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint]) -> tuple[Calibration, FitReport]:
+    """Least-squares span over all points; linear for load cells, a power law per FSR."""
+    names = [c.name for c in info.channels]
+    counted = counted_channels(info)
     if not points:
         raise CalibrationFitError("the span needs at least one known weight")
     validate_points(info, tare, points)

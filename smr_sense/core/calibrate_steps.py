@@ -30,6 +30,7 @@ from smr_sense.core.calibrate import (
     FitReport,
     SpanPoint,
     TareResult,
+    counted_channels,
     fit_calibration,
     measure_point,
     measure_tare,
@@ -73,14 +74,11 @@ class CalibrationProcedure:
         for w in self.weights_kg:
             if not w > 0:
                 raise CalibrationFitError(f"a calibration weight must be above 0 kg, got {w:g}")
-        counted = [c for c in self.info.channels if c.unit == "count"]
-        if not counted and not self.zero_only:  # a roller in N or kg may still be zeroed (its own tare)
-            raise CalibrationFitError(
-                f"every channel of {self.info.device_name} already reports force in N or kg; there is nothing to calibrate"
-            )
+        # A roller in N or kg may still be zeroed (its own tare), not spanned.
+        counted = [] if self.zero_only else [self.info.channels[i] for i in counted_channels(self.info)]
         self.steps = [Step("tare", "Take everything off the roller and keep it still")]
         several = len(counted) > 1
-        for ch in [] if self.zero_only else counted:
+        for ch in counted:
             for w in self.weights_kg:
                 if several:
                     self.steps.append(Step("weight", f"Put {w:g} kg on the roller right above {ch.name}", w, ch.name))
