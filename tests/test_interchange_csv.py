@@ -15,11 +15,17 @@ from smr_sense.errors import FileFormatError, SmrError
 from smr_sense.recording import RecordingWriter, export_csv, load_any
 
 
-def test_export_then_import_keeps_the_samples(tmp_path):
-    info, block, _ = simulate(SimConfig(seed=3, build="imu"), 30.0)
-    with RecordingWriter(tmp_path / "s.smr", info) as w:
+def recorded(path, config: SimConfig, seconds: float):
+    """A simulated session written as a recording at ``path``, read back: (recording, block)."""
+    info, block, _ = simulate(config, seconds)
+    with RecordingWriter(path, info) as w:
         w.append(block)
-    rec = load_any(tmp_path / "s.smr")
+    return load_any(path), block
+
+
+def test_export_then_import_keeps_the_samples(tmp_path):
+    rec, block = recorded(tmp_path / "s.smr", SimConfig(seed=3, build="imu"), 30.0)
+    info = rec.info
     written = export_csv(rec, tmp_path / "s.csv")
     assert written == [str(tmp_path / "s.csv"), str(tmp_path / "s.stream.json")]
     back = load_any(tmp_path / "s.csv")
@@ -124,10 +130,7 @@ def test_export_refuses_to_overwrite(tmp_path):
 def test_a_recording_exported_again_to_the_same_name_with_force_replaces_the_last_export(tmp_path):
     # x.smr -> x.csv writes x.stream.json beside it; the recording never reads that file, so the
     # second export (the README's example run twice) must not take it for its input.
-    info, block, _ = simulate(SimConfig(seed=3, build="force"), 5.0)
-    with RecordingWriter(tmp_path / "x.smr", info) as w:
-        w.append(block)
-    rec = load_any(tmp_path / "x.smr")
+    rec, block = recorded(tmp_path / "x.smr", SimConfig(seed=3, build="force"), 5.0)
     export_csv(rec, tmp_path / "x.csv")
     (tmp_path / "x.csv").write_text("stale")
     written = export_csv(rec, tmp_path / "x.csv", force=True)
@@ -508,10 +511,9 @@ def test_a_plates_export_keeps_where_its_load_cells_sit_so_the_csv_finds_the_sam
     from smr_sense.cli.analyze import analyze_file
     from smr_sense.core.settings import SessionSettings
 
-    info, block, _ = simulate(SimConfig(seed=21, build="channels", hard=True), 150.0)
-    with RecordingWriter(tmp_path / "p.smr", info) as w:
-        w.append(block)
-    export_csv(load_any(tmp_path / "p.smr"), tmp_path / "p.csv")
+    rec, _ = recorded(tmp_path / "p.smr", SimConfig(seed=21, build="channels", hard=True), 150.0)
+    info = rec.info
+    export_csv(rec, tmp_path / "p.csv")
     back = load_any(tmp_path / "p.csv")
     assert [c.position_m for c in back.info.channels] == [
         pytest.approx(c.position_m, abs=5e-5) for c in info.channels
@@ -552,10 +554,7 @@ def test_a_logger_may_describe_its_stream_beside_the_csv(tmp_path):
 def test_an_exported_csv_keeps_the_date_its_recording_was_made(tmp_path):
     from smr_sense.cli.replay import recorded_at
 
-    info, block, _ = simulate(SimConfig(seed=3, build="force"), 5.0)
-    with RecordingWriter(tmp_path / "s.smr", info) as w:
-        w.append(block)
-    rec = load_any(tmp_path / "s.smr")
+    rec, _ = recorded(tmp_path / "s.smr", SimConfig(seed=3, build="force"), 5.0)
     export_csv(rec, tmp_path / "s.csv")
     back = load_any(tmp_path / "s.csv")
     assert back.warnings == [] and back.header["created_utc"] == rec.header["created_utc"]
