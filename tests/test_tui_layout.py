@@ -144,3 +144,18 @@ async def test_the_event_log_wraps_what_it_cannot_show_in_one_line():
         await pilot.resize_terminal(100, 30)  # room again: one line
         await pilot.pause()
         assert entry in log.lines and " 1:08.0  Hold ended:" not in log.lines
+
+
+async def test_a_full_event_log_keeps_showing_the_newest_events():
+    # Past its 300 lines (about an hour of events) the log stopped repainting: the screen kept
+    # showing an old "Rolling" while the session went on.
+    app = app_for(make_source("sim:?seed=7&rate=10"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        log = app.w_log
+        for i in range(log.max_lines + 20):
+            log.write_line(f" 9:{i:04d}  event {i}")
+            if i % 10 == 0 or i >= log.max_lines:  # drawn on the way, as a session's events are
+                await pilot.pause()
+        shown = app.export_screenshot()
+        assert f"event&#160;{log.max_lines + 19}" in shown

@@ -71,7 +71,14 @@ class EventLog(Log, can_focus=False):
         self._entries.append(entry)
         if self.max_lines is not None and len(self._entries) > self.max_lines:
             del self._entries[: len(self._entries) - self.max_lines]
-        self.write_lines(self._shown(entry, self._text_width()))
+        lines = self._shown(entry, self._text_width())
+        full = self.max_lines is not None and self.line_count + len(lines) > self.max_lines
+        self.write_lines(lines)
+        if full:
+            # Textual's Log repaints only the rows it appended, counted from before the oldest were
+            # dropped: once full, every row on screen has moved up and the log froze on screen
+            # (seen after ~300 events, an hour's session) while the entries went on.
+            self.refresh()
 
     def _relayout(self) -> None:
         width = self._text_width()
