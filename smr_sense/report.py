@@ -310,8 +310,10 @@ def summary_notes(s: SessionSummary) -> list[str]:
 
 
 def summary_paths(recording_path: Path) -> tuple[Path, Path]:
-    """Where a recording's summary lives: ``x.smr`` -> ``x.summary.json``, ``x.summary.md``."""
-    stem = recording_path.with_suffix("")
+    """Where a recording's summary lives: ``x.smr`` -> ``x.summary.json``, ``x.summary.md``. Any
+    other file keeps its suffix (``x.csv`` -> ``x.csv.summary.json``): a recording and its export
+    sit side by side, and a replay of the CSV must not take the recording's summary."""
+    stem = recording_path.with_suffix("") if recording_path.suffix.lower() == ".smr" else recording_path
     return stem.with_name(stem.name + ".summary.json"), stem.with_name(stem.name + ".summary.md")
 
 

@@ -108,6 +108,15 @@ def test_saved_beside_the_recording(tmp_path):
     assert md_path.read_text().startswith("# Foam-rolling session")
 
 
+def test_a_csv_exported_beside_its_recording_has_a_summary_of_its_own(tmp_path):
+    # export session.smr --csv session.csv, then replaying each: the second was "already exists",
+    # and with --force the CSV's summary replaced the live session's own.
+    smr, csv = summary_paths(tmp_path / "session.smr"), summary_paths(tmp_path / "session.csv")
+    assert [p.name for p in smr] == ["session.summary.json", "session.summary.md"]
+    assert [p.name for p in csv] == ["session.csv.summary.json", "session.csv.summary.md"]
+    assert summary_paths(tmp_path / "OLD.SMR")[0].name == "OLD.summary.json"
+
+
 def test_a_summary_the_disk_refuses_leaves_nothing_half_written(tmp_path):
     # A full disk left a 0-byte session-1.summary.json.tmp beside the recording. A real refusal, in
     # a process of its own: a file-size limit (Python ignores SIGXFSZ, so the write fails with EFBIG).

@@ -519,7 +519,7 @@ async def test_a_replay_replaces_a_summary_already_there_only_when_told(tmp_path
     rec = recording("edge_hold_25s.csv")
     target = tmp_path / "session.csv"
     target.write_bytes(rec.path.read_bytes())
-    json_path = tmp_path / "session.summary.json"
+    json_path = tmp_path / "session.csv.summary.json"
     json_path.write_text('{"live": "summary"}')
     app = app_for(replay(rec, speed=64.0), summary_path=target, replace_summary=replace)
     async with app.run_test(size=SIZE) as pilot:
@@ -527,11 +527,11 @@ async def test_a_replay_replaces_a_summary_already_there_only_when_told(tmp_path
     outcome = app.session.outcome
     if replace:
         assert json.loads(json_path.read_text())["totals"]["holds"] == 1 and outcome.note is None
-        assert (tmp_path / "session.summary.md").exists()
+        assert (tmp_path / "session.csv.summary.md").exists()
     else:
         assert json_path.read_text() == '{"live": "summary"}' and outcome.saved == ()
         assert outcome.note == f"Not saved: {json_path} already exists (replay with --force to replace it)."
-        assert not (tmp_path / "session.summary.md").exists()
+        assert not (tmp_path / "session.csv.summary.md").exists()
 
 
 async def test_a_bug_in_the_analysis_is_a_banner_and_the_recording_goes_on(tmp_path, monkeypatch):

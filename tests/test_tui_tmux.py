@@ -102,5 +102,5 @@ def test_a_replayed_csv_that_does_not_say_when_it_was_made_is_not_dated_today(tm
         wait_pane(session, "EXIT=0")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    report = (tmp_path / "edge_hold_19s.summary.md").read_text()
+    report = (tmp_path / "edge_hold_19s.csv.summary.md").read_text()
     assert "A session of 43 s on " in report and "started" not in report
