@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.core.words import counted, duration, mmss, without_samples
+from smr_sense.core.words import as_sentence, counted, duration, mmss, without_samples
 from smr_sense.errors import SmrError
 from smr_sense.routine import HoldRecord, RoutineTracker, worked
 
@@ -272,7 +272,7 @@ def summary_markdown(s: SessionSummary) -> str:
 def _warnings(s: SessionSummary) -> list[str]:
     if not s.warnings:
         return []
-    return ["", "## Warnings", "", *(f"- {w[:1].upper()}{w[1:]}" for w in s.warnings)]
+    return ["", "## Warnings", "", *(f"- {as_sentence(w)}" for w in s.warnings)]
 
 
 def summary_notes(s: SessionSummary) -> list[str]:

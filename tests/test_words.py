@@ -55,3 +55,13 @@ def test_the_event_logs_clock_counts_hours_and_never_shows_sixty_seconds():
     assert _t(9521.3, 0.0) == "2:38:41.3"  # not "158:41.3"
     assert _t(130.0, 100.0) == " 0:30.0"  # from the session's first sample
     assert _t(1012.3, 1000.0) == " 0:12.3"  # 12.299999999999955 s after a boot-time origin
+
+
+def test_a_line_is_capitalised_unless_it_starts_with_a_files_name():
+    from smr_sense.core.words import as_sentence
+
+    # The summary screen and report said "! Trunc300k.smr ends part-way through a chunk".
+    assert as_sentence("trunc300k.smr ends part-way through a chunk") == "trunc300k.smr ends part-way through a chunk"
+    assert as_sentence("session.csv: line 3 is cut short") == "session.csv: line 3 is cut short"
+    assert as_sentence("the roller was first calibrated at 30.00 s") == "The roller was first calibrated at 30.00 s"
+    assert as_sentence("losing 99 samples") == "Losing 99 samples" and as_sentence("") == ""

@@ -42,3 +42,10 @@ def duration(seconds: float) -> str:
         return f"{whole_s} s"
     text = clock(whole_s)
     return text if text.count(":") == 2 else f"{text} min"
+
+
+def as_sentence(text: str) -> str:
+    """``text`` with a capital first letter, as a line of its own; unless it starts with a name
+    ("trunc300k.smr ends part-way ...", "/tmp/x.csv ..."), which keeps its own spelling."""
+    first = text.split(" ", 1)[0]
+    return text[:1].upper() + text[1:] if first.isalpha() and first.islower() else text

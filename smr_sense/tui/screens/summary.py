@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from smr_sense.core.words import counted, duration, mmss
+from smr_sense.core.words import as_sentence, counted, duration, mmss
 from smr_sense.report import SessionSummary, summary_notes
 
 
@@ -87,12 +87,12 @@ class SummaryScreen(Screen[None]):
                 yield Static(SummaryTable(s), id="summary-table")
                 yield Static("\n".join(f"• {n}" for n in summary_notes(s)), id="summary-notes")
         if self.warnings:
-            yield Static("\n".join(f"! {w[:1].upper()}{w[1:]}" for w in self.warnings), id="summary-warnings")
+            yield Static("\n".join(f"! {as_sentence(w)}" for w in self.warnings), id="summary-warnings")
         if self.saved:
             saved = "Saved:\n" + "\n".join(f"  {p}" for p in self.saved)
         else:
             saved = self.note or "Not saved (nothing was recorded)."
         yield Static(saved, id="summary-saved")
         if self.error:
-            yield Static(f"{self.error[:1].upper()}{self.error[1:]}.", id="summary-error")
+            yield Static(f"{as_sentence(self.error)}.", id="summary-error")
         yield Footer()
