@@ -57,7 +57,8 @@ def test_export_into_a_named_pipe_makes_no_description_beside_it(session, tmp_pa
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
     reader.start()
-    r = subprocess.run([*CMD, "export", str(rec), "--csv", str(fifo), "--force"], capture_output=True, text=True, timeout=60)
+    # No --force: a pipe always exists, and holds nothing to overwrite ("pipe.csv already exists").
+    r = subprocess.run([*CMD, "export", str(rec), "--csv", str(fifo)], capture_output=True, text=True, timeout=60)
     reader.join(timeout=60)
     assert r.returncode == 0, r.stderr
     assert got == [csv]

@@ -43,7 +43,8 @@ def check_output_path(path: Path, force: bool, reading: tuple[str | os.PathLike[
         raise SmrError(f"{path} is a folder; give the name of a file to write")
     if not path.parent.is_dir():
         raise SmrError(f"cannot create {path}: the folder {path.parent} does not exist")
-    if path.exists() and not force:
+    # A pipe or a device (``mkfifo``, /dev/null) always exists and holds nothing to lose: no --force.
+    if path.is_file() and not force:
         raise RecordingExistsError(f"{path} already exists; use --force to overwrite it")
 
 
