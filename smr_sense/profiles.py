@@ -130,6 +130,20 @@ def save_profile(profile: Profile) -> Path:
     return path
 
 
+def check_can_save(device_id: str) -> None:
+    """Refuse, before anyone puts a weight on the roller, a profile that could not be saved (a
+    config folder that cannot be made or written): the same sentence the save would end with."""
+    path = profile_path(device_id)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A real write, not os.access: root passes access checks that a read-only mount still refuses.
+        probe = path.with_name(f".{path.name}.probe")
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise SmrError(f"could not save the calibration profile to {path}: {err.strerror or err}") from None
+
+
 def with_profile(info: StreamInfo) -> StreamInfo:
     """The stream with its device's saved calibration in effect (unchanged when there is none).
     Raises on a damaged profile: what a session opens with is :func:`with_usable_profile`."""

@@ -165,6 +165,37 @@ def test_a_damaged_profile_is_what_calibrating_replaces(monkeypatch, capsys, con
     assert load_profile("bench:AA:BB").calibration["channels"][0]["n_per_count"] == pytest.approx(1 / COUNTS_PER_N, rel=0.01)
 
 
+def test_a_profile_that_could_not_be_saved_is_refused_before_any_step(monkeypatch, capsys, tmp_path):
+    # The whole procedure ran, weights and all, and only then: "could not save the calibration profile".
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "a-file" / "cfg"))
+    code, out, err = run_cli(monkeypatch, capsys, "\n\n\n", BenchRoller(), "--weights", "5,10", "--tare-s", "1")
+    assert code == 2 and "Take everything off" not in out
+    assert f"could not save the calibration profile to {tmp_path / 'a-file' / 'cfg' / 'profiles'}" in err
+    code, out, err = run_cli(monkeypatch, capsys, "\n\n", BenchRoller(), "--weights", "5", "--tare-s", "1", "--no-save")
+    assert code == 0, err  # nothing to save: nothing refused
+
+
+class FactoryCalibratedBench(BenchRoller):
+    """A bench roller whose own header carries a calibration (as the simulated roller's does)."""
+
+    async def _open(self) -> StreamInfo:
+        cal = {"channels": [{"name": "load", "model": "linear", "offset_counts": OFFSET + 400, "n_per_count": 1 / COUNTS_PER_N}]}
+        return StreamInfo("bench", "bench:AA:BB", "Bench roller", (Channel("load", "count"),), RATE, calibration=cal)
+
+
+def test_a_new_zero_replaces_a_damaged_profile_as_the_warning_says(monkeypatch, capsys, config):
+    # It warned "calibrating replaces <profile>", zeroed, said how far the zero moved, then failed
+    # on reading that same damaged profile: "... is not a calibration profile".
+    path = profile_path("bench:AA:BB")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"channels": ["load"]}')
+    code, out, err = run_cli(monkeypatch, capsys, "\n", FactoryCalibratedBench(), "--zero", "--tare-s", "1")
+    assert code == 0, err
+    assert f"calibrating replaces {path}" in err and f"saved the new zero for bench:AA:BB to {path}" in out
+    assert load_profile("bench:AA:BB").calibration["channels"][0]["offset_counts"] == pytest.approx(OFFSET, abs=10)
+
+
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 @pytest.mark.parametrize("units, instead", [
     ("count", "run the emulator with --units N"), ("N", "it sends newtons already and needs none"),

@@ -114,7 +114,7 @@ async def _calibrate(args: argparse.Namespace) -> int:
     from smr_sense.core.calibrate_steps import CalibrationProcedure
     from smr_sense.core.samples import SampleBlock
     from smr_sense.emulator import NO_WEIGHTS_ADVICE, is_emulated
-    from smr_sense.profiles import Profile, save_profile
+    from smr_sense.profiles import Profile, check_can_save, save_profile
     from smr_sense.sources import make_source
 
     if args.zero and args.weights is not None:
@@ -157,6 +157,8 @@ async def _calibrate(args: argparse.Namespace) -> int:
         proc = CalibrationProcedure(
             info, weights, tare_s=args.tare_s, point_s=args.point_s, zero_only=args.zero
         )
+        if not args.no_save and not in_newtons:  # a roller in newtons keeps its zero itself
+            check_can_save(info.device_id)
         doing = "re-zeroing" if args.zero else "calibrating"
         _say(f"{doing} {info.device_name} ({info.device_id}), channels: {', '.join(c.name for c in info.channels)}")
 
@@ -247,7 +249,10 @@ def _save_rezero(args: argparse.Namespace, info, tare) -> int:
     if args.no_save:
         _say("not saved (--no-save)")
         return 0
-    old = load_profile(info.device_id)
+    try:
+        old = load_profile(info.device_id)
+    except SmrError:  # damaged: what this run replaces (said when the roller was opened)
+        old = None
     path = save_profile(
         Profile(
             info.device_id, info.device_name, calibration.to_json(),
