@@ -159,6 +159,15 @@ def test_a_last_line_cut_by_a_logger_stopping_mid_write_is_dropped_and_the_rest_
     assert f"{path}: line 5 is cut short (the file ends inside it); ignoring that line" in rec.warnings
 
 
+def test_a_last_line_cut_just_after_a_separator_is_cut_not_a_missing_value(tmp_path):
+    # "0.03," at the very end has as many cells as the header: it read as a force gone missing.
+    path = tmp_path / "cut.csv"
+    path.write_text("time_s,force_n\n0,1\n0.01,2\n0.02,3\n0.03,")
+    rec = load_any(path)
+    assert rec.block.t_s.tolist() == [0.0, 0.01, 0.02]
+    assert rec.warnings == [f"{path}: line 5 is cut short (the file ends inside it); ignoring that line"]
+
+
 @pytest.mark.parametrize("text, message", [
     ("time_s,force_n\n0,1\n0.01\n0.02,3\n0.03,4", "line 3 has 1 value where the header has 2"),  # not the last
     ("time_s,force_n\n0,1\n0.01,2\n0.02\n", "line 4 has 1 value where the header has 2"),  # it ends its line

@@ -177,10 +177,13 @@ def _without_cut_last_line(body: bytes, n_cols: int, used: list[int], first_line
     if not last or last.startswith(b"#"):
         return body, None
     line_no = first_line + 1 + len(body[:start].splitlines())
+    cut = body[:start], f"{name}: line {line_no} is cut short (the file ends inside it); ignoring that line"
+    if last.endswith(b","):  # cut just after a separator: its last value was never written, not left empty
+        return cut
     try:
         _parse_numbers(last, n_cols, used, line_no - 1, name)
     except FileFormatError:
-        return body[:start], f"{name}: line {line_no} is cut short (the file ends inside it); ignoring that line"
+        return cut
     return body, None
 
 
