@@ -178,7 +178,7 @@ def test_damage_mid_file_skips_only_the_damaged_chunk_and_keeps_everything_after
     t = live.t_s
     assert rec.warnings == [
         f"{path}: bytes {at} to {at + size} are damaged (checksum mismatch) and were skipped, losing 97 samples "
-        f"between t = {t[969]:.2f} s and {t[1067]:.2f} s; replaying the other {len(live) - 97} samples"
+        f"between t = {t[969]:.2f} s and {t[1067]:.2f} s; keeping the other {len(live) - 97} samples"
     ]
 
 
@@ -232,7 +232,7 @@ def test_many_damaged_stretches_are_one_warning(tmp_path):
     assert len(rec.block) == len(live) - 5 * 97
     assert len(rec.warnings) == 1
     assert rec.warnings[0].startswith(f"{path}: 5 damaged stretches (")
-    assert f"replaying the other {len(live) - 5 * 97} samples" in rec.warnings[0]
+    assert f"keeping the other {len(live) - 5 * 97} samples" in rec.warnings[0]
 
 
 def test_damage_that_leaves_no_sample_is_refused_in_one_sentence(tmp_path):

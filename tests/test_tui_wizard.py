@@ -361,6 +361,8 @@ async def test_on_a_replay_a_step_asks_to_find_it_in_the_recording_with_the_repl
         await pilot.press("space")
         assert not source.paused
         await wait_for(pilot, lambda: "into the recording)" in str(w.query_one("#wizard-live").render()), "the time")
+        # "load: 81234 count": the reading's unit as the results and the command line say it.
+        assert re.search(r"load: \d+ counts \(noise", str(w.query_one("#wizard-live").render()))
         # Enter measures there: the zero, then the first weight is asked for the same way.
         await paused_press(pilot, source, "enter", seek_s=0.0)
         await wait_for(pilot, lambda: len(w.results) == 1, "the zero")

@@ -161,7 +161,7 @@ def _damage_warnings(path: Path, dec: fmt.Decoded) -> list[str]:
             )
             out.append(
                 f"{path}: bytes {d.offset} to {d.offset + d.length} are damaged (checksum mismatch) and were "
-                f"skipped, {what}; replaying the other {kept} samples"
+                f"skipped, {what}; keeping the other {kept} samples"
             )
         return out
     spans = [lost(d) for d in dec.damage]
@@ -170,7 +170,7 @@ def _damage_warnings(path: Path, dec: fmt.Decoded) -> list[str]:
     return [
         f"{path}: {len(dec.damage)} damaged stretches ({sum(d.length for d in dec.damage)} bytes between byte "
         f"{first.offset} and byte {last.offset + last.length}) fail their checksums and were skipped, losing about "
-        f"{total} samples (the first {spans[0][1]}); replaying the other {kept} samples"
+        f"{total} samples (the first {spans[0][1]}); keeping the other {kept} samples"
     ]
 
 

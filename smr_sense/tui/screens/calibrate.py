@@ -356,7 +356,7 @@ class CalibrationWizard(Screen[bool]):
         else:
             raw = recent.raw.astype(np.float64)
             parts = [
-                f"{c.name}: {np.median(raw[:, i]):.0f} {c.unit} (noise {np.std(raw[:, i]):.1f})"
+                f"{c.name}: {np.median(raw[:, i]):.0f} {'counts' if c.unit == 'count' else c.unit} (noise {np.std(raw[:, i]):.1f})"
                 for i, c in enumerate(self.info.channels)
             ]
             live.update((f"Now ({at}): " if at else "Now: ") + "   ".join(parts))
