@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smr_sense.cli.common import positive_float
+from smr_sense.core.words import as_sentence
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ async def scan_ble(timeout_s: float, every_device: bool) -> tuple[list[Found], s
         heard = await BleakScanner.discover(timeout=timeout_s, return_adv=True)
     except (BleakError, OSError) as err:
         sentence = bluetooth_unavailable_sentence(err) or f"The BLE scan failed ({err})"
-        return [], sentence[0].upper() + sentence[1:]
+        return [], as_sentence(sentence)
     names: dict[str, int] = {}
     for _device, adv in heard.values():
         if adv.local_name:

@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from smr_sense.core import events as ev
 from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED
 from smr_sense.core.samples import Marker
-from smr_sense.core.words import clock
+from smr_sense.core.words import as_sentence, clock
 from smr_sense.routine import RoutineTracker, group_by_key
 from smr_sense.tui.units import force_text
 
@@ -54,7 +54,7 @@ def describe_event(
         # rounded apart said "429 N > 429 N".
         text = f"Above your ceiling of {force_text(e.ceiling_n, unit, body_mass_kg)}: ease off"
     elif isinstance(e, ev.SignalLost):
-        text = e.text().capitalize()  # "signal lost: ..." (a dropped link has no length yet)
+        text = as_sentence(e.text())  # "signal lost: ..." (a dropped link has no length yet)
     else:
         text = e.kind.replace("_", " ")
     return f"{_t(e.t_s, origin_s)}  {text}"

@@ -23,7 +23,7 @@ from smr_sense.core.calibrate_steps import CalibrationProcedure, Step
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import SampleBlock
 from smr_sense.core.settings import BODY_MASS_RANGE_KG
-from smr_sense.core.words import clock
+from smr_sense.core.words import as_sentence, clock
 from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
@@ -88,7 +88,7 @@ class CalibrationWizard(Screen[bool]):
             # As `smr-sense calibrate` refuses it: its simulated person keeps rolling, so every zero
             # would be refused as unsteady, again and again.
             self.counted = []
-            self.results.append(NO_WEIGHTS_ADVICE[0].upper() + NO_WEIGHTS_ADVICE[1:] + ".")
+            self.results.append(as_sentence(NO_WEIGHTS_ADVICE) + ".")
             self.phase = "body"
         elif not self.counted:
             self.results.append(
