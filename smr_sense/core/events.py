@@ -8,6 +8,7 @@ run did.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from functools import cache
 from typing import Any, ClassVar
 
 
@@ -183,18 +184,19 @@ class SignalLost(Event):
         return f"signal lost: no samples for {self.gap_s:.1f} s"
 
 
-def _kinds(cls: type[Event]) -> dict[str, type[Event]]:
-    out = {}
-    for sub in cls.__subclasses__():
-        out[sub.kind] = sub
-        out.update(_kinds(sub))
-    return out
+def _subclasses(cls: type[Event]) -> list[type[Event]]:
+    return [c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))]
+
+
+@cache  # every event type is defined once this module is imported
+def _kinds() -> dict[str, type[Event]]:
+    return {cls.kind: cls for cls in _subclasses(Event)}
 
 
 def text_of(obj: dict[str, Any]) -> str:
     """An event's words from its JSON (``Event.to_json``): ``analyze --events`` says what the
     dashboard's log says, not its fields."""
-    cls = _kinds(Event).get(str(obj.get("kind")))
+    cls = _kinds().get(str(obj.get("kind")))
     try:
         if cls is not None:
             return cls(**{f.name: obj[f.name] for f in fields(cls)}).text()
