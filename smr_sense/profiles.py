@@ -126,8 +126,12 @@ def save_profile(profile: Profile) -> Path:
         tmp.write_text(json.dumps(stamped.to_json(), indent=2) + "\n")
         os.replace(tmp, path)
     except OSError as err:
-        raise SmrError(f"could not save the calibration profile to {path}: {err.strerror or err}") from None
+        raise _cannot_save(path, err) from None
     return path
+
+
+def _cannot_save(path: Path, err: OSError) -> SmrError:
+    return SmrError(f"could not save the calibration profile to {path}: {err.strerror or err}")
 
 
 def check_can_save(device_id: str) -> None:
@@ -141,7 +145,7 @@ def check_can_save(device_id: str) -> None:
         probe.write_text("")
         probe.unlink()
     except OSError as err:
-        raise SmrError(f"could not save the calibration profile to {path}: {err.strerror or err}") from None
+        raise _cannot_save(path, err) from None
 
 
 def with_profile(info: StreamInfo) -> StreamInfo:
