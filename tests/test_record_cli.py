@@ -360,3 +360,15 @@ def test_the_closing_summary_says_how_often_and_how_long_the_signal_was_lost(tmp
     assert "  signal lost 1 time (2.0 s without samples)\n" in analyzed.stdout
     as_json = json.loads(run("analyze", "--json", str(tmp_path / "x.smr")).stdout)
     assert as_json["summary"]["signal_lost_s"] == pytest.approx(2.01)
+
+
+def test_a_session_with_no_holds_says_0_holds_and_nothing_about_caps(tmp_path):
+    # It said "0 holds (0 reached the cap, 0.0 s over)"; analyze "holds: 0 (0 reached the 20 s cap),
+    # 0.0 s in total, longest 0.0 s".
+    out = tmp_path / "short.smr"
+    done = run("record", "--source", "sim:?seed=8&speed=max", "--duration", "3", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    summary = next(line for line in done.stdout.splitlines() if line.startswith("summary:"))
+    assert summary.startswith("summary: 3 s, 0 holds, rolling ")
+    assert "cap" not in summary and " over" not in summary
+    assert "  holds: 0; rolling: " in run("analyze", str(out)).stdout

@@ -65,3 +65,11 @@ def test_a_line_is_capitalised_unless_it_starts_with_a_files_name():
     assert as_sentence("session.csv: line 3 is cut short") == "session.csv: line 3 is cut short"
     assert as_sentence("the roller was first calibrated at 30.00 s") == "The roller was first calibrated at 30.00 s"
     assert as_sentence("losing 99 samples") == "Losing 99 samples" and as_sentence("") == ""
+
+
+def test_a_count_of_holds_says_how_many_reached_the_cap_only_when_there_are_holds():
+    from smr_sense.core.words import caps_reached
+
+    assert caps_reached(0, 0, over_s=0.0) == ""
+    assert caps_reached(1, 1, over_s=9.44) == " (1 reached the cap, 9.4 s over)"
+    assert caps_reached(4, 1, "the 20 s cap") == " (1 reached the 20 s cap)"

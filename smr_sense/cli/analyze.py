@@ -204,14 +204,16 @@ def _f(x: float | None, nd: int = 2, unit: str = "") -> str:
 
 def format_table(obj: dict[str, Any], events: bool = False) -> str:
     from smr_sense.core.events import text_of
-    from smr_sense.core.words import counted, without_samples
+    from smr_sense.core.words import caps_reached, counted, without_samples
 
     s = obj["summary"]
+    holds = f"{s['holds']}{caps_reached(s['holds'], s['holds_capped'], 'the {:g} s cap'.format(s['hold_cap_s']))}"
+    if s["holds"]:  # "holds: 0", not "0 (0 reached the 20 s cap), 0.0 s in total, longest 0.0 s"
+        holds += f", {_f(s['hold_time_s'], 1)} s in total, longest {_f(s['longest_hold_s'], 1)} s"
     lines = [
         f"{obj['file']}: {obj['device_id']}, {_f(obj['duration_s'], 1)} s at {_f(obj['sample_rate_hz'], 1)} Hz, "
         f"motion from {s['motion_cue'].replace('_', ' ')}",
-        f"  holds: {s['holds']} ({s['holds_capped']} reached the {s['hold_cap_s']:g} s cap), "
-        f"{_f(s['hold_time_s'], 1)} s in total, longest {_f(s['longest_hold_s'], 1)} s; "
+        f"  holds: {holds}; "
         f"rolling: {s['rolling_stretches']} stretch{'es' if s['rolling_stretches'] != 1 else ''}, {_f(s['rolling_time_s'], 1)} s; peak force {_f(s['peak_force_n'], 0)} N",
     ]
     # Times are in the file's own time base: a Unix-epoch clock needs 13 characters, not 9.

@@ -16,7 +16,7 @@ import numpy as np
 
 from smr_sense.cli.common import add_hold_cap_option, positive_float, recording_file, warn
 from smr_sense.core.samples import Marker, SampleBlock
-from smr_sense.core.words import counted, without_samples
+from smr_sense.core.words import caps_reached, counted, without_samples
 from smr_sense.devices.stream import is_another_device
 from smr_sense.recording import RecordingWriter
 
@@ -71,8 +71,8 @@ def _refusal_news(source, said: str | None, t_s: float) -> str | None:
 def _summary_line(summary: dict) -> str:
     holds, capped = summary.get("holds", 0), summary.get("holds_capped", 0)
     line = (
-        f"summary: {summary.get('duration_s', 0.0):.0f} s, {holds} hold{'s' if holds != 1 else ''} "
-        f"({capped} reached the cap, {summary.get('over_cap_s', 0.0):.1f} s over), "
+        f"summary: {summary.get('duration_s', 0.0):.0f} s, {counted(holds, 'hold')}"
+        f"{caps_reached(holds, capped, over_s=summary.get('over_cap_s', 0.0))}, "
         f"rolling {summary.get('rolling_time_s', 0.0):.0f} s, peak {summary.get('peak_force_n') or 0.0:.0f} N"
     )
     if summary.get("signal_lost"):  # the time without samples is in none of the figures before it

@@ -8,6 +8,15 @@ def counted(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many if many is not None else one + 's')}"
 
 
+def caps_reached(holds: int, capped: int, cap: str = "the cap", over_s: float | None = None) -> str:
+    """' (1 reached the cap, 9.4 s over)' after a count of holds; '' when there are none ("0 holds",
+    not "0 holds (0 reached the cap, 0.0 s over)")."""
+    if holds == 0:
+        return ""
+    over = f", {over_s:.1f} s over" if over_s is not None else ""
+    return f" ({capped} reached {cap}{over})"
+
+
 def without_samples(lost_s: float, also: str = "") -> str:
     """' (7.5 s without samples)' after a count of signal losses, ``also`` inside the brackets; ''
     when the link never came back (nothing says for how long)."""
