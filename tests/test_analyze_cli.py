@@ -219,3 +219,10 @@ def test_the_table_rounds_a_holds_force_once_as_record_does():
     row = format_table(obj).splitlines()[3].split()
     assert "mean 239 N, peak 251 N" in said
     assert row[4:6] == ["239", "251"]
+
+
+def test_events_with_json_is_refused_in_one_sentence_not_ignored(files):
+    # --json already carries "events"; --events was silently ignored beside it.
+    r = smr("analyze", str(files / "imu.smr"), "--json", "--events")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == 'smr-sense: error: --events is for the table: --json already lists every event under "events"\n'

@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from smr_sense.cli.common import add_session_options, check_session_options, non_negative_float, pinned_by, warn
+from smr_sense.cli.common import (
+    add_session_options, check_session_options, non_negative_float, pinned_by, require, warn,
+)
 from smr_sense.errors import SmrError
 
 
@@ -36,7 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="'recorded' (the default: the recording's own), 'profile' (the device's saved profile), "
         "or a profile or calibration JSON file",
     )
-    p.add_argument("--events", action="store_true", help="also list every event in the table output")
+    p.add_argument(
+        "--events", action="store_true", help="also list every event in the table output (--json always has them)"
+    )
     p.set_defaults(run=run)
 
 
@@ -171,6 +175,11 @@ def _no_negative_zero(obj: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    # --events adds the events to the table; --json carries them already ("events"), so the pair
+    # would ask for something it cannot change.
+    require(
+        not (args.json and args.events), '--events is for the table: --json already lists every event under "events"'
+    )
     settings = _settings(args)
     results: list[dict[str, Any]] = []
     failed = 0
