@@ -91,6 +91,7 @@ def test_fault_plans_parse_and_refuse_in_one_sentence():
     assert FaultPlan.parse("") == FaultPlan()
     for text, sentence in [
         ("smoke", "unknown fault 'smoke'"),
+        ("garbage,", "an empty fault in 'garbage,': use garbage, checksum, drop, vanish"),  # was "unknown fault ''"
         ("drop=lots", "fault drop='lots' needs a number"),
         ("drop=1.5", "must be between 0 and 1"),
         ("vanish=0", "vanish=SECONDS needs a positive number"),

@@ -42,7 +42,8 @@ class FaultPlan:
         for part in text.split(","):
             name, _, value = part.strip().partition("=")
             if name not in FAULT_KINDS:
-                raise UsageError(f"unknown fault '{name}': use {', '.join(FAULT_KINDS)} (comma separated)")
+                what = f"unknown fault '{name}'" if name else f"an empty fault in '{text}'"  # "garbage,"
+                raise UsageError(f"{what}: use {', '.join(FAULT_KINDS)} (comma separated)")
             default = DEFAULT_VANISH_EVERY_S if name == "vanish" else DEFAULT_RATE
             try:
                 number = float(value) if value else default
