@@ -89,7 +89,9 @@ def test_speed_max_on_the_command_line_is_what_speed_max_in_a_source_is():
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["demo", "--no-record", "--rate", "1000000"], "outside 5-2000 Hz"),
+        (["demo", "--no-record", "--rate", "1000000"], "a rate of 1e+06 Hz is outside 5-2000 Hz"),
+        (["sim", "--rate", "1e9", "--out", "big.smr"], "argument --rate: '1e9' is not a sample rate between 5 and 2000 Hz"),
+        (["emulate", "--pty", "--rate", "3"], "argument --rate: '3' is not a sample rate between 5 and 2000 Hz"),
         (["demo", "--no-record", "--speed", "1e7"], "is above 1000 times real time"),
         (["replay", "x.smr", "--speed", "inf"], "is not a finite number"),
         (["replay", "x.smr", "--speed", "0.01"], "argument --speed: '0.01' is below 0.25 times real time"),
@@ -118,7 +120,7 @@ def test_demo_and_sim_numbers_give_the_real_reason(tmp_path, monkeypatch, capsys
         ("sim:?mass=1000", "outside 20-300 kg"),
         ("sim:?seed=-1", "sim source: seed must be zero or more"),
         ("sim:?build=force&channels=2", "sim source: channels is for build=channels; the force build has one"),
-        ("sim:?rate=1e+06", "outside 5-2000 Hz"),
+        ("sim:?rate=1e+06", "sim source: a rate of 1e+06 Hz is outside 5-2000 Hz"),  # was "1000000.0 Hz"
         ("sim:?drop=1", "sim source: drop is the share of samples lost, at least 0 and under 0.5; 1 is not"),
         ("sim:?drop=-0.1", "sim source: drop is the share of samples lost, at least 0 and under 0.5; -0.1 is not"),
         # "from 0 up to 0.5; 0.5 is not" contradicted itself

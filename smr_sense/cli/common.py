@@ -98,6 +98,13 @@ def body_mass_kg(text: str) -> float:
     return within_range(*BODY_MASS_RANGE_KG, "kg", "a body weight")(text)
 
 
+def stream_rate_hz(text: str) -> float:
+    """``--rate`` of a simulated or emulated roller: a rate a real stream can have."""
+    from smr_sense.core.samples import STREAM_RATE_RANGE_HZ
+
+    return within_range(*STREAM_RATE_RANGE_HZ, "Hz", "a sample rate")(text)
+
+
 def add_hold_cap_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--hold-cap", type=hold_cap_s, default=20.0, metavar="S",

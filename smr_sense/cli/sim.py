@@ -7,7 +7,7 @@ import json
 import signal
 from pathlib import Path
 
-from smr_sense.cli.common import non_negative_int, positive_float, recording_file
+from smr_sense.cli.common import non_negative_int, positive_float, recording_file, stream_rate_hz
 from smr_sense.core.samples import Marker, interleave
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.core.words import counted
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--duration", type=positive_float, default=300.0, metavar="S", help="seconds to simulate (default 300, at most 86400)")
     p.add_argument("--build", choices=BUILDS, default="imu", help="sensor build (default imu)")
-    p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
+    p.add_argument("--rate", type=stream_rate_hz, default=100.0, metavar="HZ", help="sample rate, 5-2000 (default 100)")
     p.add_argument("--hard", action="store_true", help="widen every range toward the hard cases")
     p.add_argument("--channels", type=int, choices=(2, 4), help="load cells in the channels build (default 4)")
     p.add_argument("--out", required=True, type=recording_file, metavar="FILE", help="recording to write (.smr)")
