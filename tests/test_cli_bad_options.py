@@ -258,12 +258,22 @@ def test_a_folder_given_for_an_output_file_is_named_as_such(tmp_path, capsys):
         assert refused(capsys, argv) == f"smr-sense: error: {tmp_path} is a folder; give the name of a file to write"
 
 
-@pytest.mark.parametrize("name, said", [(".", "."), ("", "."), ("/", "/")])
+@pytest.mark.parametrize("name, said", [(".", "."), ("/", "/")])
 def test_an_output_name_that_is_no_file_name_is_one_sentence(tmp_path, capsys, monkeypatch, rec, name, said):
     # Naming the truth, description and markers beside "." or "/" was an internal error (exit 70).
     monkeypatch.chdir(tmp_path)
     for argv in (["sim", "--duration", "5", "--out", name], ["export", str(rec), "--csv", name]):
         assert refused(capsys, argv) == f"smr-sense: error: {said} is a folder; give the name of a file to write"
+
+
+def test_an_empty_output_name_is_called_empty_not_a_folder(tmp_path, capsys, monkeypatch, rec):
+    # "" is "." as a path: "--csv ''" (an unset shell variable) read ". is a folder".
+    monkeypatch.chdir(tmp_path)
+    for argv, option in [
+        (["export", str(rec), "--csv", ""], "--csv"), (["sim", "--out", ""], "--out"),
+        (["record", "--source", "sim", "--out", ""], "--out"), (["demo", "--record", ""], "--record/--out"),
+    ]:  # fmt: skip
+        assert refused(capsys, argv).startswith(f"smr-sense {argv[0]}: error: argument {option}: the output file name is empty")
 
 
 def test_a_replay_summary_is_dated_when_the_recording_was_made(rec):

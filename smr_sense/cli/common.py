@@ -23,9 +23,18 @@ def finite_float(text: str) -> float:
     return value
 
 
+def output_file(text: str) -> str:
+    """A name to write to. An empty one (``--csv ''``, an unset shell variable) is said as such:
+    as a path it is ".", which check_output_path could only call a folder."""
+    if not text:
+        raise argparse.ArgumentTypeError("the output file name is empty")
+    return text
+
+
 def recording_file(text: str) -> str:
     """A name to record to. Recordings are smr-sense's own crash-safe format, whatever the name
     says: one called .csv would open in a spreadsheet as binary noise."""
+    output_file(text)
     if text.lower().endswith(".csv"):
         stem = text[:-4]
         raise argparse.ArgumentTypeError(

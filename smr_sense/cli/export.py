@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from smr_sense.cli.common import warn
+from smr_sense.cli.common import output_file, warn
 from smr_sense.core.words import counted
 from smr_sense.errors import FileFormatError
 from smr_sense.recording import export_csv, load_any, write_csv
@@ -20,7 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "OUT's stem + .stream.json, markers to OUT's stem + .markers.csv.",
     )
     p.add_argument("file", metavar="FILE", help="recording (.smr) or interchange CSV")
-    p.add_argument("--csv", required=True, metavar="OUT", help="CSV file to write ('-': standard output, the CSV alone)")
+    p.add_argument(
+        "--csv", required=True, type=output_file, metavar="OUT",
+        help="CSV file to write ('-': standard output, the CSV alone)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     p.set_defaults(run=run)
 
