@@ -187,19 +187,21 @@ def _hold_csv(path, cells):
     path.write_text("time_s,force_n\n" + "\n".join(rows) + "\n")
 
 
-def test_infinite_and_beyond_float32_values_are_missing_values_said_once(tmp_path):
+def test_infinite_values_are_missing_and_beyond_float32_ones_out_of_range_said_once(tmp_path):
+    # 1e300 was "missing (empty, NaN or infinite)": it is a number, one no roller can send.
     path = tmp_path / "inf.csv"
-    _hold_csv(path, {1000: "inf", 1001: "1e39", 1002: "-inf", 1500: "-1e39", 2000: "5e6", 2001: ""})
+    _hold_csv(path, {1000: "inf", 1001: "1e39", 1002: "-inf", 1500: "-1e300", 2000: "5e6", 2001: ""})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no numpy RuntimeWarning may reach the user's terminal
         rec = load_any(path)
         result = analyze_block(rec.info, rec.block, rec.markers)
-    assert np.isnan(rec.block.raw[[1000, 1001, 1002, 1500], 0]).all()
+    assert np.isnan(rec.block.raw[[1000, 1002], 0]).all()
+    assert rec.block.raw[1001, 0] == np.finfo(np.float32).max and rec.block.raw[1500, 0] == -np.finfo(np.float32).max
     assert rec.block.raw[999, 0] == 300 and rec.block.raw[1003, 0] == 300
     assert rec.warnings == []  # the conditioner says it, counting each cell once
     assert result.warnings == [
-        "5 missing values (empty, NaN or infinite) were replaced by the previous good value",
-        "1 value beyond what a roller can read (20000 N, 10000 deg/s) was replaced by the previous good value",
+        "3 missing values (empty, NaN or infinite) were replaced by the previous good value",
+        "3 values beyond what a roller can read (20000 N, 10000 deg/s) were replaced by the previous good value",
     ]
     assert result.summary["peak_force_n"] == pytest.approx(300.0)
 

@@ -10,8 +10,9 @@ loggers write them)::
 microseconds, are refused, never rescaled); ``force_n*`` columns are newtons; ``raw_*`` columns are
 uncalibrated counts; a force column that reads a load only as negative is warned about (a load cell
 wired backwards), never flipped. Lines starting with ``#`` are comments. Empty cells and ``nan`` are
-missing values (kept as NaN for the detector to bridge), and so are ``inf`` and values beyond
-float32's range (no sensor reads those; counted in a warning); anything else that is not a number is
+missing values (kept as NaN for the detector to bridge), and so is ``inf`` (no sensor reads it);
+values beyond float32's range are kept at its edge, for the conditioner to count as beyond what a
+roller can read (each said in a warning); anything else that is not a number is
 refused with its line number. A force or raw column with no usable value at all is refused: there is
 nothing to fill its gaps from.
 
@@ -244,16 +245,24 @@ def _backwards_force(force_n: np.ndarray, name: str, col: str) -> str | None:
 
 
 def _unusable_values_as_missing(table: np.ndarray, value_cols: list[int]) -> None:
-    """Turn infinite and beyond-float32 sensor values into missing ones (NaN), in place.
+    """Turn infinite sensor values into missing ones (NaN), and bring finite ones beyond float32's
+    range to its edge, in place.
 
-    Such a cell is no reading (a logger's overflow or a division by zero); as NaN the conditioner
-    holds the last good value over it and counts it with the other missing values (said once, in
-    its warning), and an export writes an empty cell, never 'inf'.
+    An infinite cell is no reading (a division by zero); as NaN the conditioner holds the last good
+    value over it and counts it with the other missing values, and an export writes an empty cell,
+    never 'inf'. A number like 1e300 is a reading no roller can send: at float32's edge (it would be
+    inf as float32) the conditioner holds over it all the same but says it is beyond what a roller
+    can read, not that it is missing.
     """
     values = table[:, value_cols]
-    unusable = np.abs(values) > _VALUE_MAX  # True for +-inf too; False for NaN
-    if unusable.any():
-        values[unusable] = np.nan
+    infinite = np.isinf(values)
+    if infinite.any():
+        values[infinite] = np.nan
+    with np.errstate(invalid="ignore"):
+        beyond = np.abs(values) > _VALUE_MAX  # False for NaN
+    if beyond.any():
+        values[beyond] = np.sign(values[beyond]) * _VALUE_MAX
+    if infinite.any() or beyond.any():
         table[:, value_cols] = values
 
 
@@ -288,10 +297,10 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     _unusable_values_as_missing(table, sensor_cols)
     warnings: list[str] = [cut] if cut else []
     for i in chosen:
-        if np.isnan(table[:, i]).all():
+        if (np.isnan(table[:, i]) | (np.abs(table[:, i]) >= _VALUE_MAX)).all():
             raise FileFormatError(
                 f"{name}: column {cols[i]} has no usable value in any of its {table.shape[0]} samples "
-                "(all are empty, nan or infinite), so there is no force to analyse"
+                "(all are empty, nan, infinite or out of range), so there is no force to analyse"
             )
         if unit == "N" and (backwards := _backwards_force(table[:, i], name, cols[i])):
             warnings.append(backwards)
