@@ -60,3 +60,12 @@ async def test_scan_without_an_adapter_says_so_and_still_lists_serial_ports(fake
     lines = out.splitlines()
     assert lines[0] == "No Bluetooth adapter was found on this computer."
     assert lines[1].startswith("Serial ports (") or lines[1] == "No serial ports."
+
+
+def test_scan_all_without_ble_is_refused_in_one_sentence(capsys):
+    # --all widens the BLE scan only: with --no-ble it was accepted and did nothing.
+    from smr_sense.cli import main
+
+    assert main(["scan", "--no-ble", "--all"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == "smr-sense: error: --all lists every BLE device heard, so it cannot go with --no-ble\n"

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from smr_sense.cli.common import positive_float
+from smr_sense.cli.common import positive_float, require
 from smr_sense.core.words import as_sentence
 
 
@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    require(not (args.all and args.no_ble), "--all lists every BLE device heard, so it cannot go with --no-ble")
     ble: list[Found] = []
     ble_note: str | None = None
     if not args.no_ble:
