@@ -562,6 +562,18 @@ def test_a_logger_may_describe_its_stream_beside_the_csv(tmp_path):
     assert "created_utc" not in rec.header  # undated: a replay's summary says no date rather than today's
 
 
+def test_export_writes_the_dashboards_body_weight_under_session_as_the_readme_says(tmp_path):
+    # The README's example has "session": {"body_mass_kg": 72}; a simulated person's own is "stream".
+    info, block, _ = simulate(SimConfig(seed=3, build="force"), 2.0)
+    with RecordingWriter(tmp_path / "d.smr", info, extra={"app": "dashboard", "body_mass_kg": 72}) as w:
+        w.append(block)
+    export_csv(load_any(tmp_path / "d.smr"), tmp_path / "d.csv")
+    description = json.loads((tmp_path / "d.stream.json").read_text())
+    assert description["session"] == {"app": "dashboard", "body_mass_kg": 72}
+    assert description["stream"]["body_mass_kg"] == info.extra["body_mass_kg"]
+    assert load_any(tmp_path / "d.csv").header["extra"]["body_mass_kg"] == 72
+
+
 def test_an_exported_csv_keeps_the_date_its_recording_was_made(tmp_path):
     from smr_sense.cli.replay import recorded_at
 
