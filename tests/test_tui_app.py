@@ -380,6 +380,25 @@ async def test_a_recording_file_taken_meanwhile_ends_the_app_with_its_sentence(t
     assert taken.read_bytes() == b"another session's samples"
 
 
+async def test_a_name_the_app_chose_moves_on_to_the_next_free_one_if_taken_meanwhile(tmp_path):
+    # The default name (no --record) is the app's own choice: the second dashboard started in the
+    # same second records as NAME-2.smr, with its summary beside it, and the first keeps its file.
+    from smr_sense.cli.live import next_free
+
+    taken = tmp_path / "session-20261125-101500.smr"
+    taken.write_bytes(b"another session's samples")
+    app = app_for(replay(recording("edge_hold_25s.csv")), record_path=taken, rename=next_free)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+        assert app.fatal is None
+    outcome = app.session.finish()
+    second = tmp_path / "session-20261125-101500-2.smr"
+    assert outcome.saved[0] == second
+    assert len(load_recording(second).block) > 0
+    assert (tmp_path / "session-20261125-101500-2.summary.json").exists()
+    assert taken.read_bytes() == b"another session's samples"
+
+
 def test_live_with_a_missing_port_is_one_sentence_and_exit_2(tmp_path):
     import os
     import subprocess

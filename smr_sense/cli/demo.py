@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from smr_sense.cli.common import non_negative_int, positive_float, speed_factor, speed_option
-from smr_sense.cli.live import add_dashboard_options, default_record_path, run_dashboard
+from smr_sense.cli.live import add_dashboard_options, default_record_path, next_free, run_dashboard
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,4 +51,4 @@ def run(args: argparse.Namespace) -> int:
         args.ceiling_pct = 50.0
     spec = demo_source(args)
     record = None if args.no_record else Path(args.record) if args.record else default_record_path("demo")
-    return run_dashboard(spec, args, record_path=record)
+    return run_dashboard(spec, args, record_path=record, rename=next_free if not args.record else None)

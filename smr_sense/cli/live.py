@@ -11,6 +11,7 @@ import argparse
 import datetime as _dt
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,17 @@ def default_record_path(prefix: str = "session") -> Path:
         folder.mkdir(parents=True, exist_ok=True)  # our own folder: made on first use
     except OSError as err:
         raise UsageError(f"cannot create the sessions folder {folder}: {err.strerror or err}") from None
-    path = folder / f"{prefix}-{stamp}.smr"
-    n = 2
-    while _taken(path):  # two sessions in one second
-        path = path.with_name(f"{prefix}-{stamp}-{n}.smr")
+    return next_free(folder / f"{prefix}-{stamp}.smr")
+
+
+def next_free(path: Path) -> Path:
+    """``path``, or the first of ``NAME-2.smr``, ``NAME-3.smr``, ... free with its summaries: for a
+    name the app chose (two sessions in one second), never for one the user gave."""
+    candidate, n = path, 2
+    while _taken(candidate):
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
-    return path
+    return candidate
 
 
 def add_dashboard_options(p: argparse.ArgumentParser, *, recording: bool = True) -> None:
@@ -117,10 +123,12 @@ def run_dashboard(
     started_at: str | None = NOW,
     force_from_s: float | None = None,
     settings: Any = None,
+    rename: Callable[[Path], Path] | None = None,
 ) -> int:
     """Build the app on ``source_spec``, run it, and say afterwards where everything went.
     ``started_at``: when the session began (``NOW`` for a live one; None when a replayed file
-    does not say). ``settings``: when the caller has built them from ``args`` already."""
+    does not say). ``settings``: when the caller has built them from ``args`` already. ``rename``:
+    the app chose ``record_path``, and may take another free name if it is taken meanwhile."""
     from smr_sense.sources import make_source
     from smr_sense.tui.app import DisplaySettings, make_app
 
@@ -156,6 +164,7 @@ def run_dashboard(
         calibration=calibration,
         replace_summary=replace_summary,
         force_from_s=force_from_s,
+        rename=rename,
     )
     try:
         app.run()
@@ -188,4 +197,5 @@ def run(args: argparse.Namespace) -> int:
         if args.unit == "%BW":
             raise UsageError("--unit %BW needs your body weight: give --body-mass KG too")
     record = None if args.no_record else Path(args.record) if args.record else default_record_path()
-    return run_dashboard(args.source, args, record_path=record, settings=settings)
+    rename = next_free if not args.record else None
+    return run_dashboard(args.source, args, record_path=record, settings=settings, rename=rename)

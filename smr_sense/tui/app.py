@@ -392,13 +392,15 @@ def make_app(
     calibration: dict[str, Any] | None = None,
     replace_summary: bool = False,
     force_from_s: float | None = None,
+    rename: Callable[[Path], Path] | None = None,
 ) -> SmrDashboard:
     """The dashboard for ``source``. ``record_path`` records the session there; the summary goes beside
     it, or beside ``summary_path`` (the replayed file) when nothing is recorded. ``apply_profile``
     puts the roller's saved calibration profile in effect (live), instead of the stream's own (replay);
     ``calibration`` overrides both (replaying an old session under a newer calibration).
     ``replace_summary`` lets a replay replace a summary already beside the file. ``force_from_s``: the
-    replayed file has no force before then (see ``recording.csv_export.unmeasured_until``)."""
+    replayed file has no force before then (see ``recording.csv_export.unmeasured_until``). ``rename``:
+    the app chose ``record_path``, and may record under another free name if it is taken meanwhile."""
     if settings is None:
         from smr_sense.core.pipeline import SessionSettings
 
@@ -412,5 +414,6 @@ def make_app(
         calibration=calibration,
         replace_summary=replace_summary,
         force_from_s=force_from_s,
+        rename=rename,
     )
     return SmrDashboard(source, session, display or DisplaySettings())

@@ -56,6 +56,7 @@ class DashboardSession:
         calibration: dict[str, Any] | None = None,
         replace_summary: bool = False,
         force_from_s: float | None = None,
+        rename: Callable[[Path], Path] | None = None,
     ) -> None:
         self.settings = settings
         # A replayed export of a roller first calibrated in the wizard has no force before then: the
@@ -64,6 +65,7 @@ class DashboardSession:
         self.replace_summary = replace_summary  # replay --force: a summary already beside the file may go
         self.record_path = record_path
         self.summary_path = summary_path if summary_path is not None else record_path
+        self.rename = rename  # the app chose record_path: another free name will do
         self.started_at = started_at
         self.apply_profile = apply_profile  # live: the roller's saved calibration; replay: the recorded one
         self.calibration_override = calibration  # replay --calibration: an old session, recalibrated
@@ -98,17 +100,28 @@ class DashboardSession:
             info = info.with_calibration(self.calibration_override)
         self.settings = self.settings.with_stream_body_mass(info.extra)  # a simulated person knows theirs
         if self.record_path is not None:  # first: whatever happens next, the samples are kept
-            try:
-                self.writer = RecordingWriter(self.record_path, info, extra=self._header_extra())
-            except RecordingExistsError:
-                # Checked free before the screen opened: another session started in the same second.
-                raise SmrError(
-                    f"{self.record_path} was created by another session just now; start again to record to a new file"
-                ) from None
+            self.writer = self._open_recording(info)
         # Only now: a session that cannot record does not start (the app says why, and exits 2).
         self.info = info
         self._start_config = (self.info, self.settings)  # what a replay seeks back to
         self._begin_analysis(info)
+
+    def _open_recording(self, info: StreamInfo) -> RecordingWriter:
+        # The name was checked free before the screen opened: another session started in the same
+        # second may have taken it since. A name the app chose moves on to the next free one.
+        while True:
+            try:
+                return RecordingWriter(self.record_path, info, extra=self._header_extra())
+            except RecordingExistsError:
+                if self.rename is None:
+                    raise SmrError(
+                        f"{self.record_path} was created by another session just now; "
+                        "start again to record to a new file"
+                    ) from None
+                summary_follows = self.summary_path == self.record_path
+                self.record_path = self.rename(self.record_path)
+                if summary_follows:
+                    self.summary_path = self.record_path
 
     def _header_extra(self) -> dict[str, Any]:
         extra: dict[str, Any] = {"app": "dashboard"}
