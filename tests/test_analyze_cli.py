@@ -226,3 +226,15 @@ def test_events_with_json_is_refused_in_one_sentence_not_ignored(files):
     r = smr("analyze", str(files / "imu.smr"), "--json", "--events")
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == 'smr-sense: error: --events is for the table: --json already lists every event under "events"\n'
+
+
+def test_warning_0_turns_the_warning_off_and_keeps_the_caps_alarm(files):
+    # As the README says: no hold_warning event, the same hold_cap_reached ones.
+    def kinds(*extra):
+        r = smr("analyze", str(files / "imu.smr"), "--json", *extra)
+        assert r.returncode == 0, r.stderr
+        return [e["kind"] for e in json.loads(r.stdout)["events"]]
+
+    default, off = kinds(), kinds("--warning", "0")
+    assert "hold_warning" in default and "hold_warning" not in off
+    assert off.count("hold_cap_reached") == default.count("hold_cap_reached") > 0

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_session_options(p, body_mass_help="body mass, for a ceiling in %% of body weight")
     p.add_argument(
         "--warning", type=non_negative_float, metavar="S",
-        help="warn S seconds before the cap, less than the cap (default 5, or half a cap under 10 s)",
+        help="warn S seconds before the cap, less than the cap (default 5, or half a cap under 10 s; 0: no warning)",
     )
     p.add_argument(
         "--calibration", metavar="WHICH", default="recorded",
