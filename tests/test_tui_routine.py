@@ -78,3 +78,16 @@ def test_the_window_keeps_the_next_group_below_the_current_one():
     assert shown_rows(9, 5, 6) == range(1, 7)
     assert shown_rows(9, 8, 6) == range(3, 9)  # the last group at the bottom
     assert shown_rows(9, 8, 1) == range(8, 9) and shown_rows(9, 3, 1) == range(3, 4)
+
+
+async def test_the_border_explains_the_hold_and_cap_marks_once_there_are_any():
+    # "2h  1!" beside a group said nothing to a new user: the border now says what h and ! count.
+    app = app_for(replay(recording("edge_hold_25s.csv"), speed=50.0))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        assert "h holds" not in panel_lines(app)[-1]  # nothing to explain yet
+        await wait_for(pilot, lambda: any(t.caps for t in app.session.tracker.tallies), "the cap")
+        await pilot.pause(0.2)
+        lines = panel_lines(app)
+    assert "h holds, ! capped" in lines[-1], lines
+    assert any("1h" in line and "1!" in line for line in lines), lines

@@ -36,6 +36,7 @@ def shown_rows(n: int, current: int, height: int) -> range:
 class RoutinePanel(CachedComponentStyles, Widget):
     COMPONENT_CLASSES = {"routine--current", "routine--done", "routine--todo", "routine--cap", "routine--advice"}
     BORDER_TITLE = "Routine, bottom up"
+    LEGEND = "h holds, ! capped"
 
     rows: reactive[tuple[RoutineRow, ...]] = reactive(tuple)
     current: reactive[int] = reactive(0)
@@ -46,7 +47,9 @@ class RoutinePanel(CachedComponentStyles, Widget):
         shown = shown_rows(len(self.rows), self.current, self.size.height)
         above, below = shown.start, len(self.rows) - shown.stop
         title = self.BORDER_TITLE + (f" ▲ {above} more" if above else "")
-        subtitle = f"▼ {below} more" if below else ""
+        # The row marks explained where they appear: "3h 1!" is three holds, one of them capped.
+        legend = self.LEGEND if any(row.holds for row in self.rows) else ""
+        subtitle = " · ".join(part for part in (f"▼ {below} more" if below else "", legend) if part)
         if (self.border_title, self.border_subtitle or "") != (title, subtitle):  # a new border is a redraw
             self.border_title, self.border_subtitle = title, subtitle
 
