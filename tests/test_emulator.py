@@ -215,3 +215,28 @@ def test_a_replug_leaves_a_link_another_emulator_took_meanwhile(tmp_path):
     finally:
         theirs.unplug()
     assert not os.path.lexists(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+async def test_a_vanishing_roller_is_gone_from_its_link_then_back_behind_it(tmp_path):
+    # The README and the banner said it comes back "under a new /dev/pts number"; the kernel gives
+    # the lowest free one, so it is often the same. What holds: the link goes, then points at a live pty.
+    link = tmp_path / "roller"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "smr_sense", "emulate", "--pty", "--link", str(link), "--faults", "vanish=1",
+        "--duration", "5", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    seen = []
+    try:
+        first = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip()
+        async with asyncio.timeout(30):
+            while proc.returncode is None and len(seen) < 80:  # 4 s: unplugged at 1 s, back at 3 s
+                seen.append(os.readlink(link) if os.path.islink(link) else None)
+                await asyncio.sleep(0.05)
+    finally:
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0 and err == b""
+    assert "it will vanish every 1 s for 2 s and come back on a new pseudo-terminal, whose number may differ: " \
+        f"keep to serial:{link}" in out.decode()
+    gone = seen.index(None)
+    assert seen[0] == first and None in seen[gone:] and any(p and p.startswith("/dev/pts/") for p in seen[gone:])

@@ -4,7 +4,7 @@ It speaks the reference firmware's protocol, answers commands (get_info, start, 
 set_rate) and streams the physical simulator's samples in real time once started. Faults make the
 link as bad as a real one: ``--faults garbage,checksum,drop,vanish`` (rates per frame, e.g.
 ``drop=0.05``; ``vanish=10`` unplugs it every 10 s for 2 s). Because an unplugged pty comes back
-under a new /dev/pts number, the emulator also keeps a stable link (``/tmp/smr-roller0``) that a
+as a new one, whose /dev/pts number may differ, the emulator also keeps a stable link (``/tmp/smr-roller0``) that a
 source can reopen, like ``/dev/ttyACM0``.
 """
 
@@ -91,8 +91,12 @@ async def _emulate(args: argparse.Namespace, plan: object) -> int:
         + f") on {slave}, also reachable as {link_path}.\n"
         f"  try: smr-sense record --source serial:{link_path} --out session.smr\n"
     )
-    if plan.vanish_every_s:  # type: ignore[attr-defined]
-        out.write(f"  it will vanish and come back under a new /dev/pts number: keep to serial:{link_path}\n")
+    every_s, gone_s = plan.vanish_every_s, plan.vanish_for_s  # type: ignore[attr-defined]
+    if every_s:  # the kernel gives the lowest free number: often the same one, not always
+        out.write(
+            f"  it will vanish every {every_s:g} s for {gone_s:g} s and come back on a new pseudo-terminal, "
+            f"whose number may differ: keep to serial:{link_path}\n"
+        )
     out.write("Ctrl-C to stop.\n")
     out.flush()
     if args.duration:
