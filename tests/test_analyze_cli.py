@@ -33,8 +33,11 @@ def test_json_for_one_file_has_the_documented_shape_and_caps_at_start_plus_cap(f
     assert obj["duration_s"] == pytest.approx(150, abs=0.1) and obj["sample_rate_hz"] == pytest.approx(100, abs=1)
     assert obj["holds"] and obj["rolling"]
     keys = {"start_s", "end_s", "duration_s", "capped", "cap_at_s", "over_cap_s", "mean_force_n", "peak_force_n"}
+    keys.add("confirmed_s")  # when the dashboard showed HOLD: its hold_started event, after start_s
+    started = [e["t_s"] for e in obj["events"] if e["kind"] == "hold_started"]
+    assert started == [h["confirmed_s"] for h in obj["holds"]]
     for h in obj["holds"]:
-        assert keys <= h.keys()
+        assert keys <= h.keys() and h["start_s"] < h["confirmed_s"] < h["end_s"]
         if h["capped"]:
             assert h["cap_at_s"] == pytest.approx(h["start_s"] + 20.0, abs=1e-3)
             assert h["over_cap_s"] == pytest.approx(h["end_s"] - h["cap_at_s"], abs=1e-3)
