@@ -91,3 +91,25 @@ async def test_the_border_explains_the_hold_and_cap_marks_once_there_are_any():
         lines = panel_lines(app)
     assert "h holds, ! capped" in lines[-1], lines
     assert any("1h" in line and "1!" in line for line in lines), lines
+
+
+async def test_a_long_session_s_counts_push_the_name_aside_not_the_time_off_the_edge():
+    # demo --speed max runs hours in minutes: "144h 62! 1:05:40" no longer fitted its fixed
+    # columns, and the panel showed "1:05:4" (the seconds cut off) on every line.
+    from textual.app import App
+
+    from smr_sense.tui.widgets.routine_panel import RoutineRow
+
+    class PanelOnly(App):
+        def compose(self):
+            yield RoutinePanel()
+
+    app = PanelOnly()
+    async with app.run_test(size=(34, 6)) as pilot:
+        panel = app.query_one(RoutinePanel)
+        panel.rows = (RoutineRow("Hamstrings", 161, 71, 3940), RoutineRow("Quads", 2, 0, 44))
+        await pilot.pause()
+        lines = [line.text for line in panel.render_lines(panel.region.reset_offset)]
+    assert lines[0].rstrip().endswith("161h 71! 1:05:40"), lines
+    assert lines[0].startswith("▶ Hamst") and len(lines[0]) == 34, lines
+    assert lines[1].rstrip().endswith("2h        0:44"), lines

@@ -65,21 +65,33 @@ class RoutinePanel(CachedComponentStyles, Widget):
     def render(self) -> Text:
         width = max(self.size.width, 20)
         text = Text(no_wrap=True, overflow="ellipsis")
-        name_w = max(8, width - 18)
+        shown = shown_rows(len(self.rows), self.current, self.size.height)
+        cells = {i: self._cells(self.rows[i]) for i in shown}
+        # Columns as wide as their widest entry (a long session runs to "144h 62! 1:05:40"); the
+        # name gets the rest, and gives way first.
+        least = (3, 3, 5)
+        holds_w, caps_w, rolling_w = (max([least[k], *(len(c[k]) for c in cells.values())]) for k in range(3))
+        name_w = max(8, width - 7 - holds_w - caps_w - rolling_w)
         # Nine groups do not fit a short terminal (60x18 shows six): the list scrolls to the current
         # one, and the advice under it gets whatever lines are left.
-        for i in shown_rows(len(self.rows), self.current, self.size.height):
+        for i in shown:
             row = self.rows[i]
             done = worked(row.holds, row.rolling_s)
             style = self.component_style(
                 "routine--current" if i == self.current else "routine--done" if done else "routine--todo"
             )
             mark = "▶" if i == self.current else "✓" if done else " "
-            holds = f"{row.holds}h" if row.holds else ""
-            caps = f"{row.caps}!" if row.caps else ""  # holds that ran into the cap
-            rolling = mmss(row.rolling_s) if visited(row.holds, row.rolling_s) else ""
-            line = f"{mark} {row.label[:name_w]:<{name_w}} {holds:>3} {caps:>3} {rolling:>5}"
+            holds, caps, rolling = cells[i]
+            line = f"{mark} {row.label[:name_w]:<{name_w}} {holds:>{holds_w}} {caps:>{caps_w}} {rolling:>{rolling_w}}"
             text.append(line.ljust(width)[:width] + "\n", style)
         if self.advice:
             text.append(self.advice, self.component_style("routine--advice"))
         return text
+
+    @staticmethod
+    def _cells(row: RoutineRow) -> tuple[str, str, str]:
+        """Holds, caps (holds that ran into the cap) and rolling time, blank when there are none."""
+        holds = f"{row.holds}h" if row.holds else ""
+        caps = f"{row.caps}!" if row.caps else ""
+        rolling = mmss(row.rolling_s) if visited(row.holds, row.rolling_s) else ""
+        return holds, caps, rolling
