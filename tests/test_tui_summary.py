@@ -6,6 +6,7 @@ import io
 import resource
 
 import numpy as np
+import pytest
 from rich.console import Console
 from textual.app import App
 from textual.widgets import Label, Static
@@ -214,3 +215,21 @@ async def test_a_60_column_summary_shows_the_muscle_groups_names_whole():
         for group in ROUTINE:
             assert any(line.startswith(f"{group.label} ") for line in lines), (group.label, lines)
         assert any(line.rstrip().endswith("20.6 s    0:24") for line in lines), lines  # the hamstrings' row, whole
+
+
+@pytest.mark.parametrize("width", [50, 56])
+async def test_a_phone_width_summary_keeps_the_names_whole_and_drops_the_over_cap_column(width):
+    # At 50x16 the table cut every name to two letters ("Ca…", "Ha…"); at 56 it folded
+    # "Hamstring" / "s". The compact form leaves the over-cap seconds and the % of body weight to
+    # the saved Markdown, and keeps the names, holds, caps and rolling time.
+    app = app_for(replay(recording("imu_routine.smr")))
+    async with app.run_test(size=(width, 16)) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the summary at the end of the replay")
+        await pilot.pause()
+        table = app.screen.query_one("#summary-table")
+        lines = [line.text for line in table.render_lines(table.region.reset_offset)]
+    assert table.region.right <= width and not any("…" in line for line in lines), lines
+    for group in ROUTINE:
+        assert any(line.startswith(f"{group.label} ") for line in lines), (group.label, lines)
+    assert "Over" not in lines[0] and "Caps Rolling" in lines[1], lines
+    assert any(line.rstrip().endswith("1    0:24") for line in lines), lines  # the hamstrings' cap and rolling

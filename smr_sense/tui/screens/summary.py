@@ -16,43 +16,55 @@ from smr_sense.core.words import as_sentence, counted, duration, mmss
 from smr_sense.report import SessionSummary, summary_notes
 
 
-def summary_table(s: SessionSummary, *, narrow: bool = False) -> Table:
+def summary_table(s: SessionSummary, *, narrow: bool = False, compact: bool = False) -> Table:
     """``narrow`` (60 columns): one space between the columns, and "Mean force" and "Over cap" on
-    two lines, so that the muscle groups' names stay whole; should that still not do, a name wraps,
-    never cut."""
+    two lines, so that the muscle groups' names stay whole. ``compact`` (50 columns, a phone's
+    terminal): narrow, and without the over-cap seconds and the % of body weight, which the saved
+    Markdown keeps; should that still not do, a name wraps, never cut."""
+    narrow = narrow or compact
     table = Table(expand=True, box=None, header_style="bold", pad_edge=False, collapse_padding=narrow)
-    table.add_column("Muscle group", no_wrap=not narrow, ratio=1)
-    for name in ("Holds", "Longest", "Mean force", "Caps", "Over cap", "Rolling"):  # as the Markdown names them
-        table.add_column(name.replace(" ", "\n") if narrow else name, justify="right", no_wrap=True)
+    table.add_column("Muscle group", no_wrap=not narrow, ratio=1, overflow="fold")
+    names = ("Holds", "Longest", "Mean force", "Caps", "Over cap", "Rolling")  # as the Markdown names them
+    for name in names:
+        if not (compact and name == "Over cap"):
+            table.add_column(name.replace(" ", "\n") if narrow else name, justify="right", no_wrap=True)
     for g in s.groups:
         if not g.visited:
-            table.add_row(Text(g.label, style="dim"), *(Text("-", style="dim") for _ in range(6)))
+            table.add_row(Text(g.label, style="dim"), *(Text("-", style="dim") for _ in table.columns[1:]))
             continue
-        pct = s.pct_bw(g.mean_force_n)
+        pct = None if compact else s.pct_bw(g.mean_force_n)
         force = "-" if g.mean_force_n is None else f"{g.mean_force_n:.0f} N" + (f" {pct:.0f}%" if pct is not None else "")
-        table.add_row(
+        cells = [
             Text(g.label, style="" if g.worked else "dim"),  # a brief visit: its time, but 'Not worked'
             str(g.hold_count),
             f"{g.longest_hold_s:.0f} s" if g.holds else "-",
             force,
             Text(str(g.caps), style="bold red" if g.caps else ""),
-            f"{g.over_cap_s:.1f} s" if g.caps else "-",
+            *([] if compact else [f"{g.over_cap_s:.1f} s" if g.caps else "-"]),
             mmss(g.rolling_s),
-        )
+        ]
+        table.add_row(*cells)
     return table
 
 
 class SummaryTable:
     """The summary's table drawn for the width it is given, again at every resize: the narrow form
-    only when the full one would not fit."""
+    only when the full one would not fit, the compact one when neither does."""
 
     def __init__(self, summary: SessionSummary) -> None:
         self.summary = summary
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        wide = options.update_width(1000)
         table = summary_table(self.summary)
-        if Measurement.get(console, options.update_width(1000), table).maximum > options.max_width:
+        if Measurement.get(console, wide, table).maximum > options.max_width:
             table = summary_table(self.summary, narrow=True)
+            # Narrow still does with every name wrapped at its spaces ("IT band /" over "TFL"), none
+            # cut. (Rich's own minimum leaves out the padding between columns.)
+            labels = [g.label for g in self.summary.groups]
+            wrapped = max(len(w) for label in labels for w in label.split()) - max(map(len, labels))
+            if Measurement.get(console, wide, table).maximum + wrapped > options.max_width:
+                table = summary_table(self.summary, compact=True)
         yield table
 
 
