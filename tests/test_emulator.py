@@ -151,7 +151,8 @@ async def test_emulate_prints_its_pty_and_a_serial_source_records_from_it(tmp_pa
                 if n >= 40:
                     break
         await source.close()
-        assert info.device_id == "emu-force-1" and info.rate_hz == 200.0 and not info.has_gyro
+        # Seed 7 by default, as sim and demo: the same simulated person on every path.
+        assert info.device_id == "emu-force-7" and info.rate_hz == 200.0 and not info.has_gyro
         # scan lists it under the link it was given, wherever that is, with the source to use.
         assert (str(link), f"serial:{link}") in [(f.name, f.source) for f in virtual_rollers()]
     finally:

@@ -17,6 +17,7 @@ import sys
 
 from smr_sense.cli.common import non_negative_int, positive_float, stream_rate_hz
 from smr_sense.errors import UsageError
+from smr_sense.sources.sim import DEFAULT_SEED
 
 BUILDS = ("imu", "force", "channels")
 
@@ -29,7 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal (the only link for now)")
     p.add_argument("--build", choices=BUILDS, default="imu", help="sensor build to simulate (default imu)")
-    p.add_argument("--seed", type=non_negative_int, default=1, help="simulator and fault seed (default 1)")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=DEFAULT_SEED,
+        help=f"simulator and fault seed (default {DEFAULT_SEED}, as sim and demo: the same simulated person)",
+    )
     p.add_argument("--rate", type=stream_rate_hz, default=100.0, metavar="HZ", help="sample rate, 5-2000 (default 100)")
     p.add_argument(
         "--faults",
