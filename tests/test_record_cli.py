@@ -86,6 +86,20 @@ def test_record_warns_and_caps_when_analyze_of_its_file_does(tmp_path, cap_s):
     assert printed == expected and len(expected) >= 2
 
 
+def test_analyze_times_a_recording_by_the_cap_it_was_recorded_with(tmp_path):
+    # record --hold-cap 8 said "2 reached the cap"; analyze of its file, without the option, judged
+    # it at 20 s. The cap is in the header now; one given to analyze still wins.
+    out = tmp_path / "r.smr"
+    done = run("record", "--source", "sim:?seed=8&speed=max", "--duration", "60", "--hold-cap", "8", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    printed = [line.split()[0] for line in done.stdout.splitlines() if "hold_cap_reached" in line]
+    analysed = json.loads(run("analyze", str(out), "--json").stdout)
+    assert analysed["summary"]["hold_cap_s"] == 8.0
+    assert [f"{e['t_s']:.2f}" for e in analysed["events"] if e["kind"] == "hold_cap_reached"] == printed != []
+    assert "reached the 8 s cap" in run("analyze", str(out)).stdout
+    assert json.loads(run("analyze", str(out), "--hold-cap", "20", "--json").stdout)["summary"]["hold_cap_s"] == 20.0
+
+
 def test_sigterm_closes_the_recording_cleanly(tmp_path):
     out = tmp_path / "t.smr"
     proc = subprocess.Popen([*CMD, "record", "--source", "sim:?speed=5", "--out", str(out)], stdout=subprocess.PIPE, text=True)

@@ -665,6 +665,31 @@ def test_a_replay_uses_the_body_weight_and_ceiling_the_session_had(tmp_path):
     assert given.pinned == {"body_mass_kg", "ceiling"}
 
 
+def test_a_session_s_hold_cap_is_in_its_recording_and_a_replay_times_holds_by_it(tmp_path):
+    # A demo with --hold-cap 7 said "3 caps reached" on its own summary; its replay (and analyze)
+    # judged the same file at 20 s, "1 hold reached the 20 s cap", with no word of the difference.
+    import argparse
+
+    from smr_sense.cli.replay import _settings_as_recorded
+    from smr_sense.tui.session import DashboardSession
+
+    out = tmp_path / "s.smr"
+    session = DashboardSession(SessionSettings(hold_cap_s=7.0), record_path=out)
+    session.start(recording("edge_hold_25s.csv").info)
+    session.finish()
+    extra = load_recording(out).header["extra"]
+    assert (extra["hold_cap_s"], extra["warning_s"]) == (7.0, 3.5)
+    args = argparse.Namespace(body_mass=None, ceiling=None, ceiling_pct=None, hold_cap=None)
+    _settings_as_recorded(args, extra)
+    assert (args.hold_cap, args.warning) == (7.0, 3.5) and args.pinned == frozenset()
+    given = argparse.Namespace(body_mass=None, ceiling=None, ceiling_pct=None, hold_cap=30.0)
+    _settings_as_recorded(given, extra)  # a cap given now wins, with its own warning
+    assert given.hold_cap == 30.0 and getattr(given, "warning", None) is None and given.pinned == {"hold_cap"}
+    assert SessionSettings().as_recorded({"hold_cap_s": 7.0, "warning_s": 0}).warning_s == 0.0  # none
+    bad = SessionSettings().as_recorded({"hold_cap_s": "x", "warning_s": 9.0})  # a hand-edited header
+    assert (bad.hold_cap_s, bad.warning_s) == (20.0, 5.0)
+
+
 async def test_the_playback_bar_counts_from_the_start_of_the_file_whatever_the_replay_started_at():
     # It counted from the first sample the session saw: a replay started at 10 s read 0:00 there,
     # and a seek back before that read 0:00 too.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from smr_sense.cli.common import (
-    add_session_options, check_session_options, non_negative_float, pinned_by, require, warn,
+    add_session_options, check_session_options, hold_cap_of, non_negative_float, pinned_by, require, warn,
 )
 from smr_sense.errors import SmrError
 
@@ -49,7 +49,7 @@ def _settings(args: argparse.Namespace):
 
     warning_s = check_session_options(args)
     return SessionSettings(
-        hold_cap_s=args.hold_cap,
+        hold_cap_s=hold_cap_of(args),
         warning_before_cap_s=warning_s,
         body_mass_kg=args.body_mass,
         ceiling_n=args.ceiling,

@@ -116,9 +116,17 @@ def stream_rate_hz(text: str) -> float:
 
 def add_hold_cap_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--hold-cap", type=hold_cap_s, default=20.0, metavar="S",
-        help="hold cap in seconds, 5-300 (default 20; the warning comes 5 s before it, half way for caps under 10 s)",
+        "--hold-cap", type=hold_cap_s, default=None, metavar="S",
+        help="hold cap in seconds, 5-300 (default 20, or the one a recording was made with; "
+        "the warning comes 5 s before it, half way for caps under 10 s)",
     )
+
+
+def hold_cap_of(args: argparse.Namespace) -> float:
+    """``--hold-cap`` as given, else the default (None until then: a recording's own cap may apply)."""
+    from smr_sense.core.settings import DEFAULT_HOLD_CAP_S
+
+    return DEFAULT_HOLD_CAP_S if args.hold_cap is None else args.hold_cap
 
 
 def add_session_options(p: argparse.ArgumentParser, *, body_mass_help: str) -> None:
@@ -137,6 +145,10 @@ def pinned_by(args: argparse.Namespace) -> frozenset[str]:
         pinned.add("body_mass_kg")
     if args.ceiling is not None or args.ceiling_pct is not None:
         pinned.add("ceiling")
+    if getattr(args, "hold_cap", None) is not None:
+        pinned.add("hold_cap")
+    if getattr(args, "warning", None) is not None:
+        pinned.add("warning")
     return frozenset(pinned)
 
 
@@ -151,9 +163,9 @@ def check_session_options(args: argparse.Namespace) -> float:
         raise UsageError(f"--ceiling {args.ceiling:g} N is {why}")
     warning = getattr(args, "warning", None)
     if warning is None:
-        return default_warning_s(args.hold_cap)
-    if not warning < args.hold_cap:
-        raise UsageError(f"--warning {warning:g} s must be shorter than the {args.hold_cap:g} s hold cap")
+        return default_warning_s(hold_cap_of(args))
+    if not warning < hold_cap_of(args):
+        raise UsageError(f"--warning {warning:g} s must be shorter than the {hold_cap_of(args):g} s hold cap")
     return warning
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smr_sense.cli.common import add_session_options, check_session_options, recording_file
+from smr_sense.cli.common import add_session_options, check_session_options, hold_cap_of, recording_file
 from smr_sense.errors import SmrError, UsageError
 
 DATA_DIR_ENV = "SMR_SENSE_DATA_DIR"
@@ -97,7 +97,7 @@ def settings_from(args: argparse.Namespace) -> Any:
     ceiling_given = args.ceiling is not None or args.ceiling_pct is not None
     try:
         return SessionSettings(
-            hold_cap_s=args.hold_cap,
+            hold_cap_s=hold_cap_of(args),
             warning_before_cap_s=warning_s,
             body_mass_kg=args.body_mass if args.body_mass is not None else saved.body_mass_kg,
             ceiling_n=args.ceiling if ceiling_given else saved.ceiling_n,

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from smr_sense.cli.common import add_hold_cap_option, positive_float, recording_file, warn
+from smr_sense.cli.common import add_hold_cap_option, hold_cap_of, positive_float, recording_file, warn
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.core.words import caps_reached, counted, without_samples
 from smr_sense.devices.stream import is_another_device
@@ -113,9 +113,11 @@ async def _record(args: argparse.Namespace) -> int:
             warn(w)
         # A replay is never recorded over the file it plays.
         reading = (source.path,) if isinstance(source, ReplaySource) else ()
-        writer = RecordingWriter(args.out, info, force=args.force, reading=reading)
+        settings = SessionSettings(hold_cap_s=hold_cap_of(args))
+        # The cap in the header: analyze and replay time the holds as this session did.
+        writer = RecordingWriter(args.out, info, force=args.force, reading=reading, extra=settings.timing())
         try:
-            pipeline: Pipeline | None = Pipeline(info, SessionSettings(hold_cap_s=args.hold_cap))
+            pipeline: Pipeline | None = Pipeline(info, settings)
         except CalibrationError:
             # A roller that sends raw counts and was never calibrated: its counts are worth keeping
             # (as the dashboard keeps them), and analyze measures them once a profile exists.

@@ -53,6 +53,10 @@ def _settings_as_recorded(args: argparse.Namespace, extra: dict) -> None:
         args.body_mass = recorded.body_mass_kg
     if args.ceiling is None and args.ceiling_pct is None:
         args.ceiling = recorded.ceiling_n
+    if getattr(args, "hold_cap", None) is None:  # the cap the session had (and its warning, unless one is given now)
+        args.hold_cap = recorded.hold_cap_s
+        if getattr(args, "warning", None) is None and "warning_s" in extra:
+            args.warning = recorded.warning_s
     args.saved_settings = False
 
 

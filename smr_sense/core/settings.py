@@ -45,11 +45,13 @@ def ceiling_too_high(value: float, pct: bool, body_mass_kg: float | None = None)
     return f"above {CEILING_MAX_N:g} N, the weight of a {BODY_MASS_RANGE_KG[1]:g} kg person"
 
 
+DEFAULT_HOLD_CAP_S = 20.0
+
 @dataclass(frozen=True)
 class SessionSettings:
     """What a user or a test can set. Times in seconds of stream time, forces in newtons."""
 
-    hold_cap_s: float = 20.0
+    hold_cap_s: float = DEFAULT_HOLD_CAP_S
     warning_before_cap_s: float | None = None  # None: ``DEFAULT_WARNING_S``, half the cap under 10 s
     body_mass_kg: float | None = None
     ceiling_n: float | None = None
@@ -85,7 +87,7 @@ class SessionSettings:
     # does not: a person found still when the samples return keeps the hold and its start, so the
     # cap comes on time; the hold ends only if the returning samples show them moving or off.
     max_gap_s: float = 10.0
-    # What the user gave for this run ("body_mass_kg", "ceiling"): a replayed or analysed recording's
+    # What the user gave for this run ("body_mass_kg", "ceiling", "hold_cap", "warning"): a replayed or analysed recording's
     # own values (its header, the wizard's changes in its markers) do not override them.
     pinned: frozenset[str] = frozenset()
 
@@ -106,6 +108,11 @@ class SessionSettings:
     def ceiling_force_n(self) -> float | None:
         return ceiling_newtons(self.ceiling_n, self.ceiling_pct_bw, self.body_mass_kg)
 
+    def timing(self) -> dict[str, float]:
+        """The hold cap and its warning as a recording's header notes them, so ``analyze`` and a
+        replay time the holds as the session did (``as_recorded`` reads them back)."""
+        return {"hold_cap_s": self.hold_cap_s, "warning_s": self.warning_s}
+
     def recorded(self) -> dict[str, float | None]:
         """Body weight and ceiling (in newtons) as a recording notes them when the wizard changes them."""
         return {"body_mass_kg": self.body_mass_kg, "ceiling_n": self.ceiling_force_n}
@@ -115,6 +122,15 @@ class SessionSettings:
         header's extra): a key present sets the value (None: none); an absent key or a pinned
         setting leaves it. So a replay and ``analyze`` follow the session as it ran live."""
         out = self
+        cap_s = _positive(recorded.get("hold_cap_s"))
+        if cap_s is not None and "hold_cap" not in self.pinned:
+            out = out.replace(hold_cap_s=cap_s)
+            # The warning goes with the cap it was set for (a cap given now has its own default).
+            warning_s = recorded.get("warning_s")
+            off = type(warning_s) in (int, float) and warning_s == 0  # --warning 0: none
+            usable = off or (_positive(warning_s) is not None and warning_s < cap_s)
+            if usable and "warning" not in self.pinned:
+                out = out.replace(warning_before_cap_s=float(warning_s))
         if "body_mass_kg" in recorded and "body_mass_kg" not in self.pinned:
             out = out.replace(body_mass_kg=_positive(recorded["body_mass_kg"]))
         if "ceiling_n" in recorded and "ceiling" not in self.pinned:

@@ -124,7 +124,8 @@ class DashboardSession:
                     self.summary_path = self.record_path
 
     def _header_extra(self) -> dict[str, Any]:
-        extra: dict[str, Any] = {"app": "dashboard"}
+        # The cap too: analyze and a replay time the holds as this session did.
+        extra: dict[str, Any] = {"app": "dashboard", **self.settings.timing()}
         if self.body_mass_kg:
             extra["body_mass_kg"] = self.body_mass_kg
         if self.ceiling_n:
