@@ -70,6 +70,30 @@ async def test_a_pulled_cable_shows_a_banner_and_the_session_goes_on(emulator, t
     assert len(rec.block) == 300 and not rec.warnings
 
 
+async def test_a_hold_s_countdown_waits_while_the_link_is_down(emulator):
+    # The timer stayed on "HOLD  4 s   16 s left" for as long as the link was down (30 s and more,
+    # past when the cap would have come): it keeps the time held, says no signal, and counts down
+    # again when the samples show the hold went on.
+    from smr_sense.tui.widgets import HoldTimer
+
+    app = app_for(make_source(f"serial:{emulator.path}"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: emulator.streaming.is_set(), "the roller to stream")
+        emulator.emit(2600)  # seed 5 stops on the calves at 20.2 s
+        timer = app.query_one(HoldTimer)
+        await wait_for(pilot, lambda: timer.active and timer.elapsed_s >= 4.0, "a hold under way")
+        assert "s left" in str(timer.render())
+        emulator.unplug()
+        await wait_for(pilot, lambda: app.query_one(StateBadge).state == "nosignal", "NO SIGNAL")
+        await pilot.pause(0.1)
+        shown = str(timer.render())
+        assert shown.startswith(f"HOLD {int(timer.elapsed_s):2d} s   no signal") and "left" not in shown, shown
+        emulator.replug()
+        await wait_for(pilot, lambda: emulator.streaming.is_set(), "the roller to stream again")
+        emulator.emit(200)
+        await wait_for(pilot, lambda: not timer.no_signal and "s left" in str(timer.render()), "the countdown back")
+
+
 async def test_the_event_log_counts_from_the_first_sample_not_from_the_roller_s_boot(tmp_path):
     # A roller switched on an hour ago: its clock, and so the stream time, starts at 3600 s.
     with pty_roller(tmp_path, boot_us=3_600_000_000) as emu:

@@ -78,7 +78,7 @@ class DashboardView:
         readout.unit, readout.body_mass_kg = unit, mass
         readout.scale_n, readout.band_n, readout.ceiling_n = scale, band, s.ceiling_n
         # While the link is down the last force and state are old news: say so, not show them frozen
-        # (the hold timer stays: it is where the hold was, and it goes on if they are still holding).
+        # (the hold timer keeps the time held, without a countdown: it goes on if they still hold).
         link_down = self.source.stats.state in ("reconnecting", "connecting")
         down = status is not None and link_down
         # Once the session has ended nothing is measured or timed: its finish closed any hold.
@@ -89,7 +89,7 @@ class DashboardView:
         self.badge.state = self._state_word(status, ended, link_down)
         if ended:
             status = None  # no timer, no bell, no force on the compact line
-        self._timer(status)
+        self._timer(status, down)
         self._routine()
         self._playback(fast_forwarding)
         if slow or down:  # "--" at once; the plot has nothing new while no samples come
@@ -153,10 +153,11 @@ class DashboardView:
             self.header.recording_state = state
             self.header.recording = str(s.writer.path)
 
-    def _timer(self, status: Any) -> None:
+    def _timer(self, status: Any, down: bool) -> None:
         timer = self.timer
         holding = status is not None and status.hold_start_s is not None
         timer.active = holding
+        timer.no_signal = down
         if holding:
             # Quarter seconds: finer than a cell of the countdown bar, 4 redraws a second at most.
             timer.elapsed_s = math.floor(float(status.hold_elapsed_s) * 4) / 4

@@ -22,6 +22,8 @@ class HoldTimer(CachedComponentStyles, Widget):
     warning: reactive[bool] = reactive(False)
     capped: reactive[bool] = reactive(False)
     over_cap_s: reactive[float] = reactive(0.0)
+    # The link is down: the time held is where the samples stopped, and how it went on is not known.
+    no_signal: reactive[bool] = reactive(False)
 
     def _phase(self) -> str:
         if not self.active:
@@ -54,6 +56,12 @@ class HoldTimer(CachedComponentStyles, Widget):
                 justify="center",
                 no_wrap=True,
                 overflow="crop",
+            )
+        if self.no_signal:
+            # Not "16 s left" for as long as the outage lasts: the countdown waits for the samples.
+            return Text(
+                f"HOLD {int(self.elapsed_s):2d} s   no signal\n" + "╌" * width, no_wrap=True, overflow="crop",
+                style=self.component_style("holdtimer--gone"),
             )
         left_s = max(self.cap_s - self.elapsed_s, 0.0)
         # Whole seconds, like a kitchen timer: held for floor(elapsed), ceil(left) to go.
