@@ -98,6 +98,8 @@ def test_analyze_times_a_recording_by_the_cap_it_was_recorded_with(tmp_path):
     assert [f"{e['t_s']:.2f}" for e in analysed["events"] if e["kind"] == "hold_cap_reached"] == printed != []
     assert "reached the 8 s cap" in run("analyze", str(out)).stdout
     assert json.loads(run("analyze", str(out), "--hold-cap", "20", "--json").stdout)["summary"]["hold_cap_s"] == 20.0
+    late = run("analyze", str(out), "--warning", "10")  # fine for the default cap, not for this file's
+    assert late.returncode == 2 and late.stderr.strip().endswith(f"--warning 10 s must be shorter than {out}'s 8 s hold cap")
 
 
 def test_sigterm_closes_the_recording_cleanly(tmp_path):

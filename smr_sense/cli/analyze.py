@@ -84,6 +84,8 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     # calibration wizard changed them, on its markers: the same events the dashboard announced. With
     # none of those, a stream that notes its person's weight (the simulator) gives it, as in a replay.
     settings = settings.as_recorded(rec.header.get("extra") or {}).with_stream_body_mass(rec.info.extra)
+    if not settings.warning_s < settings.hold_cap_s:  # --warning given, the cap the file's own
+        raise SmrError(f"--warning {settings.warning_s:g} s must be shorter than {path}'s {settings.hold_cap_s:g} s hold cap")
     if settings.ceiling_pct_bw is not None and settings.body_mass_kg is None:
         raise SmrError(f"{path} notes no body weight: give --body-mass for a ceiling in % of body weight")
     try:
