@@ -47,6 +47,7 @@ def ceiling_too_high(value: float, pct: bool, body_mass_kg: float | None = None)
 
 DEFAULT_HOLD_CAP_S = 20.0
 
+
 @dataclass(frozen=True)
 class SessionSettings:
     """What a user or a test can set. Times in seconds of stream time, forces in newtons."""
