@@ -108,7 +108,7 @@ class SimConfig:
             raise ValueError(f"unknown sensor build '{self.build}': use {', '.join(BUILDS)}")
         low, high = STREAM_RATE_RANGE_HZ
         if not low <= self.rate_hz <= high:
-            raise ValueError(f"a simulated rate of {self.rate_hz} Hz is outside {low:g}-{high:g} Hz")
+            raise ValueError(f"a rate of {self.rate_hz:g} Hz is outside {low:g}-{high:g} Hz")
         if self.channels not in (2, 4):
             raise ValueError("the channels build has 2 or 4 load cells")
         if not 0.0 <= self.drop_rate < 0.5:
