@@ -305,6 +305,23 @@ def test_off_the_roller_when_the_link_comes_back_is_not_a_moment_of_rolling(chun
     assert [e.t_s for e in lost] == [pytest.approx(17.5)]  # at the first sample back, not one later
 
 
+@pytest.mark.parametrize("chunk", [None, 1])
+def test_a_hold_the_link_outlives_and_nobody_on_the_roller_after_is_not_followed_by_rolling(chunk):
+    # Past ``max_gap_s`` the hold ends at the last sample before the loss; with nobody on the roller
+    # when the samples return, the log read "Hold ended", "Rolling", "Off the roller" at one instant.
+    t, f, g = hold_block(seconds=40.0, start=2.0, stop=14.0)
+    keep = (t < 13.0) | (t >= 30.0)  # 17 s without samples, off the roller when they come back
+    block = SampleBlock.build(t[keep], f[keep], g[keep])
+    p = Pipeline(info())
+    for a in range(0, len(block), chunk or len(block)):
+        p.feed(block.slice(a, a + (chunk or len(block))))
+    result = p.finish()
+    at_return = [e.kind for e in result.events if e.t_s == pytest.approx(30.0)]
+    assert at_return == ["signal_lost", "hold_ended", "contact_lost"]
+    assert len(result.holds) == 1 and result.holds[0].end_s == pytest.approx(12.99)
+    assert all(r.end_s <= 13.0 for r in result.rolling)
+
+
 def test_the_spike_filter_starts_afresh_after_each_loss_however_the_stream_is_chunked():
     from smr_sense.core.condition import Conditioner
 

@@ -156,7 +156,7 @@ class HoldDetector:
             lost_set = set(lost.tolist())
         for a, b in zip(bounds_list[:-1], bounds_list[1:]):
             if a in lost_set:
-                self._lost(a, t, out)
+                self._lost(a, t, bool(contact[a]), out)
             if not contact[a]:
                 if self.mode != IDLE:
                     self._lose_contact(a, float(t[a]), out)
@@ -360,7 +360,7 @@ class HoldDetector:
         self.episode_t = None
         self.armed = False
 
-    def _lost(self, a: int, t: np.ndarray, out: list[Transition]) -> None:
+    def _lost(self, a: int, t: np.ndarray, contact_back: bool, out: list[Transition]) -> None:
         """Sample ``a`` comes after a loss of signal: what was going on cannot be vouched for across it."""
         before = self._last_t if a == 0 else float(t[a - 1])
         back = float(t[a])
@@ -375,10 +375,12 @@ class HoldDetector:
             # timed across the loss, any twitch would outlast ``readjust_max_s`` and end the hold.
             self.move_since = None
             self.episode_t = None
-        else:
+        elif contact_back:
             # A hold past ``max_gap_s`` ends; a stop that began before the loss is not known to
             # have lasted through it.
             self.interrupt(a, back, before, out)
+        # else nobody is on the roller when the samples return: the hold ends as a loss of contact
+        # (dated to the last sample before the loss), with no moment of rolling between.
 
     def _before_loss(self, end_s: float) -> float:
         """A hold's end as judged from the samples, or the last sample before a loss of signal when
