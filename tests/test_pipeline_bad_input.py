@@ -283,6 +283,8 @@ def test_a_warning_or_cap_due_during_a_loss_waits_for_the_samples_that_come_back
         # Announced 1 s after the return, once the samples show the hold went on; its start stays.
         assert kinds.count("hold_warning") == 1 and kinds.count("hold_cap_reached") == 1
         assert hold.start_s < 3.0 and hold.cap_at_s == pytest.approx(25.0) and hold.end_s > 37.0
+        # Over the cap from start + 20 s, as the live timer counted it, not from the late alarm.
+        assert hold.over_cap_s == pytest.approx(hold.duration_s - 20.0)
     else:
         assert "hold_warning" not in kinds and "hold_cap_reached" not in kinds
         assert hold.end_s == pytest.approx(14.99) and not hold.capped

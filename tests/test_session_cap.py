@@ -226,7 +226,8 @@ def test_a_start_found_again_after_the_warning_sounded_is_not_used():
 def test_a_hold_that_goes_on_keeps_its_start_and_what_it_announced_and_is_counted_once():
     # Warned at 25 s (10 + 20 - 5), "ended" at 27 s by a weight shift, still again at once: the
     # hold goes on from 10 s. The warning is not said twice; the cap, due at 30 s while it seemed
-    # over, sounds when it is known to go on (31 s); the stats cover the whole hold, shift included.
+    # over, sounds when it is known to go on (31 s); the stats cover the whole hold, shift included,
+    # and its time over the cap runs from the cap (30 s), not from the late alarm.
     from smr_sense.core.events import HoldContinued
 
     tracker, Transition = _tracker_in_a_hold()
@@ -241,7 +242,7 @@ def test_a_hold_that_goes_on_keeps_its_start_and_what_it_announced_and_is_counte
                      ("hold_continued", 31.0), ("hold_cap_reached", 31.0), ("hold_ended", 49.99)]
     assert events_of(events, HoldContinued) == [HoldContinued(31.0, 10.0, 27.2)]
     (hold,) = tracker.holds
-    assert (hold.start_s, hold.end_s, hold.cap_at_s, hold.over_cap_s) == (10.0, 49.0, 31.0, 18.0)
+    assert (hold.start_s, hold.end_s, hold.cap_at_s, hold.over_cap_s) == (10.0, 49.0, 31.0, 19.0)
     assert hold.mean_force_n == pytest.approx((17 * 300.0 + 22 * 330.0) / 39, abs=0.5)
     assert [(r.start_s, r.end_s) for r in tracker.rolling] == [(0.0, 10.0)]  # the shift was no rolling
 

@@ -347,11 +347,13 @@ class SessionTracker:
         else:
             mean_f = peak_f = 0.0
         cap_at = h["cap_at"]
-        over = max(0.0, end - cap_at) if cap_at is not None else 0.0
         # The alarm sounds at the cap while the hold seems to go on; a release is seen a moment after
         # it happened, so a hold can end (back-dated) just short of the cap after the alarm: it sounded
         # (``cap_at``), but the hold did not reach the cap, and is not counted as capped.
         capped = cap_at is not None and end - start >= self.cap_s - TIME_EPS_S
+        # Time past the cap itself, as the live timer counts it: an alarm that sounded late (the
+        # link was down at the cap) does not make the hold any less over.
+        over = max(0.0, end - start - self.cap_s) if capped else 0.0
         stats = HoldStats(start, end, end - start, mean_f, peak_f, capped, cap_at, over, h["confirmed"])
         self.holds.append(stats)
         self._ended = (h, self._hold_parts, tr.t_s) if self._hold is not None else None
