@@ -104,6 +104,19 @@ async def test_unit_key_cycles_newtons_kilograms_and_body_weight():
         assert seen == ["kg", "%BW", "N"]
 
 
+async def test_body_weight_asked_for_on_a_recording_that_notes_none_says_why_it_shows_newtons():
+    from smr_sense.tui.app import make_app
+    from smr_sense.tui.view import DisplaySettings
+
+    rec = recording("edge_hold_25s.csv")  # a hand-made file: no body weight
+    app = make_app(replay(rec), SessionSettings(), display=DisplaySettings(unit="%BW", bell=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        assert app.unit == "N" and app.query_one(ForceReadout).unit == "N"
+        shown = " ".join(line.strip() for line in app.w_log.lines)  # as wrapped to the log's width
+        assert shown.startswith("Forces in N: % of body weight needs a body weight (--body-mass KG).")
+
+
 async def test_the_event_log_speaks_the_unit_on_screen():
     from smr_sense.core.events import HoldEnded
 

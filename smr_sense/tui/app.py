@@ -176,6 +176,8 @@ class SmrDashboard(App[int]):
         header = self.w_header
         header.device_name = info.device_name
         if self.unit not in available_units(self.session.body_mass_kg):
+            if self.unit == "%BW":  # asked for, and not shown: say why, where it stays in view
+                self.w_log.write_line("Forces in N: % of body weight needs a body weight (--body-mass KG).")
             self.unit = "N"
         if self.session.writer is not None:
             self.w_log.write_recording(self.session.writer.path)
