@@ -736,3 +736,19 @@ async def test_the_target_band_never_reaches_above_the_users_ceiling(ceiling_n, 
         assert f"target {band[0]:.0f}-{band[1]:.0f}" in line
     else:
         assert "target" not in line
+
+
+async def test_band_and_ceiling_in_kilograms_are_rounded_as_the_readout_and_the_log_round_them():
+    # A ceiling of 200 N (20.4 kg) just above the band's foot (25 % of 80 kg, 20.0 kg) read
+    # "target 20-20 ┃ ceiling 20" in whole kilograms, while the event log said "20.4 kg".
+    from smr_sense.tui.app import make_app
+    from smr_sense.tui.view import DisplaySettings
+
+    settings = SessionSettings(body_mass_kg=80.0, ceiling_n=200.0)
+    app = make_app(replay(recording("edge_hold_25s.csv"), speed=1.0), settings, display=DisplaySettings(unit="kg", bell=False))
+    async with app.run_test(size=SIZE) as pilot:
+        readout = app.query_one(ForceReadout)
+        await wait_for(pilot, lambda: readout.body_mass_kg == 80.0, "the first frame")
+        await pilot.pause(0.1)
+        line = " ".join(str(readout.query_one("#force-scale").render()).split())
+    assert "target 20.0-20.4 ┃ ceiling 20.4" in line

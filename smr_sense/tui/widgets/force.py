@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Digits, Label
 
-from smr_sense.tui.units import UNIT_LABELS, convert, format_force
+from smr_sense.tui.units import UNIT_LABELS, format_force
 from smr_sense.tui.widgets._styles import CachedComponentStyles
 
 
@@ -105,11 +105,13 @@ class ForceReadout(Vertical):
         bar = self.query_one(ForceBar)
         bar.scale_n, bar.band_n, bar.ceiling_n = self.scale_n, self.band_n, self.ceiling_n
         parts = []
+        # Rounded as the big number and the event log round them: a ceiling of 25.5 kg just above a
+        # band from 24.6 kg read "target 25-25 ┃ ceiling 25" here and "25.5 kg" in the log.
         if self.band_n:
-            lo, hi = (convert(f, self.unit, self.body_mass_kg) for f in self.band_n)
-            parts.append(f"░ target {lo:.0f}-{hi:.0f}")
+            lo, hi = (format_force(f, self.unit, self.body_mass_kg) for f in self.band_n)
+            parts.append(f"░ target {lo}-{hi}")
         if self.ceiling_n is not None:
-            parts.append(f"┃ ceiling {convert(self.ceiling_n, self.unit, self.body_mass_kg):.0f}")
+            parts.append(f"┃ ceiling {format_force(self.ceiling_n, self.unit, self.body_mass_kg)}")
         self.query_one("#force-scale", Label).update("   ".join(parts), layout=False)
 
     def watch_force_n(self) -> None:
