@@ -475,3 +475,18 @@ def test_a_recording_named_csv_is_refused_and_the_way_to_a_csv_is_said(tmp_path,
         f"then smr-sense export {stem}.smr --csv {name} (see smr-sense {argv[0]} --help)"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("saved, ceiling_pct", [(None, 50.0), ((80.0, None, None), None), ((80.0, 400.0, None), None)])
+def test_the_demo_s_own_ceiling_is_only_for_a_user_who_has_not_chosen_one(saved, ceiling_pct):
+    # The wizard's "Empty: no ceiling" was saved as null and read back as "never said", so the
+    # demo put its 50 % ceiling back on the screen of a user who had chosen none.
+    from smr_sense.cli import build_parser
+    from smr_sense.cli.demo import demo_ceiling
+    from smr_sense.tui.user_settings import UserSettings, save_user_settings
+
+    if saved is not None:
+        save_user_settings(UserSettings(*saved))
+    args = build_parser().parse_args(["demo"])
+    demo_ceiling(args)
+    assert args.ceiling_pct == ceiling_pct

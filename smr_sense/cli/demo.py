@@ -28,7 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
     p.add_argument("--speed", type=speed_factor, default=1.0, metavar="X", help="play X times faster than real time (0.25-1000, or max)")
     p.add_argument("--hard", action="store_true", help="a harder session: slow rolling, long pauses, sway")
-    p.epilog = "Without a ceiling of your own (--ceiling, --ceiling-pct or the wizard), the demo uses 50 % of body weight."
+    p.epilog = (
+        "Without a ceiling of your own (--ceiling, --ceiling-pct or the wizard, where an empty answer"
+        " means none), the demo uses 50 % of body weight."
+    )
     add_dashboard_options(p)
     p.set_defaults(run=run)
 
@@ -42,13 +45,18 @@ def demo_source(args: argparse.Namespace) -> str:
     return spec + ("&hard=1" if args.hard else "")
 
 
-def run(args: argparse.Namespace) -> int:
+def demo_ceiling(args: argparse.Namespace) -> None:
+    """The simulated person knows their weight: a ceiling of 50 % of it shows the ceiling on screen,
+    unless the user has a ceiling of their own or chose none in the wizard."""
     from smr_sense.tui.user_settings import load_user_settings
 
     saved = load_user_settings()
-    if args.ceiling is None and args.ceiling_pct is None and not (saved.ceiling_n or saved.ceiling_pct_bw):
-        # The simulated person knows their weight; a 50 % ceiling shows the ceiling on screen.
+    if args.ceiling is None and args.ceiling_pct is None and not (saved.ceiling_n or saved.ceiling_pct_bw or saved.no_ceiling):
         args.ceiling_pct = 50.0
+
+
+def run(args: argparse.Namespace) -> int:
+    demo_ceiling(args)
     spec = demo_source(args)
     record = None if args.no_record else Path(args.record) if args.record else default_record_path("demo")
     return run_dashboard(spec, args, record_path=record, rename=next_free if not args.record else None)

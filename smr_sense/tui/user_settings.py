@@ -23,6 +23,9 @@ class UserSettings:
     body_mass_kg: float | None = None
     ceiling_n: float | None = None
     ceiling_pct_bw: float | None = None
+    # The wizard's "no ceiling" (both saved as null), unlike a file that never said: the demo puts a
+    # ceiling of its own on screen only when the user has not chosen.
+    no_ceiling: bool = False
 
 
 def user_settings_path() -> Path:
@@ -45,7 +48,8 @@ def load_user_settings() -> UserSettings:
         return float(value) if ok else None
 
     return UserSettings(
-        num("body_mass_kg", *BODY_MASS_RANGE_KG), num("ceiling_n", high=CEILING_MAX_N), num("ceiling_pct_bw", high=CEILING_MAX_PCT_BW)
+        num("body_mass_kg", *BODY_MASS_RANGE_KG), num("ceiling_n", high=CEILING_MAX_N), num("ceiling_pct_bw", high=CEILING_MAX_PCT_BW),
+        no_ceiling=all(key in obj and obj[key] is None for key in ("ceiling_n", "ceiling_pct_bw")),
     )
 
 
@@ -54,7 +58,8 @@ def save_user_settings(settings: UserSettings) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(settings.__dict__, indent=2) + "\n")
+        numbers = {"body_mass_kg": settings.body_mass_kg, "ceiling_n": settings.ceiling_n, "ceiling_pct_bw": settings.ceiling_pct_bw}
+        tmp.write_text(json.dumps(numbers, indent=2) + "\n")
         os.replace(tmp, path)
     except OSError as err:
         raise SmrError(f"could not save your body weight and ceiling to {path}: {err.strerror or err}") from None
