@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 from smr_sense.core.settings import ceiling_too_high, default_warning_s
@@ -28,6 +29,8 @@ def output_file(text: str) -> str:
     as a path it is ".", which check_output_path could only call a folder."""
     if not text:
         raise argparse.ArgumentTypeError("the output file name is empty")
+    if text.rstrip("/" + os.sep) and text.endswith(("/", os.sep)):  # as a path "x.smr/" is "x.smr": the user meant a folder, not that file
+        raise argparse.ArgumentTypeError(f"{text} ends in '/', so it names a folder; give the name of a file to write")
     return text
 
 
