@@ -96,6 +96,29 @@ async def test_next_hold_pressed_while_paused_lands_on_the_hold_paused(tmp_path)
         await pilot.press("q")
 
 
+async def test_next_hold_pressed_twice_goes_past_the_first_hold_to_the_second(tmp_path):
+    # A second `n` while the first was still fast-forwarding was dropped: it stopped on the first hold.
+    info = StreamInfo("test", "roller-1", "Roller", (Channel("force", unit="N"),), 50.0)
+    t = np.arange(0, 300, 0.02)
+    rolling = 300.0 * (1 + 0.3 * np.sin(2 * np.pi * t / 4))  # 150 s of rolling: 3 s at 50x
+    still = ((t >= 150) & (t < 180)) | ((t >= 250) & (t < 280))
+    force = np.where(t < 2, 0.0, np.where(still, 300.0, rolling))
+    with RecordingWriter(tmp_path / "two_holds.smr", info) as w:
+        w.append(SampleBlock.build(t, force))
+    source = replay(load_any(tmp_path / "two_holds.smr"), speed=1.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: source.paused, "the pause")
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: not app.replay.fast_forwarding, "the jump to reach a hold", limit_s=60.0)
+        assert source.paused and source.speed == 1.0
+        assert 250.0 < source.position_s < 260.0 and app.session.status.state == "hold"
+        assert app.session.status.holds == 1  # the first hold, passed on the way
+        await pilot.press("q")
+
+
 async def test_a_replay_quit_early_says_where_in_the_file_it_stopped(tmp_path):
     # `replay --start 90`, quit three seconds in: it stopped at 93 s of the file (as the playback
     # bar shows it), not "at 3 s".

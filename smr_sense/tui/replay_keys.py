@@ -22,6 +22,7 @@ class ReplayKeys:
         self.playback = playback
         self.fast_forward_from: float | None = None  # the speed to return to after "next hold"
         self.pause_on_hold = False  # "next hold" pressed while paused: pause again on the hold
+        self.holds_to_pass = 0  # "next hold" pressed again while fast-forwarding: holds to go past first
         self._seek_to: float | None = None
         self._seek_at = 0.0
 
@@ -52,6 +53,7 @@ class ReplayKeys:
             return
         current = self.fast_forward_from or playback.speed
         self.fast_forward_from = None
+        self.holds_to_pass = 0
         # The next rung up or down from the current speed, which need not be on the ladder
         # (--speed 3): faster is never slower, and the ends hold.
         if step > 0:
@@ -62,7 +64,9 @@ class ReplayKeys:
 
     def next_hold(self) -> None:
         playback = self.playback
-        if playback is not None and self.fast_forward_from is None:
+        if playback is not None and self.fast_forward_from is not None:
+            self.holds_to_pass += 1  # n n n: the third hold on, as a video player's chapters
+        elif playback is not None:
             self.fast_forward_from = playback.speed
             # Paused, the user is studying the replay: the jump lands on the hold, paused, as a
             # video player's "next chapter" does, instead of playing on from it.
@@ -77,11 +81,16 @@ class ReplayKeys:
             self.playback.set_speed(self.fast_forward_from)
             self.fast_forward_from = None
             self.pause_on_hold = False
+            self.holds_to_pass = 0
 
     def after_events(self, events: list[ev.Event]) -> None:
-        """Back to the earlier speed once a hold is confirmed."""
+        """Back to the earlier speed once a hold is confirmed (the last of those "next hold" asked for)."""
         if self.fast_forward_from is not None and self.playback is not None:
-            if any(isinstance(e, ev.HoldStarted) for e in events):
+            started = sum(isinstance(e, ev.HoldStarted) for e in events)
+            if started and self.holds_to_pass >= started:
+                self.holds_to_pass -= started
+            elif started:
+                self.holds_to_pass = 0
                 self.playback.set_speed(self.fast_forward_from)
                 self.fast_forward_from = None
                 if self.pause_on_hold:
