@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from smr_sense.cli.common import non_negative_int, positive_float, speed_factor, speed_option
+from smr_sense.cli.common import non_negative_int, speed_factor, speed_option, stream_rate_hz
 from smr_sense.cli.live import add_dashboard_options, default_record_path, next_free, run_dashboard
 
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="simulated session and roller (default 7, as --source sim: the roller `calibrate --source sim` calibrates)",
     )
     p.add_argument("--build", choices=("imu", "force", "channels"), default="imu", help="sensor build (default imu)")
-    p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ", help="sample rate (default 100)")
+    p.add_argument("--rate", type=stream_rate_hz, default=100.0, metavar="HZ", help="sample rate, 5-2000 (default 100)")
     p.add_argument("--speed", type=speed_factor, default=1.0, metavar="X", help="play X times faster than real time (0.25-1000, or max)")
     p.add_argument("--hard", action="store_true", help="a harder session: slow rolling, long pauses, sway")
     p.epilog = (
