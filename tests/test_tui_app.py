@@ -37,7 +37,7 @@ async def test_replay_plays_to_the_end_and_saves_the_summary_beside_the_file(tmp
         ]
         assert summary.rolling_s == pytest.approx(sum(r.end_s - r.start_s for r in offline.rolling))
         saved = json.loads((tmp_path / "imu_routine.summary.json").read_text())
-        assert saved["totals"]["holds"] == len(offline.holds)
+        assert saved["totals"]["holds"] == len(offline.holds) and saved["recording"] == "imu_routine.smr"
         assert (tmp_path / "imu_routine.summary.md").read_text().startswith("# Foam-rolling session")
         await pilot.press("q")
     assert app.return_code == 0
@@ -76,6 +76,8 @@ async def test_live_session_records_group_changes_and_saves_on_quit(tmp_path, qu
     assert not rec.warnings  # closed cleanly
     assert rec.info.device_id == "sim-imu-7"
     assert (tmp_path / "session.summary.json").exists() and (tmp_path / "session.summary.md").exists()
+    # Named as it lies beside the summary, not by the path this machine had it under.
+    assert json.loads((tmp_path / "session.summary.json").read_text())["recording"] == "session.smr"
 
 
 async def test_routine_keys_stop_at_either_end(tmp_path):

@@ -429,7 +429,9 @@ class DashboardSession:
                 hold_cap_s=self.hold_cap_s,
                 body_mass_kg=self.body_mass_kg,
                 ceiling_n=self.ceiling_n,
-                recording=str(self.summary_path) if self.summary_path else None,
+                # Its name: the summary is saved beside it (a full path was the typed one for a
+                # replay, an absolute one, home folder and all, for a live session's).
+                recording=self.summary_path.name if self.summary_path else None,
                 started_at=self.started_at,
                 not_measured=None if self.analysis.measured else not_measured_reason(
                     self.analysis.problem,
