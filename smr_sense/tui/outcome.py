@@ -1,8 +1,8 @@
 """How a dashboard session ends: what was saved, what went wrong, and when a summary is withheld.
 
 Kept apart from :class:`~smr_sense.tui.session.DashboardSession` (which decides what happened) as
-the rules for what may be written at the end: a recording is always closed and kept, a replay's
-summary only replaces the file's own when it covers the whole file.
+the rules for what may be written at the end: a replay's summary only replaces the file's own when
+it covers the whole file (the recording itself is always closed and kept: ``session_recording``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smr_sense.core.events import Event
-from smr_sense.errors import SmrError
-from smr_sense.recording import RecordingWriter
 from smr_sense.report import SessionSummary, summary_paths
 
 
@@ -27,21 +25,6 @@ class SessionOutcome:
     # What the finish itself announced: the hold it closed at the last sample, a link that never came
     # back. The summary counts them, so the screen must say them too.
     events: tuple[Event, ...] = ()
-
-
-def close_recording(writer: RecordingWriter) -> list[str]:
-    """Close the session's recording; the sentences for what went wrong. All that was written
-    before a refusal (a full disk) is in the file, so it is listed as saved whatever they say."""
-    errors: list[str] = []
-    try:
-        writer.close()
-    except OSError as err:
-        errors.append(f"the recording {writer.path} could not be closed: {err.strerror or err}")
-    except SmrError:
-        pass  # its sentence is ``failed``, below
-    if writer.failed is not None:
-        errors.append(f"the recording stopped early: {writer.failed}")
-    return errors
 
 
 def not_measured_reason(

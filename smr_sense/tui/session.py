@@ -28,11 +28,12 @@ from smr_sense.core.samples import Marker, SampleBlock, StreamInfo, interleave
 from smr_sense.core.session import ceiling_newtons
 from smr_sense.core.words import mmss
 from smr_sense.errors import SmrError
-from smr_sense.recording import RecordingExistsError, RecordingWriter
+from smr_sense.recording import RecordingWriter
 from smr_sense.report import save_summary, summarize
 from smr_sense.routine import MUSCLE_GROUP_MARKER, RoutineTracker
 from smr_sense.tui.guarded_analysis import GuardedAnalysis
-from smr_sense.tui.outcome import SessionOutcome, close_recording, not_measured_reason, replay_summary_withheld
+from smr_sense.tui.outcome import SessionOutcome, not_measured_reason, replay_summary_withheld
+from smr_sense.tui.session_recording import SessionRecording
 from smr_sense.tui.stream_rate import StreamRate
 from smr_sense.tui.trace import ForceTrace, state_codes
 
@@ -63,19 +64,16 @@ class DashboardSession:
         # analysis waits for that calibration's marker, as the live session did (as analyze does).
         self.force_from_s = force_from_s
         self.replace_summary = replace_summary  # replay --force: a summary already beside the file may go
-        self.record_path = record_path
+        self.recording = SessionRecording(record_path, rename)
         self.summary_path = summary_path if summary_path is not None else record_path
-        self.rename = rename  # the app chose record_path: another free name will do
         self.started_at = started_at
         self.apply_profile = apply_profile  # live: the roller's saved calibration; replay: the recorded one
         self.calibration_override = calibration  # replay --calibration: an old session, recalibrated
         self.info: StreamInfo | None = None
         self.analysis = GuardedAnalysis()
-        self.writer: RecordingWriter | None = None
         self.tracker = RoutineTracker()
         self.trace = ForceTrace(span_s=trace_span_s)
         self.file_start_s: float | None = None  # a replay: the file's first sample (see origin_s)
-        self.recording_problem: str | None = None  # why the recording stopped (a full disk)
         self.profile_problem: str | None = None  # the saved profile is damaged and ignored, until the wizard replaces it
         self.first_t_s: float | None = None
         self.last_t_s: float | None = None
@@ -99,29 +97,16 @@ class DashboardSession:
         if self.calibration_override is not None:
             info = info.with_calibration(self.calibration_override)
         self.settings = self.settings.with_stream_body_mass(info.extra)  # a simulated person knows theirs
-        if self.record_path is not None:  # first: whatever happens next, the samples are kept
-            self.writer = self._open_recording(info)
+        # First: whatever happens next, the samples are kept. The summary goes beside the recording,
+        # under the name it took.
+        summary_follows = self.summary_path == self.recording.path
+        self.recording.open(info, self._header_extra())
+        if summary_follows:
+            self.summary_path = self.recording.path
         # Only now: a session that cannot record does not start (the app says why, and exits 2).
         self.info = info
         self._start_config = (self.info, self.settings)  # what a replay seeks back to
         self._begin_analysis(info)
-
-    def _open_recording(self, info: StreamInfo) -> RecordingWriter:
-        # The name was checked free before the screen opened: another session started in the same
-        # second may have taken it since. A name the app chose moves on to the next free one.
-        while True:
-            try:
-                return RecordingWriter(self.record_path, info, extra=self._header_extra())
-            except RecordingExistsError:
-                if self.rename is None:
-                    raise SmrError(
-                        f"{self.record_path} was created by another session just now; "
-                        "start again to record to a new file"
-                    ) from None
-                summary_follows = self.summary_path == self.record_path
-                self.record_path = self.rename(self.record_path)
-                if summary_follows:
-                    self.summary_path = self.record_path
 
     def _header_extra(self) -> dict[str, Any]:
         # The cap too: analyze and a replay time the holds as this session did.
@@ -178,8 +163,7 @@ class DashboardSession:
     def feed(self, block: SampleBlock) -> list[Event]:
         if len(block) == 0 or self.outcome is not None:  # after finish() nothing more is taken
             return []
-        if self.writer is not None:
-            self._keep(self.writer.append, block)
+        self.recording.append(block)
         t = block.t_s
         self.first_t_s = float(t[0]) if self.first_t_s is None else self.first_t_s
         self.last_t_s = float(t[-1])
@@ -207,7 +191,7 @@ class DashboardSession:
         if self.outcome is not None:
             return []
         if marker.kind not in PLAYBACK_MARKERS:
-            self._write_marker(marker)
+            self.recording.mark(marker)
         self.tracker.apply_marker(marker)
         if self._configure(marker):
             return []
@@ -301,24 +285,12 @@ class DashboardSession:
         marker = self.tracker.move(step, self.now_s)
         if marker is not None:
             self.regrouped = True
-            self._write_marker(marker)
+            self.recording.mark(marker)
         return marker
 
     def _note(self, events: list[Event]) -> None:
         if events:
             self.tracker.apply_events(events)
-
-    def _write_marker(self, marker: Marker) -> None:
-        if self.writer is not None:
-            self._keep(self.writer.mark, marker)
-
-    def _keep(self, write: Callable[[Any], None], item: Any) -> None:
-        """Hand ``item`` to the recording. A full disk stops the recording (its writer says so once
-        and takes nothing more), never the session or its summary."""
-        try:
-            write(item)
-        except SmrError as err:
-            self.recording_problem = f"The recording stopped: {err}."
 
     # -- what the screen reads ---------------------------------------------------------------------
 
@@ -332,18 +304,17 @@ class DashboardSession:
         nothing is kept), then a damaged profile ignored, then why there is no force. Kept apart, so
         that a new calibration, which clears the last two, leaves the first on screen."""
         profile = f"{self.profile_problem}." if self.profile_problem else None  # a sentence goes on after it
-        said = [p for p in (self.recording_problem, profile, self.analysis.problem) if p]
+        said = [p for p in (self.recording.problem, profile, self.analysis.problem) if p]
         return " ".join(said) or None
 
     @property
+    def writer(self) -> RecordingWriter | None:
+        return self.recording.writer
+
+    @property
     def recording_state(self) -> str | None:
-        """Where the recording stands: "recording", "stopped" (the disk refused a write: nothing
-        more is kept), "saved" (closed by :meth:`finish`), or None when nothing is recorded."""
-        if self.writer is None:
-            return None
-        if self.writer.failed is not None:
-            return "stopped"
-        return "saved" if self.outcome is not None else "recording"
+        """Where the recording stands (see ``SessionRecording.state``)."""
+        return self.recording.state
 
     @property
     def status(self) -> Any:
@@ -417,7 +388,7 @@ class DashboardSession:
         self.tracker.close(self.now_s)
         saved: list[Path] = []
         if self.writer is not None:
-            errors += close_recording(self.writer)
+            errors += self.recording.close()
             saved.append(self.writer.path)
         summary = None
         if self.info is not None:
