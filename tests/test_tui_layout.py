@@ -159,3 +159,25 @@ async def test_a_full_event_log_keeps_showing_the_newest_events():
                 await pilot.pause()
         shown = app.export_screenshot()
         assert f"event&#160;{log.max_lines + 19}" in shown
+
+
+async def test_the_event_log_follows_the_newest_events_after_the_terminal_is_resized():
+    # Laid out again to a smaller log, it stayed scrolled where the bigger one had ended: every
+    # event after the resize was written below the view, and the log showed an old "Rolling" for
+    # the rest of the session, back at full size too (the cap's line never came into view).
+    app = app_for(make_source("sim:?seed=7&rate=10"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        log = app.w_log
+        for i in range(8):  # more than the big log shows (it is scrolled), each wrapped when small
+            log.write_line(f" 0:{i:02d}.0  Hold ended: {i}.0 s at 274 N")
+        await pilot.pause()
+        for size, said in (((60, 20), "Hold on Calves"), ((120, 40), "CAP 20 s reached: release")):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.pause(0.2)  # laid out again to the new width: still at its newest line
+            assert log.scroll_y == log.max_scroll_y, size
+            log.write_line(f" 9:59.0  {said}")
+            await pilot.pause()
+            assert log.scroll_y == log.max_scroll_y > 0, size
+            assert said.split()[-1] in app.export_screenshot(), size

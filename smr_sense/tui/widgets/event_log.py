@@ -85,6 +85,10 @@ class EventLog(Log, can_focus=False):
         self._width = width
         lines = [line for entry in self._entries for line in self._shown(entry, width)]
         self.clear().write_lines(lines)
+        # Wrapped to a new width the log has more (or fewer) lines, and Log keeps the old scroll
+        # offset: no longer at the end, it stopped following the session (each new event went
+        # below the view, for good). Once laid out, the newest line is in view again.
+        self.scroll_end(animate=False, x_axis=False)
 
     def on_resize(self) -> None:
         # Entries written before the first layout (a quick source) were laid out to no width at all.
