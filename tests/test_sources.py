@@ -193,6 +193,20 @@ async def test_sim_person_announces_each_muscle_group_bottom_up():
     assert [m.t_s for m in markers if m.kind == "muscle_group"] == [starts[g] for g in groups]
 
 
+async def test_sim_person_ends_after_the_routines_asked_for_off_the_roller():
+    # demo's person went round the routine for ever: at --speed max a 50-hour, 800 MB recording.
+    blocks, markers = await collect(make_source("sim:?seed=4&rate=50&speed=max&routines=1"))
+    groups = [m.data["group"] for m in markers if m.kind == "muscle_group"]
+    assert groups == ["calves", "hamstrings", "quads", "adductors", "glutes", "it_band", "lower_back", "upper_back", "lats"]
+    roller = SimRoller(SimConfig(seed=4, rate_hz=50.0))
+    roller.read_until(3000.0)
+    again = next(seg.start_s for seg in roller.truth if seg.group == "calves" and seg.start_s > markers[-1].t_s)
+    t = np.concatenate([b.t_s for b in blocks])
+    assert t[-1] < again <= t[-1] + 0.1  # every sample up to where the person starts over, none after
+    last = [seg for seg in roller.truth if seg.start_s < again][-1]
+    assert (last.group, last.kind) == ("lats", "transition")  # lifting off after the last group: the end
+
+
 async def test_replay_yields_a_marker_inside_a_gap_on_time(tmp_path):
     path = tmp_path / "gap.smr"
     roller = SimRoller(SimConfig(seed=2, drop_rate=0.0, burst_per_min=0.0))

@@ -94,7 +94,7 @@ async def test_the_border_explains_the_hold_and_cap_marks_once_there_are_any():
 
 
 async def test_a_long_session_s_counts_push_the_name_aside_not_the_time_off_the_edge():
-    # demo --speed max runs hours in minutes: "144h 62! 1:05:40" no longer fitted its fixed
+    # A sim run for hours at speed max: "144h 62! 1:05:40" no longer fitted its fixed
     # columns, and the panel showed "1:05:4" (the seconds cut off) on every line.
     from textual.app import App
 

@@ -18,7 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
         help="the dashboard on a simulated roller",
-        description="Run the dashboard on a simulated person working through the bottom-up routine.",
+        description=(
+            "Run the dashboard on a simulated person working through the bottom-up routine once (about "
+            "15 minutes at --speed 1); its summary follows."
+        ),
     )
     p.add_argument(
         "--seed", type=non_negative_int, metavar="N",
@@ -41,7 +44,9 @@ def demo_source(args: argparse.Namespace) -> str:
     from smr_sense.sources.sim import DEFAULT_SEED
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    spec = f"sim:?seed={seed}&build={args.build}&rate={args.rate:g}&speed={speed_option(args.speed)}"
+    # One session, bottom up, then its summary, as a real one ends: the simulated person would go
+    # round the routine for ever, and at --speed max fill the disk with a 50-hour recording.
+    spec = f"sim:?seed={seed}&build={args.build}&rate={args.rate:g}&speed={speed_option(args.speed)}&routines=1"
     return spec + ("&hard=1" if args.hard else "")
 
 

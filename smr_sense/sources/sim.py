@@ -1,5 +1,8 @@
 """``sim`` / ``sim:?seed=7&build=imu&rate=100&speed=1&duration=600&hard=1``: the simulated roller.
 
+``routines=N`` ends the stream when the simulated person has been through the bottom-up routine N
+times, as a real session ends (``demo`` shows one); otherwise they go round it for as long as it is read.
+
 The default source: it makes the app useful with no hardware. Samples come from the pure
 simulator in ``core.sim``; this edge only paces them against the wall clock and stamps host time.
 """
@@ -15,7 +18,7 @@ from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import Marker, StreamInfo, interleave
 from smr_sense.core.settings import BODY_MASS_RANGE_KG
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
-from smr_sense.routine import group_by_key
+from smr_sense.routine import ROUTINE, group_by_key
 from smr_sense.sources.base import Source, SourceError, SourceItem
 from smr_sense.sources.pacing import MAX_BLOCK_AS_FAST, Pacer
 from smr_sense.sources.spec import SourceSpec
@@ -24,15 +27,19 @@ from smr_sense.sources.spec import SourceSpec
 # default is the one ``demo`` shows, so that ``calibrate --source sim`` calibrates the roller the
 # demo then measures with.
 DEFAULT_SEED = 7
-OPTIONS = {"seed", "build", "rate", "speed", "duration", "hard", "channels", "mass", "drop"}
+FIRST_GROUP = ROUTINE[0].key  # the routine starts at the bottom
+OPTIONS = {"seed", "build", "rate", "speed", "duration", "hard", "channels", "mass", "drop", "routines"}
 
 
 class GroupAnnouncer:
     """The simulated person follows the bottom-up routine and says when they move on, as a user
     would press a key: ``muscle_group`` markers at the start of each group's first segment."""
 
-    def __init__(self, roller: SimRoller) -> None:
+    def __init__(self, roller: SimRoller, routines: int | None = None) -> None:
         self.roller = roller
+        self.routines = routines
+        self.over_s: float | None = None  # when the person began the routine once more than ``routines``
+        self._rounds = 0
         self._group: str | None = None
         self._next_segment = 0  # first truth segment not yet checked for a group change
 
@@ -42,7 +49,11 @@ class GroupAnnouncer:
         # Only segments not yet looked at: the truth grows for as long as the roller is read.
         while self._next_segment < len(truth) and truth[self._next_segment].start_s < to_s:
             seg = truth[self._next_segment]
-            if seg.start_s >= from_s and seg.group != self._group:
+            if seg.group == FIRST_GROUP and seg.group != self._group:
+                self._rounds += 1
+                if self.routines is not None and self._rounds > self.routines and self.over_s is None:
+                    self.over_s = seg.start_s  # lifted off after the last group: the session is over
+            if seg.start_s >= from_s and seg.group != self._group and (self.over_s is None or seg.start_s < self.over_s):
                 self._group = seg.group
                 label = group_by_key(seg.group).label  # as the dashboard's own group changes carry it
                 out.append(Marker(seg.start_s, "muscle_group", {"group": seg.group, "label": label}))
@@ -51,11 +62,14 @@ class GroupAnnouncer:
 
 
 class SimSource(Source):
-    def __init__(self, spec: str, config: SimConfig, speed: float = 1.0, duration_s: float | None = None) -> None:
+    def __init__(
+        self, spec: str, config: SimConfig, speed: float = 1.0, duration_s: float | None = None, routines: int | None = None
+    ) -> None:
         super().__init__(spec)
         self.config = config
         self.speed = speed
         self.duration_s = duration_s
+        self.routines = routines
         self.roller: SimRoller | None = None
         # Calibration bench: None while the simulated person rolls; per-cell load (N) once
         # ``remove_weights`` or ``place_weight`` has been sent (as ``smr-sense calibrate`` does).
@@ -64,7 +78,7 @@ class SimSource(Source):
 
     async def _open(self) -> StreamInfo:
         self.roller = SimRoller(self.config, source=self.spec)
-        self._groups = GroupAnnouncer(self.roller)
+        self._groups = GroupAnnouncer(self.roller, self.routines)
         self.stats.connected = True
         self.stats.state = "streaming"
         return self.roller.info
@@ -86,6 +100,9 @@ class SimSource(Source):
             block = self.roller.read_until(target)
             assert self._groups is not None
             markers = self._groups.between(position_s, target)
+            if self._groups.over_s is not None and self._groups.over_s < end_s:
+                end_s = self._groups.over_s
+                block = block.slice(0, int(np.searchsorted(block.t_s, end_s, "left")))
             position_s = target
             if len(block):
                 block = block.with_host_time(np.full(len(block), time.time()))
@@ -163,4 +180,7 @@ def make_source(spec: SourceSpec) -> SimSource:
     duration = spec.float_option("duration", 0.0) if "duration" in spec.options else None
     if duration is not None and not duration > 0:
         raise SourceError("sim source: duration must be above zero seconds")
-    return SimSource(spec.text, config, speed=speed, duration_s=duration)
+    routines = spec.int_option("routines", 1) if "routines" in spec.options else None
+    if routines is not None and routines < 1:
+        raise SourceError("sim source: routines is how many times the person goes through the routine, 1 or more")
+    return SimSource(spec.text, config, speed=speed, duration_s=duration, routines=routines)
