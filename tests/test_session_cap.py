@@ -254,3 +254,14 @@ def test_an_events_json_reads_back_as_its_words():
         assert text_of(event.to_json()) == event.text()
     # Not one of ours (another tool's file, a newer version): its fields, not an error.
     assert text_of({"kind": "hold_paused", "t_s": 3.0, "start_s": 1.234}) == "start_s=1.23"
+
+
+def test_record_and_analyze_say_a_time_on_a_rounding_edge_the_same_way():
+    # A hold ending at 113.345 s (as summed in float steps, a hair over) read "113.35 s" in record's
+    # output and "113.34 s" in analyze --events, which words the saved (rounded) JSON.
+    from smr_sense.core.events import text_of
+
+    end_s = 113.34500000000003  # a stream time summed in float steps, a hair over 113.345
+    ended = HoldEnded(113.5, 83.75, end_s, end_s - 83.75, 300.0, 320.0, True, 103.75, end_s - 103.75)
+    assert ended.describe().split(None, 3)[3] == text_of(ended.saved_json())
+    assert "to 113.34 s" in ended.describe()  # analyze --events words the saved JSON: text_of(...)

@@ -66,12 +66,7 @@ def result_to_json(result: SessionResult) -> dict[str, Any]:
         "sample_rate_hz": result.summary.get("sample_rate_hz", 0.0),
         "holds": [h.to_json() for h in result.holds],
         "rolling": [r.to_json() for r in result.rolling],
-        "events": [_event_json(e) for e in result.events],
+        "events": [e.saved_json() for e in result.events],
         "summary": result.summary,
         "warnings": list(result.warnings),
     }
-
-
-def _event_json(e: Any) -> dict[str, Any]:
-    out = e.to_json()
-    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}

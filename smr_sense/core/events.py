@@ -22,14 +22,20 @@ class Event:
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, **asdict(self)}
 
+    def saved_json(self) -> dict[str, Any]:
+        """As ``analyze --json`` writes it: times and forces to 0.1 ms / 0.1 mN, past any float noise."""
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.to_json().items()}
+
     def text(self) -> str:
         """What happened, in words (subclasses say it better)."""
         details = ", ".join(f"{f.name}={_fmt(getattr(self, f.name))}" for f in fields(self) if f.name != "t_s")
         return details
 
     def describe(self) -> str:
-        """One line for ``record``'s output and the dashboard's event log: time, kind, words."""
-        return f"{self.t_s:9.2f} s  {self.kind:<17} {self.text()}".rstrip()
+        """One line for ``record``'s output: time, kind, words. Said from the saved values, as
+        ``analyze --events`` says them: a hold ending at 113.345 s read "113.35" here and "113.34" there."""
+        saved = self.saved_json()
+        return f"{saved['t_s']:9.2f} s  {self.kind:<17} {text_of(saved)}".rstrip()
 
 
 def _fmt(value: Any) -> str:
