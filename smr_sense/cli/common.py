@@ -29,7 +29,9 @@ def output_file(text: str) -> str:
     as a path it is ".", which check_output_path could only call a folder."""
     if not text:
         raise argparse.ArgumentTypeError("the output file name is empty")
-    if text.rstrip("/" + os.sep) and text.endswith(("/", os.sep)):  # as a path "x.smr/" is "x.smr": the user meant a folder, not that file
+    # As a path "x.smr/" is "x.smr": the user meant a folder, not that file ("/" alone is left to
+    # check_output_path, which calls it a folder).
+    if text.rstrip("/" + os.sep) and text.endswith(("/", os.sep)):
         raise argparse.ArgumentTypeError(f"{text} ends in '/', so it names a folder; give the name of a file to write")
     return text
 
@@ -164,11 +166,11 @@ def check_session_options(args: argparse.Namespace) -> float:
         raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is {why}")
     if args.ceiling is not None and (why := ceiling_too_high(args.ceiling, pct=False, body_mass_kg=args.body_mass)):
         raise UsageError(f"--ceiling {args.ceiling:g} N is {why}")
-    warning = getattr(args, "warning", None)
+    warning, cap_s = getattr(args, "warning", None), hold_cap_of(args)
     if warning is None:
-        return default_warning_s(hold_cap_of(args))
-    if not warning < hold_cap_of(args):
-        raise UsageError(f"--warning {warning:g} s must be shorter than the {hold_cap_of(args):g} s hold cap")
+        return default_warning_s(cap_s)
+    if not warning < cap_s:
+        raise UsageError(f"--warning {warning:g} s must be shorter than the {cap_s:g} s hold cap")
     return warning
 
 

@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from smr_sense.cli.common import add_hold_cap_option, hold_cap_of, positive_float, recording_file, warn
+from smr_sense.core.events import log_line
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.core.words import caps_reached, counted, without_samples
 from smr_sense.devices.stream import is_another_device
@@ -56,7 +57,7 @@ def _marker_line(m: Marker) -> str:
         text = f"link back after {float(d['gap_s']):.1f} s" if "gap_s" in d else "link back"
     else:
         text = ", ".join(f"{k}={v}" for k, v in d.items())
-    return f"{m.t_s:9.2f} s  {m.kind:<17} {text}".rstrip()
+    return log_line(m.t_s, m.kind, text)
 
 
 def _refusal_news(source, said: str | None, t_s: float) -> str | None:
@@ -64,7 +65,7 @@ def _refusal_news(source, said: str | None, t_s: float) -> str | None:
     too): without it the recording only seems to wait. Returns what has been said."""
     error = getattr(source, "last_error", None)
     if error != said and is_another_device(error):
-        _print(f"{t_s:9.2f} s  {'refused':<17} {error}")
+        _print(log_line(t_s, "refused", error))
     return error
 
 

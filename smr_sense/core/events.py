@@ -35,7 +35,12 @@ class Event:
         """One line for ``record``'s output: time, kind, words. Said from the saved values, as
         ``analyze --events`` says them: a hold ending at 113.345 s read "113.35" here and "113.34" there."""
         saved = self.saved_json()
-        return f"{saved['t_s']:9.2f} s  {self.kind:<17} {text_of(saved)}".rstrip()
+        return log_line(saved["t_s"], self.kind, text_of(saved))
+
+
+def log_line(t_s: float, kind: str, text: str) -> str:
+    """``record``'s line for an event, a marker or a refusal: time, kind, words, in columns."""
+    return f"{t_s:9.2f} s  {kind:<17} {text}".rstrip()
 
 
 def _fmt(value: Any) -> str:
