@@ -266,26 +266,20 @@ def test_an_output_name_that_is_no_file_name_is_one_sentence(tmp_path, capsys, m
         assert refused(capsys, argv) == f"smr-sense: error: {said} is a folder; give the name of a file to write"
 
 
-def test_an_output_name_ending_in_a_slash_is_refused_not_written_without_it(tmp_path, capsys, monkeypatch, rec):
-    # As a path "x.smr/" is "x.smr": the file was written under the name the user marked as a folder.
-    monkeypatch.chdir(tmp_path)
-    for argv, option in [
-        (["export", str(rec), "--csv", "x.csv/"], "--csv"), (["sim", "--out", "x.smr/"], "--out"),
-        (["record", "--source", "sim", "--out", "x.smr/"], "--out"), (["demo", "--record", "x.smr/"], "--record/--out"),
-    ]:  # fmt: skip
-        said = f"smr-sense {argv[0]}: error: argument {option}: {argv[-1]} ends in '/', so it names a folder;"
-        assert refused(capsys, argv).startswith(said)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_an_empty_output_name_is_called_empty_not_a_folder(tmp_path, capsys, monkeypatch, rec):
+@pytest.mark.parametrize("name, said", [
     # "" is "." as a path: "--csv ''" (an unset shell variable) read ". is a folder".
+    ("", "the output file name is empty"),
+    # As a path "x.smr/" is "x.smr": the file was written under the name the user marked as a folder.
+    ("x.smr/", "x.smr/ ends in '/', so it names a folder;"),
+])
+def test_an_output_name_that_names_no_file_is_refused_by_its_option(tmp_path, capsys, monkeypatch, rec, name, said):
     monkeypatch.chdir(tmp_path)
     for argv, option in [
-        (["export", str(rec), "--csv", ""], "--csv"), (["sim", "--out", ""], "--out"),
-        (["record", "--source", "sim", "--out", ""], "--out"), (["demo", "--record", ""], "--record/--out"),
+        (["export", str(rec), "--csv", name], "--csv"), (["sim", "--out", name], "--out"),
+        (["record", "--source", "sim", "--out", name], "--out"), (["demo", "--record", name], "--record/--out"),
     ]:  # fmt: skip
-        assert refused(capsys, argv).startswith(f"smr-sense {argv[0]}: error: argument {option}: the output file name is empty")
+        assert refused(capsys, argv).startswith(f"smr-sense {argv[0]}: error: argument {option}: {said}")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_replay_summary_is_dated_when_the_recording_was_made(rec):
