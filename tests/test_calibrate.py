@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from smr_sense.core.calibrate import CalibrationFitError, fit_calibration, measure_point, measure_tare, parse_known_weights
+from smr_sense.core.calibrate import (
+    CalibrationFitError,
+    RollerLoaded,
+    fit_calibration,
+    measure_point,
+    measure_tare,
+    parse_known_weights,
+)
 from smr_sense.core.calibrate_steps import CalibrationProcedure
 from smr_sense.core.calibration import G_N_PER_KG, Calibration, forces_n
 from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
@@ -72,6 +79,40 @@ def test_tare_refuses_a_moving_signal_a_loaded_roller_and_too_short_a_window():
         measure_tare(cell_info(), counts([0.0], seconds=0.5))
 
 
+def test_a_zero_moved_far_is_taken_when_the_person_says_the_roller_is_empty():
+    # A remounted load cell reads 31 N unloaded through its old zero: every zero was refused as
+    # loaded, the full calibration's too, and only deleting the profile by hand got out of it.
+    old = Calibration.from_json({"device_id": "bench-1", "channels": [
+        {"name": "c0", "model": "linear", "offset_counts": 81234.0 - 31.0 * 420.0, "n_per_count": 1 / 420.0}]})
+    info = cell_info(calibration=old.to_json())
+    with pytest.raises(RollerLoaded) as loaded:
+        measure_tare(info, counts([0.0]))
+    assert round(loaded.value.load_n) == 31
+    assert measure_tare(info, counts([0.0]), assume_empty=True).offsets_counts[0] == pytest.approx(81234.0, abs=5)
+    proc = CalibrationProcedure(info, [5.0], tare_s=1.0, settle_s=0.0)
+    proc.start(0.0)
+    proc.feed(counts([0.0], seconds=1.5))
+    with pytest.raises(RollerLoaded):
+        proc.complete()
+    proc.assume_empty = True
+    proc.start(2.0)
+    proc.feed(counts([0.0], seconds=1.5, t0=2.0))
+    assert proc.complete().offsets_counts[0] == pytest.approx(81234.0, abs=5)
+
+
+def test_a_roller_in_kg_has_its_noise_measured_and_its_drift_refused():
+    # A floor of half a count, applied in kg, read "noise 0.50 kg" for 0.02 kg of noise and let a
+    # 1.2 kg drift across the zero pass for steady.
+    info = StreamInfo("test", "kg-roller", "kg roller", (Channel("w", "kg"),), RATE)
+    rng = np.random.default_rng(3)
+    t = np.arange(160) / RATE
+    still = np.round(rng.normal(0.0, 0.02, 160), 3)[:, None]
+    assert measure_tare(info, SampleBlock.build(t, still)).noise_counts[0] == pytest.approx(0.02, rel=0.3)
+    drifting = still + np.linspace(0.0, 1.2, 160)[:, None]
+    with pytest.raises(CalibrationFitError, match="not steady"):
+        measure_tare(info, SampleBlock.build(t, drifting))
+
+
 def test_linear_span_recovers_the_gain_and_reports_residuals():
     info = cell_info()
     tare = measure_tare(info, counts([0.0]))
@@ -107,6 +148,29 @@ def test_fsr_power_law_fit():
     c = cal.channels[0]
     assert c.model == "power" and c.exponent == pytest.approx(e, rel=0.02) and c.k == pytest.approx(k, rel=0.05)
     assert report.max_residual_n < 0.2
+    # The zero's noise as a force, through the power law (it was NaN: "noise nan N", and a profile
+    # holding NaN, which strict JSON readers refuse).
+    assert report.noise_n[0] == pytest.approx(c.k * tare.noise_counts[0] ** c.exponent)
+    assert f"noise {report.noise_n[0]:.2f} N" in report.describe(cal)[-1]
+    assert report.checked  # three weights for two unknowns
+
+
+@pytest.mark.parametrize("sensor, loads, checked", [
+    ("load_cell", [5.0], False),
+    ("load_cell", [5.0, 10.0], True),
+    ("fsr", [1.0], False),
+    ("fsr", [0.5, 2.0], False),
+])
+def test_a_fit_that_passes_through_its_only_weights_says_so(sensor, loads, checked):
+    # One weight and a gain: "+0.00 N, +0.00 %" looked like a perfect fit, but it checks nothing.
+    info = cell_info(1, sensor=sensor)
+    make = (lambda f, **kw: counts(f, offsets=(0.0,), noise=0.3, power=(0.031, 1.2), **kw)) if sensor == "fsr" else counts
+    tare = measure_tare(info, make([0.0]))
+    pts = [measure_point(info, make([kg * G_N_PER_KG], seed=i), kg, None) for i, kg in enumerate(loads)]
+    cal, report = fit_calibration(info, tare, pts)
+    assert report.checked is checked
+    note = "(the fit passes through these weights exactly; another known weight would check it)"
+    assert (note in report.describe(cal)) is not checked
 
 
 @pytest.mark.parametrize("loads, match", [

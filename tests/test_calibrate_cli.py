@@ -106,6 +106,8 @@ def test_a_weight_not_placed_is_refused_in_one_sentence_and_asked_again(monkeypa
     assert code == 1
     assert out.count("5 kg barely moved channel 'load'") == 2
     assert out.count("Put 5 kg on the roller") == 3
+    # A lighter weight cannot be fixed at the roller: the list is the command's, so it says how.
+    assert out.count("  q quits; then calibrate again with heavier --weights") == 2
 
 
 def test_bad_weights_option_is_one_sentence(monkeypatch, capsys, config):
@@ -279,6 +281,54 @@ def test_zero_alone_refuses_known_weights_it_would_not_use(monkeypatch, capsys, 
     assert load_profile("bench:AA:BB") == before
 
 
+@pytest.mark.parametrize("zero_only", [False, True])
+def test_a_zero_moved_since_the_profile_is_taken_once_the_person_says_the_roller_is_empty(
+    monkeypatch, capsys, config, zero_only
+):
+    # The saved zero is 31 N off (a remounted load cell): every zero, the full calibration's too,
+    # was refused as "carries about 31 N", and nothing but deleting the profile got out of it.
+    cal = {"channels": [{"name": "load", "model": "linear", "offset_counts": OFFSET - 31 * COUNTS_PER_N,
+                         "n_per_count": 1 / COUNTS_PER_N}]}
+    save_profile(Profile("bench:AA:BB", "Bench roller", cal, "2026-11-01T10:00:00+00:00", (), ()))
+    args = ("--zero",) if zero_only else ("--weights", "5")
+    code, out, err = run_cli(monkeypatch, capsys, "\ne\n\n", BenchRoller(), *args, "--tare-s", "1")
+    assert code == 0, err
+    assert "  the roller carries about 31 N; take everything off it and retry the zero" in out
+    assert "  if nothing is on it, its zero has moved since it was calibrated: answer e to zero it as it is" in out
+    assert out.count("(e: it is empty; q to quit): ") == 1  # offered again at the zero only, not after it
+    assert load_profile("bench:AA:BB").calibration["channels"][0]["offset_counts"] == pytest.approx(OFFSET, abs=10)
+
+
+def test_an_e_answer_without_a_refusal_is_no_way_around_the_load_check(monkeypatch, capsys, config):
+    _known_profile()
+    roller = BenchRoller(accepts_weights=False)
+    roller.load_n = 30 * G_N_PER_KG
+    code, out, err = run_cli(monkeypatch, capsys, "e\nq\n", roller, "--zero", "--tare-s", "1")
+    assert code == 1 and "the roller carries about 294 N" in out
+    assert load_profile("bench:AA:BB").calibration["channels"][0]["offset_counts"] == OFFSET
+
+
+def test_ctrl_c_at_a_prompt_ends_calibrate_at_once(tmp_path):
+    # The prompt's read sat in asyncio's executor: Ctrl-C printed "interrupted" and the program
+    # still waited for Enter, taking whatever was typed meanwhile as the answer.
+    import signal
+
+    env = {**os.environ, CONFIG_ENV: str(tmp_path / "cfg")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smr_sense", "calibrate", "--source", "sim", "--no-save"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+    )
+    try:
+        said = ""
+        while not said.endswith("(q to quit): "):  # the prompt, which waits for its answer
+            said += proc.stdout.read(1) or pytest.fail(f"calibrate ended before asking: {said!r}")
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)  # stdin stays open and empty: before, it never ended
+    finally:
+        proc.kill()
+    assert code == 130 and "interrupted" in proc.stderr.read()
+
+
 def test_zero_alone_with_weight_on_is_refused_and_keeps_the_old_zero(monkeypatch, capsys, config):
     _known_profile()
     roller = BenchRoller(accepts_weights=False)
@@ -318,7 +368,8 @@ def test_zero_alone_on_a_roller_in_newtons_tells_it_to_zero_itself(monkeypatch, 
     roller = NewtonRoller()
     code, out, err = run_cli(monkeypatch, capsys, "\n", roller, "--zero", "--tare-s", "1")
     assert code == 0, err
-    assert "zero over 1.0 s: force_n 3.00 N (noise 0.50 N)" in out  # with its units, once: ...
+    # With its units and its measured noise (it read "noise 0.50 N": half a count, in newtons), once: ...
+    assert "zero over 1.0 s: force_n 3.00 N (noise 0.05 N)" in out
     assert "  told Newton roller to zero itself (it keeps its zero, not the host)" in out
     assert out.count("3.00 N") == 1  # ... it was said again as "it read force_n +3.00 N unloaded"
     assert "tare" in roller.commands and roller.zero_n == 0.0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import threading
 
 from smr_sense.cli.common import warn, within_range
 from smr_sense.core.words import rounded
@@ -77,10 +78,40 @@ def _say(text: str) -> None:
     sys.stdout.flush()
 
 
-async def _ask(prompt: str) -> str:
+class _Answers:
+    """Lines from stdin, read by a daemon thread. In asyncio's default executor a read blocked at a
+    prompt held Ctrl-C off: the program said "interrupted" and still waited for Enter, taking
+    what was typed meanwhile as an answer; a daemon thread is not waited for on the way out."""
+
+    def __init__(self) -> None:
+        self._lines: asyncio.Queue[str] | None = None
+
+    async def get(self) -> str:
+        if self._lines is None:
+            self._lines = asyncio.Queue()
+            args = (sys.stdin, asyncio.get_running_loop(), self._lines)
+            threading.Thread(target=self._read, args=args, daemon=True).start()
+        return await self._lines.get()
+
+    @staticmethod
+    def _read(stream, loop: asyncio.AbstractEventLoop, lines: asyncio.Queue) -> None:
+        while True:
+            try:
+                line = stream.readline()
+            except (OSError, ValueError):  # closed or unreadable: as the end of input
+                line = ""
+            try:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            except RuntimeError:  # the program is ending: nobody asks any more
+                return
+            if line == "":
+                return
+
+
+async def _ask(prompt: str, answers: _Answers) -> str:
     sys.stdout.write(prompt)
     sys.stdout.flush()
-    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    line = await answers.get()
     if line == "":
         raise CalibrationCancelled("calibration cancelled: the input ended before the last step")
     if line.strip().lower() in ("q", "quit"):
@@ -110,7 +141,7 @@ def _as_known(info):
 
 
 async def _calibrate(args: argparse.Namespace) -> int:
-    from smr_sense.core.calibrate import CalibrationFitError
+    from smr_sense.core.calibrate import CalibrationFitError, RollerLoaded, TooLight
     from smr_sense.core.calibrate_steps import CalibrationProcedure
     from smr_sense.core.samples import SampleBlock
     from smr_sense.emulator import NO_WEIGHTS_ADVICE, is_emulated
@@ -182,8 +213,12 @@ async def _calibrate(args: argparse.Namespace) -> int:
             last_t = float(block.t_s[-1])
             return block
 
+        answers = _Answers()
+        loaded = False  # the last zero was refused as loaded: the person may say it is empty
         while (step := proc.current) is not None:
-            await _ask(f"{step.prompt}, then press Enter (q to quit): ")
+            answer = await _ask(f"{step.prompt}, then press Enter ({'e: it is empty; ' if loaded else ''}q to quit): ", answers)
+            if loaded and answer.strip().lower() == "e":
+                proc.assume_empty = True
             if step.kind == "tare":
                 await _try_command(source, "remove_weights")
             else:
@@ -199,7 +234,15 @@ async def _calibrate(args: argparse.Namespace) -> int:
                 result = proc.complete()
             except CalibrationFitError as err:
                 _say(f"  {err}")
+                loaded = isinstance(err, RollerLoaded)
+                if loaded:
+                    # Read through the old zero: a load cell remounted or an amplifier swapped reads
+                    # tens of newtons unloaded, and refusing every zero left no way to recalibrate.
+                    _say("  if nothing is on it, its zero has moved since it was calibrated: answer e to zero it as it is")
+                elif isinstance(err, TooLight):
+                    _say("  q quits; then calibrate again with heavier --weights")
                 continue
+            loaded = False
             _say(f"  {result.describe()}")
         if args.zero and in_newtons:
             return await _device_tare(source, info, proc.tare, args.no_save)

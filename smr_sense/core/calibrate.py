@@ -4,7 +4,9 @@ Pure and UI-free; :mod:`smr_sense.core.calibrate_steps` walks a person through t
 
 - Tare: the median of 1-5 s unloaded, per channel, with its noise (a robust standard deviation).
   Refused if the signal moves (drift or steps beyond the noise) or, when the stream already has a
-  calibration, if the roller carries more than a few newtons.
+  calibration, if the roller carries more than a few newtons (:class:`RollerLoaded`). That load is
+  read through the old zero, so a zero that has moved far (a remounted load cell) reads as a load:
+  the person can say the roller is empty (``assume_empty``) and zero it as it is.
 - Span: one or more known weights, placed on each channel in turn when there are several. Load
   cells are fitted linearly (least squares over all points, so a plate whose cells share a weight
   still fits), FSRs by a power law per sensor (F = k * G^n in log-log; n = 1 from a single weight).
@@ -29,7 +31,6 @@ TARE_MIN_S, TARE_MAX_S = 1.0, 5.0
 POINT_MIN_S, POINT_MAX_S = 1.0, 10.0
 MIN_SIGNAL_TO_NOISE = 10.0  # a weight must move its channel by 10 noise widths
 LOADED_N = 20.0  # with a previous calibration: more than this is a load, not drift (several N per hour)
-NOISE_FLOOR_COUNTS = 0.5  # a quantised, noiseless channel still has half a count of uncertainty
 MAX_RESIDUAL = 0.05  # a fit missing a known weight by more than 5 % is refused
 
 
@@ -44,12 +45,38 @@ class CalibrationFitError(SmrError):
         self.advice = advice
 
 
+class RollerLoaded(CalibrationFitError):
+    """The zero was refused because the roller reads ``load_n`` through its old zero: a load, or a
+    zero that has moved since (only the person at the roller can tell which)."""
+
+    def __init__(self, load_n: float) -> None:
+        super().__init__(f"the roller carries about {load_n:.0f} N", "take everything off it and retry the zero")
+        self.load_n = load_n
+
+
+class TooLight(CalibrationFitError):
+    """A known weight that barely moved its channel: only a heavier one (a new list) helps."""
+
+
 def _robust_noise(x: np.ndarray) -> np.ndarray:
     """The sample-to-sample noise per column: from the median absolute first difference, so a drift
-    or a step (which the steadiness check is for) does not pass for noise."""
+    or a step (which the steadiness check is for) does not pass for noise. A quantised channel
+    that barely changes still has half its resolution of uncertainty: half a count for an ADC,
+    0.005 N for a roller printing newtons to two decimals (a floor of half a count there, in N,
+    let a 1 kg drift pass for steady)."""
     d = np.diff(x, axis=0)
     mad = np.median(np.abs(d - np.median(d, axis=0)), axis=0)
-    return np.maximum(1.4826 * mad / np.sqrt(2.0), NOISE_FLOOR_COUNTS)
+    return np.maximum(1.4826 * mad / np.sqrt(2.0), 0.5 * _resolution(x))
+
+
+def _resolution(x: np.ndarray) -> np.ndarray:
+    """The smallest step between distinct values, per column (0 for a constant column)."""
+    out = np.zeros(x.shape[1])
+    for i in range(x.shape[1]):
+        steps = np.diff(np.unique(x[:, i]))
+        if steps.size:
+            out[i] = steps.min()
+    return out
 
 
 def _check_window(block: SampleBlock, min_s: float, what: str) -> None:
@@ -104,8 +131,10 @@ class SpanPoint:
         return f"{self.load_kg:g} kg{where}: " + ", ".join(f"{r:.0f}" for r in self.readings_counts) + " counts"
 
 
-def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
-    """Zero from an unloaded, still stretch of 1-5 s (longer input: its last 5 s)."""
+def measure_tare(info: StreamInfo, block: SampleBlock, assume_empty: bool = False) -> TareResult:
+    """Zero from an unloaded, still stretch of 1-5 s (longer input: its last 5 s). ``assume_empty``:
+    the person says nothing is on the roller, so a load read through the old zero is that zero's
+    drift, not refused."""
     _check_window(block, TARE_MIN_S, "zero")
     if float(block.t_s[-1] - block.t_s[0]) > TARE_MAX_S:
         block = block.slice(int(np.searchsorted(block.t_s, block.t_s[-1] - TARE_MAX_S)), len(block))
@@ -119,7 +148,7 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
             f"channel '{names[bad]}' was not steady during the zero", "keep the roller still and unloaded, then retry"
         )
     # A roller in N or kg tells its load as it is; a raw-count one through its saved calibration.
-    if info.calibration or not info.sends_counts:
+    if (info.calibration or not info.sends_counts) and not assume_empty:
         try:
             from smr_sense.core.calibration import forces_n
 
@@ -127,9 +156,7 @@ def measure_tare(info: StreamInfo, block: SampleBlock) -> TareResult:
         except SmrError:
             load = 0.0
         if load > LOADED_N:
-            raise CalibrationFitError(
-                f"the roller carries about {load:.0f} N", "take everything off it and retry the zero"
-            )
+            raise RollerLoaded(load)
     span = float(block.t_s[-1] - block.t_s[0])
     units = tuple(c.unit for c in info.channels)
     return TareResult(tuple(offsets.tolist()), tuple(noise.tolist()), span, len(block), names, units)
@@ -198,6 +225,7 @@ class FitReport:
     residuals: tuple[PointResidual, ...]
     noise_n: tuple[float, ...]  # per channel: the zero's noise in newtons
     models: tuple[str, ...]
+    checked: bool = True  # more known weights than the fit has unknowns: the residuals test it
 
     @property
     def max_residual_n(self) -> float:
@@ -207,6 +235,9 @@ class FitReport:
         """Each point's residual, then (given the fitted ``calibration``) each channel's fit, as the
         command line and the dashboard's wizard both show them."""
         lines = [r.describe() for r in self.residuals]
+        if not self.checked:
+            # "+0.00 N, +0.00 %" from a fit that passes through its only point looked like a perfect one.
+            lines.append("(the fit passes through these weights exactly; another known weight would check it)")
         for c, noise in zip(calibration.channels if calibration else (), self.noise_n):
             gain = f"{c.n_per_count:.6g} N per count" if c.model == "linear" else f"k {c.k:.4g}, n {c.exponent:.3f}"
             lines.append(f"{c.name}: {c.model}, zero {c.offset_counts:.0f} counts, {gain}, noise {noise:.2f} N")
@@ -228,7 +259,7 @@ def validate_points(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
         noise = np.array(tare.noise_counts)
         target = names.index(p.channel) if p.channel in names else int(np.argmax(np.abs(delta) / noise))
         if abs(delta[target]) < MIN_SIGNAL_TO_NOISE * noise[target]:
-            raise CalibrationFitError(
+            raise TooLight(
                 f"{p.load_kg:g} kg barely moved channel '{names[target]}' (less than {MIN_SIGNAL_TO_NOISE:g} times its "
                 "noise)", "use a heavier weight",
             )
@@ -336,8 +367,16 @@ def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
             f"the fit misses {worst.load_kg:g} kg{where} by {100 * abs(worst.residual_n) / worst.known_n:.0f} %",
             "a weight moved or was not the one asked for, so redo the calibration",
         )
-    noise_n = []
-    for i in counted:
-        c = gains[i]
-        noise_n.append(abs(c.n_per_count) * tare.noise_counts[i] if c.model == "linear" else float("nan"))
-    return cal, FitReport(tuple(residuals), tuple(noise_n), tuple(gains[i].model for i in counted))
+    # The force one noise width above the zero reads as: for an FSR's power law, too (it was NaN,
+    # which a profile then carried as invalid JSON).
+    noise_n = tuple(
+        abs(float(gains[i].apply(np.array([off[i] + tare.noise_counts[i]]))[0])) for i in counted
+    )
+    # A fit with no more points than unknowns passes through every one of them, so its zero
+    # residuals check nothing: load cells share one least-squares fit (a gain each); an FSR's
+    # power law has two unknowns of its own (one weight fixes n = 1 and k).
+    if linear:
+        exact = len(points) <= len(linear)
+    else:
+        exact = all(sum(1 for p in points if p.channel in (names[i], None)) <= 2 for i in fsr)
+    return cal, FitReport(tuple(residuals), noise_n, tuple(gains[i].model for i in counted), checked=not exact)

@@ -60,6 +60,9 @@ class CalibrationProcedure:
     point_s: float = 2.0
     settle_s: float = 0.5
     zero_only: bool = False  # re-zero on a saved span (see :func:`rezero`): the zero step alone
+    # The person says the roller is empty: a load read through the old zero is its drift (set after
+    # a :class:`~smr_sense.core.calibrate.RollerLoaded` refusal, which only they can overrule).
+    assume_empty: bool = False
     steps: list[Step] = field(init=False)
     tare: TareResult | None = field(init=False, default=None)
     points: list[SpanPoint] = field(init=False, default_factory=list)
@@ -129,7 +132,7 @@ class CalibrationProcedure:
         self._from_s = None
         self._blocks = []
         if step.kind == "tare":
-            self.tare = measure_tare(self.info, block)
+            self.tare = measure_tare(self.info, block, self.assume_empty)
             self._index += 1
             return self.tare
         point = measure_point(self.info, block, float(step.load_kg or 0.0), step.channel, min_s=0.95 * self.point_s)
