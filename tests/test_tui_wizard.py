@@ -141,6 +141,34 @@ async def test_a_weight_that_does_not_move_the_reading_is_refused_and_asked_agai
         await paused_press(pilot, source, "enter", seek_s=1.0)  # "5 kg" while nothing is on it
         await wait_for(pilot, lambda: "barely moved" in w.message, "the refusal")
         assert w.proc.current.load_kg == 5.0 and w.step_state == "ready"
+        assert w.message.endswith("(Escape, then calibrate again with heavier weights)")
+
+
+async def test_a_zero_moved_since_the_last_calibration_is_taken_when_the_person_says_it_is_empty(tmp_path, monkeypatch):
+    # The roller's calibration puts its zero 31 N low (a remounted load cell): the wizard waited
+    # for ever on "the roller carries about 31 N", and only deleting the profile got out of it.
+    monkeypatch.setenv("SMR_SENSE_CONFIG_DIR", str(tmp_path / "config"))
+    rng = np.random.default_rng(6)
+    t = np.arange(0, 20, 1 / RATE)
+    raw = np.round(OFFSET + rng.normal(0, 3.0, t.size))
+    drifted = {"device_id": "bench-hx711", "channels": [
+        {"name": "load", "model": "linear", "offset_counts": OFFSET - 31 / N_PER_COUNT, "n_per_count": N_PER_COUNT}]}
+    info = StreamInfo("bench", "bench-hx711", "Load cell on the bench", (Channel("load", unit="count"),), RATE,
+                      calibration=drifted)
+    path = tmp_path / "empty.smr"
+    with RecordingWriter(path, info) as w:
+        w.append(SampleBlock.build(t, raw))
+    async with replayed_bench(path, "1") as (pilot, app, source):
+        await paused_press(pilot, source, "c", "enter", "enter", seek_s=1.0)
+        w = wizard(app)
+        await wait_for(pilot, lambda: "carries about 31 N" in w.message, "the refusal")
+        assert w.message.endswith("If nothing is on it, its zero has moved since it was calibrated: press e to zero it as it is.")
+        assert w.check_action("assume_empty", ()) and not w.results
+        await pilot.press("e")
+        await wait_for(pilot, lambda: len(w.results) == 1, "the zero")
+        assert re.match(r"zero over 2\.0 s: load 8123[3-5] counts", w.results[0])
+        assert not w.check_action("assume_empty", ())  # the key is offered only while it applies
+        source.set_paused(True)
 
 
 async def test_on_a_paused_replay_a_step_waiting_for_samples_says_the_replay_is_paused(bench):

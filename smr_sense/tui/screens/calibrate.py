@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
 
-from smr_sense.core.calibrate import CalibrationFitError, measure_point, measure_tare, parse_known_weights
+from smr_sense.core import calibrate as fit
+from smr_sense.core.calibrate import CalibrationFitError, RollerLoaded, measure_point, measure_tare
 from smr_sense.core.calibrate_steps import CalibrationProcedure, Step
 from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import SampleBlock
@@ -27,6 +27,7 @@ from smr_sense.core.words import as_sentence, clock
 from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
+from smr_sense.tui.screens.live_window import LiveWindow, readings
 from smr_sense.tui.units import parse_ceiling
 from smr_sense.tui.widgets.answer_box import AnswerBox
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from smr_sense.tui.app import SmrDashboard
 
 STEADY_WINDOW_S = 1.0  # the last second must pass the core's steadiness checks before measuring
-LIVE_WINDOW_S = 3.0
 PHASE_NAMES = {"weights": "Known weights", "fit": "Fit", "body": "Body weight", "ceiling": "Pressure ceiling"}
 
 
@@ -44,6 +44,7 @@ class CalibrationWizard(Screen[bool]):
         # box first; with the box focused its own Enter submits it (on_input_submitted), in order.
         Binding("enter", "next", "Next"),
         Binding("escape", "cancel", "Cancel (change nothing)"),
+        Binding("e", "assume_empty", "It is empty: zero it"),  # shown after a zero refused as loaded
     ]
 
     def __init__(self, app: SmrDashboard) -> None:
@@ -62,7 +63,8 @@ class CalibrationWizard(Screen[bool]):
         self.ceiling: tuple[float | None, float | None] = (app.session.settings.ceiling_n, app.session.settings.ceiling_pct_bw)
         self.results: list[str] = []
         self.message = ""
-        self._raw: list[SampleBlock] = []
+        self.loaded = False  # the zero is refused as loaded: the person may say the roller is empty
+        self._live = LiveWindow(self.info.n_channels if self.info else 0)
         self._measure_from_s = 0.0
         self._weighing_n = 3  # steps to zero and weigh: the zero and the suggested 5 and 10 kg
         self.counted = [c for c in self.info.channels if c.unit == "count"] if self.info else []
@@ -180,7 +182,7 @@ class CalibrationWizard(Screen[bool]):
             self._weighing_n = len(self.proc.steps)
         elif self.phase == "weights" and self.counted:
             try:
-                weights = parse_known_weights(self.query_one("#wizard-input", Input).value)
+                weights = fit.parse_known_weights(self.query_one("#wizard-input", Input).value)
                 self._weighing_n = len(CalibrationProcedure(self.info, weights).steps)
             except CalibrationFitError:
                 pass
@@ -195,7 +197,7 @@ class CalibrationWizard(Screen[bool]):
         self.message = ""
         try:
             if self.phase == "weights":
-                weights = parse_known_weights(self.query_one("#wizard-input", Input).value)
+                weights = fit.parse_known_weights(self.query_one("#wizard-input", Input).value)
                 self.proc = CalibrationProcedure(self.info, weights)
                 self.phase = "step"
             elif self.phase == "step":
@@ -232,6 +234,17 @@ class CalibrationWizard(Screen[bool]):
             return
         self._enter_phase()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.loaded if action == "assume_empty" else True
+
+    def action_assume_empty(self) -> None:
+        """Only the person at the roller knows it is empty: then the load the old zero reads is drift."""
+        if self.proc is not None and self.loaded:
+            self.proc.assume_empty = True
+            self._offer_empty(False)
+            self.message = "Zeroing the roller as it is…"
+            self._show_results()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_next()
@@ -266,14 +279,8 @@ class CalibrationWizard(Screen[bool]):
         """Called by the acquisition worker for every block while the wizard is open."""
         if not len(block):
             return
-        if self._raw and block.t_s[0] <= self._raw[-1].t_s[-1]:
-            # Time went back (a replay seek): start the live window, and a measurement, afresh.
-            self._raw.clear()
-            if self.step_state == "measuring":
-                self.step_state = "steady"
-        self._raw.append(block)
-        while len(self._raw) > 1 and block.t_s[-1] - self._raw[1].t_s[0] > LIVE_WINDOW_S:
-            self._raw.pop(0)
+        if self._live.add(block) and self.step_state == "measuring":
+            self.step_state = "steady"  # time went back (a replay seek): the measurement starts afresh
         if self.phase != "step" or self.proc is None or self.proc.current is None:
             return
         if self.step_state == "steady" and self._steady():
@@ -284,29 +291,33 @@ class CalibrationWizard(Screen[bool]):
         elif self.step_state == "measuring" and self.proc.feed(block):
             self._complete_step()
 
-    def _recent(self, seconds: float) -> SampleBlock | None:
-        if not self._raw:
-            return None
-        block = SampleBlock.concat(self._raw, self.info.n_channels)
-        start = int(np.searchsorted(block.t_s, block.t_s[-1] - seconds))
-        return block.slice(start, len(block))
-
     def _steady(self) -> bool:
         """The core's own checks on the last second: unloaded-and-still for the zero, steady for a weight."""
         assert self.proc is not None and self.proc.current is not None
-        recent = self._recent(STEADY_WINDOW_S)
+        recent = self._live.recent(STEADY_WINDOW_S)
         if recent is None or len(recent) < 3 or recent.t_s[-1] - recent.t_s[0] < 0.95 * STEADY_WINDOW_S:
             return False
         step = self.proc.current
         try:
             if step.kind == "tare":
-                measure_tare(self.info, recent)
+                measure_tare(self.info, recent, self.proc.assume_empty)
             else:
                 measure_point(self.info, recent, float(step.load_kg or 0.0), step.channel)
         except CalibrationFitError as err:
             self.message = f"Waiting for a steady reading: {self._refusal(err)}"
+            if isinstance(err, RollerLoaded):
+                # Read through the old zero: a remounted load cell reads tens of newtons unloaded.
+                self.message += ". If nothing is on it, its zero has moved since it was calibrated: press e to zero it as it is."
+            self._offer_empty(isinstance(err, RollerLoaded))
             return False
+        self._offer_empty(False)
         return True
+
+    def _offer_empty(self, loaded: bool) -> None:
+        """The e key (the roller is empty: zero it as it is) is in the footer while the zero is refused as loaded."""
+        if loaded != self.loaded:
+            self.loaded = loaded
+            self.refresh_bindings()
 
     def _refusal(self, err: CalibrationFitError) -> str:
         """The core's "what is wrong; what to do", with what to do in a replay: nobody can take a
@@ -321,7 +332,8 @@ class CalibrationWizard(Screen[bool]):
         try:
             result = self.proc.complete()
         except CalibrationFitError as err:
-            self.message = f"{self._refusal(err)} (Enter to try this step again)"
+            again = "Escape, then calibrate again with heavier weights" if isinstance(err, fit.TooLight) else "Enter to try this step again"
+            self.message = f"{self._refusal(err)} ({again})"
             self._enter_phase()
             return
         self.results.append(result.describe())
@@ -342,7 +354,7 @@ class CalibrationWizard(Screen[bool]):
     # -- showing -----------------------------------------------------------------------------------
 
     def _show_live(self) -> None:
-        recent = self._recent(1.0)
+        recent = self._live.recent(1.0)
         live = self.query_one("#wizard-live", Static)
         at = ""
         paused = self.playback is not None and self.playback.paused
@@ -354,12 +366,7 @@ class CalibrationWizard(Screen[bool]):
         if recent is None or len(recent) < 2:
             live.update(f"The replay is {at}: space plays it." if paused else "Waiting for samples from the roller…")
         else:
-            raw = recent.raw.astype(np.float64)
-            parts = [
-                f"{c.name}: {np.median(raw[:, i]):.0f} {'counts' if c.unit == 'count' else c.unit} (noise {np.std(raw[:, i]):.1f})"
-                for i, c in enumerate(self.info.channels)
-            ]
-            live.update((f"Now ({at}): " if at else "Now: ") + "   ".join(parts))
+            live.update((f"Now ({at}): " if at else "Now: ") + readings(recent, self.info.channels))
         bar = self.query_one("#wizard-progress", ProgressBar)
         if self.phase == "step" and self.proc is not None and self.step_state == "measuring" and recent is not None:
             got = float(recent.t_s[-1]) - self._measure_from_s
