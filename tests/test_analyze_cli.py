@@ -180,7 +180,12 @@ def test_a_simulated_session_knows_its_body_mass_as_replay_does(files):
     mass_kg = load_any(str(files / "imu.smr")).info.extra["body_mass_kg"]
     r = smr("analyze", str(files / "imu.smr"), "--json", "--ceiling-pct", "20")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["summary"]["ceiling_n"] == pytest.approx(0.2 * mass_kg * 9.80665, abs=0.01)
+    summary = json.loads(r.stdout)["summary"]
+    assert summary["ceiling_n"] == pytest.approx(0.2 * mass_kg * 9.80665, abs=0.01)
+    # It says which body weight it took: the recording's, since none was given (nothing said so).
+    assert summary["ceiling_pct_bw"] == 20 and summary["body_mass_kg"] == round(mass_kg, 2)
+    table = smr("analyze", str(files / "imu.smr"), "--ceiling-pct", "20").stdout
+    assert f"  ceiling {0.2 * mass_kg * 9.80665:.0f} N (20 % of {round(mass_kg, 2):g} kg body weight) exceeded " in table
     # Given now, the user's weight wins.
     given = json.loads(smr("analyze", str(files / "imu.smr"), "--json", "--ceiling-pct", "20", "--body-mass", "60").stdout)
     assert given["summary"]["ceiling_n"] == pytest.approx(0.2 * 60 * 9.80665, abs=0.01)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from smr_sense.cli.common import (
-    add_session_options, check_session_options, hold_cap_of, non_negative_float, pinned_by, require, warn,
+    add_session_options, calibration_choice, check_session_options, hold_cap_of, non_negative_float, pinned_by, require, warn,
 )
 from smr_sense.errors import SmrError
 
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="warn S seconds before the cap, less than the cap (default 5, or half a cap under 10 s; 0: no warning)",
     )
     p.add_argument(
-        "--calibration", metavar="WHICH", default="recorded",
+        "--calibration", metavar="WHICH", default="recorded", type=calibration_choice,
         help="'recorded' (the default: the recording's own), 'profile' (the device's saved profile), "
         "or a profile or calibration JSON file",
     )
@@ -248,7 +248,9 @@ def format_table(obj: dict[str, Any], events: bool = False) -> str:
         for i, r in enumerate(obj["rolling"], 1):
             lines.append(f"  {i:>7} {r['start_s']:>{w}.2f} {r['end_s']:>{w}.2f} {r['end_s'] - r['start_s']:>9.2f}")
     if s.get("ceiling_n") is not None:
-        lines.append(f"  ceiling {s['ceiling_n']:.0f} N exceeded {counted(s['ceiling_exceeded'], 'time')}")
+        pct = s.get("ceiling_pct_bw")
+        of = f" ({pct:g} % of {s['body_mass_kg']:g} kg body weight)" if pct and s.get("body_mass_kg") else ""
+        lines.append(f"  ceiling {s['ceiling_n']:.0f} N{of} exceeded {counted(s['ceiling_exceeded'], 'time')}")
     if s.get("signal_lost"):
         lost = without_samples(s.get("signal_lost_s") or 0.0)
         lines.append(f"  signal lost {counted(s['signal_lost'], 'time')}{lost}")

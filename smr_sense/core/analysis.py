@@ -51,6 +51,10 @@ def summarise(result: SessionResult, pipeline: Pipeline) -> dict[str, Any]:
         "rolling_stretches": len(result.rolling),
         "peak_force_n": _r(pipeline.peak_force_n, 2),
         "ceiling_n": _r(s.ceiling_force_n, 2),
+        # What a ceiling in % of body weight was worked out from: the recording's own body weight
+        # when none was given, which nothing said.
+        "ceiling_pct_bw": s.ceiling_pct_bw if s.ceiling_force_n is not None else None,
+        "body_mass_kg": _r(s.body_mass_kg, 2),
         "ceiling_exceeded": kinds.get("ceiling_exceeded", 0),
         "signal_lost": kinds.get("signal_lost", 0),
         "signal_lost_s": _r(sum(gaps)),  # as the trainer's report: seconds without samples
