@@ -328,6 +328,12 @@ def test_calibration_option_names_the_recordings_own_the_same_way(capsys):
         assert "'none'" not in text
 
 
+@pytest.mark.parametrize("command", ["analyze", "replay"])
+def test_an_empty_calibration_choice_is_refused_not_read_as_the_recordings_own(rec, capsys, command):
+    err = refused(capsys, [command, str(rec), "--calibration", ""])
+    assert "give recorded, profile or a calibration file, not an empty value" in err
+
+
 def test_table_lists_rolling_stretches_and_counts_in_words(rec, capsys):
     assert main(["analyze", str(rec), "--json", "--ceiling", "150"]) == 0
     obj = json.loads(capsys.readouterr().out)

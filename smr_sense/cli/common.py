@@ -49,6 +49,14 @@ def recording_file(text: str) -> str:
     return text
 
 
+def calibration_choice(text: str) -> str:
+    """``--calibration``: recorded, profile or a file. An empty value (a script's unset variable)
+    was read as 'recorded' without a word."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give recorded, profile or a calibration file, not an empty value")
+    return text
+
+
 def positive_float(text: str) -> float:
     value = finite_float(text)
     if not value > 0:

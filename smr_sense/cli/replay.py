@@ -12,7 +12,7 @@ import argparse
 import datetime as _dt
 from pathlib import Path
 
-from smr_sense.cli.common import finite_float, pinned_by, speed_factor, speed_option, warn
+from smr_sense.cli.common import calibration_choice, finite_float, pinned_by, speed_factor, speed_option, warn
 from smr_sense.cli.live import add_dashboard_options, run_dashboard
 from smr_sense.errors import UsageError
 
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--calibration",
         default="recorded",
+        type=calibration_choice,
         metavar="WHICH",
         help="'recorded' (the default: the recording's own), 'profile' (the device's saved profile), "
         "or a profile or calibration JSON file",
