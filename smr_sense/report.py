@@ -286,8 +286,9 @@ def summary_notes(s: SessionSummary) -> list[str]:
     notes = [f"{counted(s.holds, 'hold')} in all, {duration(rolling_s)} of rolling."]
     if s.caps:
         notes.append(
-            f"{counted(s.caps, 'hold')} reached the {s.hold_cap_s:g} s cap and went on {s.over_cap_s:.1f} s past it: "
-            "release at the alarm."
+            f"{counted(s.caps, 'hold')} reached the {s.hold_cap_s:g} s cap and went on {s.over_cap_s:.1f} s past it"
+            # Two holds "went on 7.8 s past it" read as 7.8 s each.
+            f"{' in all' if s.caps > 1 else ''}: release at the alarm."
         )
     else:
         notes.append(f"No hold went past the {s.hold_cap_s:g} s cap.")

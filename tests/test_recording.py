@@ -274,7 +274,7 @@ def test_a_torn_tail_keeps_its_message(tmp_path):
     rec = load_any(path)
     assert rec.warnings == [
         f"{path} ends part-way through a chunk (the recorder stopped mid-write, or the file was cut off); "
-        f"its last {size - 37} bytes cannot be read; replaying the {len(live) - 97} samples before them"
+        f"its last {size - 37} bytes cannot be read; reading the {len(live) - 97} samples before them"
     ]
 
 

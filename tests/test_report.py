@@ -58,6 +58,14 @@ def test_json_and_markdown_say_the_same_thing():
     assert "Not worked: Quads, Adductors, Glutes, IT band / TFL, Lower back, Upper back, Lats." in md
 
 
+def test_seconds_over_the_cap_of_several_holds_are_said_to_be_their_total():
+    r = session_tracker()
+    r.apply_event(HoldStarted(71.0, start_s=70.0))
+    r.apply_event(HoldEnded(93.0, 70.0, 93.0, 23.0, 300.0, 320.0, True, 90.0, 3.0))
+    s = summarize(r, source="sim", device_id="d", duration_s=100.0, hold_cap_s=20.0)
+    assert "2 holds reached the 20 s cap and went on 8.0 s past it in all: release at the alarm." in summary_markdown(s)
+
+
 def test_every_measure_in_the_json_is_a_float_even_for_a_group_without_holds():
     # Hamstrings had no hold: its hold time was the int 0 (a sum over nothing) beside Calves' 40.0.
     s = summarize(session_tracker(), source="sim", device_id="d", duration_s=70.0, hold_cap_s=20, body_mass_kg=80)

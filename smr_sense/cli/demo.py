@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the dashboard on a simulated roller",
         description=(
             "Run the dashboard on a simulated person working through the bottom-up routine once (about "
-            "15 minutes at --speed 1); its summary follows."
+            "14 minutes at --speed 1); its summary follows."
         ),
     )
     p.add_argument(

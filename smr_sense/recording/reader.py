@@ -88,16 +88,16 @@ def load_recording(path: str | os.PathLike[str], data: bytes | None = None) -> R
     if dec.torn_bytes and dec.tail_complete:
         warnings.append(
             f"{path}: the last {dec.torn_bytes} bytes are damaged (they fail their checksum); "
-            f"replaying {_the_samples(len(dec.rows))} before them"
+            f"reading {_the_samples(len(dec.rows))} before them"
         )
     elif dec.torn_bytes:
         warnings.append(
             # Only the torn chunk's bytes are known: how much of the file is missing after it is not.
             f"{path} ends part-way through a chunk (the recorder stopped mid-write, or the file was cut off); "
-            f"its last {dec.torn_bytes} bytes cannot be read; replaying {_the_samples(len(dec.rows))} before them"
+            f"its last {dec.torn_bytes} bytes cannot be read; reading {_the_samples(len(dec.rows))} before them"
         )
     elif not dec.closed_cleanly:
-        warnings.append(f"{path}: the recording was not closed cleanly; replaying all {len(dec.rows)} samples it holds")
+        warnings.append(f"{path}: the recording was not closed cleanly; reading all {len(dec.rows)} samples it holds")
     block = fmt.rows_to_block(dec.rows, dec.info)
     warnings += _dead_channel_warnings(path, dec.info, block)
     truth = _load_truth(path)
