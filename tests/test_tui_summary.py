@@ -233,3 +233,25 @@ async def test_a_phone_width_summary_keeps_the_names_whole_and_drops_the_over_ca
         assert any(line.startswith(f"{group.label} ") for line in lines), (group.label, lines)
     assert "Over" not in lines[0] and "Caps Rolling" in lines[1], lines
     assert any(line.rstrip().endswith("1    0:24") for line in lines), lines  # the hamstrings' cap and rolling
+
+
+@pytest.mark.parametrize("unit, shown", [("N", "262 N 33%"), ("kg", "26.8 kg 33%"), ("%BW", "262 N 33%")])
+def test_the_summary_table_shows_forces_in_kg_to_someone_who_read_kg_all_session(unit, shown):
+    # The whole session in kg, then a summary in N only. (The mean is 262.5 N: 26.8 kg.)
+    from smr_sense.core.events import HoldEnded, HoldStarted
+    from smr_sense.report import summarize
+    from smr_sense.routine import RoutineTracker
+    from smr_sense.tui.screens.summary import SummaryTable
+
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(0.0))
+    r.apply_event(HoldStarted(11.0, start_s=10.0))
+    r.apply_event(HoldEnded(35.0, 10.0, 35.0, 25.0, 300.0, 380.0, True, 30.0, 5.0))
+    r.apply_event(RollingStarted(35.0))
+    r.apply_event(HoldStarted(46.0, start_s=45.0))
+    r.apply_event(HoldEnded(60.0, 45.0, 60.0, 15.0, 200.0, 250.0, False, None, 0.0))
+    s = summarize(r, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0, body_mass_kg=80.0)
+    console = Console(width=100, record=True)
+    console.print(SummaryTable(s, unit))
+    calves = next(line for line in console.export_text().splitlines() if line.startswith("Calves"))
+    assert shown in calves, calves

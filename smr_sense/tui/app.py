@@ -377,7 +377,8 @@ class SmrDashboard(App[int]):
             self._banner(outcome.error, "error")
         await self.push_screen(
             SummaryScreen(
-                outcome.summary, tuple(str(p) for p in outcome.saved), outcome.error, outcome.note, outcome.warnings
+                outcome.summary, tuple(str(p) for p in outcome.saved), outcome.error, outcome.note, outcome.warnings,
+                unit=self.unit,
             )
         )
 

@@ -12,15 +12,17 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.words import as_sentence, counted, duration, mmss
 from smr_sense.report import SessionSummary, summary_notes
 
 
-def summary_table(s: SessionSummary, *, narrow: bool = False, compact: bool = False) -> Table:
+def summary_table(s: SessionSummary, *, narrow: bool = False, compact: bool = False, unit: str = "N") -> Table:
     """``narrow`` (60 columns): one space between the columns, and "Mean force" and "Over cap" on
     two lines, so that the muscle groups' names stay whole. ``compact`` (50 columns, a phone's
     terminal): narrow, and without the over-cap seconds and the % of body weight, which the saved
-    Markdown keeps; should that still not do, a name wraps, never cut."""
+    Markdown keeps; should that still not do, a name wraps, never cut. Forces are in newtons, or
+    in kg when the dashboard showed kg (with the % of body weight beside either)."""
     narrow = narrow or compact
     table = Table(expand=True, box=None, header_style="bold", pad_edge=False, collapse_padding=narrow)
     table.add_column("Muscle group", no_wrap=not narrow, ratio=1, overflow="fold")
@@ -33,7 +35,9 @@ def summary_table(s: SessionSummary, *, narrow: bool = False, compact: bool = Fa
             table.add_row(Text(g.label, style="dim"), *(Text("-", style="dim") for _ in table.columns[1:]))
             continue
         pct = None if compact else s.pct_bw(g.mean_force_n)
-        force = "-" if g.mean_force_n is None else f"{g.mean_force_n:.0f} N" + (f" {pct:.0f}%" if pct is not None else "")
+        mean = g.mean_force_n
+        in_unit = f"{mean / G_N_PER_KG:.1f} kg" if unit == "kg" else f"{mean:.0f} N" if mean is not None else ""
+        force = "-" if mean is None else in_unit + (f" {pct:.0f}%" if pct is not None else "")
         cells = [
             Text(g.label, style="" if g.worked else "dim"),  # a brief visit: its time, but 'Not worked'
             str(g.hold_count),
@@ -51,20 +55,21 @@ class SummaryTable:
     """The summary's table drawn for the width it is given, again at every resize: the narrow form
     only when the full one would not fit, the compact one when neither does."""
 
-    def __init__(self, summary: SessionSummary) -> None:
+    def __init__(self, summary: SessionSummary, unit: str = "N") -> None:
         self.summary = summary
+        self.unit = unit
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         wide = options.update_width(1000)
-        table = summary_table(self.summary)
+        table = summary_table(self.summary, unit=self.unit)
         if Measurement.get(console, wide, table).maximum > options.max_width:
-            table = summary_table(self.summary, narrow=True)
+            table = summary_table(self.summary, narrow=True, unit=self.unit)
             # Narrow still does with every name wrapped at its spaces ("IT band /" over "TFL"), none
             # cut. (Rich's own minimum leaves out the padding between columns.)
             labels = [g.label for g in self.summary.groups]
             wrapped = max(len(w) for label in labels for w in label.split()) - max(map(len, labels))
             if Measurement.get(console, wide, table).maximum + wrapped > options.max_width:
-                table = summary_table(self.summary, compact=True)
+                table = summary_table(self.summary, compact=True, unit=self.unit)
         yield table
 
 
@@ -77,10 +82,11 @@ class SummaryScreen(Screen[None]):
 
     def __init__(
         self, summary: SessionSummary | None, saved: tuple[str, ...], error: str | None, note: str | None = None,
-        warnings: tuple[str, ...] = (),
+        warnings: tuple[str, ...] = (), unit: str = "N",
     ) -> None:
         super().__init__()
         self.summary = summary
+        self.unit = unit  # the dashboard's: someone reading kg all session reads kg here too
         self.saved = saved
         self.error = error
         self.note = note
@@ -96,7 +102,7 @@ class SummaryScreen(Screen[None]):
                 # Unmeasured, "0 holds, 0 caps" would be no finding: the notes below say why.
                 found = f"{counted(s.holds, 'hold')}, {counted(s.caps, 'cap')} reached" if s.measured else "not measured"
                 yield Static(f"Session summary: {duration(s.duration_s)}, {found}", id="summary-title")
-                yield Static(SummaryTable(s), id="summary-table")
+                yield Static(SummaryTable(s, self.unit), id="summary-table")
                 yield Static("\n".join(f"• {n}" for n in summary_notes(s)), id="summary-notes")
         if self.warnings:
             yield Static("\n".join(f"! {as_sentence(w)}" for w in self.warnings), id="summary-warnings")
