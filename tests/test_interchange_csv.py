@@ -369,6 +369,10 @@ def _clock_csv(path, step, n=300):
         (10, r"looks like milliseconds \(a step of 10 per sample is 0.1 Hz in seconds, 100 Hz in milliseconds\)"),
         (5_000_000, "looks like nanoseconds"),
         (0.5, r"steps by 0.5 per sample: read as seconds, that is 2 Hz, slower than the 5 Hz the hold detector needs"),
+        # Windows sized in samples at 1 GHz: 8-22 s, then "internal error (MemoryError ...)"; a
+        # replay of it grew to 21 GB and ignored q.
+        (1e-9, r"steps by 1e-09 s per sample, which is 1e\+09 Hz, faster than the 2000 Hz a roller streams at"),
+        (1e-4, r"which is 1e\+04 Hz, faster than the 2000 Hz a roller streams at; time_s must be in seconds"),
     ],
 )
 def test_a_time_column_in_a_device_clocks_units_is_refused_not_rescaled(tmp_path, step, message):

@@ -202,6 +202,13 @@ def _sample_rate_hz(t: np.ndarray, name: str) -> float:
     has two samples or more (one is refused before: it has no step)."""
     step = float(np.median(np.diff(t)))
     rate = 1.0 / step
+    if rate > _MAX_RATE_HZ:
+        # No roller streams this fast; the detector's windows, sized in samples at this rate, took
+        # 100 GB for a step of 1e-9 s (a clock in nanoseconds divided once too often, say).
+        raise FileFormatError(
+            f"{name}: the time_s column steps by {step:g} s per sample, which is {rate:.3g} Hz, faster than "
+            f"the {_MAX_RATE_HZ:g} Hz a roller streams at; time_s must be in seconds"
+        )
     if rate >= _MIN_RATE_HZ:
         # Times in microseconds give the rate to about six figures; the digits past them are float
         # noise that can tip a window's whole number of samples (12.5000001 rounds to 13, 12.5 to 12).
