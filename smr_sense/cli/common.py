@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
 
 from smr_sense.core.settings import ceiling_too_high, default_warning_s
 from smr_sense.errors import UsageError
 from smr_sense.sources.pacing import speed_out_of_range
+
+
+# Ctrl-C, a kill, and a closed terminal or dropped ssh (SIGHUP, where the platform has it): the
+# commands that write a file stop on any of them as on Ctrl-C, closing it whole.
+STOP_SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
 
 
 def finite_float(text: str) -> float:

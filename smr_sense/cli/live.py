@@ -183,7 +183,10 @@ def run_dashboard(
     if outcome.error:
         raise SmrError(outcome.error)
     if app.fault:
-        sys.stderr.write(f"smr-sense: {app.fault}\n")
+        try:
+            sys.stderr.write(f"smr-sense: {app.fault}\n")
+        except OSError:
+            pass  # the terminal was closed (it wrote a crash report, for a note nobody could read)
     return 0
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 
 import numpy as np
 
-from smr_sense.cli.common import add_hold_cap_option, hold_cap_of, positive_float, recording_file, warn
+from smr_sense.cli.common import STOP_SIGNALS, add_hold_cap_option, hold_cap_of, positive_float, recording_file, warn
 from smr_sense.core.events import log_line
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.core.words import caps_reached, counted, without_samples
@@ -83,8 +82,11 @@ def _summary_line(summary: dict) -> str:
 
 
 def _print(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except OSError:
+        pass  # the terminal was closed (SIGHUP): the recording goes on being saved, unseen
 
 
 async def _record(args: argparse.Namespace) -> int:
@@ -99,7 +101,9 @@ async def _record(args: argparse.Namespace) -> int:
     source = make_source(args.source)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # A closed terminal or a dropped ssh (SIGHUP) stops it as Ctrl-C does: the file is closed with
+    # its end marker (it exited 129 and left a file every later command called "not closed cleanly").
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     writer: RecordingWriter | None = None
     stopper: asyncio.Future | None = None

@@ -7,7 +7,7 @@ import json
 import signal
 from pathlib import Path
 
-from smr_sense.cli.common import non_negative_int, positive_float, recording_file, stream_rate_hz
+from smr_sense.cli.common import STOP_SIGNALS, non_negative_int, positive_float, recording_file, stream_rate_hz
 from smr_sense.core.samples import Marker, interleave
 from smr_sense.core.sim import BUILDS, SimConfig, SimRoller
 from smr_sense.core.words import counted
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     # Ctrl-C (or SIGTERM) stops between two seconds, never inside a write: the file then ends on a
     # whole second, and the truth is written for exactly that much, so the pair still scores.
     stopped: list[int] = []
-    stops = (signal.SIGINT, signal.SIGTERM)
+    stops = STOP_SIGNALS  # a closed terminal too: it left no truth file
     previous = {sig: signal.signal(sig, lambda signum, _frame: stopped.append(signum)) for sig in stops}
     try:
         with RecordingWriter(out, roller.info, force=args.force, extra={"simulated": True}) as writer:
@@ -92,5 +92,8 @@ def run(args: argparse.Namespace) -> int:
     holds = sum(1 for s in segments if s.kind == "hold")
     by = {signal.SIGINT: "Ctrl-C"}.get(stopped[0], signal.Signals(stopped[0]).name) if stopped else ""
     asked = f" of the {args.duration:g} asked: stopped by {by}" if stopped else ""
-    print(f"wrote {out} ({counted(samples, 'sample')}, {t:g} s{asked}, {counted(holds, 'hold')}) and {truth}")
+    try:
+        print(f"wrote {out} ({counted(samples, 'sample')}, {t:g} s{asked}, {counted(holds, 'hold')}) and {truth}")
+    except OSError:
+        pass  # the terminal was closed: both files are written
     return 128 + stopped[0] if stopped else 0  # 130 for Ctrl-C, as a shell reports it
