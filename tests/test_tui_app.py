@@ -414,6 +414,31 @@ async def test_a_name_the_app_chose_moves_on_to_the_next_free_one_if_taken_meanw
     assert taken.read_bytes() == b"another session's samples"
 
 
+def test_a_default_name_taken_before_the_dashboard_opens_moves_on_too(tmp_path, monkeypatch):
+    # Two demos started in the same second: the second was refused before its screen opened,
+    # "... already exists; choose another --record file", though the user had given no --record.
+    from smr_sense.cli import live
+    from smr_sense.core.pipeline import SessionSettings
+
+    opened = []
+    monkeypatch.setattr(live.sys, "stdin", type("Tty", (), {"isatty": lambda self: True})())
+    monkeypatch.setattr(live.sys, "stdout", type("Tty", (), {"isatty": lambda self: True, "write": print, "flush": id})())
+
+    def fake_make_app(source, settings, **kw):
+        opened.append(kw["record_path"])
+        raise SystemExit(0)  # the screen itself is tested above: the name it was given is what counts
+
+    monkeypatch.setattr("smr_sense.tui.app.make_app", fake_make_app)
+    args = live.argparse.Namespace(window=20.0, unit="N", no_bell=False, source="sim")
+    taken = tmp_path / "demo-20261125-023200.smr"
+    taken.write_bytes(b"the first demo's samples")
+    with pytest.raises(SystemExit):
+        live.run_dashboard("sim", args, record_path=taken, settings=SessionSettings(), rename=live.next_free)
+    assert opened == [tmp_path / "demo-20261125-023200-2.smr"]
+    with pytest.raises(live.UsageError, match="already exists; choose another --record file"):
+        live.run_dashboard("sim", args, record_path=taken, settings=SessionSettings())  # the user's own name
+
+
 def test_live_with_a_missing_port_is_one_sentence_and_exit_2(tmp_path):
     import os
     import subprocess

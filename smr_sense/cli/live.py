@@ -141,6 +141,10 @@ def run_dashboard(
         from smr_sense.recording.writer import check_output_path
 
         check_output_path(record_path, force=True)  # (existing files: refused just below)
+    if record_path is not None and rename is not None:
+        # A name the app chose may have been taken since by a session started in the same second:
+        # another free one will do (two demos at once refused one: "... already exists").
+        record_path = rename(record_path)
     taken = _taken(record_path) if record_path is not None else None
     if taken is not None:  # the summary too: it may be another session's report for a trainer
         raise UsageError(f"{taken} already exists; choose another --record file")
