@@ -265,6 +265,33 @@ async def test_a_sketch_with_its_own_clock_or_a_given_rate_gets_no_timing_warnin
     assert info.rate_hz == (100.0 if not options else 200.0) and source.warnings == []
 
 
+async def test_a_port_that_stays_open_and_silent_is_a_lost_link_that_comes_back():
+    # A hung board or a stopped process: the port stays open and nothing arrives. The dashboard
+    # showed "streaming" over the last force, frozen, for as long as it lasted (no cap can sound
+    # without samples); record said nothing.
+    silent = asyncio.Event()
+
+    def line_of(i):
+        return b"" if silent.is_set() else b"load_n:%d\r\n" % (100 + i % 3)
+
+    sketch = PrintingSketch(line_of)
+    try:
+        source = make_source(f"serial:{sketch.link.slave_path}?timeout=0.5&rate=200")
+        await source.open()
+        await take(source, lambda items: n_samples(items) >= 20)
+        silent.set()
+        lost = await take(source, lambda items: any(isinstance(i, Marker) and i.kind == "disconnected" for i in items))
+        marker = next(i for i in lost if isinstance(i, Marker) and i.kind == "disconnected")
+        assert "no data for 0.5 s" in str(marker.data), marker
+        assert source.stats.state == "reconnecting"
+        silent.clear()  # the board comes back
+        back = await take(source, lambda items: any(isinstance(i, Marker) and i.kind == "reconnected" for i in items))
+        assert any(isinstance(i, Marker) and i.kind == "reconnected" for i in back)
+        await source.close()
+    finally:
+        sketch.close()
+
+
 # --- bad input: one sentence each ----------------------------------------------------------------
 
 

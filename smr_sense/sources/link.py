@@ -6,7 +6,8 @@ Both only put an event on a queue. The link's own task (the pump) decodes (``Dev
 hands items to whoever iterates the source; it also owns reconnecting, so a link comes back even
 while nobody iterates. When the link drops, the stream yields ``Marker(t, "disconnected")``, the
 pump reconnects with backoff and repeats the profile's handshake, and the stream goes on with
-``Marker(t, "reconnected")`` before the first new block. ``stats`` (samples, lost, corrupt,
+``Marker(t, "reconnected")`` before the first new block. A link that stays open but sends nothing
+for ``handshake_timeout_s`` has dropped too. ``stats`` (samples, lost, corrupt,
 reconnects, connected, state) stay live throughout; ``last_error`` says why the latest reconnect
 attempt failed.
 """
@@ -211,7 +212,13 @@ class LinkSource(Source, abc.ABC):
         assert stream is not None
         try:
             while True:
-                event = await self._events.get()
+                try:
+                    # The same wait as for a device's first data: a port that stays open and silent (a
+                    # hung board, a stopped process) is a lost link too. Nothing else would say so, and
+                    # the dashboard showed "streaming" over a frozen force, where no cap can sound.
+                    event = await asyncio.wait_for(self._events.get(), self.handshake_timeout_s)
+                except TimeoutError:
+                    event = _Lost(self._link, time.time(), f"no data for {self.handshake_timeout_s:g} s")
                 if event.link != self._link:
                     continue  # from a link that is gone
                 if isinstance(event, _Chunk):
