@@ -292,6 +292,29 @@ async def test_a_port_that_stays_open_and_silent_is_a_lost_link_that_comes_back(
         sketch.close()
 
 
+async def test_a_roller_that_changes_its_channels_mid_session_ends_the_stream_in_one_sentence():
+    # Its frames of the new width were dropped as corrupt while bytes kept coming: no loss to mark,
+    # no sample to time, and `record --duration 20` ran on until killed.
+    sketch = PrintingSketch(lambda i: b"load:%d\r\n" % i if i < 40 else b"left:%d,right:%d\r\n" % (i, i))
+    try:
+        source = make_source(f"serial:{sketch.link.slave_path}?rate=200")
+        await source.open()
+
+        async def drain():
+            async for _ in source:
+                pass
+
+        with pytest.raises(SourceError) as err:
+            await asyncio.wait_for(drain(), WAIT_S)  # before, it went on for ever
+        await source.close()
+    finally:
+        sketch.close()
+    assert str(err.value) == (
+        f"the serial port {sketch.link.slave_path} changed its channels mid-session (now left, right); "
+        "a session keeps one layout, so start a new one"
+    )
+
+
 # --- bad input: one sentence each ----------------------------------------------------------------
 
 

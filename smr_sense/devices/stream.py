@@ -84,6 +84,7 @@ class DeviceStream:
         self._offset_s = 0.0
         self._resume: dict[str, Any] | None = None  # set by link_lost, consumed by the next block
         self._layout_warned = False
+        self.new_layout: list[str] | None = None  # the channels a device changed to mid-stream
         self._start_decoder()
 
     # --- the link's life -------------------------------------------------------------------
@@ -165,6 +166,7 @@ class DeviceStream:
     def _start_decoder(self) -> None:
         self._sniffed = bytearray()
         self._layout_warned = False
+        self.new_layout: list[str] | None = None  # the channels a device changed to mid-stream
         decoder = self.profile.decoder if self.format is None else self.format
         if decoder == "auto":
             self._decoder = None  # chosen by what arrives
@@ -229,6 +231,7 @@ class DeviceStream:
             if not self._layout_warned:
                 self._layout_warned = True
                 names = [c.name for c in info.channels]
+                self.new_layout = names
                 out.append(Marker(self._last_t_s or 0.0, "layout_changed", {"channels": names}))
             return
         changed = {

@@ -223,6 +223,17 @@ class LinkSource(Source, abc.ABC):
                     continue  # from a link that is gone
                 if isinstance(event, _Chunk):
                     self._emit(stream.feed(event.data, event.host_t_s))
+                    if stream.new_layout is not None:
+                        # Every later frame would be dropped as the wrong width while bytes kept
+                        # coming: no loss to mark, no sample to time, and record --duration never ended.
+                        self.stats.connected = False
+                        self.stats.state = "ended"
+                        await self._disconnect()
+                        self._out.put_nowait(_Ended(
+                            f"{self._describe_link()} changed its channels mid-session (now "
+                            f"{', '.join(stream.new_layout)}); a session keeps one layout, so start a new one"
+                        ))
+                        return
                     if not stream.refused:
                         continue
                     # Another device took the link without it dropping: as a drop, then find ours.
