@@ -269,6 +269,10 @@ def test_zero_alone_needs_a_saved_calibration(monkeypatch, capsys, config):
     assert code == 2 and "Traceback" not in err
     assert "Bench roller has no saved calibration to re-zero; calibrate it with known weights first" in err
     assert load_profile("bench:AA:BB") is None
+    # The command it suggests pastes into a shell as it is: '&' sent it to the background.
+    monkeypatch.setattr("smr_sense.sources.make_source", lambda spec: BenchRoller())
+    assert main(["calibrate", "--source", "serial:/dev/ttyACM0?rate=50&format=text", "--zero"]) == 2
+    assert "(smr-sense calibrate --source 'serial:/dev/ttyACM0?rate=50&format=text')" in capsys.readouterr().err
 
 
 def test_zero_alone_refuses_known_weights_it_would_not_use(monkeypatch, capsys, config):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import sys
 import threading
 
@@ -182,7 +183,7 @@ async def _calibrate(args: argparse.Namespace) -> int:
             first = (
                 NO_WEIGHTS_ADVICE
                 if is_emulated(info.device_id)
-                else f"calibrate it with known weights first (smr-sense calibrate --source {args.source})"
+                else f"calibrate it with known weights first (smr-sense calibrate --source {shlex.quote(args.source)})"
             )
             raise UsageError(f"{info.device_name} has no saved calibration to re-zero; {first}")
         proc = CalibrationProcedure(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import sys
 
 import numpy as np
@@ -131,7 +132,9 @@ async def _record(args: argparse.Namespace) -> int:
                 how = NO_WEIGHTS_ADVICE
             else:
                 how = (
-                    f"calibrate it (smr-sense calibrate --source {source.spec}) and smr-sense analyze {args.out} "
+                    # Quoted for a shell: pasted as it was, "?rate=50&format=text" sent it to the background.
+                    f"calibrate it (smr-sense calibrate --source {shlex.quote(source.spec)}) and smr-sense analyze "
+                    f"{shlex.quote(args.out)} "
                     "will measure them"
                 )
             warn(f"{info.device_name} sends raw counts and has no calibration: recording them without measuring holds; {how}")
