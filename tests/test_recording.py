@@ -69,7 +69,7 @@ def test_an_unclosed_recording_loads_with_a_warning(tmp_path):
     _, live = _write(path, close=False)
     rec = load_any(path)
     assert rec.block.identical(live, host_time=True)
-    assert any("not closed cleanly" in w for w in rec.warnings)
+    assert any("not closed cleanly; reading the " in w and " samples it holds" in w for w in rec.warnings)
 
 
 def test_flushes_reach_the_file_before_close(tmp_path):

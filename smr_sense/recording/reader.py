@@ -97,7 +97,7 @@ def load_recording(path: str | os.PathLike[str], data: bytes | None = None) -> R
             f"its last {dec.torn_bytes} bytes cannot be read; reading {_the_samples(len(dec.rows))} before them"
         )
     elif not dec.closed_cleanly:
-        warnings.append(f"{path}: the recording was not closed cleanly; reading all {len(dec.rows)} samples it holds")
+        warnings.append(f"{path}: the recording was not closed cleanly; reading {_the_samples(len(dec.rows))} it holds")
     block = fmt.rows_to_block(dec.rows, dec.info)
     warnings += _dead_channel_warnings(path, dec.info, block)
     truth = _load_truth(path)
