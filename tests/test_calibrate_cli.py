@@ -303,15 +303,6 @@ def test_a_zero_moved_since_the_profile_is_taken_once_the_person_says_the_roller
     assert load_profile("bench:AA:BB").calibration["channels"][0]["offset_counts"] == pytest.approx(OFFSET, abs=10)
 
 
-def test_an_e_answer_without_a_refusal_is_no_way_around_the_load_check(monkeypatch, capsys, config):
-    _known_profile()
-    roller = BenchRoller(accepts_weights=False)
-    roller.load_n = 30 * G_N_PER_KG
-    code, out, err = run_cli(monkeypatch, capsys, "e\nq\n", roller, "--zero", "--tare-s", "1")
-    assert code == 1 and "the roller carries about 294 N" in out
-    assert load_profile("bench:AA:BB").calibration["channels"][0]["offset_counts"] == OFFSET
-
-
 def test_ctrl_c_at_a_prompt_ends_calibrate_at_once(tmp_path):
     # The prompt's read sat in asyncio's executor: Ctrl-C printed "interrupted" and the program
     # still waited for Enter, taking whatever was typed meanwhile as the answer.
@@ -333,11 +324,12 @@ def test_ctrl_c_at_a_prompt_ends_calibrate_at_once(tmp_path):
     assert code == 130 and "interrupted" in proc.stderr.read()
 
 
-def test_zero_alone_with_weight_on_is_refused_and_keeps_the_old_zero(monkeypatch, capsys, config):
+@pytest.mark.parametrize("answers", ["\nq\n", "e\nq\n"])  # e before any refusal is no way around the check
+def test_zero_alone_with_weight_on_is_refused_and_keeps_the_old_zero(monkeypatch, capsys, config, answers):
     _known_profile()
     roller = BenchRoller(accepts_weights=False)
     roller.load_n = 30 * G_N_PER_KG
-    code, out, err = run_cli(monkeypatch, capsys, "\nq\n", roller, "--zero", "--tare-s", "1")
+    code, out, err = run_cli(monkeypatch, capsys, answers, roller, "--zero", "--tare-s", "1")
     assert code == 1 and "the roller carries about 294 N" in out
     assert load_profile("bench:AA:BB").calibration["channels"][0]["offset_counts"] == OFFSET
 
