@@ -250,8 +250,14 @@ def test_the_summary_table_shows_forces_in_kg_to_someone_who_read_kg_all_session
     r.apply_event(RollingStarted(35.0))
     r.apply_event(HoldStarted(46.0, start_s=45.0))
     r.apply_event(HoldEnded(60.0, 45.0, 60.0, 15.0, 200.0, 250.0, False, None, 0.0))
-    s = summarize(r, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0, body_mass_kg=80.0)
+    r.apply_marker(Marker(60.0, "muscle_group", {"group": "hamstrings"}))
+    r.apply_event(RollingStarted(61.0))
+    s = summarize(r, source="sim", device_id="d", duration_s=90.0, hold_cap_s=20.0, body_mass_kg=80.0)
     console = Console(width=100, record=True)
     console.print(SummaryTable(s, unit))
-    calves = next(line for line in console.export_text().splitlines() if line.startswith("Calves"))
+    lines = console.export_text().splitlines()
+    calves = next(line for line in lines if line.startswith("Calves"))
     assert shown in calves, calves
+    # Rolled over with no hold: no mean force, in any unit (in kg it divided None and failed).
+    hamstrings = next(line for line in lines if line.startswith("Hamstrings"))
+    assert hamstrings.split()[1:5] == ["0", "-", "-", "0"], hamstrings

@@ -12,9 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.words import as_sentence, counted, duration, mmss
 from smr_sense.report import SessionSummary, summary_notes
+from smr_sense.tui.units import force_text
 
 
 def summary_table(s: SessionSummary, *, narrow: bool = False, compact: bool = False, unit: str = "N") -> Table:
@@ -35,9 +35,10 @@ def summary_table(s: SessionSummary, *, narrow: bool = False, compact: bool = Fa
             table.add_row(Text(g.label, style="dim"), *(Text("-", style="dim") for _ in table.columns[1:]))
             continue
         pct = None if compact else s.pct_bw(g.mean_force_n)
-        mean = g.mean_force_n
-        in_unit = f"{mean / G_N_PER_KG:.1f} kg" if unit == "kg" else f"{mean:.0f} N" if mean is not None else ""
-        force = "-" if mean is None else in_unit + (f" {pct:.0f}%" if pct is not None else "")
+        mean = g.mean_force_n  # None for a group rolled over with no hold
+        # As the dashboard's readout words it: kg when it showed kg, else newtons (%BW stays beside).
+        shown = "kg" if unit == "kg" else "N"
+        force = "-" if mean is None else force_text(mean, shown, None) + (f" {pct:.0f}%" if pct is not None else "")
         cells = [
             Text(g.label, style="" if g.worked else "dim"),  # a brief visit: its time, but 'Not worked'
             str(g.hold_count),
