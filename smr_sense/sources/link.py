@@ -226,13 +226,11 @@ class LinkSource(Source, abc.ABC):
                     if stream.new_layout is not None:
                         # Every later frame would be dropped as the wrong width while bytes kept
                         # coming: no loss to mark, no sample to time, and record --duration never ended.
-                        self.stats.connected = False
-                        self.stats.state = "ended"
                         await self._disconnect()
-                        self._out.put_nowait(_Ended(
+                        self._end(
                             f"{self._describe_link()} changed its channels mid-session (now "
                             f"{', '.join(stream.new_layout)}); a session keeps one layout, so start a new one"
-                        ))
+                        )
                         return
                     if not stream.refused:
                         continue
@@ -244,15 +242,19 @@ class LinkSource(Source, abc.ABC):
                 self._emit([stream.link_lost(event.host_t_s, event.reason)])
                 await self._disconnect()
                 if not self.reconnect:
-                    self._out.put_nowait(_Ended(f"{self._describe_link()} went away ({event.reason})"))
+                    self._end(f"{self._describe_link()} went away ({event.reason})")
                     return
                 await self._reconnect()
         except asyncio.CancelledError:
             raise
         except Exception as err:  # a bug must end the stream with a sentence, not hang the consumer
-            self.stats.connected = False
-            self.stats.state = "ended"
-            self._out.put_nowait(_Ended(f"{self._describe_link()} failed: {err or type(err).__name__}"))
+            self._end(f"{self._describe_link()} failed: {err or type(err).__name__}")
+
+    def _end(self, reason: str) -> None:
+        """The stream ends here for good: whoever iterates gets ``reason`` as a SourceError."""
+        self.stats.connected = False
+        self.stats.state = "ended"
+        self._out.put_nowait(_Ended(reason))
 
     def _emit(self, items: list[SourceItem]) -> None:
         for item in items:
