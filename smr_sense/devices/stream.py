@@ -83,7 +83,6 @@ class DeviceStream:
         self._last_host_s: float | None = None
         self._offset_s = 0.0
         self._resume: dict[str, Any] | None = None  # set by link_lost, consumed by the next block
-        self._layout_warned = False
         self.new_layout: list[str] | None = None  # the channels a device changed to mid-stream
         self._start_decoder()
 
@@ -165,8 +164,7 @@ class DeviceStream:
 
     def _start_decoder(self) -> None:
         self._sniffed = bytearray()
-        self._layout_warned = False
-        self.new_layout: list[str] | None = None  # the channels a device changed to mid-stream
+        self.new_layout = None
         decoder = self.profile.decoder if self.format is None else self.format
         if decoder == "auto":
             self._decoder = None  # chosen by what arrives
@@ -228,11 +226,9 @@ class DeviceStream:
             return
         if info.channels != self.info.channels:
             # the stream's layout is fixed once open; blocks of another width are dropped below
-            if not self._layout_warned:
-                self._layout_warned = True
-                names = [c.name for c in info.channels]
-                self.new_layout = names
-                out.append(Marker(self._last_t_s or 0.0, "layout_changed", {"channels": names}))
+            if self.new_layout is None:
+                self.new_layout = [c.name for c in info.channels]
+                out.append(Marker(self._last_t_s or 0.0, "layout_changed", {"channels": list(self.new_layout)}))
             return
         changed = {
             k: v for k, v in (("rate_hz", info.rate_hz), ("firmware", info.firmware)) if getattr(self.info, k) != v
