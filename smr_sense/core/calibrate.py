@@ -325,6 +325,10 @@ def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
     linear = [i for i in counted if info.channels[i].sensor != "fsr"]
     fsr = [i for i in counted if info.channels[i].sensor == "fsr"]
     gains: dict[int, ChannelCalibration] = {}
+    # A fit with no more points than unknowns passes through every one of them, so its zero
+    # residuals check nothing: load cells share one least-squares fit (a gain each); an FSR's
+    # power law has two unknowns of its own (one weight fixes n = 1 and k).
+    exact = len(points) <= len(linear) if linear else True
     if linear:
         if fsr:
             raise CalibrationFitError("a roller mixing load cells and FSRs is not supported by the calibration")
@@ -350,6 +354,7 @@ def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
         else:
             exponent, logk = np.polyfit(np.log(g), np.log(fn), 1)
             kk = float(np.exp(logk))
+        exact = exact and g.size <= 2
         gains[i] = ChannelCalibration(names[i], "power", offset_counts=float(off[i]), k=kk, exponent=float(exponent))
     cal = Calibration(info.device_id, tuple(gains[i] for i in counted))
     residuals: list[PointResidual] = []
@@ -372,11 +377,4 @@ def fit_calibration(info: StreamInfo, tare: TareResult, points: list[SpanPoint])
     noise_n = tuple(
         abs(float(gains[i].apply(np.array([off[i] + tare.noise_counts[i]]))[0])) for i in counted
     )
-    # A fit with no more points than unknowns passes through every one of them, so its zero
-    # residuals check nothing: load cells share one least-squares fit (a gain each); an FSR's
-    # power law has two unknowns of its own (one weight fixes n = 1 and k).
-    if linear:
-        exact = len(points) <= len(linear)
-    else:
-        exact = all(sum(1 for p in points if p.channel in (names[i], None)) <= 2 for i in fsr)
     return cal, FitReport(tuple(residuals), noise_n, tuple(gains[i].model for i in counted), checked=not exact)
