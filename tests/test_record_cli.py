@@ -146,6 +146,31 @@ def test_record_never_overwrites(tmp_path):
     assert out.read_bytes() == b"precious"
 
 
+def test_force_never_writes_over_a_file_another_recorder_is_writing(tmp_path):
+    # Two recorders on one file would both report success and leave a file mixing their chunks.
+    out = tmp_path / "busy.smr"
+    first = subprocess.Popen([*CMD, "record", "--source", "sim", "--out", str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline().startswith("recording ")  # the file is open and written to
+        second = run("record", "--source", "sim:?seed=3&speed=max", "--duration", "5", "--out", str(out), "--force")
+        assert second.returncode == 2
+        assert second.stderr.strip() == (
+            f"smr-sense: error: {out} is being recorded by another smr-sense right now; write to another file"
+        )
+        time.sleep(1.5)  # the first recorder goes on writing after the refusal
+        first.send_signal(signal.SIGINT)
+        first.wait(timeout=20)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0
+    rec = load_any(out)
+    assert rec.warnings == []  # one whole recording, closed cleanly: the first one's own samples
+    assert rec.block.identical(SimRoller(SimConfig(seed=DEFAULT_SEED)).read(len(rec.block)))
+    # Once it has finished, the file is anyone's to overwrite.
+    assert run("record", "--source", "sim:?speed=max&duration=2", "--out", str(out), "--force").returncode == 0
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

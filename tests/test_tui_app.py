@@ -572,6 +572,23 @@ async def test_a_replay_quit_half_way_keeps_the_summary_of_the_whole_session(tmp
     assert app.session.outcome.saved == () and "before the end of the file" in app.session.outcome.note
 
 
+async def test_a_replay_of_a_file_still_being_recorded_saves_no_summary_for_it(tmp_path):
+    # Read while another session still writes it, the file holds only that session's start: a
+    # summary of that would stand beside the whole recording as if it were its summary.
+    rec = recording("edge_hold_25s.csv")
+    target = tmp_path / "growing.smr"
+    with RecordingWriter(target, rec.info) as writer:
+        writer.append(rec.block)
+        writer.flush()
+        app = app_for(replay(load_recording(target), speed=64.0), summary_path=target)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: summary_shown(app), "the end")
+        outcome = app.session.outcome
+    assert sum(g.hold_count for g in outcome.summary.groups) == 1 and outcome.saved == ()
+    assert outcome.note == f"Not saved: {target} is still being recorded, so this replay saw only the start of it."
+    assert not list(tmp_path.glob("*.summary.*"))
+
+
 @pytest.mark.parametrize("replace", [False, True])
 async def test_a_replay_replaces_a_summary_already_there_only_when_told(tmp_path, replace):
     # It may be the live session's own summary, dated the day the session was done.

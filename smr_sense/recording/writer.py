@@ -4,13 +4,14 @@ Every quarter second of wall time, or every second of stream time if that comes 
 buffered samples go to the operating system in checksummed chunks of at most a second of stream
 time each, so a recorder killed with SIGKILL loses at most that, and a damaged stretch of the file
 loses only the chunks it touches; an fsync every few seconds covers power loss too. An existing
-file is never overwritten unless asked.
+file is never overwritten unless asked, and never while another recorder writes it (lock.py).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import os
+import stat
 import time
 from pathlib import Path
 from typing import BinaryIO
@@ -20,12 +21,17 @@ from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.core.words import counted
 from smr_sense.errors import SmrError
 from smr_sense.recording import format as fmt
+from smr_sense.recording.lock import lock_for_writing
 
 CHUNK_MAX_S = 1.0  # stream time in one checksummed chunk: what a damaged chunk can lose
 
 
 class RecordingExistsError(SmrError):
     """Refusing to overwrite a recording."""
+
+
+class RecordingBusyError(SmrError):
+    """Another recorder is writing the file right now."""
 
 
 class RecordingWriteError(SmrError):
@@ -46,6 +52,33 @@ def check_output_path(path: Path, force: bool, reading: tuple[str | os.PathLike[
     # A pipe or a device (``mkfifo``, /dev/null) always exists and holds nothing to lose: no --force.
     if path.is_file() and not force:
         raise RecordingExistsError(f"{path} already exists; use --force to overwrite it")
+
+
+def _open_locked(path: Path, force: bool) -> BinaryIO:
+    """Open ``path`` to write a recording into, holding its lock (see lock.py) for as long as it is
+    open. With ``force`` an existing file is emptied, but only once its lock is taken: never under
+    a recorder still writing it."""
+    flags = os.O_WRONLY | os.O_CREAT | (0 if force else os.O_EXCL) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileExistsError:  # made since the check: never written over without --force
+        raise RecordingExistsError(f"{path} already exists; use --force to overwrite it") from None
+    except OSError as err:  # no permission, a full disk (a folder or a missing one: checked before)
+        raise SmrError(f"cannot create {path}: {err.strerror}") from None
+    try:
+        if not lock_for_writing(fd):
+            raise RecordingBusyError(f"{path} is being recorded by another smr-sense right now; write to another file")
+        if force and stat.S_ISREG(os.fstat(fd).st_mode):
+            os.ftruncate(fd, 0)
+        # Unbuffered: a flush is one write of whole chunks, and after a refused one the file
+        # holds exactly what the operating system took (nothing left in a buffer to retry).
+        return open(fd, "wb", buffering=0)  # noqa: SIM115 - lives as long as the writer
+    except OSError as err:
+        os.close(fd)
+        raise SmrError(f"cannot write {path}: {err.strerror}") from None
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class RecordingWriter:
@@ -75,14 +108,7 @@ class RecordingWriter:
         self._last_fsync = self._last_flush
         self._file: BinaryIO | None = None
         check_output_path(self.path, force, reading)
-        try:
-            # Unbuffered: a flush is one write of whole chunks, and after a refused one the file
-            # holds exactly what the operating system took (nothing left in a buffer to retry).
-            self._file = open(self.path, "wb" if force else "xb", buffering=0)  # noqa: SIM115 - lives as long as the writer
-        except FileExistsError:  # made since the check: "xb" never writes over it
-            raise RecordingExistsError(f"{self.path} already exists; use --force to overwrite it") from None
-        except OSError as err:  # no permission, a full disk (a folder or a missing one: checked above)
-            raise SmrError(f"cannot create {self.path}: {err.strerror}") from None
+        self._file = _open_locked(self.path, force)
         self.failed: str | None = None  # why writing stopped (the sentence raised once)
         self.written = 0  # samples the operating system has taken
         created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smr_sense.core.events import Event
+from smr_sense.recording.lock import being_recorded
 from smr_sense.report import SessionSummary, summary_paths
 
 
@@ -71,6 +72,8 @@ def replay_summary_withheld(
     only.)"""
     if not measured:
         return "Not saved: nothing in the file was measured (it has no calibration)."
+    if being_recorded(summary_path):  # the replay read it part way through its session
+        return f"Not saved: {summary_path} is still being recorded, so this replay saw only the start of it."
     if not stream_ended:
         return f"Not saved: the replay stopped at {stopped_s:.0f} s, before the end of the file."
     if skipped_s > 0:
