@@ -7,6 +7,7 @@ recording (``session.smr`` -> ``session.summary.json`` and ``session.summary.md`
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 from collections import Counter
@@ -125,6 +126,24 @@ class SessionSummary:
         if force_n is None or not self.body_mass_kg:
             return None
         return 100.0 * force_n / (self.body_mass_kg * G_N_PER_KG)
+
+
+STARTED_AT_FORMAT = "%Y-%m-%d %H:%M"  # the person's own clock: when they did the session
+
+
+def local_now() -> str:
+    """Now, as a live session's summary is dated."""
+    return _dt.datetime.now().astimezone().strftime(STARTED_AT_FORMAT)
+
+
+def recorded_at(header: dict) -> str | None:
+    """When a recording was made (its header's UTC time), in local time as a live summary is dated;
+    None if unknown."""
+    try:
+        when = _dt.datetime.fromisoformat(str(header["created_utc"]))
+    except (KeyError, ValueError):
+        return None
+    return when.astimezone().strftime(STARTED_AT_FORMAT)
 
 
 def summarize(

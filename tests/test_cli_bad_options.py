@@ -283,7 +283,7 @@ def test_an_output_name_that_names_no_file_is_refused_by_its_option(tmp_path, ca
 
 
 def test_a_replay_summary_is_dated_when_the_recording_was_made(rec):
-    from smr_sense.cli.replay import recorded_at
+    from smr_sense.report import recorded_at
     from smr_sense.recording import load_any
 
     made = recorded_at(load_any(rec).header)

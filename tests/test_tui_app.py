@@ -12,6 +12,7 @@ from smr_sense.core.events import HoldStarted
 from smr_sense.core.pipeline import SessionSettings, analyze_block
 from smr_sense.core.samples import Channel, Marker, SampleBlock, StreamInfo
 from smr_sense.recording import RecordingWriter, export_csv, load_any, load_recording
+from smr_sense.report import summary_to_json
 from smr_sense.sources import make_source
 from smr_sense.sources.replay import ReplaySource
 from smr_sense.tui.messages import SessionEvents
@@ -587,6 +588,34 @@ async def test_a_replay_of_a_file_still_being_recorded_saves_no_summary_for_it(t
     assert sum(g.hold_count for g in outcome.summary.groups) == 1 and outcome.saved == ()
     assert outcome.note == f"Not saved: {target} is still being recorded, so this replay saw only the start of it."
     assert not list(tmp_path.glob("*.summary.*"))
+
+
+async def test_record_saves_the_summary_the_dashboard_gives_its_recording(tmp_path):
+    # A session recorded without a screen reaches the trainer as one recorded with it: the same
+    # holds filed under the same groups, rolling, caps and losses of signal.
+    import subprocess
+    import sys
+
+    out = tmp_path / "headless.smr"
+    done = subprocess.run(
+        [sys.executable, "-m", "smr_sense", "record", "--source", "sim:?seed=3&speed=max",
+         "--duration", "240", "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    json_path, md_path = tmp_path / "headless.summary.json", tmp_path / "headless.summary.md"
+    assert done.stdout.splitlines()[-1] == f"saved the summary to {json_path} and {md_path}"
+    saved = json.loads(json_path.read_text())
+    assert saved["recording"] == "headless.smr" and saved["totals"]["holds"] >= 3
+    assert len([g for g in saved["groups"] if g["holds"]]) >= 2  # the simulated person moved on
+    assert md_path.read_text().startswith("# Foam-rolling session")
+
+    app = app_for(replay(load_recording(out), speed=float("inf")), summary_path=out)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+    replayed = summary_to_json(app.session.outcome.summary)
+    assert replayed["totals"] == saved["totals"] and replayed["groups"] == saved["groups"]
+    assert replayed["duration_s"] == saved["duration_s"]
 
 
 @pytest.mark.parametrize("replace", [False, True])

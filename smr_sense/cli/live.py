@@ -156,7 +156,9 @@ def run_dashboard(
         )
     display = DisplaySettings(unit=args.unit, bell=not args.no_bell, plot_window_s=args.window)
     if started_at == NOW:
-        started_at = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+        from smr_sense.report import local_now
+
+        started_at = local_now()
     app = make_app(
         source,
         settings,

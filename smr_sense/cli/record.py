@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import shlex
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from smr_sense.core.events import log_line
 from smr_sense.core.samples import Marker, SampleBlock
 from smr_sense.core.words import caps_reached, counted, without_samples
 from smr_sense.devices.stream import is_another_device
+from smr_sense.errors import SmrError
 from smr_sense.recording import RecordingWriter
 
 LINK_POLL_S = 0.5  # while the link is lost: how often to look at why it has not come back
@@ -97,6 +99,8 @@ async def _record(args: argparse.Namespace) -> int:
     from smr_sense.profiles import with_usable_profile
     from smr_sense.sources import make_source  # looked up when run, like the other commands
     from smr_sense.sources.link import LinkSource
+    from smr_sense.cli.record_summary import RecordSummary
+    from smr_sense.report import local_now, recorded_at
     from smr_sense.sources.replay import ReplaySource, carried_over
 
     source = make_source(args.source)
@@ -107,6 +111,8 @@ async def _record(args: argparse.Namespace) -> int:
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     writer: RecordingWriter | None = None
+    kept = RecordSummary()
+    warnings: list[str] = []  # about the data, for whoever reads the summary later
     stopper: asyncio.Future | None = None
     try:
         # The device's saved calibration profile, when there is one, is the calibration in effect,
@@ -117,6 +123,9 @@ async def _record(args: argparse.Namespace) -> int:
             warn(damaged)
         for w in getattr(source, "warnings", []):
             warn(w)
+            warnings.append(w)
+        # When the session was done: a replay's, when it was first recorded.
+        kept.started_at = recorded_at(source.recording.header) if isinstance(source, ReplaySource) else local_now()
         # A replay is never recorded over the file it plays.
         reading = (source.path,) if isinstance(source, ReplaySource) else ()
         settings = SessionSettings(hold_cap_s=hold_cap_of(args))
@@ -183,6 +192,7 @@ async def _record(args: argparse.Namespace) -> int:
                 # A replay started part way: the file begins there, under what was in force there.
                 for m in carried_over(item):
                     writer.mark(m)
+                    kept.mark(m)
                     for event in pipeline.mark(m) if pipeline else ():
                         _print(event.describe())
                         printed += 1
@@ -191,9 +201,11 @@ async def _record(args: argparse.Namespace) -> int:
                 if item.kind == "disconnected" and live_link and lost_at is None:
                     lost_at = (item.t_s, loop.time())  # the first drop: a link that flaps does not restart it
                 writer.mark(item)
+                kept.mark(item)
                 _print(_marker_line(item))
                 for event in pipeline.mark(item) if pipeline else ():
                     _print(event.describe())
+                    kept.events([event])
                     printed += 1
                 continue
             assert isinstance(item, SampleBlock)
@@ -206,8 +218,10 @@ async def _record(args: argparse.Namespace) -> int:
                 reached_end = keep < len(item)
                 item = item.slice(0, keep)
             writer.append(item)
+            kept.samples(item)
             for event in pipeline.feed(item).events if pipeline else ():
                 _print(event.describe())
+                kept.events([event])
                 printed += 1
             if reached_end:
                 break
@@ -216,7 +230,9 @@ async def _record(args: argparse.Namespace) -> int:
             # What finish() closes (a hold still open when the stream stopped) is an event too.
             for event in result.events[printed:]:
                 _print(event.describe())
+                kept.events([event])
             _print(_summary_line(result.summary))
+            warnings += result.warnings
     finally:
         if stopper is not None:
             stopper.cancel()
@@ -225,4 +241,26 @@ async def _record(args: argparse.Namespace) -> int:
             writer.close()
             if writer.failed is None:  # else the error names what was kept
                 _print(f"saved {counted(writer.samples, 'sample')} to {args.out}")
+            _save_summary(kept, args, info, settings, warnings, measured=pipeline is not None)
     return 0
+
+
+def _save_summary(kept, args, info, settings, warnings: list[str], *, measured: bool) -> None:
+    """The trainer's summary beside the recording, as the dashboard saves it; a summary that cannot
+    be saved (a full disk) is said, and costs nothing recorded."""
+    from smr_sense.tui.outcome import not_measured_reason
+
+    out = Path(args.out)
+    not_measured = None if measured else not_measured_reason(
+        None, uncalibrated=True, device_id=info.device_id, counts_in=out
+    )
+    try:
+        saved = kept.save(
+            out, info, hold_cap_s=settings.hold_cap_s, warnings=warnings,
+            not_measured=not_measured,
+        )
+    except SmrError as err:
+        warn(str(err))
+        return
+    if saved is not None:
+        _print(f"saved the summary to {saved[0]} and {saved[1]}")

@@ -9,7 +9,6 @@ live session's own) is replaced only with ``--force``.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 from pathlib import Path
 
 from smr_sense.cli.common import calibration_choice, finite_float, pinned_by, speed_factor, speed_option, warn
@@ -61,19 +60,11 @@ def _settings_as_recorded(args: argparse.Namespace, extra: dict) -> None:
     args.saved_settings = False
 
 
-def recorded_at(header: dict) -> str | None:
-    """When the recording was made, in local time as the live summary writes it; None if unknown."""
-    try:
-        when = _dt.datetime.fromisoformat(str(header["created_utc"]))
-    except (KeyError, ValueError):
-        return None
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def run(args: argparse.Namespace) -> int:
     from smr_sense.profiles import calibration_from_option, other_device_warning
     from smr_sense.recording import load_any
     from smr_sense.recording.csv_export import unmeasured_until
+    from smr_sense.report import recorded_at
     from smr_sense.sources.replay import start_outside
 
     path = Path(args.file)
