@@ -153,3 +153,30 @@ async def test_a_replay_whose_groups_were_changed_by_hand_saves_no_summary(tmp_p
             "Not saved: the muscle groups were changed during the replay, so it is not the recorded session."
         )
         assert not list(tmp_path.iterdir())
+
+
+async def test_a_long_gap_in_a_file_shows_no_signal_and_is_not_waited_out():
+    # A roller left off for an hour with the recorder running: the replay shows the gap for a few
+    # seconds ("no samples", NO SIGNAL, no force), then goes on at the next sample, where stream
+    # time has jumped as it did live; the summary counts the loss of signal.
+    import dataclasses
+
+    from smr_sense.tui.widgets import ForceReadout, StateBadge, StatusHeader
+
+    rec = recording("imu_routine.smr", until_s=60.0)
+    t = rec.block.t_s.copy()
+    t[t >= 40.0] += 3600.0
+    rec = dataclasses.replace(rec, block=dataclasses.replace(rec.block, t_s=t))
+    source = replay(rec, speed=8.0, start_s=30.0)
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        header, badge = app.query_one(StatusHeader), app.query_one(StateBadge)
+        await wait_for(pilot, lambda: header.link_state == "gap", "the gap")
+        assert badge.state == "nosignal" and app.query_one(ForceReadout).force_n is None
+        assert source.position_s < 40.0
+        await wait_for(pilot, lambda: source.position_s > 3640.0, "the samples after the gap", limit_s=10.0)
+        await wait_for(pilot, lambda: header.link_state != "gap", "the samples again")
+        assert header.link_state in ("streaming", "ended")
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+        summary = app.session.outcome.summary
+        assert summary.signal_lost == 1 and summary.signal_lost_s == pytest.approx(3600.0, abs=0.1)

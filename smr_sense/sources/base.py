@@ -29,6 +29,10 @@ class SourceError(SmrError):
     """A source could not be opened or lost its device for good. The message is one sentence."""
 
 
+# No samples come in these link states: the last force and state are old news.
+LINK_DOWN = ("connecting", "reconnecting", "gap")
+
+
 @dataclass
 class LinkStats:
     """Live link statistics, updated by the source as samples arrive."""
@@ -38,7 +42,9 @@ class LinkStats:
     corrupt: int = 0
     reconnects: int = 0
     connected: bool = False
-    state: str = "connecting"  # connecting | streaming | reconnecting | ended
+    # connecting | streaming | reconnecting | ended, and for a replay: gap (a stretch of the file
+    # with no samples, where the live link was down)
+    state: str = "connecting"
     _window: list[tuple[float, int]] = field(default_factory=list, repr=False)
 
     def count(self, n: int, now_s: float | None = None) -> None:

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 
 from smr_sense.core.pipeline import CALIBRATION_MARKERS
-from smr_sense.core.samples import Marker, StreamInfo, interleave
+from smr_sense.core.samples import RESUME_GAP_S, Marker, StreamInfo, interleave
 from smr_sense.recording import Recording, load_any
 from smr_sense.routine import MUSCLE_GROUP_MARKER
 from smr_sense.sources.base import Playback, Source, SourceError, SourceItem
@@ -27,6 +27,11 @@ from smr_sense.sources.spec import SourceSpec
 
 OPTIONS = {"speed", "start"}
 WARM_UP_S = 120.0  # longer than any hold a person keeps up; costs ~20 ms of analysis per seek
+# A gap in the samples (a dropped link, a CSV with a pause) plays as it happened, showing "gap"
+# as the link's state, for up to this long; then the replay goes on at the next sample. A roller
+# left off for an hour with the recorder running must not cost an hour of watching, and no event
+# falls inside a gap: stream time jumps exactly as it did live.
+GAP_PLAYED_S = 5.0
 
 
 def start_outside(start_s: float, recording: Recording, path: str) -> str | None:
@@ -131,15 +136,30 @@ class ReplaySource(Source, Playback):
             if stop <= self._index:
                 for m in due:
                     yield m
+                self._in_gap(target, float(t[self._index]))
                 continue
             out = block.slice(self._index, stop)
             self._index = stop
+            self.stats.state = "streaming"
             self.stats.count(len(out))
             for item in interleave(out, due):  # each marker between the samples around it
                 yield item
         for m in markers[next_marker:]:
             yield m
         self.stats.state = "ended"
+
+    def _in_gap(self, target_s: float, next_s: float) -> None:
+        """Nothing is due yet at ``target_s``: in a gap in the samples, say so, and after
+        ``GAP_PLAYED_S`` of it go on at the next sample (``next_s``)."""
+        assert self._pacer is not None
+        if self._index == 0:  # a seek or a start: a position, not a gap
+            return
+        last_s = float(self.recording.block.t_s[self._index - 1])
+        if target_s - last_s < RESUME_GAP_S:  # a few samples lost in transport: no gap
+            return
+        self.stats.state = "gap"
+        if target_s - last_s >= GAP_PLAYED_S and not self._pacer.paused:
+            self._pacer.rebase(next_s)
 
     async def _pause_or_tick(self) -> None:
         assert self._pacer is not None

@@ -16,7 +16,7 @@ from textual.app import App
 from textual.widgets import Static
 
 from smr_sense.core.calibration import G_N_PER_KG
-from smr_sense.sources.base import Source
+from smr_sense.sources.base import LINK_DOWN, Source
 from smr_sense.tui.session import DashboardSession
 from smr_sense.tui.trace import STATE_HOLD, STATE_ROLLING, state_code
 from smr_sense.tui.units import UNIT_LABELS, format_force
@@ -79,7 +79,7 @@ class DashboardView:
         readout.scale_n, readout.band_n, readout.ceiling_n = scale, band, s.ceiling_n
         # While the link is down the last force and state are old news: say so, not show them frozen
         # (the hold timer keeps the time held, without a countdown: it goes on if they still hold).
-        link_down = self.source.stats.state in ("reconnecting", "connecting")
+        link_down = self.source.stats.state in LINK_DOWN
         down = status is not None and link_down
         # Once the session has ended nothing is measured or timed: its finish closed any hold.
         ended = s.outcome is not None
@@ -140,7 +140,7 @@ class DashboardView:
         total = stats.samples + stats.lost + stats.corrupt
         # The share of samples that arrived whole: next to "reconnecting" a "100 %" would read as a
         # healthy link, so none is shown while the link is down.
-        down = stats.state in ("connecting", "reconnecting")
+        down = stats.state in LINK_DOWN
         header.link_pct = round(100.0 * stats.samples / total, 1) if total and not down else None
         self.show_recording()
 

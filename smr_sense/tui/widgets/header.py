@@ -16,6 +16,7 @@ LINK_WORDS = {
     "reconnecting": "reconnecting",
     "ended": "ended",
     "paused": "paused",
+    "gap": "no samples",  # a replay: the file's own gap (the link was down there)
 }
 
 # Where the recording stands (DashboardSession.recording_state), before the file's name.
