@@ -130,7 +130,7 @@ class Decoded:
 _CHUNK_START = re.compile(b"[DME]")
 
 
-def _chunk_at(data: bytes, pos: int, itemsize: int) -> int | None:
+def chunk_at(data: bytes, pos: int, itemsize: int) -> int | None:
     """Where the chunk at ``pos`` ends (after its CRC) if one intact chunk starts there, else None."""
     end = len(data)
     if end - pos < _CHUNK_HEAD.size + 4:
@@ -150,10 +150,10 @@ def _chunk_at(data: bytes, pos: int, itemsize: int) -> int | None:
     return stop + 4
 
 
-def _resync(data: bytes, pos: int, itemsize: int) -> int | None:
-    """The offset of the next intact chunk after ``pos``, or None when none follows."""
-    for m in _CHUNK_START.finditer(data, pos + 1):
-        if _chunk_at(data, m.start(), itemsize) is not None:
+def resync(data: bytes, pos: int, itemsize: int, stop: int | None = None) -> int | None:
+    """The offset of the next intact chunk after ``pos`` (and before ``stop``), or None when none follows."""
+    for m in _CHUNK_START.finditer(data, pos + 1, len(data) if stop is None else stop):
+        if chunk_at(data, m.start(), itemsize) is not None:
             return m.start()
     return None
 
@@ -195,49 +195,66 @@ def decode(data: bytes, name: str = "the recording") -> Decoded:
     columns = [c.get("name") for c in header.get("columns", [])]
     if columns != list(dtype.names or ()):
         raise FileFormatError(f"{name} lists columns that do not match its stream description")
+    chunks = walk(data, pos, dtype.itemsize)
+    rows = np.frombuffer(b"".join(chunks.parts), dtype=dtype) if chunks.parts else np.empty(0, dtype=dtype)
+    return Decoded(
+        header, info, rows, chunks.markers, chunks.closed, len(data) - chunks.pos, chunks.tail_complete,
+        chunks.damage, chunks.end_samples,
+    )
 
-    data_parts: list[bytes] = []
+
+@dataclass
+class Chunks:
+    """What the chunks after the header hold, read as rows of ``itemsize`` bytes."""
+
+    parts: list[memoryview] = field(default_factory=list)  # the sample chunks' payloads, in order
+    markers: list[Marker] = field(default_factory=list)
+    damage: list[Damage] = field(default_factory=list)
+    closed: bool = False
+    end_samples: int | None = None
+    pos: int = 0  # where the intact chunks end (the file's end, unless a torn tail follows)
+    tail_complete: bool = False
+
+
+def walk(data: bytes, pos: int, itemsize: int) -> Chunks:
+    """The chunks from ``pos`` to the end, skipping damage in the middle (see the docstring)."""
+    out = Chunks()
     n_rows = 0
-    markers: list[Marker] = []
-    damage: list[Damage] = []
-    closed = False
     mv = memoryview(data)
     end = len(data)
-    tail_complete = False
-    end_samples: int | None = None
     while pos < end:
-        after = _chunk_at(data, pos, dtype.itemsize)
+        after = chunk_at(data, pos, itemsize)
         if after is None:
             # A bad chunk. Intact chunks after it mean damage in the middle: skip to the next one and
             # keep going. None after it means the recorder stopped here: the rest is the torn tail.
-            nxt = _resync(data, pos, dtype.itemsize)
+            nxt = resync(data, pos, itemsize)
             if nxt is None:
                 if end - pos >= _CHUNK_HEAD.size + 4:
                     (length,) = _U32.unpack_from(data, pos + 1)
-                    tail_complete = pos + _CHUNK_HEAD.size + length + 4 == end
+                    out.tail_complete = pos + _CHUNK_HEAD.size + length + 4 == end
                 break
-            damage.append(Damage(pos, nxt - pos, n_rows))
+            out.damage.append(Damage(pos, nxt - pos, n_rows))
             pos = nxt
             continue
         tag, length = _CHUNK_HEAD.unpack_from(data, pos)
         payload = mv[pos + _CHUNK_HEAD.size : after - 4]
         if tag == TAG_DATA:
-            data_parts.append(payload)
-            n_rows += length // dtype.itemsize
+            out.parts.append(payload)
+            n_rows += length // itemsize
         elif tag == TAG_MARKER:
             try:
-                markers.append(Marker.from_json(json.loads(bytes(payload))))
+                out.markers.append(Marker.from_json(json.loads(bytes(payload))))
             except (ValueError, KeyError, TypeError):
                 pass  # an unreadable marker loses only itself
         elif tag == TAG_END:
-            closed = True
+            out.closed = True
             try:
-                end_samples = int(json.loads(bytes(payload))["samples"])
+                out.end_samples = int(json.loads(bytes(payload))["samples"])
             except (ValueError, KeyError, TypeError):
                 pass  # the count only refines a damage warning
         pos = after
-    rows = np.frombuffer(b"".join(data_parts), dtype=dtype) if data_parts else np.empty(0, dtype=dtype)
-    return Decoded(header, info, rows, markers, closed, end - pos, tail_complete, damage, end_samples)
+    out.pos = pos
+    return out
 
 
 def rows_to_block(rows: np.ndarray, info: StreamInfo) -> SampleBlock:
