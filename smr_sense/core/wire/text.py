@@ -5,101 +5,65 @@ Accepted, one sample per line (``\\n`` or ``\\r\\n``):
 - Arduino Serial Plotter, labelled: ``load:1234,fsr0:56`` (pairs split by comma, tab, semicolon or
   space); the labels name the channels.
 - Plain numbers: ``1234 56`` or ``1234,56`` or tab separated; channels are named ``ch0, ch1 ...``.
-- CSV with a header line: ``t_ms,left,right`` then ``10,1234,56``.
+- CSV with a header line: ``t_ms,left,right`` then ``10,1234,56``. The header may come again at any
+  time: the same names change nothing; other names for the rows after it are a new layout.
 
-A column named time_s/t_s/time/t (seconds), t_ms/time_ms/millis/ms (milliseconds) or
-t_us/time_us/micros/us (microseconds) gives the device time (millis/micros counters are unwrapped
-at 2^32); otherwise samples are counted at ``rate_hz``. Columns gx/gy/gz (or gyro_x ...) become the
-gyro block in deg/s and ax/ay/az (or accel_x ...) the accelerometer block in g, when all three are
-there. A name ending in ``_n`` or ``_kg`` sets that channel's unit; one containing ``fsr`` marks an FSR.
+What the names mean (time, gyro, accelerometer, units) is in ``text_columns``. ``nan``, ``inf`` and
+``ovf`` (Arduino's prints of a float it has no value for) are missing values, not damage.
 
-A layout (set of columns) is trusted once two consecutive lines agree on it, or a header line is
+A layout (set of columns) is found once two consecutive lines agree on it, or a header line is
 followed by a row of the same width: a port opened mid-line or a stray debug print then never
-becomes a channel. Lines that fit no layout are counted and skipped; no line is held beyond
-``max_line_bytes``.
+becomes a channel. Its rows are held, not yet described, until the nominal rate is known (read from
+a time column's first stamps) and, with ``await_header``, until a header names plain numbers or the
+caller stops waiting for one.
+
+Once a layout is found, a line that was a sample but arrived damaged is counted as corrupt and as a
+lost sample, and keeps its time slot (without a time column samples are timed by counting them: a
+damaged line skipped would pull every later sample early): bytes that are not printable ASCII, an
+overlong line, the layout's labels with a value that is no number, numbers and garble with no word
+among them, or a row of another shape that the next row does not repeat. A line with a word in it
+(a debug print), a header, an empty line or a ``#`` comment is skipped and takes no slot. No line is
+held beyond ``max_line_bytes``.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
-from smr_sense.core.samples import STREAM_RATE_RANGE_HZ, Channel, SampleBlock, StreamInfo
+from smr_sense.core.samples import SampleBlock, StreamInfo
 from smr_sense.core.wire.messages import DecoderStats
+from smr_sense.core.wire.text_columns import (
+    WORD,
+    Layout,
+    channel,
+    columns_problem,
+    make_layout,
+    parse_number,
+    rate_from_stamps,
+    time_fits,
+)
 from smr_sense.core.wire.unwrap import CounterUnwrapper
 
 TextItem = SampleBlock | StreamInfo
 TEXT_FORMATS = ("auto", "plotter", "csv")
 DEFAULT_TEXT_RATE_HZ = 50.0
+# The nominal rate is read from this many time stamps, or from fewer (at least RATE_MIN_ROWS) once
+# they span RATE_SPAN_S: enough steps to see past a sketch's jitter, and a slow stream waits little.
+RATE_ROWS = 16
+RATE_MIN_ROWS = 5
+RATE_SPAN_S = 0.5
+# Rows held before their layout is described (2 s at the fastest rate a roller streams): past this
+# the decoder waits no longer, so memory stays bounded whatever the caller does.
+MAX_HELD_ROWS = 4096
 
-_TIME_COLUMNS = {
-    "time_s": 1.0, "t_s": 1.0, "time": 1.0, "t": 1.0,
-    "t_ms": 1e-3, "time_ms": 1e-3, "millis": 1e-3, "ms": 1e-3,
-    "t_us": 1e-6, "time_us": 1e-6, "micros": 1e-6, "us": 1e-6,
-}  # fmt: skip
-_GYRO = [("gx", "gyro_x", "gyrox", "gyr_x"), ("gy", "gyro_y", "gyroy", "gyr_y"), ("gz", "gyro_z", "gyroz", "gyr_z")]
-_ACCEL = [("ax", "accel_x", "acc_x", "accx"), ("ay", "accel_y", "acc_y", "accy"), ("az", "accel_z", "acc_z", "accz")]
 _NUMBER_SPLIT = re.compile(r"[,\t; ]+")
 _PAIR_SPLIT = re.compile(r"[,\t;]+")
-_WORD = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_ANY_SPLIT = re.compile(r"[,\t; :]+")
+_GARBLED = re.compile(rb"[^\t\x20-\x7e]")  # what noise, a wrong baud rate or a lost byte leave
 
-
-@dataclass(frozen=True)
-class _Layout:
-    names: tuple[str, ...]
-    time_col: int | None
-    time_scale: float
-    gyro_cols: tuple[int, int, int] | None
-    accel_cols: tuple[int, int, int] | None
-    channel_cols: tuple[int, ...]
-
-
-def _axis_cols(lower: list[str], axes: list[tuple[str, ...]]) -> tuple[int, int, int] | None:
-    cols = []
-    for aliases in axes:
-        hit = [i for i, n in enumerate(lower) if n in aliases]
-        if not hit:
-            return None
-        cols.append(hit[0])
-    return cols[0], cols[1], cols[2]
-
-
-def _make_layout(names: tuple[str, ...]) -> _Layout | None:
-    lower = [n.lower() for n in names]
-    time_col = next((i for i, n in enumerate(lower) if n in _TIME_COLUMNS), None)
-    gyro = _axis_cols(lower, _GYRO)
-    accel = _axis_cols(lower, _ACCEL)
-    used = {time_col} | set(gyro or ()) | set(accel or ())
-    channels = tuple(i for i in range(len(names)) if i not in used)
-    if not channels or len(set(names)) != len(names):
-        return None
-    scale = _TIME_COLUMNS[lower[time_col]] if time_col is not None else 0.0
-    return _Layout(names, time_col, scale, gyro, accel, channels)
-
-
-def _channel(name: str, default_unit: str) -> Channel:
-    lower = name.lower()
-    unit = "N" if lower.endswith("_n") else "kg" if lower.endswith("_kg") else default_unit
-    return Channel(name=name, unit=unit, sensor="fsr" if "fsr" in lower else "load_cell")
-
-
-def _time_fits(layout: _Layout, values: list[float]) -> bool:
-    """A time stamp must fit the integer ticks it is unwrapped in (a garbled 1e308 does not)."""
-    if layout.time_col is None:
-        return True
-    tick_s = layout.time_scale if layout.time_scale < 1.0 else 1e-6
-    return abs(values[layout.time_col] * layout.time_scale / tick_s) < 2.0**52
-
-
-def _parse_number(token: str) -> float | None:
-    try:
-        value = float(token)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+_Row = tuple[list[float], int | None]  # values, and the time slot kept for it (None: the next one)
 
 
 class TextLineDecoder:
@@ -107,9 +71,13 @@ class TextLineDecoder:
     and ``SampleBlock`` items (one per feed and layout; ``t_s`` device time, ``host_t_s`` None).
 
     ``format``: ``auto`` (labelled, plain numbers, or CSV with header), ``plotter`` (no header lines)
-    or ``csv`` (a header line is required). ``rate_hz``: nominal rate; when None it is estimated from
-    a time column (its first step; outside 5-2000 Hz it is not believed), or defaults to 50 Hz.
-    ``unit``: the unit of channels whose names do not say.
+    or ``csv`` (a header line is required). ``rate_hz``: nominal rate; when None it is read from a
+    time column's first stamps (``rate_from_stamps``), or defaults to 50 Hz. ``unit``: the unit of
+    channels whose names do not say. ``columns``: the user's names for plain numbers of that width,
+    overriding any header the sketch prints. ``header``: a header taken as already seen (an earlier
+    connection's, to the same device); one the sketch prints replaces it. ``await_header``: hold
+    plain numbers no header has named until one does, or until :meth:`stop_awaiting_header` (the
+    caller keeps the time: a sketch may print its header only every second or so).
     """
 
     def __init__(
@@ -121,11 +89,16 @@ class TextLineDecoder:
         device_name: str | None = None,
         unit: str = "count",
         max_line_bytes: int = 1024,
+        columns: tuple[str, ...] | None = None,
+        header: tuple[str, ...] | None = None,
+        await_header: bool = False,
     ) -> None:
-        if format not in TEXT_FORMATS:
-            from smr_sense.core.wire.protocol import WireError
+        from smr_sense.core.wire.protocol import WireError
 
+        if format not in TEXT_FORMATS:
             raise WireError(f"text format must be one of {', '.join(TEXT_FORMATS)}, got {format!r}")
+        if columns and (why := columns_problem(tuple(columns))):
+            raise WireError(f"the columns {', '.join(columns)}: {why}")
         self.format = format
         self.rate_hz = rate_hz
         self.source = source
@@ -133,27 +106,48 @@ class TextLineDecoder:
         self.device_name = device_name or device_id
         self.unit = unit
         self.max_line_bytes = max_line_bytes
+        self.columns = tuple(columns) if columns else None
         self.stats = DecoderStats(extra={"lines_skipped": 0})
         self.info: StreamInfo | None = None
+        self.awaiting_header = await_header and self.columns is None and not header
         self._partial = bytearray()
         self._overlong = False
-        self._layout: _Layout | None = None
-        self._candidate: tuple[_Layout, list[list[float]]] | None = None
-        self._header: tuple[str, ...] | None = None
+        self._header: tuple[str, ...] | None = tuple(header) if header else None
+        self._layout: Layout | None = None  # the columns the rows agree on
+        self._described = False  # its StreamInfo is out; until then its rows are held
+        self._candidate: tuple[tuple[str, ...], list[float]] | None = None  # a first row, before any layout
+        self._candidate_damaged = 0  # damaged lines since it: lost samples, if the next row confirms it
+        # A row whose names are not the layout's, and the slot it keeps: a damaged line if the next
+        # row is the layout's again, the first row of a new layout if the next row repeats its names.
+        self._other: tuple[tuple[str, ...], _Row] | None = None
         self._clock: CounterUnwrapper | None = None
-        self._count = 0  # samples counted when there is no time column
+        self._clock_scale = 0.0
+        self._next_slot = 0  # samples counted, to time them by when there is no time column
         self._rows: list[list[float]] = []
+        self._slots: list[int | None] = []
         self._items: list[TextItem] = []
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[TextItem]:
         self._items = []
         for line in self._split_lines(bytes(data)):
-            self._line(line)
+            if line is None:
+                self._damaged()  # an overlong line: garbage, or lines whose ends were lost
+            else:
+                self._line(line)
         self._flush()
         return self._items
 
-    def _split_lines(self, data: bytes) -> list[bytes]:
-        lines = []
+    def stop_awaiting_header(self) -> list[TextItem]:
+        """No header came in time: plain numbers keep the names ch0, ch1 ...; returns what that lets out."""
+        self._items = []
+        self.awaiting_header = False
+        self._describe_when_ready()
+        self._flush()
+        return self._items
+
+    def _split_lines(self, data: bytes) -> list[bytes | None]:
+        """Whole lines, with None for each overlong one, in order: it keeps its time slot."""
+        lines: list[bytes | None] = []
         start = 0
         while True:
             nl = data.find(b"\n", start)
@@ -166,7 +160,7 @@ class TextLineDecoder:
                 continue
             if len(self._partial) + len(chunk) > self.max_line_bytes:
                 self._partial.clear()
-                self.stats.corrupt += 1
+                lines.append(None)
                 continue
             lines.append(bytes(self._partial) + chunk)
             self._partial.clear()
@@ -174,52 +168,41 @@ class TextLineDecoder:
         if not self._overlong:
             if len(self._partial) + len(rest) > self.max_line_bytes:
                 self._partial.clear()
-                self.stats.corrupt += 1
+                lines.append(None)
                 self._overlong = True
             else:
                 self._partial += rest
         return lines
 
     def _line(self, raw: bytes) -> None:
-        try:
-            line = raw.decode("ascii").strip()
-        except UnicodeDecodeError:
-            self.stats.corrupt += 1
-            return
-        if not line or line.startswith("#"):
+        raw = raw.strip()
+        if not raw or raw.startswith(b"#"):
             self.stats.extra["lines_skipped"] += 1
             return
+        if _GARBLED.search(raw):
+            self._damaged()
+            return
+        line = raw.decode("ascii")
         if ":" in line:
             parsed = self._labelled(line)
             if parsed is None:
-                self._skip(line)
-                return
-            names, values = parsed
-            self._row(names, values)
+                self._not_a_row(line)
+            else:
+                self._row(parsed[0], parsed[1], "labels")
             return
         tokens = [t for t in _NUMBER_SPLIT.split(line) if t]
-        values = [_parse_number(t) for t in tokens]
+        values = [parse_number(t) for t in tokens]
         if all(v is not None for v in values):
-            header = self._header if self._header and len(self._header) == len(values) else None
-            if header is None and self.format == "csv" and self._layout is None:
-                self._skip(line)  # csv rows before their header
-                return
-            names = header
-            if names is None and self._layout is not None and len(self._layout.names) == len(values):
-                names = self._layout.names  # a stray one-word debug print must not rename the columns
-            self._row(names or tuple(f"ch{i}" for i in range(len(values))), values, from_header=header is not None)
+            named = self._names_for(len(values))
+            if named is None:
+                self._damaged()  # csv rows before their header, or not the width the user named
+            else:
+                self._row(named[0], values, named[1])  # type: ignore[arg-type]
             return
-        if self.format != "plotter" and all(_WORD.match(t) for t in tokens) and len(set(tokens)) == len(tokens):
-            self._header = tuple(tokens)
+        if self.format != "plotter" and all(WORD.match(t) for t in tokens) and len(set(tokens)) == len(tokens):
+            self._header_line(tuple(tokens))
             return
-        self._skip(line)
-
-    def _skip(self, line: str) -> None:
-        # prose (a sketch's debug print) is skipped quietly; a damaged data line counts as corrupt
-        if ":" not in line and any(c.isalpha() for c in line):
-            self.stats.extra["lines_skipped"] += 1
-        else:
-            self.stats.corrupt += 1
+        self._not_a_row(line)
 
     def _labelled(self, line: str) -> tuple[tuple[str, ...], list[float]] | None:
         tokens: list[str] = []
@@ -233,69 +216,177 @@ class TextLineDecoder:
         values: list[float] = []
         for token in tokens:
             label, sep, value = token.partition(":")
-            number = _parse_number(value.strip())
+            number = parse_number(value.strip())
             if not sep or number is None or not label.strip():
                 return None
             names.append(label.strip())
             values.append(number)
         return tuple(names), values
 
-    def _row(self, names: tuple[str, ...], values: list[float], from_header: bool = False) -> None:
+    def _names_for(self, width: int) -> tuple[tuple[str, ...], str] | None:
+        """The names of plain numbers this wide, and who gave them; None: no row is this wide."""
+        layout = self._layout
+        if self.columns is not None:
+            if len(self.columns) == width:
+                return self.columns, "columns"
+            if layout is None:
+                return None  # the user named another width: these are not the rows meant
+        elif self._header is not None and len(self._header) == width:
+            return self._header, "header"
+        elif layout is None and self.format == "csv":
+            return None
+        if layout is not None and len(layout.names) == width:
+            return layout.names, layout.named_by  # a stray one-word debug print must not rename the columns
+        return tuple(f"ch{i}" for i in range(width)), "position"
+
+    def _header_line(self, names: tuple[str, ...]) -> None:
+        if self.columns is not None:
+            self.stats.extra["lines_skipped"] += 1  # the user's names stand
+            return
+        self._header = names
+        # The header for plain numbers held while waiting for it names them, their time column too.
+        layout = self._layout
+        if layout is None or self._described or layout.named_by != "position" or len(names) != len(layout.names):
+            return
+        named = make_layout(names, "header")
+        if named is not None and all(time_fits(named, row) for row in self._rows):
+            self._layout = named
+            self._describe_when_ready()
+
+    def _not_a_row(self, line: str) -> None:
+        """A line that is neither a row nor a header: a damaged sample, or a message to skip."""
+        layout = self._layout
+        if layout is not None and layout.named_by == "labels" and ":" in line:
+            labels = [part.partition(":")[0].strip() for part in _PAIR_SPLIT.split(line) if part.strip()]
+            if len(labels) == len(layout.names) and any(a == b for a, b in zip(labels, layout.names)):
+                self._damaged()  # the layout's labels, with a value garbled
+                return
+        if any(WORD.match(t) for t in _ANY_SPLIT.split(line) if t):
+            self.stats.extra["lines_skipped"] += 1  # words: a debug print ("Taring...", "HX711 ready")
+        else:
+            self._damaged()  # numbers and garble, no word: what is left of a sample
+
+    def _row(self, names: tuple[str, ...], values: list[float], named_by: str) -> None:
         layout = self._layout
         if layout is not None and layout.names == names:
-            if not _time_fits(layout, values):
-                self.stats.corrupt += 1
+            if not time_fits(layout, values):
+                self._damaged()
                 return
-            self._rows.append(values)
+            if self._other is not None:
+                self._other = None
+                self._lost()  # the odd row before this one was one of this layout's, damaged
+            self._take(values, None)
             return
-        new = _make_layout(names)
-        if new is None or not _time_fits(new, values):
-            self.stats.corrupt += 1
+        new = make_layout(names, named_by)
+        if new is None or not time_fits(new, values):
+            self._damaged()
             return
-        pending = self._candidate[1] if self._candidate and self._candidate[0].names == names else []
-        # a header vouches for the layout at once, unless the rate must still be read off two time stamps
-        wants_rate = new.time_col is not None and self.rate_hz is None
-        if pending or (from_header and not wants_rate):
-            self._candidate = None
-            self._activate(new, pending + [values])
+        if layout is None:
+            candidate, self._candidate = self._candidate, None
+            if candidate is not None and candidate[0] == names:
+                self._start(new, [(candidate[1], None)])
+                for _ in range(self._candidate_damaged):
+                    self._slot()  # the damaged lines between the two rows were samples too
+                    self.stats.lost += 1  # (counted corrupt as they came)
+                self._take(values, None)
+            elif named_by in ("header", "columns"):  # names given for rows this wide, by the sketch or the user
+                self._start(new, [(values, None)])
+            else:
+                self._candidate = (names, values)
+            self._candidate_damaged = 0
             return
-        self._candidate = (new, [values])
+        # Another layout takes two rows in a row, even after a header: a one-word debug print
+        # ("Taring...") reads as a header, and a row cut short after it must not end the layout.
+        other, self._other = self._other, None
+        if other is not None and other[0] == names:
+            self._start(new, [other[1], (values, None)])  # the sketch changed its columns
+            return
+        if other is not None:
+            self._lost()
+        self._other = (names, (values, self._slot()))
 
-    def _activate(self, layout: _Layout, rows: list[list[float]]) -> None:
-        self._flush()
-        previous = self._layout
+    def _start(self, layout: Layout, rows: list[_Row]) -> None:
+        """A layout is found: the first, or the next one the sketch changed to."""
+        self._flush()  # the old layout's rows go out under its own description ...
+        self._rows, self._slots = [], []  # ... or, never described, were a start that did not hold
         self._layout = layout
-        if layout.time_col is not None and (previous is None or previous.time_scale != layout.time_scale):
+        self._described = False
+        for values, slot in rows:
+            self._take(values, slot)
+
+    def _slot(self) -> int | None:
+        """The next time slot, when samples are timed by counting them (no time column)."""
+        if self._layout is None or self._layout.time_col is not None:
+            return None
+        slot = self._next_slot
+        self._next_slot += 1
+        return slot
+
+    def _take(self, values: list[float], slot: int | None) -> None:
+        self._rows.append(values)
+        self._slots.append(slot if slot is not None else self._slot())
+        if not self._described:
+            self._describe_when_ready()
+
+    def _damaged(self) -> None:
+        """A line that was a sample: corrupt; once a layout is found, a lost sample keeping its slot."""
+        if self._layout is None:
+            self.stats.corrupt += 1
+            self._candidate_damaged += self._candidate is not None
+        else:
+            self._slot()
+            self._lost()
+
+    def _lost(self) -> None:
+        self.stats.corrupt += 1
+        self.stats.lost += 1
+
+    def _describe_when_ready(self) -> None:
+        layout = self._layout
+        if layout is None or self._described:
+            return
+        rows = self._rows
+        if len(rows) < MAX_HELD_ROWS:
+            if self.awaiting_header and layout.named_by == "position":
+                return
+            if layout.time_col is not None and self.rate_hz is None:
+                span_s = (rows[-1][layout.time_col] - rows[0][layout.time_col]) * layout.time_scale
+                if len(rows) < RATE_ROWS and (len(rows) < RATE_MIN_ROWS or span_s < RATE_SPAN_S):
+                    return
+        if layout.time_col is not None and self._clock_scale != layout.time_scale:
             self._clock = CounterUnwrapper(bits=32 if layout.time_scale < 1.0 else 62)
+            self._clock_scale = layout.time_scale
         rate = self.rate_hz
-        if rate is None and layout.time_col is not None and len(rows) >= 2:
-            dt = (rows[-1][layout.time_col] - rows[-2][layout.time_col]) * layout.time_scale
-            rate = 1.0 / dt if dt > 0 else None
-            # One step is all there is to go by: a glitched stamp or a pause would set every
-            # detector window to millions of samples, or to one. No roller streams outside this range.
-            if rate is not None and not STREAM_RATE_RANGE_HZ[0] <= rate <= STREAM_RATE_RANGE_HZ[1]:
-                rate = None
+        if rate is None and layout.time_col is not None:
+            rate = rate_from_stamps(np.array([row[layout.time_col] for row in rows]) * layout.time_scale)
         self.info = StreamInfo(
             source=self.source,
             device_id=self.device_id,
             device_name=self.device_name,
-            channels=tuple(_channel(layout.names[i], self.unit) for i in layout.channel_cols),
+            channels=tuple(channel(layout.names[i], self.unit) for i in layout.channel_cols),
             rate_hz=float(rate or DEFAULT_TEXT_RATE_HZ),
             has_gyro=layout.gyro_cols is not None,
             has_accel=layout.accel_cols is not None,
             # Without a time column the samples are timed by counting them at ``rate_hz``: say so,
-            # for the source to warn when that rate is only the default.
-            extra={"format": "text", "columns": list(layout.names), "device_time": layout.time_col is not None},
+            # for the source to warn when that rate is only the default. ``names``: who named the
+            # columns (labels, header, columns: the user, or position: ch0, ch1 ... for want of any).
+            extra={
+                "format": "text",
+                "columns": list(layout.names),
+                "device_time": layout.time_col is not None,
+                "names": layout.named_by,
+            },
         )
         self._items.append(self.info)
-        self._rows = list(rows)
+        self._described = True
 
     def _flush(self) -> None:
-        if not self._rows or self._layout is None:
+        if not self._rows or self._layout is None or not self._described:
             return
         layout = self._layout
         table = np.asarray(self._rows, dtype=np.float64)
-        self._rows = []
+        slots = self._slots
+        self._rows, self._slots = [], []
         n = table.shape[0]
         if layout.time_col is not None and self._clock is not None:
             # time in integer ticks of its own unit (seconds columns in microseconds) so it unwraps
@@ -305,8 +396,7 @@ class TextLineDecoder:
             self.stats.time_resets = self._clock.resets
         else:
             rate = self.info.rate_hz if self.info else DEFAULT_TEXT_RATE_HZ
-            t_s = (self._count + np.arange(n)) / rate
-            self._count += n
+            t_s = np.asarray(slots, dtype=np.float64) / rate
         gyro = table[:, list(layout.gyro_cols)] if layout.gyro_cols else None
         accel = table[:, list(layout.accel_cols)] if layout.accel_cols else None
         self.stats.frames += n
