@@ -38,7 +38,8 @@ WORKED_ROLLING_S = 10.0
 
 def worked(holds: int, rolling_s: float) -> bool:
     """Whether a muscle group counts as worked (the panel's tick, the report's 'Not worked')."""
-    return holds > 0 or rolling_s >= WORKED_ROLLING_S
+    # Rounded as the panel and the report show it: 9.6 s reads 0:10, and must not read "Not worked".
+    return holds > 0 or round(rolling_s) >= WORKED_ROLLING_S
 
 
 @dataclass(frozen=True)

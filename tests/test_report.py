@@ -157,6 +157,21 @@ def test_a_group_passed_through_for_a_moment_is_not_worked_but_its_rolling_is_co
     assert [g.worked for g in s.groups[:3]] == [True, False, True]
 
 
+def test_a_group_worked_is_judged_on_its_rolling_time_as_it_reads():
+    # 9.6 s of rolling reads 0:10 in the table: the notes must not call that group "not worked".
+    r = RoutineTracker()
+    r.apply_event(RollingStarted(0.0))
+    r.apply_marker(Marker(9.6, "muscle_group", {"group": "hamstrings"}))
+    r.apply_marker(Marker(9.6 + 9.4, "muscle_group", {"group": "quads"}))
+    r.close(40.0)
+    s = summarize(r, source="sim", device_id="x", duration_s=40.0, hold_cap_s=20.0)
+    md = summary_markdown(s)
+    assert "| Calves | 0 | - | - | - | - | 0 | - | 0:10 |" in md
+    assert "| Hamstrings | 0 | - | - | - | - | 0 | - | 0:09 |" in md
+    assert "Not worked: Hamstrings, Adductors," in md  # Calves (0:10) worked; Hamstrings (0:09) not
+    assert [g.worked for g in s.groups[:3]] == [True, False, True]
+
+
 def test_the_rolling_total_is_the_sum_of_the_rows_as_they_read():
     # Rows of 0:41, 0:24 and 0:17 (40.89, 24.39, 17.41 s) over a note of "1:23 min of rolling".
     r = RoutineTracker()
