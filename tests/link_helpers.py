@@ -1,12 +1,14 @@
 """Shared by the serial and BLE source tests: read a live source until a condition holds."""
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
 from contextlib import contextmanager
 
 from smr_sense.core.samples import SampleBlock
+from smr_sense.emulator import PtyLink
 
 WAIT_S = 20.0  # generous: only reached when something is broken
 
@@ -42,3 +44,24 @@ def running_emulator(link, *options, env=None):
     finally:
         emulator.send_signal(signal.SIGINT)
         emulator.wait(timeout=30)
+
+
+class PrintingSketch:
+    """A device on a pty that prints a line every few milliseconds, as an Arduino sketch does."""
+
+    def __init__(self, line_of):
+        self.link = PtyLink()
+        self.link.plug()
+        self.line_of = line_of
+        self.printed = 0
+        self._task = asyncio.ensure_future(self._print())
+
+    async def _print(self):
+        while True:
+            os.write(self.link.master, self.line_of(self.printed))
+            self.printed += 1
+            await asyncio.sleep(0.005)  # the sketch's loop() delay: a device's pace, not a synchronisation
+
+    def close(self):
+        self._task.cancel()
+        self.link.unplug()

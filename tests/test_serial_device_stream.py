@@ -85,3 +85,58 @@ def test_auto_tells_text_from_frames_and_keeps_its_choice():
     stream.link_lost(2.0, "unplugged")
     stream.link_restored()
     assert stream.format == "text" and stream._decoder is not None
+
+
+def text_rows(first, n, header_every=None):
+    """A sketch's CSV rows ``t_ms,left,right`` (100 Hz), its header before every ``header_every``-th."""
+    out = b""
+    for i in range(first, first + n):
+        if header_every and i % header_every == 0:
+            out += b"t_ms,left,right\r\n"
+        out += b"%d,%d,56\r\n" % (10 * i, 1000 + i)
+    return out
+
+
+def test_a_header_missed_on_opening_names_the_rows_once_the_sketch_prints_it_again():
+    # The host opened the port after the header (it empties the input on opening): the rows were
+    # read as ch0, ch1, ch2, the time a force, and the header printed again ended the session.
+    stream = DeviceStream(get_profile("auto", "serial"), "s", "s", "s")
+    items = stream.feed(text_rows(3, 50, header_every=None), host_t_s=1.0)
+    assert items == [] and not stream.ready  # waiting for the header that names them
+    items = stream.feed(text_rows(53, 100, header_every=50), host_t_s=1.5)  # the header, then again
+    assert stream.ready and [c.name for c in stream.info.channels] == ["left", "right"]
+    assert stream.new_layout is None and stream.info.extra["device_time"]
+    got = blocks(items)
+    np.testing.assert_allclose(got.t_s, 0.01 * np.arange(3, 153))
+    assert got.raw[:, 0].tolist() == list(range(1003, 1153))
+
+
+def test_with_no_header_in_time_a_late_one_is_a_layout_change_that_names_the_columns():
+    stream = DeviceStream(get_profile("text", "serial"), "s", "s", "s", text_rate_hz=100.0, header_wait_s=1.5)
+    assert stream.feed(text_rows(0, 10), host_t_s=1.0) == []
+    items = stream.feed(text_rows(10, 10), host_t_s=2.6)  # 1.6 s: the wait is over
+    assert [c.name for c in stream.info.channels] == ["ch0", "ch1", "ch2"] and len(blocks(items)) == 20
+    items = stream.feed(text_rows(20, 10, header_every=25), host_t_s=3.0)
+    assert [i.kind for i in items if isinstance(i, Marker)] == ["layout_changed"]
+    assert stream.late_columns == ["t_ms", "left", "right"]
+
+
+def test_columns_given_in_the_source_name_the_rows_without_waiting():
+    stream = DeviceStream(get_profile("text", "serial"), "s", "s", "s", text_columns=("t_ms", "left", "right"))
+    items = stream.feed(text_rows(0, 20), host_t_s=1.0)
+    assert [c.name for c in stream.info.channels] == ["left", "right"]
+    np.testing.assert_allclose(blocks(items).t_s, 0.01 * np.arange(20))
+
+
+def test_a_reconnect_keeps_the_header_the_sketch_printed_at_boot():
+    # The sketch printed its header once; after a reconnect its rows come without it. They were read
+    # as ch0, ch1, ch2 and ended the session as a layout change.
+    stream = DeviceStream(get_profile("auto", "serial"), "s", "s", "s")
+    stream.feed(b"t_ms,left,right\r\n" + text_rows(0, 20), host_t_s=1.0)
+    assert [c.name for c in stream.info.channels] == ["left", "right"]
+    stream.link_lost(2.0, "unplugged")
+    stream.link_restored()
+    items = stream.feed(text_rows(300, 20), host_t_s=5.0)
+    assert stream.new_layout is None and [c.name for c in stream.info.channels] == ["left", "right"]
+    assert blocks(items).raw[:, 0].tolist() == list(range(1300, 1320))
+

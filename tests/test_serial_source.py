@@ -20,7 +20,7 @@ from smr_sense.core.wire.encode import quantize_imu
 from smr_sense.core.wire.protocol import GYRO_LSB_DPS
 from smr_sense.emulator import FaultPlan, PtyLink, PtyRoller, sim_virtual_roller
 from smr_sense.sources import SourceError, make_source
-from link_helpers import WAIT_S, n_samples, samples, take
+from link_helpers import WAIT_S, PrintingSketch, n_samples, samples, take
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 BIG = 1 << 24  # the emulator queues every byte for the host (tests send in bursts, not in real time)
@@ -206,27 +206,6 @@ async def test_commands_reach_the_roller_and_replies_become_markers(emulator):
     assert abs(first_after) < 20.0  # the roller zeroed on the sample before
     assert rated[-1].data == {"rate_hz": 100.0}
     assert source.info.rate_hz == 100.0
-
-
-class PrintingSketch:
-    """A device on a pty that prints a line every few milliseconds, as an Arduino sketch does."""
-
-    def __init__(self, line_of):
-        self.link = PtyLink()
-        self.link.plug()
-        self.line_of = line_of
-        self.printed = 0
-        self._task = asyncio.ensure_future(self._print())
-
-    async def _print(self):
-        while True:
-            os.write(self.link.master, self.line_of(self.printed))
-            self.printed += 1
-            await asyncio.sleep(0.005)  # the sketch's loop() delay: a device's pace, not a synchronisation
-
-    def close(self):
-        self._task.cancel()
-        self.link.unplug()
 
 
 async def test_a_sketch_printing_plotter_lines_is_recognised():

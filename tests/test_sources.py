@@ -60,6 +60,11 @@ def test_a_file_name_with_a_question_mark_replays(tmp_path):
         ("serial:/dev/ttyX?format=text&rate=0", r"rate=0 is not a rate"),
         ("serial:/dev/ttyX?timeout=-1", r"serial source: timeout=-1 is not a time in seconds"),
         ("ble:SMR?rate=inf", r"ble source: rate=inf is not a rate"),
+        # Names for a text sketch's columns, when its header was lost or never printed.
+        ("serial:/dev/ttyX?columns=t_ms,a,a", r"^serial source: columns=t_ms,a,a names a column twice$"),
+        ("serial:/dev/ttyX?columns=t_ms,,b", r"^serial source: columns=t_ms,,b has an empty name$"),
+        ("serial:/dev/ttyX?columns=t_ms,2nd", r"^serial source: columns=t_ms,2nd has '2nd', which is no column name"),
+        ("ble:SMR?columns=t_ms", r"^ble source: columns=t_ms has no pressure channel, only time"),
     ],
 )
 def test_bad_specs_get_one_sentence(text, message):

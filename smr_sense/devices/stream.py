@@ -5,6 +5,8 @@ it learns the stream's description (device info, a text header, or the profile's
 stamps each block with the host time its bytes arrived, keeps stream time increasing across a
 reconnect (a device that restarted begins its clock again), and marks the gap. No I/O, no clock
 reads: the source passes the receive time in. Like the decoders, it never raises on bad input.
+Rows a text decoder held before describing them (waiting for a header, or for the stamps its rate is
+read from) carry the host time they were let out, up to ``HEADER_WAIT_S`` after they arrived.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from smr_sense.core.wire import (
 from smr_sense.devices.profiles import DeviceProfile
 
 SNIFF_LIMIT_BYTES = 8192  # an undecided "auto" link keeps at most this much to judge by
+# How long plain-number text lines wait, on a first connection, for the header that names them:
+# the host empties the port's input on opening, so a header printed once at boot is gone, and
+# firmware_notes/protocol.md section 10 asks sketches to print theirs every second or so.
+HEADER_WAIT_S = 1.5
 REPLY_MARKERS = ("tare", "set_rate")  # replies that change what the samples mean go in the recording
 
 
@@ -62,12 +68,16 @@ class DeviceStream:
         device_id: str,
         device_name: str,
         text_rate_hz: float | None = None,
+        text_columns: tuple[str, ...] | None = None,
+        header_wait_s: float = HEADER_WAIT_S,
     ) -> None:
         self.profile = profile
         self.source = source
         self.device_id = device_id
         self.device_name = device_name
         self.text_rate_hz = text_rate_hz
+        self.text_columns = tuple(text_columns) if text_columns else None
+        self.header_wait_s = header_wait_s
         self.info: StreamInfo | None = None
         self.ready = False
         # Why this connection's device is not the session's (another roller answered after a
@@ -84,6 +94,10 @@ class DeviceStream:
         self._offset_s = 0.0
         self._resume: dict[str, Any] | None = None  # set by link_lost, consumed by the next block
         self.new_layout: list[str] | None = None  # the channels a device changed to mid-stream
+        # ... when that change was a text sketch's header naming, late, the columns it had been read
+        # by position (ch0, ch1 ...) for want of one: all its columns, time too
+        self.late_columns: list[str] | None = None
+        self._first_bytes_s: float | None = None  # host time this connection's first bytes came
         self._start_decoder()
 
     # --- the link's life -------------------------------------------------------------------
@@ -105,13 +119,19 @@ class DeviceStream:
 
     def feed(self, data: bytes, host_t_s: float) -> list[SampleBlock | Marker]:
         self.bytes_in += len(data)
+        if self._first_bytes_s is None:
+            self._first_bytes_s = host_t_s
         out: list[SampleBlock | Marker] = []
         if self._decoder is None:
             self._sniff(data)
             if self._decoder is None:
                 return out
             data, self._sniffed = bytes(self._sniffed), bytearray()
-        for item in self._decoder.feed(data):
+        decoded = self._decoder.feed(data)
+        waited_s = host_t_s - self._first_bytes_s
+        if self.format == "text" and self._decoder.awaiting_header and waited_s >= self.header_wait_s:
+            decoded += self._decoder.stop_awaiting_header()  # no header came: ch0, ch1 ... it is
+        for item in decoded:
             if isinstance(item, SampleBlock):
                 block = self._accept_block(item, host_t_s, out)
                 if block is not None:
@@ -157,6 +177,9 @@ class DeviceStream:
                 return "sample frames arrived but no device information"
             return f"{self.bytes_in} bytes arrived but not one valid reference frame"
         if self.format == "text":
+            if self.text_columns:
+                given = f"{len(self.text_columns)} columns given ({', '.join(self.text_columns)})"
+                return f"{self.bytes_in} bytes arrived but no text line of the {given}"
             return f"{self.bytes_in} bytes arrived but no two text lines with the same columns"
         return f"{self.bytes_in} bytes arrived but no samples"
 
@@ -164,7 +187,9 @@ class DeviceStream:
 
     def _start_decoder(self) -> None:
         self._sniffed = bytearray()
+        self._first_bytes_s = None
         self.new_layout = None
+        self.late_columns = None
         decoder = self.profile.decoder if self.format is None else self.format
         if decoder == "auto":
             self._decoder = None  # chosen by what arrives
@@ -177,12 +202,18 @@ class DeviceStream:
         if fmt == "reference":
             self._decoder = ReferenceDecoder()
         elif fmt == "text":
+            # A reconnect takes the session's columns as a header already seen: a sketch that
+            # printed its header at boot, or prints it now and then, has rows of the same names.
+            known = self.info.extra.get("columns") if self.info is not None else None
             self._decoder = TextLineDecoder(
                 format="auto",
                 rate_hz=self.text_rate_hz,
                 source=self.source,
                 device_id=self.device_id,
                 device_name=self.device_name,
+                columns=self.text_columns,
+                header=tuple(known) if known else None,
+                await_header=True,
             )
         else:
             self._decoder = TindeqDecoder()
@@ -228,6 +259,10 @@ class DeviceStream:
             # the stream's layout is fixed once open; blocks of another width are dropped below
             if self.new_layout is None:
                 self.new_layout = [c.name for c in info.channels]
+                before, after = self.info.extra, info.extra
+                named_late = before.get("names") == "position" and after.get("names") == "header"
+                if named_late and len(before.get("columns", [])) == len(after.get("columns", [])):
+                    self.late_columns = list(after["columns"])
                 out.append(Marker(self._last_t_s or 0.0, "layout_changed", {"channels": list(self.new_layout)}))
             return
         changed = {

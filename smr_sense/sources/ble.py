@@ -41,7 +41,7 @@ from smr_sense.sources.base import SourceError
 from smr_sense.sources.link import LinkSource
 from smr_sense.sources.spec import SourceSpec
 
-OPTIONS = {"profile", "timeout", "adapter", "rate", "reconnect"}
+OPTIONS = {"profile", "timeout", "adapter", "rate", "reconnect", "columns"}
 ADDRESS_RE = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$")
 UUID_RE = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 CONNECT_TIMEOUT_S = 20.0
@@ -276,4 +276,5 @@ def make_source(spec: SourceSpec) -> BleSource:
         handshake_timeout_s=3.0,
         reconnect=spec.bool_option("reconnect", True),
         text_rate_hz=spec.positive_option("rate", 0.0, "a rate in samples per second") if rate is not None else None,
+        text_columns=spec.columns_option(),
     )

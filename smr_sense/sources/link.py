@@ -24,7 +24,7 @@ from typing import Any
 
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.devices.profiles import DeviceProfile, ProfileError
-from smr_sense.devices.stream import DeviceStream
+from smr_sense.devices.stream import HEADER_WAIT_S, DeviceStream
 from smr_sense.sources.base import Source, SourceError, SourceItem
 
 BACKOFF_FIRST_S = 0.1
@@ -74,12 +74,14 @@ class LinkSource(Source, abc.ABC):
         handshake_timeout_s: float = 3.0,
         reconnect: bool = True,
         text_rate_hz: float | None = None,
+        text_columns: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__(spec)
         self.profile: DeviceProfile = profile  # type: ignore[assignment]  # BLE learns it on connect
         self.handshake_timeout_s = handshake_timeout_s
         self.reconnect = reconnect
         self.text_rate_hz = text_rate_hz
+        self.text_columns = text_columns
         self.last_error: str | None = None
         self._events: asyncio.Queue[Any] = asyncio.Queue()  # from the transport: bytes, link lost
         self._out: asyncio.Queue[Any] = asyncio.Queue()  # to the consumer: items, end
@@ -134,7 +136,16 @@ class LinkSource(Source, abc.ABC):
         await self._connect_once()
         assert self.profile is not None, "a transport's _connect must settle the profile"
         device_id, device_name = self._identity()
-        self._stream = DeviceStream(self.profile, self.spec, device_id, device_name, self.text_rate_hz)
+        self._stream = DeviceStream(
+            self.profile,
+            self.spec,
+            device_id,
+            device_name,
+            self.text_rate_hz,
+            self.text_columns,
+            # the wait for a text header must leave the handshake time to describe the stream
+            header_wait_s=min(HEADER_WAIT_S, self.handshake_timeout_s / 2),
+        )
         try:
             await self._handshake()
         except BaseException:
@@ -148,15 +159,29 @@ class LinkSource(Source, abc.ABC):
 
     @property
     def warnings(self) -> list[str]:
-        """Said once the stream is open: text lines without a time column, timed at the default rate."""
+        """Said once the stream is open: text columns no header named, and text lines without a time
+        column, timed at the default rate."""
         info = self._stream.info if self._stream is not None else None
-        if info is None or self.text_rate_hz is not None or info.extra.get("device_time", True):
+        if info is None:
             return []
-        with_rate = self.spec + ("&" if "?" in self.spec else "?") + "rate=HZ"
-        return [
-            f"{self.spec} sends no time column, so its samples are timed as {info.rate_hz:g} per second; "
-            f"if the device sends at another rate, give it ({with_rate}), or every hold is timed wrong"
-        ]
+        said = []
+        if info.extra.get("names") == "position":
+            # A header printed once at boot, before the port was opened, is gone: its time column
+            # would now be a force channel, and nothing else would say so.
+            columns = info.extra.get("columns", [])
+            named = self._with_option("columns=" + ",".join(["NAME"] * len(columns)))
+            said.append(
+                f"{self.spec} printed no header naming its columns, so they are read as {', '.join(columns)}; "
+                f"if its sketch prints one only when it starts, name them in the source ({named}), "
+                "or a time column is read as a force"
+            )
+        if self.text_rate_hz is None and not info.extra.get("device_time", True):
+            with_rate = self._with_option("rate=HZ")
+            said.append(
+                f"{self.spec} sends no time column, so its samples are timed as {info.rate_hz:g} per second; "
+                f"if the device sends at another rate, give it ({with_rate}), or every hold is timed wrong"
+            )
+        return said
 
     async def _close(self) -> None:
         self._closing = True
@@ -227,10 +252,7 @@ class LinkSource(Source, abc.ABC):
                         # Every later frame would be dropped as the wrong width while bytes kept
                         # coming: no loss to mark, no sample to time, and record --duration never ended.
                         await self._disconnect()
-                        self._end(
-                            f"{self._describe_link()} changed its channels mid-session (now "
-                            f"{', '.join(stream.new_layout)}); a session keeps one layout, so start a new one"
-                        )
+                        self._end(self._layout_changed_sentence(stream))
                         return
                     if not stream.refused:
                         continue
@@ -249,6 +271,25 @@ class LinkSource(Source, abc.ABC):
             raise
         except Exception as err:  # a bug must end the stream with a sentence, not hang the consumer
             self._end(f"{self._describe_link()} failed: {err or type(err).__name__}")
+
+    def _with_option(self, option: str) -> str:
+        return self.spec + ("&" if "?" in self.spec else "?") + option
+
+    def _layout_changed_sentence(self, stream: DeviceStream) -> str:
+        link = self._describe_link()
+        if stream.late_columns and stream.info is not None:
+            # The header came after the wait for it: the samples so far were read by position,
+            # a time column perhaps as a force. Naming the columns in the source needs no header.
+            named = self._with_option("columns=" + ",".join(stream.late_columns))
+            return (
+                f"{link} printed its column names ({', '.join(stream.late_columns)}) only after its lines had "
+                f"been read as {', '.join(stream.info.extra.get('columns', []))}; start again with the columns "
+                f"named ({named}), or have the sketch print its header every second"
+            )
+        return (
+            f"{link} changed its channels mid-session (now {', '.join(stream.new_layout or [])}); "
+            "a session keeps one layout, so start a new one"
+        )
 
     def _end(self, reason: str) -> None:
         """The stream ends here for good: whoever iterates gets ``reason`` as a SourceError."""

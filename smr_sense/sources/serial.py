@@ -1,4 +1,4 @@
-"""``serial:PORT[?baud=115200&format=auto|reference|text&timeout=3&rate=HZ]``: a roller on a serial port.
+"""``serial:PORT[?baud=115200&format=auto|reference|text&timeout=3&rate=HZ&columns=..]``: a roller on a serial port.
 
 pyserial opens the port; one reader thread blocks in ``read`` and hands each chunk, stamped with
 its arrival time, to the event loop (pyserial's own threaded-protocol pattern: it works for USB
@@ -7,7 +7,8 @@ happens in the consumer's task. Pulling the cable ends the read with an error: t
 the gap and reopens the same path with backoff until the device is back.
 
 ``format=auto`` (the default) asks for device info in the reference protocol and then tells
-reference frames from text lines by what arrives; ``reference`` and ``text`` force one.
+reference frames from text lines by what arrives; ``reference`` and ``text`` force one. ``rate``
+and ``columns`` (``columns=t_ms,left,right``: names for a text sketch's columns) concern text lines.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from smr_sense.sources.base import SourceError
 from smr_sense.sources.link import LinkSource
 from smr_sense.sources.spec import SourceSpec
 
-OPTIONS = {"baud", "format", "timeout", "rate", "reconnect"}
+OPTIONS = {"baud", "format", "timeout", "rate", "reconnect", "columns"}
 FORMATS = {"auto": "auto", "reference": "reference", "text": "text"}
 READ_CHUNK_MAX = 65536
 
@@ -175,4 +176,5 @@ def make_source(spec: SourceSpec) -> SerialSource:
         handshake_timeout_s=timeout_s,
         reconnect=spec.bool_option("reconnect", True),
         text_rate_hz=spec.positive_option("rate", 0.0, "a rate in samples per second") if rate is not None else None,
+        text_columns=spec.columns_option(),
     )

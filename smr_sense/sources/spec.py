@@ -90,6 +90,20 @@ class SourceSpec:
         except ValueError:
             raise SourceError(f"source option {name}={value!r} is not a whole number") from None
 
+    def columns_option(self) -> tuple[str, ...] | None:
+        """``columns=t_ms,left,right``: names for a text sketch's columns, for one that prints no header
+        (or printed it only at boot, before the port was opened)."""
+        value = self.options.get("columns")
+        if value is None:
+            return None
+        from smr_sense.core.wire.text_columns import columns_problem
+
+        names = tuple(n.strip() for n in value.split(","))
+        why = columns_problem(names)
+        if why:
+            raise SourceError(f"{self.scheme} source: columns={value} {why}")
+        return names
+
     def check_options(self, allowed: set[str]) -> None:
         unknown = sorted(set(self.options) - allowed)
         if unknown:
