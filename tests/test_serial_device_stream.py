@@ -140,3 +140,22 @@ def test_a_reconnect_keeps_the_header_the_sketch_printed_at_boot():
     assert stream.new_layout is None and [c.name for c in stream.info.channels] == ["left", "right"]
     assert blocks(items).raw[:, 0].tolist() == list(range(1300, 1320))
 
+
+def test_frames_without_a_readable_description_say_what_the_firmware_got_wrong():
+    # Frames decode, so the baud rate is right: "check baud" sent makers the wrong way.
+    silent = DeviceStream(get_profile("reference"), "s", "s", "s")
+    silent.feed(frames(0, [1000, 11000], [1, 2]), host_t_s=1.0)  # a firmware that never answers get_info
+    assert silent.understood and silent.diagnosis() == (
+        "frames arrived but no device information: the firmware must send it in reply to get_info "
+        "(firmware_notes/protocol.md, section 4)"
+    )
+    zero_rate = DeviceInfo("dev-1", "Roller", "1.0.0", 0.0, (Channel("load"),))
+    broken = DeviceStream(get_profile("reference"), "s", "s", "s")
+    broken.feed(encode_device_info(zero_rate) + frames(0, [1000], [1]), host_t_s=1.0)
+    assert broken.understood and broken.diagnosis() == (
+        "frames arrived, but the device information it sent could not be read "
+        "(its sample rate is 0 Hz; it must be the rate the firmware samples at)"
+    )
+    garbage = DeviceStream(get_profile("reference"), "s", "s", "s")
+    garbage.feed(b"\x13\x37" * 50, host_t_s=1.0)
+    assert not garbage.understood

@@ -1,5 +1,6 @@
 """Text sketches on a real pseudo-terminal, read by the real serial source: headers printed before
-the port was opened or printed again, columns named in the source, damaged lines."""
+the port was opened or printed again, columns named in the source, damaged lines, and what the
+host says about a reference firmware whose frames decode but that never describes itself."""
 
 import asyncio
 import os
@@ -7,6 +8,8 @@ import os
 import numpy as np
 import pytest
 
+from smr_sense.core.samples import Channel
+from smr_sense.core.wire import DeviceInfo, encode_device_info, encode_frames
 from smr_sense.sources import SourceError, make_source
 from link_helpers import WAIT_S, PrintingSketch, n_samples, samples, take
 
@@ -119,3 +122,28 @@ async def test_damaged_lines_keep_their_time_slots_and_count_against_the_link():
     np.testing.assert_allclose(got.t_s - got.t_s[0], (printed - printed[0]) / 200.0)
     assert source.stats.corrupt >= len(got) - 1 and source.stats.lost == source.stats.corrupt
 
+
+@pytest.mark.parametrize(
+    "opening, what",
+    [
+        (b"", "frames arrived but no device information: the firmware must send it in reply to get_info"),
+        (
+            encode_device_info(DeviceInfo("d", "d", "1.0.0", 0.0, (Channel("load"),))),
+            "the device information it sent could not be read (its sample rate is 0 Hz",
+        ),
+    ],
+)
+async def test_frames_that_decode_are_not_blamed_on_the_baud_rate(opening, what):
+    # A firmware that never answers get_info, or whose description gives 0 Hz: its frames decode
+    # fine, and "check baud" sent its maker the wrong way.
+    def frame_of(i):
+        frame = encode_frames(i, np.array([1000 * i]), np.array([[float(i)]]))
+        return opening + frame if i % 20 == 0 else frame
+
+    sketch = PrintingSketch(frame_of)
+    try:
+        with pytest.raises(SourceError) as err:
+            await make_source(f"serial:{sketch.link.slave_path}?timeout=0.5").open()
+    finally:
+        sketch.close()
+    assert what in str(err.value) and "baud" not in str(err.value)

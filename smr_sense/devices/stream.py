@@ -174,7 +174,14 @@ class DeviceStream:
         stats = self.decoder_stats()
         if self.format == "reference":
             if stats.frames:
-                return "sample frames arrived but no device information"
+                # Frames decode, so the baud rate and the format are right: the firmware is at fault.
+                unreadable = self._decoder.info_error
+                if unreadable:
+                    return f"frames arrived, but the device information it sent could not be read ({unreadable})"
+                return (
+                    "frames arrived but no device information: the firmware must send it in reply to get_info "
+                    "(firmware_notes/protocol.md, section 4)"
+                )
             return f"{self.bytes_in} bytes arrived but not one valid reference frame"
         if self.format == "text":
             if self.text_columns:
@@ -182,6 +189,11 @@ class DeviceStream:
                 return f"{self.bytes_in} bytes arrived but no text line of the {given}"
             return f"{self.bytes_in} bytes arrived but no two text lines with the same columns"
         return f"{self.bytes_in} bytes arrived but no samples"
+
+    @property
+    def understood(self) -> bool:
+        """Whole frames of the device's protocol have arrived: its baud rate and format are right."""
+        return self.format == "reference" and self.decoder_stats().frames > 0
 
     # --- inside -----------------------------------------------------------------------------
 

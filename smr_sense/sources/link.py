@@ -346,9 +346,11 @@ class LinkSource(Source, abc.ABC):
             self._emit(stream.feed(event.data, event.host_t_s))
 
     def _mismatch_sentence(self, what: str) -> str:
+        # A link whose frames decode has the right baud rate and profile: advice about those misleads.
+        understood = self._stream is not None and self._stream.understood
         return (
             f"no roller data from {self._describe_link()} within {self.handshake_timeout_s:g} s "
-            f"(profile {self.profile.name}): {what}{self._mismatch_hint()}"
+            f"(profile {self.profile.name}): {what}{'' if understood else self._mismatch_hint()}"
         )
 
     def _mismatch_hint(self) -> str:

@@ -66,6 +66,9 @@ class ReferenceDecoder:
         self._buf = bytearray()
         self.stats = DecoderStats()
         self.info: DeviceInfo | None = None
+        # Why the last device-info frame could not be read ("its sample rate is 0 Hz ..."): a host
+        # that gets frames but no description then says what the firmware got wrong, not "check baud".
+        self.info_error: str | None = None
         self._clock = CounterUnwrapper(bits=32)
         self._seq = SequenceTracker(bits=16)
 
@@ -136,8 +139,10 @@ class ReferenceDecoder:
             payload = bytes(buf[i + HEADER_LEN : end - CRC_LEN])
             try:
                 item = self._decode_message(ftype, payload)
-            except (_MalformedPayload, struct.error, UnicodeDecodeError):
+            except (_MalformedPayload, struct.error, UnicodeDecodeError) as err:
                 stats.corrupt += 1
+                if ftype == TYPE_DEVICE_INFO:
+                    self.info_error = str(err) if isinstance(err, _MalformedPayload) and str(err) else "it is cut short"
                 continue
             if item is None:
                 stats.unsupported += 1
@@ -221,8 +226,10 @@ def _text(payload: bytes, pos: int) -> tuple[str, int]:
 def decode_device_info_payload(payload: bytes) -> DeviceInfo:
     """Parse a device-info payload; raises _MalformedPayload or struct.error on a bad one."""
     major, minor, patch, flags, rate_hz, radius, k = struct.unpack_from("<BBBBffB", payload, 0)
-    if not (math.isfinite(rate_hz) and rate_hz > 0) or not 1 <= k <= MAX_CHANNELS:
-        raise _MalformedPayload
+    if not (math.isfinite(rate_hz) and rate_hz > 0):
+        raise _MalformedPayload(f"its sample rate is {rate_hz:g} Hz; it must be the rate the firmware samples at")
+    if not 1 <= k <= MAX_CHANNELS:
+        raise _MalformedPayload(f"it has {k} channels; it must have 1 to {MAX_CHANNELS}")
     pos = 13
     device_id, pos = _text(payload, pos)
     device_name, pos = _text(payload, pos)
