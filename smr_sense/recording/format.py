@@ -13,6 +13,21 @@ reader drops with a warning; a missing ``E`` chunk means the recorder did not cl
 Damage in the middle (a disk or copy error) is skipped: the reader scans forward for the next byte
 offset that parses as a whole chunk with a plausible tag and length and a matching CRC-32 (a false
 match is about one in four billion per candidate), and keeps everything from there on.
+
+A damaged header loses no sample either (header.py reads it). A wrong length is found again by the
+checksum: the JSON ends at the '}' after which the next four bytes are its CRC-32. A damaged
+signature is read past only when the header after it passes its checksum and names this schema, or
+intact chunks follow it, which no other file's bytes do (one in four billion). A JSON that fails
+its checksum is set right when one flipped bit explains the mismatch (crc_repair: certain for
+headers up to 11 kB). Otherwise it is untrusted and read only for what the samples confirm: the row
+layout, from the stream's channels and sensors (every intact sample chunk must hold whole rows, and
+the times must run forward), the rate (the times' own when the two disagree), and names; the
+calibration, sensor positions, roller radius, the stream's notes, the session's settings and the
+date are left out, since one damaged digit there would be a wrong answer given as right. When one
+damaged byte would explain the mismatch it is set back first, so that the JSON still parses. A
+header that cannot be read at all, or whose layout does not fit the samples, is refused, saying how
+many intact chunks of samples the file holds.
+
 Binary rows keep float32 sensor values bit for bit and load an hour at 200 Hz in milliseconds;
 ``smr-sense export`` writes the spreadsheet-friendly interchange CSV.
 """
@@ -125,6 +140,7 @@ class Decoded:
     tail_complete: bool = False  # the bad tail has the length its chunk declares: damaged, not cut off
     damage: list[Damage] = field(default_factory=list)
     end_samples: int | None = None  # the sample count the clean-end chunk states, when there is one
+    header_damage: HeaderDamage | None = None  # what was wrong with the header, when it could still be read
 
 
 _CHUNK_START = re.compile(b"[DME]")
@@ -158,48 +174,37 @@ def resync(data: bytes, pos: int, itemsize: int, stop: int | None = None) -> int
     return None
 
 
+@dataclass
+class HeaderDamage:
+    """What was wrong with a header that could still be read, and how it was read (see the docstring)."""
+
+    header_end: int  # where the header (its CRC-32 included) ends: the chunks start here
+    signature: bool = False  # the first 8 bytes are not MAGIC, but the header or the chunks after them check out
+    length: bool = False  # the u32 length is wrong; the JSON's end was found ...
+    end_by_checksum: bool = False  # ... where its checksum matches (else just before the first intact chunk)
+    flipped_bit_at: int | None = None  # the byte (from the file's start) where one flipped bit was set right
+    in_checksum: bool = False  # ... a byte of the stored CRC-32: the JSON itself was whole
+    untrusted: bool = False  # the JSON fails its checksum for good: only what the samples confirm is used
+    rate_from_times: bool = False  # ... and its sample rate disagreed with the samples' times, which give it
+
+
 def decode(data: bytes, name: str = "the recording") -> Decoded:
     """Parse a whole recording. Raises FileFormatError with one sentence for anything unusable."""
     if not data:
         raise FileFormatError(f"{name} is empty")
-    if not data.startswith(MAGIC):
-        raise FileFormatError(f"{name} is not an smr-sense recording (it does not start with the recording signature)")
-    pos = len(MAGIC)
-    if len(data) < pos + 4:
-        raise FileFormatError(f"{name} was cut off inside its header")
-    (hlen,) = _U32.unpack_from(data, pos)
-    pos += 4
-    if hlen > MAX_HEADER_BYTES or len(data) < pos + hlen + 4:
-        raise FileFormatError(f"{name} was cut off inside its header")
-    body = data[pos : pos + hlen]
-    (crc,) = _U32.unpack_from(data, pos + hlen)
-    if zlib.crc32(body) != crc:
-        raise FileFormatError(f"{name} has a corrupt header (checksum mismatch)")
-    pos += hlen + 4
-    try:
-        header = json.loads(body)
-    except ValueError:
-        raise FileFormatError(f"{name} has a header that is not valid JSON") from None
-    if not isinstance(header, dict) or header.get("schema") != SCHEMA:
-        raise FileFormatError(f"{name} is not an smr-sense recording (its header names another schema)")
-    version = header.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise FileFormatError(
-            f"{name} uses recording schema version {version}; this smr-sense reads version {SCHEMA_VERSION}"
-        )
-    try:
-        info = StreamInfo.from_json(header["stream"])
-    except (KeyError, TypeError, ValueError) as err:
-        raise FileFormatError(f"{name} has a header without a usable stream description ({err})") from None
+    # The header's own reading builds on this module's chunks, so it is imported here, not at the top.
+    from smr_sense.recording.header import confirmed_by_samples, read_header
+
+    header, info, pos, header_damage = read_header(data, name)
     dtype = row_dtype(info)
-    columns = [c.get("name") for c in header.get("columns", [])]
-    if columns != list(dtype.names or ()):
-        raise FileFormatError(f"{name} lists columns that do not match its stream description")
     chunks = walk(data, pos, dtype.itemsize)
     rows = np.frombuffer(b"".join(chunks.parts), dtype=dtype) if chunks.parts else np.empty(0, dtype=dtype)
+    if header_damage is not None and header_damage.untrusted:
+        info = confirmed_by_samples(data, pos, chunks, rows, info, header_damage, name)
+        header["stream"] = info.to_json()
     return Decoded(
         header, info, rows, chunks.markers, chunks.closed, len(data) - chunks.pos, chunks.tail_complete,
-        chunks.damage, chunks.end_samples,
+        chunks.damage, chunks.end_samples, header_damage,
     )
 
 

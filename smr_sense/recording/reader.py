@@ -15,6 +15,7 @@ from smr_sense.core.pipeline import without_saved_calibration
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
 from smr_sense.recording import format as fmt
+from smr_sense.recording.header import looks_like_recording
 
 
 CSV_SCHEMA = "interchange-csv"  # the header a Recording read from a CSV gets
@@ -84,7 +85,7 @@ def load_recording(path: str | os.PathLike[str], data: bytes | None = None) -> R
     path = Path(path)
     data = _read_bytes(path) if data is None else data
     dec = fmt.decode(data, name=str(path))
-    warnings = _damage_warnings(path, dec)
+    warnings = _header_warnings(path, dec) + _damage_warnings(path, dec)
     if dec.torn_bytes and dec.tail_complete:
         warnings.append(
             f"{path}: the last {dec.torn_bytes} bytes are damaged (they fail their checksum); "
@@ -117,6 +118,61 @@ def _dead_channel_warnings(path: Path, info: StreamInfo, block: SampleBlock) -> 
     return [
         f"{path}: channel '{name}' has no usable value in the whole recording, so it reads as zero" for name in dead
     ]
+
+
+def _header_warnings(path: Path, dec: fmt.Decoded) -> list[str]:
+    """One sentence per thing wrong with a header that could still be read: what, and what it cost."""
+    d = dec.header_damage
+    if d is None:
+        return []
+    out = []
+    if d.signature:
+        whole = not d.untrusted and d.flipped_bit_at is None
+        why = "the header after it passes its checksum" if whole else "the chunks after it pass their checksums"
+        out.append(f"{path}: its recording signature (bytes 0 to 8) is damaged, but {why}, so it is read as a recording")
+    if d.length and d.end_by_checksum:
+        out.append(
+            f"{path}: its header's length (bytes 8 to 12) is damaged; the header was found whole by its "
+            "checksum and repaired, so nothing is lost"
+        )
+    elif d.length:
+        out.append(
+            f"{path}: its header's length (bytes 8 to 12) is damaged; the header was taken to end where the "
+            f"first intact chunk begins (byte {d.header_end})"
+        )
+    if d.flipped_bit_at is not None and d.in_checksum:
+        out.append(
+            f"{path}: one bit of its header's checksum (byte {d.flipped_bit_at}) is flipped; the header itself "
+            "is whole, so nothing is lost"
+        )
+    elif d.flipped_bit_at is not None:
+        out.append(
+            f"{path}: one bit of its header (byte {d.flipped_bit_at}) is flipped; the header's checksum pinpoints "
+            "it, so it was set right and nothing is lost"
+        )
+    if d.untrusted:
+        out.append(_untrusted_warning(path, dec))
+    return out
+
+
+def _untrusted_warning(path: Path, dec: fmt.Decoded) -> str:
+    """What is read from a header that fails its checksum, what is left out, and how to make up for it."""
+    damage = dec.header_damage
+    rate = f"{dec.info.rate_hz:g} Hz{', from their times' if damage.rate_from_times else ''}"
+    if dec.info.sends_counts:
+        # The calibration is the number that most changes the answer: say how to give it.
+        then = (
+            f"{_the_samples(len(dec.rows))} are read as if no calibration had been recorded (raw counts): give one "
+            "with --calibration FILE, or --calibration profile for the device's saved one"
+        )
+    else:
+        then = f"reading {_the_samples(len(dec.rows))}, whose channels are in N or kg and need no calibration"
+    return (
+        f"{path}: its header fails its checksum (damage in bytes {len(fmt.MAGIC) + 4} to {damage.header_end}), "
+        f"so only what the samples confirm is used: their columns and rate ({rate}); its calibration, sensor "
+        "positions, roller radius, session settings (hold cap, ceiling, body weight) and date are left out, as one "
+        f"damaged digit in them would be a wrong answer; {then}"
+    )
 
 
 # More damaged stretches than this are summed up in one warning rather than listed one by one.
@@ -196,7 +252,7 @@ def load_any(path: str | os.PathLike[str]) -> Recording:
     data = _read_bytes(path)
     if not data:
         raise FileFormatError(f"{path} is empty")
-    if data.startswith(fmt.MAGIC):
+    if looks_like_recording(data):  # its signature or, when that is damaged, a header or chunks that check out
         return load_recording(path, data)
     if data[:1] == b"\x89" or b"\x00" in data[:4096]:
         raise FileFormatError(f"{path} is neither an smr-sense recording nor a CSV file")
