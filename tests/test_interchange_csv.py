@@ -579,7 +579,7 @@ def test_export_writes_the_dashboards_body_weight_under_session_as_the_readme_sa
 
 
 def test_an_exported_csv_keeps_the_date_its_recording_was_made(tmp_path):
-    from smr_sense.cli.replay import recorded_at
+    from smr_sense.report import recorded_at
 
     rec, _ = recorded(tmp_path / "s.smr", SimConfig(seed=3, build="force"), 5.0)
     export_csv(rec, tmp_path / "s.csv")

@@ -254,6 +254,31 @@ def test_an_uncalibrated_roller_is_recorded_raw_and_measured_once_calibrated(tmp
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+def test_what_the_link_lost_is_said_and_kept_in_the_summary(tmp_path):
+    # The header's link % was the only place lost and corrupt frames showed: a headless session and
+    # its trainer's summary never learned that some of the samples never arrived.
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    link, out = tmp_path / "roller", tmp_path / "lossy.smr"
+    with running_emulator(link, "--build", "force", "--faults", "checksum=0.05,drop=0.05", env=env):
+        done = subprocess.run(
+            [*CMD, "record", "--source", f"serial:{link}", "--out", str(out), "--duration", "4"],
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    said = re.fullmatch(
+        r"link: (\d+) samples lost in transit and (\d+) corrupt frames dropped: (\d+\.\d) % arrived whole",
+        done.stdout.splitlines()[-3],
+    )
+    assert said, done.stdout
+    lost, corrupt, pct = int(said[1]), int(said[2]), float(said[3])
+    kept = len(load_any(out).block)
+    assert lost > 0 and corrupt > 0 and 85.0 < pct < 95.0
+    assert pct == round(100.0 * kept / (kept + lost + corrupt), 1)  # every sample that came is in the file
+    warnings = json.loads((tmp_path / "lossy.summary.json").read_text())["warnings"]
+    assert f"the roller's link lost data: {said[0].removeprefix('link: ')}" in warnings
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 def test_a_roller_that_never_comes_back_ends_the_recording_at_its_duration(tmp_path):
     """Stream time stands still while the link is lost; --duration then counts the wall time."""
     link, out = tmp_path / "roller", tmp_path / "gone.smr"

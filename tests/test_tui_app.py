@@ -618,6 +618,20 @@ async def test_record_saves_the_summary_the_dashboard_gives_its_recording(tmp_pa
     assert replayed["duration_s"] == saved["duration_s"]
 
 
+@pytest.mark.parametrize("lost, said", [(0, False), (2, False), (60, True)])
+async def test_the_summary_says_what_the_link_lost_when_it_lost_more_than_a_little(tmp_path, lost, said):
+    rec = recording("edge_hold_25s.csv")
+    source = replay(rec, speed=float("inf"))
+    source.stats.lost, source.stats.corrupt = lost, lost // 2  # as a lossy serial link counts them
+    app = app_for(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+    warnings = app.session.outcome.summary.warnings
+    expected = f"the roller's link lost data: {source.stats.losses()}"
+    assert (expected in warnings) == said and (expected in app.session.outcome.warnings) == said
+    assert said == (source.stats.whole_pct < 99.0)
+
+
 @pytest.mark.parametrize("replace", [False, True])
 async def test_a_replay_replaces_a_summary_already_there_only_when_told(tmp_path, replace):
     # It may be the live session's own summary, dated the day the session was done.

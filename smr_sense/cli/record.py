@@ -233,6 +233,10 @@ async def _record(args: argparse.Namespace) -> int:
                 kept.events([event])
             _print(_summary_line(result.summary))
             warnings += result.warnings
+        if losses := source.stats.losses():
+            _print(f"link: {losses}")
+        if link_warning := source.stats.summary_warning():
+            warnings.append(link_warning)
     finally:
         if stopper is not None:
             stopper.cancel()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.core.words import counted
 from smr_sense.errors import SmrError
 
 SourceItem = SampleBlock | Marker
@@ -29,6 +30,9 @@ class SourceError(SmrError):
     """A source could not be opened or lost its device for good. The message is one sentence."""
 
 
+# Below this share of samples arriving whole, a session's summary says what the link lost: the
+# figures rest on fewer samples than were sent (the record command always says it).
+LINK_WARN_PCT = 99.0
 # No samples come in these link states: the last force and state are old news.
 LINK_DOWN = ("connecting", "reconnecting", "gap")
 
@@ -46,6 +50,30 @@ class LinkStats:
     # with no samples, where the live link was down)
     state: str = "connecting"
     _window: list[tuple[float, int]] = field(default_factory=list, repr=False)
+
+    @property
+    def whole_pct(self) -> float:
+        """The share of the samples sent that arrived whole (lost and corrupt ones count as sent)."""
+        total = self.samples + self.lost + self.corrupt
+        return 100.0 * self.samples / total if total else 100.0
+
+    def losses(self) -> str | None:
+        """What the link lost on the way, as the end of a sentence ("12 samples lost in transit and
+        3 corrupt frames dropped: 99.2 % arrived whole"); None when nothing was. Corrupt frames
+        count as one sample each: a frame carries one sample or a few."""
+        parts = []
+        if self.lost:
+            parts.append(f"{counted(self.lost, 'sample')} lost in transit")
+        if self.corrupt:
+            parts.append(f"{counted(self.corrupt, 'corrupt frame')} dropped")
+        if not parts:
+            return None
+        return f"{' and '.join(parts)}: {self.whole_pct:.1f} % arrived whole"
+
+    def summary_warning(self) -> str | None:
+        """For a session's summary: what the link lost, when it lost more than a little."""
+        losses = self.losses()
+        return f"the roller's link lost data: {losses}" if losses and self.whole_pct < LINK_WARN_PCT else None
 
     def count(self, n: int, now_s: float | None = None) -> None:
         """Count ``n`` samples received now (host wall clock: this is link health, not stream time)."""

@@ -352,7 +352,7 @@ class SmrDashboard(App[int]):
         """SIGTERM or SIGHUP (the terminal window was closed): save first, then leave. With the
         terminal gone, Textual's shutdown can wait forever on it, so a watchdog ends the process
         a few seconds later; by then the recording is closed and the summary written."""
-        self.session.finish()
+        self.session.finish(self.source.stats)
         self.exit(0)
         watchdog = threading.Timer(EXIT_WATCHDOG_S, os._exit, (0,))
         watchdog.daemon = True
@@ -368,7 +368,7 @@ class SmrDashboard(App[int]):
             self._worker.cancel()
             with suppress(WorkerCancelled, WorkerFailed):
                 await self._worker.wait()
-        outcome = self.session.finish()
+        outcome = self.session.finish(self.source.stats)
         # The finish closed a hold in progress (the summary counts it): the log says so, and the
         # last frame, to come back to with Esc, shows the session ended, not a hold still timed.
         self.on_session_events(SessionEvents(outcome.events))

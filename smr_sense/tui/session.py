@@ -31,6 +31,7 @@ from smr_sense.errors import SmrError
 from smr_sense.recording import RecordingWriter
 from smr_sense.report import save_summary, summarize
 from smr_sense.routine import MUSCLE_GROUP_MARKER, RoutineTracker
+from smr_sense.sources.base import LinkStats
 from smr_sense.tui.guarded_analysis import GuardedAnalysis
 from smr_sense.tui.outcome import SessionOutcome, not_measured_reason, replay_summary_withheld
 from smr_sense.tui.session_recording import SessionRecording
@@ -372,15 +373,19 @@ class DashboardSession:
             regrouped=self.regrouped,
         )
 
-    def finish(self) -> SessionOutcome:
-        """Close the pipeline and the recording, build and save the summary. Safe to call twice."""
+    def finish(self, link: LinkStats | None = None) -> SessionOutcome:
+        """Close the pipeline and the recording, build and save the summary. Safe to call twice.
+        ``link``: the source's statistics, whose losses the summary states when they are many."""
         if self.outcome is not None:
             return self.outcome
+        link_warning = link.summary_warning() if link is not None else None
         errors: list[str] = []
         # E.g. nothing measured: no calibration. The recording's stop is not one of them: the error
         # below says it, with the samples it kept.
         warnings = [*self.source_warnings, *(p for p in (self.profile_problem, self.analysis.problem) if p)]
         more_warnings, closing, error = self.analysis.finish()
+        if link_warning:
+            more_warnings.append(link_warning)
         warnings += more_warnings
         self._note(closing)
         if error is not None:

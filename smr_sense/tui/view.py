@@ -141,7 +141,7 @@ class DashboardView:
         # The share of samples that arrived whole: next to "reconnecting" a "100 %" would read as a
         # healthy link, so none is shown while the link is down.
         down = stats.state in LINK_DOWN
-        header.link_pct = round(100.0 * stats.samples / total, 1) if total and not down else None
+        header.link_pct = round(stats.whole_pct, 1) if total and not down else None
         self.show_recording()
 
     def show_recording(self) -> None:
