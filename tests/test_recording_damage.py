@@ -320,9 +320,13 @@ def test_analyze_and_export_of_an_untrusted_header_need_the_calibration_given(tm
     path, data = _copy("imu_routine.smr", tmp_path)
     _damaged(path, data, {BODY + 300: 0x22})
     intact = load_any(SHIPPED / "imu_routine.smr")
-    # Without a calibration the counts are not measured: refused in one sentence that says how.
+    # Without a calibration the counts are not measured: refused in one sentence that says how,
+    # after the damage that is the reason for it.
     r = _smr("analyze", str(path), tmp_path=tmp_path)
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--calibration FILE" in r.stderr
+    assert r.returncode == 2 and r.stderr.count("\n") == 2, r.stderr
+    warned, refused = r.stderr.splitlines()
+    assert warned.startswith(f"smr-sense: warning: {path}: its header fails its checksum")
+    assert refused.startswith("smr-sense: error: ") and "--calibration FILE" in refused
     # With one, the same holds as the intact file, and the damage said.
     cal = tmp_path / "cal.json"
     cal.write_text(json.dumps(intact.info.calibration))

@@ -581,7 +581,9 @@ async def test_a_replay_of_a_file_still_being_recorded_saves_no_summary_for_it(t
     with RecordingWriter(target, rec.info) as writer:
         writer.append(rec.block)
         writer.flush()
-        app = app_for(replay(load_recording(target), speed=64.0), summary_path=target)
+        growing = load_recording(target)
+        assert growing.warnings == [f"{target} is still being recorded; reading the {len(rec.block)} samples written so far"]
+        app = app_for(replay(growing, speed=64.0), summary_path=target)
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: summary_shown(app), "the end")
         outcome = app.session.outcome

@@ -60,15 +60,26 @@ def _settings(args: argparse.Namespace):
 
 def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dict[str, Any]:
     """The ``--json`` object for one file (raises SmrError with one sentence)."""
+    from smr_sense.recording import load_any
+
+    rec = load_any(path)
+    try:
+        return _analyze_recording(rec, path, settings, calibration)
+    except SmrError as err:
+        # What was wrong with the file (a damaged header whose calibration was left out) is said
+        # before why it cannot be measured: it is often the reason.
+        err.file_warnings = list(rec.warnings)  # type: ignore[attr-defined]
+        raise
+
+
+def _analyze_recording(rec: Any, path: str, settings: Any, calibration: str) -> dict[str, Any]:
     from smr_sense.core.analysis import result_to_json
     from smr_sense.core.calibration import CalibrationError, UnnamedChannelError, is_calibrated
     from smr_sense.core.pipeline import analyze_block
     from smr_sense.profiles import calibration_from_option, other_device_warning
-    from smr_sense.recording import load_any
     from smr_sense.recording.csv_export import unmeasured_until
     from smr_sense.recording.csv_sensor import stream_path
 
-    rec = load_any(path)
     cal = calibration_from_option(calibration, rec.info.device_id)
     foreign = other_device_warning(cal, rec.info.device_id)
     if cal is not None:
@@ -190,6 +201,8 @@ def run(args: argparse.Namespace) -> int:
             obj = analyze_file(path, settings, args.calibration)
         except SmrError as err:
             failed += 1
+            for w in getattr(err, "file_warnings", ()):
+                warn(w)
             sys.stderr.write(f"smr-sense: error: {err}\n")
             continue
         for w in obj.get("warnings", []):

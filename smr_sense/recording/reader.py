@@ -15,6 +15,7 @@ from smr_sense.core.pipeline import without_saved_calibration
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
 from smr_sense.errors import FileFormatError
 from smr_sense.recording import format as fmt
+from smr_sense.recording.lock import being_recorded
 from smr_sense.recording.header import looks_like_recording
 
 
@@ -97,6 +98,9 @@ def load_recording(path: str | os.PathLike[str], data: bytes | None = None) -> R
             f"{path} ends part-way through a chunk (the recorder stopped mid-write, or the file was cut off); "
             f"its last {dec.torn_bytes} bytes cannot be read; reading {_the_samples(len(dec.rows))} before them"
         )
+    elif not dec.closed_cleanly and being_recorded(path):
+        # Not a crash: a recorder is still writing it (a replay of it covers only its start).
+        warnings.append(f"{path} is still being recorded; reading {_the_samples(len(dec.rows))} written so far")
     elif not dec.closed_cleanly:
         warnings.append(f"{path}: the recording was not closed cleanly; reading {_the_samples(len(dec.rows))} it holds")
     block = fmt.rows_to_block(dec.rows, dec.info)
