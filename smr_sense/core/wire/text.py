@@ -17,9 +17,9 @@ becomes a channel. Its rows are held, not yet described, until the nominal rate 
 a time column's first stamps) and, with ``await_header``, until a header names plain numbers or the
 caller stops waiting for one.
 
-Once a layout is found, a line that was a sample but arrived damaged is a lost sample: counted as
-corrupt, its time slot kept empty (without a time column samples are timed by counting them: a
-damaged line skipped would pull every later sample early). Damaged are bytes that are not printable ASCII, an
+Once a layout is found, a line that was a sample but arrived damaged is counted as corrupt and as a
+lost sample, and keeps its time slot (without a time column samples are timed by counting them: a
+damaged line skipped would pull every later sample early): bytes that are not printable ASCII, an
 overlong line, the layout's labels with a value that is no number, numbers and garble with no word
 among them, or a row of another shape that the next row does not repeat. A line with a word in it
 (a debug print), a header, an empty line or a ``#`` comment is skipped and takes no slot. No line is
@@ -274,7 +274,7 @@ class TextLineDecoder:
                 return
             if self._other is not None:
                 self._other = None
-                self.stats.corrupt += 1  # the odd row before this one was one of this layout's, damaged
+                self._lost()  # the odd row before this one was one of this layout's, damaged
             self._take(values, None)
             return
         new = make_layout(names, named_by)
@@ -286,7 +286,8 @@ class TextLineDecoder:
             if candidate is not None and candidate[0] == names:
                 self._start(new, [(candidate[1], None)])
                 for _ in range(self._candidate_damaged):
-                    self._slot()  # the damaged lines between the two rows were samples too (counted corrupt)
+                    self._slot()  # the damaged lines between the two rows were samples too
+                    self.stats.lost += 1  # (counted corrupt as they came)
                 self._take(values, None)
             elif named_by in ("header", "columns"):  # names given for rows this wide, by the sketch or the user
                 self._start(new, [(values, None)])
@@ -301,7 +302,7 @@ class TextLineDecoder:
             self._start(new, [other[1], (values, None)])  # the sketch changed its columns
             return
         if other is not None:
-            self.stats.corrupt += 1
+            self._lost()
         self._other = (names, (values, self._slot()))
 
     def _start(self, layout: Layout, rows: list[_Row]) -> None:
@@ -328,16 +329,17 @@ class TextLineDecoder:
             self._describe_when_ready()
 
     def _damaged(self) -> None:
-        """A line that was a sample: corrupt; once a layout is found, its time slot stays empty.
-
-        Counted once, as corrupt and not also as lost: link quality takes samples + lost + corrupt
-        as what was sent, and a damaged line was one sample.
-        """
-        self.stats.corrupt += 1
+        """A line that was a sample: corrupt; once a layout is found, a lost sample keeping its slot."""
         if self._layout is None:
+            self.stats.corrupt += 1
             self._candidate_damaged += self._candidate is not None
         else:
             self._slot()
+            self._lost()
+
+    def _lost(self) -> None:
+        self.stats.corrupt += 1
+        self.stats.lost += 1
 
     def _describe_when_ready(self) -> None:
         layout = self._layout
