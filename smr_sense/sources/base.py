@@ -53,22 +53,19 @@ class LinkStats:
 
     @property
     def whole_pct(self) -> float:
-        """The share of the samples sent that arrived whole (lost and corrupt ones count as sent)."""
-        total = self.samples + self.lost + self.corrupt
+        """The share of the samples sent that arrived whole. ``lost`` counts every sample that did
+        not (missing from the frame sequence, or a damaged text line): a corrupt frame is one
+        reason for a lost sample, not a second loss, and garbage between frames carries none."""
+        total = self.samples + self.lost
         return 100.0 * self.samples / total if total else 100.0
 
     def losses(self) -> str | None:
-        """What the link lost on the way, as the end of a sentence ("12 samples lost in transit and
-        3 corrupt frames dropped: 99.2 % arrived whole"); None when nothing was. Corrupt frames
-        count as one sample each: a frame carries one sample or a few."""
-        parts = []
-        if self.lost:
-            parts.append(f"{counted(self.lost, 'sample')} lost in transit")
-        if self.corrupt:
-            parts.append(f"{counted(self.corrupt, 'corrupt frame')} dropped")
-        if not parts:
+        """What the link lost on the way, as the end of a sentence ("12 samples lost in transit
+        (3 corrupt frames dropped): 98.8 % arrived whole"); None when nothing was."""
+        if not self.lost and not self.corrupt:
             return None
-        return f"{' and '.join(parts)}: {self.whole_pct:.1f} % arrived whole"
+        corrupt = f" ({counted(self.corrupt, 'corrupt frame')} dropped)" if self.corrupt else ""
+        return f"{counted(self.lost, 'sample')} lost in transit{corrupt}: {self.whole_pct:.1f} % arrived whole"
 
     def summary_warning(self) -> str | None:
         """For a session's summary: what the link lost, when it lost more than a little."""
