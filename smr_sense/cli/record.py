@@ -111,6 +111,8 @@ async def _record(args: argparse.Namespace) -> int:
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     writer: RecordingWriter | None = None
+    pipeline: Pipeline | None = None  # None once analysing: raw counts with no calibration, not measured
+    analysing = False
     kept = RecordSummary()
     warnings: list[str] = []  # about the data, for whoever reads the summary later
     stopper: asyncio.Future | None = None
@@ -132,7 +134,7 @@ async def _record(args: argparse.Namespace) -> int:
         # The cap in the header: analyze and replay time the holds as this session did.
         writer = RecordingWriter(args.out, info, force=args.force, reading=reading, extra=settings.timing())
         try:
-            pipeline: Pipeline | None = Pipeline(info, settings)
+            pipeline = Pipeline(info, settings)
         except CalibrationError:
             # A roller that sends raw counts and was never calibrated: its counts are worth keeping
             # (as the dashboard keeps them), and analyze measures them once a profile exists.
@@ -147,6 +149,7 @@ async def _record(args: argparse.Namespace) -> int:
                     "will measure them"
                 )
             warn(f"{info.device_name} sends raw counts and has no calibration: recording them without measuring holds; {how}")
+        analysing = True
         channels = ", ".join(c.name for c in info.channels)
         _print(
             f"recording {info.device_name} [{channels}] at {info.rate_hz:g} Hz from {source.spec} "
@@ -245,7 +248,8 @@ async def _record(args: argparse.Namespace) -> int:
             writer.close()
             if writer.failed is None:  # else the error names what was kept
                 _print(f"saved {counted(writer.samples, 'sample')} to {args.out}")
-            _save_summary(kept, args, info, settings, warnings, measured=pipeline is not None)
+            if analysing:  # else the session never started: the error says why, and no summary has a figure
+                _save_summary(kept, args, info, settings, warnings, measured=pipeline is not None)
     return 0
 
 
