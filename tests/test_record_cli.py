@@ -27,6 +27,19 @@ def run(*args, timeout=60):
     return subprocess.run([*CMD, *args], capture_output=True, text=True, timeout=timeout)
 
 
+def record_emulated(out: Path, duration_s: float, *emulator_options: str):
+    """``record --duration`` from ``smr-sense emulate --pty OPTIONS`` beside ``out``, with the
+    user's folders there too: (the finished record process, ``out``, the environment used)."""
+    env = {**os.environ, "XDG_CONFIG_HOME": str(out.parent / "config"), "XDG_DATA_HOME": str(out.parent / "data")}
+    link = out.parent / "roller"
+    with running_emulator(link, *emulator_options, env=env):
+        done = subprocess.run(
+            [*CMD, "record", "--source", f"serial:{link}", "--out", str(out), "--duration", f"{duration_s:g}"],
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+    return done, out, env
+
+
 def test_sigkill_loses_at_most_the_last_second(tmp_path):
     out = tmp_path / "killed.smr"
     proc = subprocess.Popen([*CMD, "record", "--source", "sim", "--out", str(out)], stdout=subprocess.PIPE, text=True)
@@ -225,13 +238,7 @@ def test_the_source_a_sim_file_names_remakes_its_session(tmp_path):
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 def test_an_uncalibrated_roller_is_recorded_raw_and_measured_once_calibrated(tmp_path):
     """A bare HX711 roller sends counts and has no profile yet: its session is kept, not refused."""
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    link, out = tmp_path / "roller", tmp_path / "raw.smr"
-    with running_emulator(link, "--units", "count", "--build", "force", env=env):
-        done = subprocess.run(
-            [*CMD, "record", "--source", f"serial:{link}", "--out", str(out), "--duration", "3"],
-            capture_output=True, text=True, timeout=60, env=env,
-        )  # fmt: skip
+    done, out, env = record_emulated(tmp_path / "raw.smr", 3, "--units", "count", "--build", "force")
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("\n") == 1 and "raw counts and has no calibration: recording them" in done.stderr
     assert "an emulated roller cannot take known weights (nobody can put one on it): run the emulator with --units N" in done.stderr
@@ -257,13 +264,7 @@ def test_an_uncalibrated_roller_is_recorded_raw_and_measured_once_calibrated(tmp
 def test_what_the_link_lost_is_said_and_kept_in_the_summary(tmp_path):
     # The header's link % was the only place lost and corrupt frames showed: a headless session and
     # its trainer's summary never learned that some of the samples never arrived.
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    link, out = tmp_path / "roller", tmp_path / "lossy.smr"
-    with running_emulator(link, "--build", "force", "--faults", "checksum=0.05,drop=0.05", env=env):
-        done = subprocess.run(
-            [*CMD, "record", "--source", f"serial:{link}", "--out", str(out), "--duration", "4"],
-            capture_output=True, text=True, timeout=60, env=env,
-        )  # fmt: skip
+    done, out, _env = record_emulated(tmp_path / "lossy.smr", 4, "--build", "force", "--faults", "checksum=0.05,drop=0.05")
     assert done.returncode == 0, done.stderr
     said = re.fullmatch(
         r"link: (\d+) samples lost in transit \((\d+) corrupt frames dropped\): (\d+\.\d) % arrived whole",

@@ -238,21 +238,11 @@ async def test_a_phone_width_summary_keeps_the_names_whole_and_drops_the_over_ca
 @pytest.mark.parametrize("unit, shown", [("N", "262 N 33%"), ("kg", "26.8 kg 33%"), ("%BW", "262 N 33%")])
 def test_the_summary_table_shows_forces_in_kg_to_someone_who_read_kg_all_session(unit, shown):
     # The whole session in kg, then a summary in N only. (The mean is 262.5 N: 26.8 kg.)
-    from smr_sense.core.events import HoldEnded, HoldStarted
     from smr_sense.report import summarize
-    from smr_sense.routine import RoutineTracker
     from smr_sense.tui.screens.summary import SummaryTable
+    from test_report import session_tracker  # two holds on the calves, then the hamstrings rolled over
 
-    r = RoutineTracker()
-    r.apply_event(RollingStarted(0.0))
-    r.apply_event(HoldStarted(11.0, start_s=10.0))
-    r.apply_event(HoldEnded(35.0, 10.0, 35.0, 25.0, 300.0, 380.0, True, 30.0, 5.0))
-    r.apply_event(RollingStarted(35.0))
-    r.apply_event(HoldStarted(46.0, start_s=45.0))
-    r.apply_event(HoldEnded(60.0, 45.0, 60.0, 15.0, 200.0, 250.0, False, None, 0.0))
-    r.apply_marker(Marker(60.0, "muscle_group", {"group": "hamstrings"}))
-    r.apply_event(RollingStarted(61.0))
-    s = summarize(r, source="sim", device_id="d", duration_s=90.0, hold_cap_s=20.0, body_mass_kg=80.0)
+    s = summarize(session_tracker(), source="sim", device_id="d", duration_s=90.0, hold_cap_s=20.0, body_mass_kg=80.0)
     console = Console(width=100, record=True)
     console.print(SummaryTable(s, unit))
     lines = console.export_text().splitlines()
