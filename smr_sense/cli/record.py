@@ -84,6 +84,16 @@ def _summary_line(summary: dict) -> str:
     return line
 
 
+def _announce(events, kept) -> int:
+    """Print each event and file it in the summary (what is said is what is counted): how many."""
+    n = 0
+    for event in events:
+        _print(event.describe())
+        kept.event(event)
+        n += 1
+    return n
+
+
 def _print(line: str) -> None:
     try:
         sys.stdout.write(line + "\n")
@@ -196,9 +206,7 @@ async def _record(args: argparse.Namespace) -> int:
                 for m in carried_over(item):
                     writer.mark(m)
                     kept.mark(m)
-                    for event in pipeline.mark(m) if pipeline else ():
-                        _print(event.describe())
-                        printed += 1
+                    printed += _announce(pipeline.mark(m) if pipeline else (), kept)
                 continue
             if isinstance(item, Marker):
                 if item.kind == "disconnected" and live_link and lost_at is None:
@@ -206,10 +214,7 @@ async def _record(args: argparse.Namespace) -> int:
                 writer.mark(item)
                 kept.mark(item)
                 _print(_marker_line(item))
-                for event in pipeline.mark(item) if pipeline else ():
-                    _print(event.describe())
-                    kept.events([event])
-                    printed += 1
+                printed += _announce(pipeline.mark(item) if pipeline else (), kept)
                 continue
             assert isinstance(item, SampleBlock)
             if len(item):
@@ -222,18 +227,13 @@ async def _record(args: argparse.Namespace) -> int:
                 item = item.slice(0, keep)
             writer.append(item)
             kept.samples(item)
-            for event in pipeline.feed(item).events if pipeline else ():
-                _print(event.describe())
-                kept.events([event])
-                printed += 1
+            printed += _announce(pipeline.feed(item).events if pipeline else (), kept)
             if reached_end:
                 break
         if pipeline is not None:
             result = pipeline.finish()
             # What finish() closes (a hold still open when the stream stopped) is an event too.
-            for event in result.events[printed:]:
-                _print(event.describe())
-                kept.events([event])
+            _announce(result.events[printed:], kept)
             _print(_summary_line(result.summary))
             warnings += result.warnings
         if losses := source.stats.losses():

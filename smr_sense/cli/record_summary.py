@@ -31,8 +31,8 @@ class RecordSummary:
     def mark(self, marker: Marker) -> None:
         self.tracker.apply_marker(marker)
 
-    def events(self, events: Iterable[Event]) -> None:
-        self.tracker.apply_events(list(events))
+    def event(self, event: Event) -> None:
+        self.tracker.apply_event(event)
 
     def save(
         self,
