@@ -52,12 +52,15 @@ class LinkStats:
     _window: list[tuple[float, int]] = field(default_factory=list, repr=False)
 
     @property
-    def whole_pct(self) -> float:
-        """The share of the samples sent that arrived whole. ``lost`` counts every sample that did
-        not (missing from the frame sequence, or a damaged text line): a corrupt frame is one
-        reason for a lost sample, not a second loss, and garbage between frames carries none."""
+    def whole_pct(self) -> float | None:
+        """The share of the samples sent that arrived whole; None before anything arrived. ``lost``
+        counts every sample that did not (missing from the frame sequence, or a damaged text line):
+        a corrupt frame is one reason for a lost sample, not a second loss, and garbage between
+        frames carries none (so a link sending only damage has 0 % whole)."""
         total = self.samples + self.lost
-        return 100.0 * self.samples / total if total else 100.0
+        if total:
+            return 100.0 * self.samples / total
+        return 0.0 if self.corrupt else None
 
     def losses(self) -> str | None:
         """What the link lost on the way, as the end of a sentence ("12 samples lost in transit
@@ -70,7 +73,8 @@ class LinkStats:
     def summary_warning(self) -> str | None:
         """For a session's summary: what the link lost, when it lost more than a little."""
         losses = self.losses()
-        return f"the roller's link lost data: {losses}" if losses and self.whole_pct < LINK_WARN_PCT else None
+        pct = self.whole_pct
+        return f"the roller's link lost data: {losses}" if losses and pct is not None and pct < LINK_WARN_PCT else None
 
     def count(self, n: int, now_s: float | None = None) -> None:
         """Count ``n`` samples received now (host wall clock: this is link health, not stream time)."""

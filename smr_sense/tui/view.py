@@ -137,11 +137,10 @@ class DashboardView:
         shown = header.rate_hz
         if rate is None or shown is None or abs(rate - shown) >= 0.01 * shown:  # 1 %: no flicker
             header.rate_hz = None if rate is None else round(rate)
-        total = stats.samples + stats.lost + stats.corrupt
         # The share of samples that arrived whole: next to "reconnecting" a "100 %" would read as a
         # healthy link, so none is shown while the link is down.
-        down = stats.state in LINK_DOWN
-        header.link_pct = round(stats.whole_pct, 1) if total and not down else None
+        pct = stats.whole_pct
+        header.link_pct = round(pct, 1) if pct is not None and stats.state not in LINK_DOWN else None
         self.show_recording()
 
     def show_recording(self) -> None:
