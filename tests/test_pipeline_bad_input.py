@@ -68,6 +68,14 @@ def test_a_hold_outlives_a_loss_of_a_few_seconds_and_its_cap_is_not_put_off():
     assert hold.cap_at_s == pytest.approx(hold.start_s + 20.0)  # 20 s from the real start, not from the return
 
 
+def test_the_sample_rate_is_the_rollers_not_what_a_lossy_link_delivered():
+    t, f, g = hold_block()
+    keep = np.arange(t.size) % 50 != 7  # one frame in fifty lost on the way, spread over the session
+    result = analyze_block(info(), SampleBlock.build(t[keep], f[keep], g[keep]))
+    assert result.summary["samples"] == keep.sum() < t.size
+    assert result.summary["sample_rate_hz"] == RATE  # samples over seconds read 98 Hz
+
+
 def _rolling_block(seconds=60.0):
     """Rolling the whole time: force swinging with each stroke, the gyro turning one way then back."""
     t = np.arange(int(seconds * RATE)) / RATE
