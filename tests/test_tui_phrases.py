@@ -35,3 +35,15 @@ def test_a_hold_that_goes_on_says_so_under_its_ended_line():
 
     line = describe_event(HoldContinued(35.5, start_s=12.0, ended_s=31.0), RoutineTracker(), 0.0)
     assert line == " 0:35.5  Same spot: the hold goes on"
+
+
+@pytest.mark.parametrize("t_s, clock", [(31.0, " 0:31.0"), (3606.5, "1:00:06.5")])
+def test_a_long_line_wraps_under_its_text_past_the_hour_too(t_s, clock):
+    from smr_sense.tui.widgets.event_log import wrapped
+
+    line = describe_event(HoldEnded(t_s, t_s - 21.0, t_s, 21.0, 306.0, 350.0, True, t_s - 1.0, 1.0), RoutineTracker(), 0.0)
+    lines = wrapped(line, 32)
+    assert lines[0].startswith(f"{clock}  Hold ended:") and len(lines) > 1
+    # The times stay a column of their own: what follows a wrap starts where the first line's text did.
+    indent = len(clock) + 2
+    assert all(len(x) <= 32 and x[:indent].isspace() and not x[indent].isspace() for x in lines[1:])

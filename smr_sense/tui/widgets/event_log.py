@@ -10,7 +10,8 @@ from textual.widgets import Log
 
 from smr_sense.tui.phrases import recording_line
 
-_CLOCK = re.compile(r"\s*\d+:\d\d\.\d\s+")  # " 1:08.0  ": the time each event's line starts with
+# " 1:08.0  " (or "1:02:08.0  " past the hour): the time each event's line starts with
+_CLOCK = re.compile(r"\s*(?:\d+:)?\d+:\d\d\.\d\s+")
 MIN_WRAP = 16  # narrower than this (not laid out yet) nothing is wrapped
 
 
