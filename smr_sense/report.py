@@ -92,7 +92,7 @@ class SessionSummary:
     signal_lost: int = 0  # times the samples stopped coming (the link dropped) ...
     signal_lost_s: float = 0.0  # ... and for how long in all: nothing was measured then
     recording: str | None = None
-    started_at: str | None = None  # ISO date-time, given by the caller
+    started_at: str | None = None  # ISO 8601 with its UTC offset (``local_now``), given by the caller
     skipped_s: float = 0.0  # replay time jumped over: the summary covers the rest
     # False when no force was read at all (a roller sending raw counts with no calibration): then
     # its zeros are no finding, and ``not_measured`` says why and how the counts can be measured.
@@ -128,22 +128,32 @@ class SessionSummary:
         return 100.0 * force_n / (self.body_mass_kg * G_N_PER_KG)
 
 
-STARTED_AT_FORMAT = "%Y-%m-%d %H:%M"  # the person's own clock: when they did the session
-
-
 def local_now() -> str:
-    """Now, as a live session's summary is dated."""
-    return _dt.datetime.now().astimezone().strftime(STARTED_AT_FORMAT)
+    """Now, as a live session's summary is dated: ISO 8601 in the person's own clock, with its UTC
+    offset, so a trainer elsewhere (or the same person after a clock change) reads the same moment."""
+    return _dt.datetime.now().astimezone().isoformat(timespec="minutes")
 
 
 def recorded_at(header: dict) -> str | None:
-    """When a recording was made (its header's UTC time), in local time as a live summary is dated;
-    None if unknown."""
+    """When a recording was made (its header's UTC time), dated as a live summary is; None if unknown."""
     try:
         when = _dt.datetime.fromisoformat(str(header["created_utc"]))
     except (KeyError, ValueError):
         return None
-    return when.astimezone().strftime(STARTED_AT_FORMAT)
+    if when.tzinfo is None:  # the header's time is UTC by definition; naive, astimezone() would read it as local
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return when.astimezone().isoformat(timespec="minutes")
+
+
+def started_text(started_at: str) -> str:
+    """"2026-11-25 09:45 UTC+01:00" for the trainer's report; a date that does not parse, as it is."""
+    try:
+        when = _dt.datetime.fromisoformat(started_at)
+    except ValueError:
+        return started_at
+    offset = when.strftime("%z")  # "+0100"; empty for a date given without one
+    zone = f" UTC{offset[:3]}:{offset[3:]}" if offset else ""
+    return when.strftime("%Y-%m-%d %H:%M") + zone
 
 
 def summarize(
@@ -258,7 +268,7 @@ def summary_markdown(s: SessionSummary) -> str:
     """A short report a trainer can read: one table, then what stands out."""
     lines = ["# Foam-rolling session", ""]
     # "2026-11-24 21:35, 21:10 min" set a time of day beside a length of the same shape.
-    when = f", started {s.started_at}" if s.started_at else ""
+    when = f", started {started_text(s.started_at)}" if s.started_at else ""
     lines.append(f"A session of {duration(s.duration_s)} on {s.device_id} ({s.source}){when}.")
     if s.body_mass_kg:
         lines.append(f"Body weight {round(s.body_mass_kg, 1):g} kg" + (f", pressure ceiling {s.ceiling_n:.0f} N." if s.ceiling_n else "."))

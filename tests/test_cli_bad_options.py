@@ -286,8 +286,17 @@ def test_a_replay_summary_is_dated_when_the_recording_was_made(rec):
     from smr_sense.report import recorded_at
     from smr_sense.recording import load_any
 
-    made = recorded_at(load_any(rec).header)
-    assert made is not None and made[:4].isdigit() and len(made) == len("2026-11-24 10:00")
+    import datetime as dt
+
+    header = load_any(rec).header
+    made = dt.datetime.fromisoformat(recorded_at(header))
+    # The same moment as the header's UTC time, to the minute, and with its offset: a date without
+    # one reads differently to a trainer in another zone.
+    assert made.utcoffset() is not None
+    assert made == dt.datetime.fromisoformat(header["created_utc"]).replace(second=0, microsecond=0)
+    # A header time without an offset is UTC, not the local clock.
+    assert dt.datetime.fromisoformat(recorded_at({"created_utc": "2026-11-24T10:00:30"})) == dt.datetime(
+        2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc)
     assert recorded_at({}) is None and recorded_at({"created_utc": "yesterday"}) is None
 
 

@@ -13,7 +13,7 @@ from smr_sense.routine import RoutineTracker
 
 def session():
     return summarize(session_tracker(ceiling=True), source="sim", device_id="sim-imu-7", duration_s=70.0,
-                     hold_cap_s=20.0, body_mass_kg=80.0, ceiling_n=450.0, started_at="2026-05-09 10:00")
+                     hold_cap_s=20.0, body_mass_kg=80.0, ceiling_n=450.0, started_at="2026-05-09T10:00+02:00")
 
 
 def session_tracker(ceiling: bool = False):
@@ -53,7 +53,7 @@ def test_json_and_markdown_say_the_same_thing():
     md = summary_markdown(s)
     assert "| Calves | 2 | 40 s | 25 s | 262 N (33 % BW) | 380 N (48 % BW) | 1 | 5.0 s | 0:20 |" in md
     assert "| Quads | - |" in md
-    assert "A session of 1:10 min on sim-imu-7 (sim), started 2026-05-09 10:00." in md
+    assert "A session of 1:10 min on sim-imu-7 (sim), started 2026-05-09 10:00 UTC+02:00." in md
     assert "1 hold reached the 20 s cap and went on 5.0 s past it" in md
     assert "Not worked: Quads, Adductors, Glutes, IT band / TFL, Lower back, Upper back, Lats." in md
 
