@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -725,3 +726,26 @@ def test_an_export_over_a_link_replaces_its_target_and_keeps_its_permissions(tmp
     assert (tmp_path / "out.csv").is_symlink()
     assert target.read_text().startswith("time_s,force_n\n") and (target.stat().st_mode & 0o777) == 0o600
     assert sorted(p.name for p in target.parent.iterdir()) == ["out.csv"]  # nothing staged left behind
+
+
+def test_a_csv_with_cr_line_ends_reads_as_its_lf_original(tmp_path):
+    # Saved with CR alone between lines (classic Mac OS, a spreadsheet's "CSV (Macintosh)"), the
+    # file was one line behind its first comment, and analyze said it had no header row.
+    original = (Path(__file__).resolve().parent.parent / "recordings" / "edge_hold_25s.csv").read_bytes()
+    markers = b'time_s,kind,data\n1.0,muscle_group,"{""group"":""calves""}"\n'
+    outputs = []
+    for ends in (b"\n", b"\r"):
+        folder = tmp_path / ("cr" if ends == b"\r" else "lf")
+        folder.mkdir()
+        (folder / "edge.csv").write_bytes(original.replace(b"\n", ends))
+        (folder / "edge.markers.csv").write_bytes(markers.replace(b"\n", ends))
+        assert [m.data for m in load_any(folder / "edge.csv").markers] == [{"group": "calves"}]
+        r = _smr("analyze", str(folder / "edge.csv"))
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        outputs.append(r.stdout.replace(str(folder), "FOLDER"))
+    assert outputs[0] == outputs[1] and "25.0 s in total" in outputs[0]
+    # A line is still named by the line number an editor shows.
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"# from my logger\rtime_s,force_n\r0,1\r0.01,x\r")
+    with pytest.raises(FileFormatError, match="line 4 has 'x'"):
+        load_any(path)

@@ -9,12 +9,12 @@ loggers write them)::
 ``time_s`` is seconds (steps that would mean under 5 Hz, a device clock's milliseconds or
 microseconds, are refused, never rescaled); ``force_n*`` columns are newtons; ``raw_*`` columns are
 uncalibrated counts; a force column that reads a load only as negative is warned about (a load cell
-wired backwards), never flipped. Lines starting with ``#`` are comments. Empty cells and ``nan`` are
-missing values (kept as NaN for the detector to bridge), and so is ``inf`` (no sensor reads it);
-values beyond float32's range are kept at its edge, for the conditioner to count as beyond what a
-roller can read (each said in a warning); anything else that is not a number is
-refused with its line number. A force or raw column with no usable value at all is refused: there is
-nothing to fill its gaps from.
+wired backwards), never flipped. Lines end in LF, CRLF or a CR alone; lines starting with ``#`` are
+comments. Empty cells and ``nan`` are missing values (kept as NaN for the detector to bridge), and so
+is ``inf`` (no sensor reads it); values beyond float32's range are kept at its edge, for the
+conditioner to count as beyond what a roller can read (each said in a warning); anything else that
+is not a number is refused with its line number. A force or raw column with no usable value at all
+is refused: there is nothing to fill its gaps from.
 
 Markers (muscle groups, link gaps, calibrations) live beside the CSV in ``NAME.markers.csv``
 (``time_s,kind,data`` with ``data`` a JSON object), and what the columns cannot say (the device, the
@@ -273,8 +273,16 @@ def _unusable_values_as_missing(table: np.ndarray, value_cols: list[int]) -> Non
         table[:, value_cols] = values
 
 
+def _lf_line_ends(data: bytes) -> bytes:
+    """LF line ends for a file saved with a CR alone between lines (classic Mac OS, a spreadsheet's
+    "CSV (Macintosh)"), which every step below, splitting on LF, read as one line ("no header row").
+    CRLF stays (each line is stripped of its CR), so a large file from Windows is not copied."""
+    return re.sub(rb"\r\n?", b"\n", data) if re.search(rb"\r(?!\n)", data) else data
+
+
 def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     name = str(path)
+    data = _lf_line_ends(data)
     cols, body, header_line = _header_and_body(data, name)
     chosen, unit, cols = _column_plan(cols, name)
     used_names = {"time_s", "host_time_s"} | {cols[i] for i in chosen}
