@@ -17,7 +17,7 @@ is not a number is refused with its line number. A force or raw column with no u
 is refused: there is nothing to fill its gaps from.
 
 Markers (muscle groups, link gaps, calibrations) live beside the CSV in ``NAME.markers.csv``
-(``time_s,kind,data`` with ``data`` a JSON object), and what the columns cannot say (the device, the
+(``time_s,kind,data`` with ``data`` a JSON object; ``recording.csv_markers``), and what the columns cannot say (the device, the
 nominal rate, channel names and positions, the session's body weight) in ``NAME.stream.json``
 (``recording.csv_sensor``), as ``export`` writes them (``recording.csv_export``); reading the CSV
 reads them too.
@@ -28,7 +28,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -42,12 +41,12 @@ from smr_sense.core.samples import (
     STREAM_RATE_RANGE_HZ,
     VALUE_DTYPE,
     Channel,
-    Marker,
     SampleBlock,
     StreamInfo,
 )
 from smr_sense.core.words import counted, rounded
 from smr_sense.errors import FileFormatError
+from smr_sense.recording.csv_markers import markers_path, read_markers
 from smr_sense.recording.csv_sensor import read_description
 from smr_sense.recording.reader import CSV_SCHEMA, Recording, check_monotonic
 
@@ -356,46 +355,11 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
     )
     info, session, created_utc = read_description(path, info, warnings)
     block = SampleBlock.build(t, table[:, chosen], gyro, accel, host)
-    markers = _read_markers(markers_path(path), warnings)
+    markers = read_markers(markers_path(path), warnings)
     header: dict = {"schema": CSV_SCHEMA, "extra": session}
     if created_utc:
         header["created_utc"] = created_utc
     return Recording(path, info, block, markers, warnings, header)
-
-
-def markers_path(csv_path: Path) -> Path:
-    """Where an export puts a CSV's markers (muscle groups, link gaps, calibrations): beside it."""
-    return csv_path.with_name(csv_path.stem + ".markers.csv")
-
-
-def _read_markers(path: Path, warnings: list[str]) -> list[Marker]:
-    """The markers an export wrote beside a CSV, so a replay or analysis of the CSV sees the same
-    muscle groups and calibrations as of the recording. A damaged markers file costs only itself."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError) as err:
-        warnings.append(f"ignoring {path}: it cannot be read ({getattr(err, 'strerror', None) or err})")
-        return []
-    rows = csv.reader(io.StringIO(text))
-    header = [c.strip().lower() for c in next(rows, [])]
-    if header != ["time_s", "kind", "data"]:
-        warnings.append(f"ignoring {path}: its header is not time_s,kind,data")
-        return []
-    markers = []
-    for line_no, row in enumerate(rows, start=2):
-        if not row or row[0].startswith("#"):
-            continue
-        try:
-            t_s, kind, data = float(row[0]), row[1].strip(), json.loads(row[2]) if len(row) > 2 else {}
-            if len(row) > 3 or not kind or not isinstance(data, dict) or not np.isfinite(t_s):
-                raise ValueError
-        except (ValueError, IndexError):
-            warnings.append(f"ignoring {path}: line {line_no} is not a time, a kind and JSON data")
-            return []
-        markers.append(Marker(t_s, kind, data))
-    return sorted(markers, key=lambda m: m.t_s)
 
 
 def read_interchange_csv(path: str | os.PathLike[str]) -> Recording:
