@@ -82,7 +82,7 @@ def test_overlong_lines_are_dropped_and_memory_stays_bounded() -> None:
     dec = TextLineDecoder(rate_hz=10.0, max_line_bytes=64)
     for _ in range(100):
         dec.feed(b"9" * 1000)
-    assert len(dec._partial) <= 64
+    assert len(dec._lines.partial) <= 64
     items = dec.feed(b"\n1,2\n3,4\n")
     assert samples_of(items).raw.tolist() == [[1, 2], [3, 4]]
     assert dec.stats.corrupt == 1

@@ -14,8 +14,8 @@ What the names mean (time, gyro, accelerometer, units) is in ``text_columns``. `
 A layout (set of columns) is found once two consecutive lines agree on it, or a header line is
 followed by a row of the same width: a port opened mid-line or a stray debug print then never
 becomes a channel. Its rows are held, not yet described, until the nominal rate is known (read from
-a time column's first stamps) and, with ``await_header``, until a header names plain numbers or the
-caller stops waiting for one.
+a time column's first stamps, ``text_rate``) and, with ``await_header``, until a header names plain
+numbers or the caller stops waiting for one.
 
 Once a layout is found, a line that was a sample but arrived damaged is counted as corrupt and as a
 lost sample, and keeps its time slot (without a time column samples are timed by counting them: a
@@ -41,19 +41,14 @@ from smr_sense.core.wire.text_columns import (
     columns_problem,
     make_layout,
     parse_number,
-    rate_from_stamps,
     time_fits,
 )
+from smr_sense.core.wire.text_lines import LineSplitter
+from smr_sense.core.wire.text_rate import DEFAULT_TEXT_RATE_HZ, enough_stamps, rate_from_stamps
 from smr_sense.core.wire.unwrap import CounterUnwrapper
 
 TextItem = SampleBlock | StreamInfo
 TEXT_FORMATS = ("auto", "plotter", "csv")
-DEFAULT_TEXT_RATE_HZ = 50.0
-# The nominal rate is read from this many time stamps, or from fewer (at least RATE_MIN_ROWS) once
-# they span RATE_SPAN_S: enough steps to see past a sketch's jitter, and a slow stream waits little.
-RATE_ROWS = 16
-RATE_MIN_ROWS = 5
-RATE_SPAN_S = 0.5
 # Rows held before their layout is described (2 s at the fastest rate a roller streams): past this
 # the decoder waits no longer, so memory stays bounded whatever the caller does.
 MAX_HELD_ROWS = 4096
@@ -72,7 +67,7 @@ class TextLineDecoder:
 
     ``format``: ``auto`` (labelled, plain numbers, or CSV with header), ``plotter`` (no header lines)
     or ``csv`` (a header line is required). ``rate_hz``: nominal rate; when None it is read from a
-    time column's first stamps (``rate_from_stamps``), or defaults to 50 Hz. ``unit``: the unit of
+    time column's first stamps (``text_rate``), or defaults to 50 Hz. ``unit``: the unit of
     channels whose names do not say. ``columns``: the user's names for plain numbers of that width,
     overriding any header the sketch prints. ``header``: a header taken as already seen (an earlier
     connection's, to the same device); one the sketch prints replaces it. ``await_header``: hold
@@ -110,8 +105,7 @@ class TextLineDecoder:
         self.stats = DecoderStats(extra={"lines_skipped": 0})
         self.info: StreamInfo | None = None
         self.awaiting_header = await_header and self.columns is None and not header
-        self._partial = bytearray()
-        self._overlong = False
+        self._lines = LineSplitter(max_line_bytes)
         self._header: tuple[str, ...] | None = tuple(header) if header else None
         self._layout: Layout | None = None  # the columns the rows agree on
         self._described = False  # its StreamInfo is out; until then its rows are held
@@ -129,7 +123,7 @@ class TextLineDecoder:
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[TextItem]:
         self._items = []
-        for line in self._split_lines(bytes(data)):
+        for line in self._lines.split(bytes(data)):
             if line is None:
                 self._damaged()  # an overlong line: garbage, or lines whose ends were lost
             else:
@@ -144,35 +138,6 @@ class TextLineDecoder:
         self._describe_when_ready()
         self._flush()
         return self._items
-
-    def _split_lines(self, data: bytes) -> list[bytes | None]:
-        """Whole lines, with None for each overlong one, in order: it keeps its time slot."""
-        lines: list[bytes | None] = []
-        start = 0
-        while True:
-            nl = data.find(b"\n", start)
-            if nl < 0:
-                break
-            chunk = data[start:nl]
-            start = nl + 1
-            if self._overlong:
-                self._overlong = False  # the newline ends the overlong line, already counted
-                continue
-            if len(self._partial) + len(chunk) > self.max_line_bytes:
-                self._partial.clear()
-                lines.append(None)
-                continue
-            lines.append(bytes(self._partial) + chunk)
-            self._partial.clear()
-        rest = data[start:]
-        if not self._overlong:
-            if len(self._partial) + len(rest) > self.max_line_bytes:
-                self._partial.clear()
-                lines.append(None)
-                self._overlong = True
-            else:
-                self._partial += rest
-        return lines
 
     def _line(self, raw: bytes) -> None:
         raw = raw.strip()
@@ -351,7 +316,7 @@ class TextLineDecoder:
                 return
             if layout.time_col is not None and self.rate_hz is None:
                 span_s = (rows[-1][layout.time_col] - rows[0][layout.time_col]) * layout.time_scale
-                if len(rows) < RATE_ROWS and (len(rows) < RATE_MIN_ROWS or span_s < RATE_SPAN_S):
+                if not enough_stamps(len(rows), span_s):
                     return
         if layout.time_col is not None and self._clock_scale != layout.time_scale:
             self._clock = CounterUnwrapper(bits=32 if layout.time_scale < 1.0 else 62)

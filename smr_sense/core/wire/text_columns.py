@@ -1,5 +1,5 @@
-"""What a text sketch's columns mean: names to a layout (time, gyro, accelerometer, channels), cells
-to numbers, and the nominal rate from a time column's first stamps. Used by ``text.TextLineDecoder``.
+"""What a text sketch's columns mean: names to a layout (time, gyro, accelerometer, channels), and
+cells to numbers. Used by ``text.TextLineDecoder``.
 
 A column named time_s/t_s/time/t (seconds), t_ms/time_ms/millis/ms (milliseconds) or
 t_us/time_us/micros/us (microseconds) gives the device time. Columns gx/gy/gz (or gyro_x ...) are the
@@ -13,9 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
-from smr_sense.core.samples import STREAM_RATE_RANGE_HZ, Channel
+from smr_sense.core.samples import Channel
 
 TIME_COLUMNS = {
     "time_s": 1.0, "t_s": 1.0, "time": 1.0, "t": 1.0,
@@ -99,26 +97,3 @@ def parse_number(token: str) -> float | None:
         return math.nan if token.lower() == _NO_VALUE else None
     return value if math.isfinite(value) else math.nan
 
-
-def rate_from_stamps(t_s: np.ndarray) -> float | None:
-    """A stream's nominal rate from its first time stamps (s), or None outside what rollers stream.
-
-    Millisecond stamps of a 100 Hz loop come 8, 12, 10, 9 ... ms apart: the first step alone said
-    125 Hz. Steps beyond half or twice their median (a pause, a glitched stamp, a restart) are left
-    out and the rest averaged, so a period that is no whole number of ms (300 Hz: 3, 3, 4 ms) does
-    not read as the median's 333 Hz.
-    """
-    steps = np.diff(np.asarray(t_s, dtype=np.float64))
-    steps = steps[steps >= 0]
-    if steps.size == 0:
-        return None
-    median = float(np.median(steps))
-    if median > 0:
-        steps = steps[(steps >= median / 2) & (steps <= median * 2)]
-    total = float(steps.sum())
-    if total <= 0:
-        return None
-    rate = steps.size / total
-    # Believed outside this range, a glitched stamp would set every detector window to millions of
-    # samples, or to one; no roller streams there.
-    return rate if STREAM_RATE_RANGE_HZ[0] <= rate <= STREAM_RATE_RANGE_HZ[1] else None
