@@ -40,6 +40,26 @@ async def test_a_sketch_repeating_its_header_is_named_by_it_and_goes_on():
     np.testing.assert_array_equal(got.raw[:, 1], 56.0)
 
 
+async def test_a_debug_print_as_many_words_as_the_columns_does_not_end_the_session():
+    # "starting calibration now", three words among rows of three columns, was read as the
+    # sketch's new header: the session ended as a change of channels after two more rows.
+    def line_of(i):
+        said = b"t_ms,left_n,right_n\r\n" if i % 40 == 20 else b"starting calibration now\r\n" if i % 40 == 30 else b""
+        return said + csv_row(i)
+
+    sketch = PrintingSketch(line_of)
+    try:
+        source = make_source(f"serial:{sketch.link.slave_path}")
+        info = await source.open()
+        got = samples(await take(source, lambda items: n_samples(items) >= 200))
+        await source.close()
+    finally:
+        sketch.close()
+    assert [c.name for c in info.channels] == ["left_n", "right_n"] and source.warnings == []
+    first = int(got.raw[0, 0] - 100.5)
+    np.testing.assert_allclose(got.t_s, 0.01 * np.arange(first, first + len(got)))
+
+
 async def test_columns_named_in_the_source_read_a_sketch_that_never_prints_its_header():
     sketch = PrintingSketch(csv_row)
     try:

@@ -249,6 +249,60 @@ def test_columns_given_name_the_rows_and_a_header_printed_does_not_override_them
     np.testing.assert_allclose(samples_of(items).t_s[-2:], [0.19, 0.2])
 
 
+@pytest.mark.parametrize(
+    ("header", "rows", "message"),
+    [
+        (b"t_ms,left,right", b"%d,%d,56", b"starting calibration now"),  # words spaced, rows with commas
+        (b"t_ms\tleft\tright", b"%d\t%d\t56", b"starting calibration now"),
+        (b"left,right", b"%d,56", b"Taring now"),  # no time column: the separator alone tells
+        # spaced like the rows, or with a comma like them: the time column the words do not name tells
+        (b"t_ms left right", b"%d %d 56", b"starting calibration now"),
+        (b"t_ms,left,right", b"%d,%d,56", b"calibrating, please wait"),
+    ],
+)
+def test_a_debug_print_as_many_words_as_the_rows_have_columns_is_no_header(header, rows, message) -> None:
+    # The words were read as the sketch's new columns, two rows later: the time column became a
+    # force, and over a serial link the session ended as the sketch "changed its channels".
+    def row(i: int) -> bytes:
+        return rows % ((10 * i, 1000 + i) if rows.count(b"%d") == 2 else (1000 + i,))
+
+    dec = TextLineDecoder(rate_hz=None if b"t_ms" in header else 100.0)
+    text = [header, row(0), message] + [row(i) for i in range(1, 20)]  # before the rate is read ...
+    text += [message] + [row(i) for i in range(20, 30)]  # ... after ...
+    text += [header, message, row(30)]  # ... and after the header printed again
+    items = dec.feed(b"\n".join(text) + b"\n")
+    (info,) = infos(items)
+    assert [c.name for c in info.channels] == ["left", "right"]
+    block = samples_of(items)
+    assert block.raw[:, 0].tolist() == [1000 + i for i in range(31)]
+    np.testing.assert_allclose(block.t_s, 0.01 * np.arange(31))
+    assert dec.stats.lost == 0 and dec.stats.corrupt == 0
+
+
+def test_a_debug_print_does_not_name_the_rows_held_for_a_header() -> None:
+    # Plain numbers wait for the header the sketch prints every second; a debug print as wide named
+    # them first, and the header that came next was a change of layout.
+    dec = TextLineDecoder(await_header=True)
+    rows = [b"%d,%d,56\n" % (10 * i, 1000 + i) for i in range(20)]
+    assert dec.feed(b"".join(rows[:5]) + b"starting calibration now\n" + b"".join(rows[5:10])) == []
+    items = dec.feed(b"t_ms,left,right\n" + b"".join(rows[10:]))
+    (info,) = infos(items)
+    assert [c.name for c in info.channels] == ["left", "right"] and info.extra["names"] == "header"
+    np.testing.assert_allclose(samples_of(items).t_s, 0.01 * np.arange(20))
+
+
+def test_a_header_printed_again_changes_nothing_and_a_new_one_is_followed() -> None:
+    dec = TextLineDecoder()
+    rows = [b"%d,%d,56\n" % (10 * i, 1000 + i) for i in range(60)]
+    text = b"".join((b"t_ms,left,right\n" if i % 10 == 0 else b"") + r for i, r in enumerate(rows[:40]))
+    items = dec.feed(text + b"starting calibration now\n")
+    assert [[c.name for c in i.channels] for i in infos(items)] == [["left", "right"]]
+    # The sketch now prints its forces in newtons, the same width, with its time column.
+    items = dec.feed(b"t_ms,left_n,right_n\n" + b"".join(rows[40:]))
+    assert [[c.name for c in i.channels] for i in infos(items)] == [["left_n", "right_n"]]
+    assert dec.stats.lost == 0 and len(samples_of(items)) == 20
+
+
 def test_bad_columns_are_a_project_error() -> None:
     with pytest.raises(WireError, match="names a column twice"):
         TextLineDecoder(columns=("t_ms", "a", "a"))

@@ -6,7 +6,10 @@ Accepted, one sample per line (``\\n`` or ``\\r\\n``):
   space); the labels name the channels.
 - Plain numbers: ``1234 56`` or ``1234,56`` or tab separated; channels are named ``ch0, ch1 ...``.
 - CSV with a header line: ``t_ms,left,right`` then ``10,1234,56``. The header may come again at any
-  time: the same names change nothing; other names for the rows after it are a new layout.
+  time: the same names change nothing; other names for the rows after it are a new layout. A header
+  names only the rows printed with its separator (commas, tabs, semicolons, or spaces alone), and
+  one as wide as a layout with a time column, naming none, is no new layout: a debug print of as
+  many words as the rows have columns (``starting calibration now``) renames nothing.
 
 What the names mean (time, gyro, accelerometer, units) is in ``text_columns``. ``nan``, ``inf`` and
 ``ovf`` (Arduino's prints of a float it has no value for) are missing values, not damage.
@@ -41,6 +44,7 @@ from smr_sense.core.wire.text_columns import (
     columns_problem,
     make_layout,
     parse_number,
+    separator_of,
     time_fits,
 )
 from smr_sense.core.wire.text_lines import LineSplitter
@@ -106,7 +110,9 @@ class TextLineDecoder:
         self.info: StreamInfo | None = None
         self.awaiting_header = await_header and self.columns is None and not header
         self._lines = LineSplitter(max_line_bytes)
-        self._header: tuple[str, ...] | None = tuple(header) if header else None
+        # The latest header printed with each separator, for the rows printed with it (None: the one given)
+        self._headers: dict[frozenset[str] | None, tuple[str, ...]] = {None: tuple(header)} if header else {}
+        self._row_separator: frozenset[str] | None = None  # the latest row of plain numbers'
         self._layout: Layout | None = None  # the columns the rows agree on
         self._described = False  # its StreamInfo is out; until then its rows are held
         self._candidate: tuple[tuple[str, ...], list[float]] | None = None  # a first row, before any layout
@@ -157,15 +163,17 @@ class TextLineDecoder:
             return
         tokens = [t for t in _NUMBER_SPLIT.split(line) if t]
         values = [parse_number(t) for t in tokens]
+        separator = separator_of(line)
         if all(v is not None for v in values):
-            named = self._names_for(len(values))
+            self._row_separator = separator
+            named = self._names_for(len(values), separator)
             if named is None:
                 self._damaged()  # csv rows before their header, or not the width the user named
             else:
                 self._row(named[0], values, named[1])  # type: ignore[arg-type]
             return
         if self.format != "plotter" and all(WORD.match(t) for t in tokens) and len(set(tokens)) == len(tokens):
-            self._header_line(tuple(tokens))
+            self._header_line(tuple(tokens), separator)
             return
         self._not_a_row(line)
 
@@ -188,7 +196,7 @@ class TextLineDecoder:
             values.append(number)
         return tuple(names), values
 
-    def _names_for(self, width: int) -> tuple[tuple[str, ...], str] | None:
+    def _names_for(self, width: int, separator: frozenset[str]) -> tuple[tuple[str, ...], str] | None:
         """The names of plain numbers this wide, and who gave them; None: no row is this wide."""
         layout = self._layout
         if self.columns is not None:
@@ -196,23 +204,40 @@ class TextLineDecoder:
                 return self.columns, "columns"
             if layout is None:
                 return None  # the user named another width: these are not the rows meant
-        elif self._header is not None and len(self._header) == width:
-            return self._header, "header"
+        elif (header := self._header_for(width, separator)) is not None:
+            return header, "header"
         elif layout is None and self.format == "csv":
             return None
         if layout is not None and len(layout.names) == width:
             return layout.names, layout.named_by  # a stray one-word debug print must not rename the columns
         return tuple(f"ch{i}" for i in range(width)), "position"
 
-    def _header_line(self, names: tuple[str, ...]) -> None:
+    def _header_for(self, width: int, separator: frozenset[str]) -> tuple[str, ...] | None:
+        """The header that names rows this wide printed with this separator, if one plausibly does.
+
+        A sketch prints its header with the same code as its rows, comma for comma: a line of words
+        spaced as a sentence among rows with commas is a debug print ("starting calibration now"),
+        however many words it has. And a sketch that stamps its rows keeps stamping them: a line of
+        words as wide as the layout in use, naming no time column where it has one, is a message too.
+        """
+        names = next((h for h in map(self._headers.get, (separator, None)) if h and len(h) == width), None)
+        layout = self._layout
+        if names is None or layout is None or layout.time_col is None or names == layout.names:
+            return names
+        renamed = make_layout(names, "header")
+        return None if len(names) == len(layout.names) and renamed and renamed.time_col is None else names
+
+    def _header_line(self, names: tuple[str, ...], separator: frozenset[str]) -> None:
         if self.columns is not None:
             self.stats.extra["lines_skipped"] += 1  # the user's names stand
             return
-        self._header = names
+        self._headers[separator] = names
         # The header for plain numbers held while waiting for it names them, their time column too.
         layout = self._layout
         if layout is None or self._described or layout.named_by != "position" or len(names) != len(layout.names):
             return
+        if separator != self._row_separator:
+            return  # a debug print as many words wide as the rows
         named = make_layout(names, "header")
         if named is not None and all(time_fits(named, row) for row in self._rows):
             self._layout = named

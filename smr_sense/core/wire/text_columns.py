@@ -97,3 +97,8 @@ def parse_number(token: str) -> float | None:
         return math.nan if token.lower() == _NO_VALUE else None
     return value if math.isfinite(value) else math.nan
 
+
+def separator_of(line: str) -> frozenset[str]:
+    """What separates a line's fields: its commas, tabs and semicolons, or a space when it has none."""
+    marks = frozenset(c for c in ",\t;" if c in line)
+    return marks or (frozenset(" ") if " " in line else frozenset())
