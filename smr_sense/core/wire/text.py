@@ -48,7 +48,7 @@ from smr_sense.core.wire.text_columns import (
     time_fits,
 )
 from smr_sense.core.wire.text_lines import LineSplitter
-from smr_sense.core.wire.text_rate import DEFAULT_TEXT_RATE_HZ, enough_stamps, rate_from_stamps
+from smr_sense.core.wire.text_rate import DEFAULT_TEXT_RATE_HZ, enough_stamps, nominal_rate
 from smr_sense.core.wire.unwrap import CounterUnwrapper
 
 TextItem = SampleBlock | StreamInfo
@@ -71,7 +71,7 @@ class TextLineDecoder:
 
     ``format``: ``auto`` (labelled, plain numbers, or CSV with header), ``plotter`` (no header lines)
     or ``csv`` (a header line is required). ``rate_hz``: nominal rate; when None it is read from a
-    time column's first stamps (``text_rate``), or defaults to 50 Hz. ``unit``: the unit of
+    time column's first stamps, or is 50 Hz (``text_rate``). ``unit``: the unit of
     channels whose names do not say. ``columns``: the user's names for plain numbers of that width,
     overriding any header the sketch prints. ``header``: a header taken as already seen (an earlier
     connection's, to the same device); one the sketch prints replaces it. ``await_header``: hold
@@ -346,25 +346,26 @@ class TextLineDecoder:
         if layout.time_col is not None and self._clock_scale != layout.time_scale:
             self._clock = CounterUnwrapper(bits=32 if layout.time_scale < 1.0 else 62)
             self._clock_scale = layout.time_scale
-        rate = self.rate_hz
-        if rate is None and layout.time_col is not None:
-            rate = rate_from_stamps(np.array([row[layout.time_col] for row in rows]) * layout.time_scale)
+        stamps_s = None if layout.time_col is None else np.array([r[layout.time_col] for r in rows]) * layout.time_scale
+        rate_hz, rate_from = nominal_rate(self.rate_hz, stamps_s)
         self.info = StreamInfo(
             source=self.source,
             device_id=self.device_id,
             device_name=self.device_name,
             channels=tuple(channel(layout.names[i], self.unit) for i in layout.channel_cols),
-            rate_hz=float(rate or DEFAULT_TEXT_RATE_HZ),
+            rate_hz=float(rate_hz),
             has_gyro=layout.gyro_cols is not None,
             has_accel=layout.accel_cols is not None,
             # Without a time column the samples are timed by counting them at ``rate_hz``: say so,
-            # for the source to warn when that rate is only the default. ``names``: who named the
-            # columns (labels, header, columns: the user, or position: ch0, ch1 ... for want of any).
+            # and how that rate was set, for the source to warn when it is only assumed
+            # (``text_rate.assumed_rate_warning``). ``names``: who named the columns (labels, header,
+            # columns: the user, or position: ch0, ch1 ... for want of any).
             extra={
                 "format": "text",
                 "columns": list(layout.names),
                 "device_time": layout.time_col is not None,
                 "names": layout.named_by,
+                **rate_from,
             },
         )
         self._items.append(self.info)
