@@ -17,10 +17,10 @@ is not a number is refused with its line number. A force or raw column with no u
 is refused: there is nothing to fill its gaps from.
 
 Markers (muscle groups, link gaps, calibrations) live beside the CSV in ``NAME.markers.csv``
-(``time_s,kind,data`` with ``data`` a JSON object; ``recording.csv_markers``), and what the columns cannot say (the device, the
-nominal rate, channel names and positions, the session's body weight) in ``NAME.stream.json``
-(``recording.csv_sensor``), as ``export`` writes them (``recording.csv_export``); reading the CSV
-reads them too.
+(``time_s,kind,data`` with ``data`` a JSON object; ``recording.csv_markers``), and what the columns
+cannot say (the device, the nominal rate, channel names and positions, the session's body weight)
+in ``NAME.stream.json`` (``recording.csv_sensor``), as ``export`` writes them
+(``recording.csv_export``); reading the CSV reads them too.
 """
 
 from __future__ import annotations
