@@ -1,6 +1,7 @@
 """A disk that refuses a write (full, or a file-size limit): one sentence, and every whole chunk
 written before it still reads back. A real refusal: RLIMIT_FSIZE (Python ignores SIGXFSZ, so the
-write fails with EFBIG) and /dev/full (ENOSPC)."""
+write fails with EFBIG), /dev/full (ENOSPC) and a pipe whose reader leaves (EPIPE). A pipe or a
+device that takes it all is written like a file."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -108,3 +110,48 @@ def test_ctrl_c_during_an_export_leaves_nothing_half_written(tmp_path):
         pytest.skip("the export finished before it could be interrupted")
     assert export.returncode == 130 and stderr == b"smr-sense: interrupted\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.smr", "s.smr.truth.json"]
+
+
+def _record_into(fifo, reader, duration_s):
+    """Run ``record`` into the FIFO ``fifo`` while ``reader(stream)`` reads its other end."""
+    os.mkfifo(fifo)
+    done = threading.Thread(target=lambda: reader(open(fifo, "rb")))  # noqa: SIM115 - the reader closes it
+    done.start()
+    r = subprocess.run([*CMD, "record", "--source", "sim:?speed=max", "--duration", str(duration_s), "--out", str(fifo)],
+                       capture_output=True, text=True, timeout=120)
+    done.join(timeout=30)
+    return r
+
+
+def test_a_recording_streams_through_a_pipe_and_reads_back_whole(tmp_path):
+    got = tmp_path / "got.smr"
+
+    def copy(stream):
+        with stream, open(got, "wb") as out:
+            out.write(stream.read())
+
+    # An existing pipe needs no --force: it holds nothing to lose. It cannot seek, cut or fsync.
+    r = _record_into(tmp_path / "pipe", copy, 5)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    saved = int(r.stdout.split("saved ")[1].split()[0])
+    assert len(load_any(got).block) == saved > 400
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["got.smr", "pipe"]  # no summary beside a pipe
+
+
+def test_a_pipe_whose_reader_leaves_is_one_sentence(tmp_path):
+    def leave(stream):
+        with stream:
+            stream.read(3000)
+
+    fifo = tmp_path / "pipe"
+    r = _record_into(fifo, leave, 600)  # far more than a pipe's buffer holds
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"smr-sense: error: cannot write {fifo}: Broken pipe"), r.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="no /dev/null here")
+def test_recording_to_dev_null_needs_no_force():
+    r = subprocess.run([*CMD, "record", "--source", "sim:?speed=max", "--duration", "2", "--out", "/dev/null"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "saved 200 samples to /dev/null" in r.stdout
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)

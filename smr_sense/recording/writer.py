@@ -58,7 +58,10 @@ def _open_locked(path: Path, force: bool) -> BinaryIO:
     """Open ``path`` to write a recording into, holding its lock (see lock.py) for as long as it is
     open. With ``force`` an existing file is emptied, but only once its lock is taken: never under
     a recorder still writing it."""
-    flags = os.O_WRONLY | os.O_CREAT | (0 if force else os.O_EXCL) | getattr(os, "O_CLOEXEC", 0)
+    # A pipe or a device exists already and holds nothing to lose: opened as it is, without --force.
+    # (A FIFO's open waits for its reader, as any writer to one does.)
+    special = path.exists() and not path.is_file()
+    flags = os.O_WRONLY | os.O_CREAT | (0 if force or special else os.O_EXCL) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags, 0o666)
     except FileExistsError:  # made since the check: never written over without --force
@@ -109,6 +112,10 @@ class RecordingWriter:
         self._file: BinaryIO | None = None
         check_output_path(self.path, force, reading)
         self._file = _open_locked(self.path, force)
+        # A pipe or a device (``--out /dev/stdout | ...``) cannot seek, cut or fsync: chunks are
+        # counted here, and a refused write is said as it is.
+        self._regular = stat.S_ISREG(os.fstat(self._file.fileno()).st_mode)
+        self._bytes = 0  # bytes the operating system has taken: where the next chunk starts
         self.failed: str | None = None  # why writing stopped (the sentence raised once)
         self.written = 0  # samples the operating system has taken
         created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -166,16 +173,28 @@ class RecordingWriter:
         once; the file then ends after the last whole chunk that fitted, so it reads back as a
         recording cut off there, with every sample before it."""
         assert self._file is not None
-        base = self._file.tell()
+        base = self._bytes
+        data = b"".join(c for c, _ in chunks)
         try:
-            self._put(b"".join(c for c, _ in chunks))
-            if fsync:
+            self._put(data)
+            self._bytes += len(data)
+            if fsync and self._regular:
                 os.fsync(self._file.fileno())
             self.written += sum(n for _, n in chunks)
             return
         except OSError as err:
             reason = err.strerror or str(err)
-        # Keep as many whole chunks as fit, one by one, and cut the file after the last of them.
+        # Keep as many whole chunks as fit, one by one, and cut the file after the last of them. (A
+        # pipe whose reader left, or a full device, takes nothing back and nothing more.)
+        if self._regular:
+            self._keep_whole_chunks(base, chunks)
+        self.failed = f"cannot write {self.path}: {reason}"
+        if self.written:
+            self.failed += f"; it keeps the {counted(self.written, 'sample')} written before"
+        raise RecordingWriteError(self.failed) from None
+
+    def _keep_whole_chunks(self, base: int, chunks: list[tuple[bytes, int]]) -> None:
+        assert self._file is not None
         end = base
         try:
             os.ftruncate(self._file.fileno(), base)
@@ -189,10 +208,7 @@ class RecordingWriter:
                 os.ftruncate(self._file.fileno(), end)
             except OSError:
                 pass
-        self.failed = f"cannot write {self.path}: {reason}"
-        if self.written:
-            self.failed += f"; it keeps the {counted(self.written, 'sample')} written before"
-        raise RecordingWriteError(self.failed) from None
+        self._bytes = end
 
     def _put(self, data: bytes) -> None:
         assert self._file is not None
