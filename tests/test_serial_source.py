@@ -244,6 +244,25 @@ async def test_a_sketch_with_its_own_clock_or_a_given_rate_gets_no_timing_warnin
     assert info.rate_hz == (100.0 if not options else 200.0) and source.warnings == []
 
 
+async def test_a_time_column_in_the_wrong_unit_is_said_with_the_name_that_fixes_it():
+    # A sketch printing millis() under "t": read as seconds it steps at 0.1 Hz, no roller's rate, so
+    # the detector falls back to 50 Hz; that fallback was silent.
+    sketch = PrintingSketch(lambda i: b"t:%d,load_n:5\r\n" % (10 * i))
+    try:
+        source = make_source(f"serial:{sketch.link.slave_path}")
+        info = await source.open()
+        await take(source, lambda items: n_samples(items) >= 5)
+        await source.close()
+    finally:
+        sketch.close()
+    assert info.rate_hz == 50.0
+    assert source.warnings == [
+        f"serial:{sketch.link.slave_path} sends a time column t that, read in seconds, steps at 0.1 Hz, outside "
+        "the 5-2000 Hz a roller streams at, so the hold detector assumes 50 Hz; if it counts milliseconds, "
+        "name it t_ms in the sketch, or every hold is timed wrong"
+    ]
+
+
 async def test_a_port_that_stays_open_and_silent_is_a_lost_link_that_comes_back():
     # A hung board or a stopped process: the port stays open and nothing arrives. The dashboard
     # showed "streaming" over the last force, frozen, for as long as it lasted (no cap can sound

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smr_sense.core.samples import Marker, SampleBlock, StreamInfo
+from smr_sense.core.wire.text_rate import assumed_rate_warning
 from smr_sense.devices.profiles import DeviceProfile, ProfileError
 from smr_sense.devices.stream import HEADER_WAIT_S, DeviceStream
 from smr_sense.sources.base import Source, SourceError, SourceItem
@@ -159,8 +160,8 @@ class LinkSource(Source, abc.ABC):
 
     @property
     def warnings(self) -> list[str]:
-        """Said once the stream is open: text columns no header named, and text lines without a time
-        column, timed at the default rate."""
+        """Said once the stream is open: text columns no header named, and text lines timed at an
+        assumed rate (no time column, or stamps that give no rate a roller streams at)."""
         info = self._stream.info if self._stream is not None else None
         if info is None:
             return []
@@ -175,12 +176,9 @@ class LinkSource(Source, abc.ABC):
                 f"if its sketch prints one only when it starts, name them in the source ({named}), "
                 "or a time column is read as a force"
             )
-        if self.text_rate_hz is None and not info.extra.get("device_time", True):
-            with_rate = self._with_option("rate=HZ")
-            said.append(
-                f"{self.spec} sends no time column, so its samples are timed as {info.rate_hz:g} per second; "
-                f"if the device sends at another rate, give it ({with_rate}), or every hold is timed wrong"
-            )
+        # No time column, or one whose stamps give no rate a roller streams at: the rate is assumed.
+        if said_rate := assumed_rate_warning(info, self._with_option("rate=HZ")):
+            said.append(said_rate)
         return said
 
     async def _close(self) -> None:
