@@ -58,6 +58,15 @@ def _settings(args: argparse.Namespace):
     )
 
 
+class UnmeasuredFile(SmrError):
+    """A file that was read but cannot be measured, with what its reading found wrong with it: a
+    damaged header whose calibration was left out is often the reason, so it is said first."""
+
+    def __init__(self, why: SmrError, file_warnings: list[str]) -> None:
+        super().__init__(str(why))
+        self.file_warnings = tuple(file_warnings)
+
+
 def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dict[str, Any]:
     """The ``--json`` object for one file (raises SmrError with one sentence)."""
     from smr_sense.recording import load_any
@@ -66,10 +75,7 @@ def analyze_file(path: str, settings: Any, calibration: str = "recorded") -> dic
     try:
         return _analyze_recording(rec, path, settings, calibration)
     except SmrError as err:
-        # What was wrong with the file (a damaged header whose calibration was left out) is said
-        # before why it cannot be measured: it is often the reason.
-        err.file_warnings = list(rec.warnings)  # type: ignore[attr-defined]
-        raise
+        raise UnmeasuredFile(err, rec.warnings) from err
 
 
 def _analyze_recording(rec: Any, path: str, settings: Any, calibration: str) -> dict[str, Any]:
@@ -201,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
             obj = analyze_file(path, settings, args.calibration)
         except SmrError as err:
             failed += 1
-            for w in getattr(err, "file_warnings", ()):
+            for w in err.file_warnings if isinstance(err, UnmeasuredFile) else ():
                 warn(w)
             sys.stderr.write(f"smr-sense: error: {err}\n")
             continue
