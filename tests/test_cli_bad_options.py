@@ -212,8 +212,24 @@ def test_a_dashboard_never_records_over_a_session_or_its_summary(tmp_path, capsy
     # The summary may be another session's report for a trainer: it is not overwritten either.
     (tmp_path / taken).write_text("kept")
     err = refused(capsys, ["demo", "--record", str(tmp_path / "x.smr")])
-    assert err == f"smr-sense: error: {tmp_path / taken} already exists; choose another --record file"
+    assert err == f"smr-sense: error: {tmp_path / taken} already exists; use --force to replace it, or choose another --record file"
     assert (tmp_path / taken).read_text() == "kept"
+
+
+@pytest.mark.parametrize("command", [["demo"], ["live", "--source", "sim"]])
+def test_force_for_a_dashboard_names_the_file_it_replaces(capsys, command):
+    # A name the app chooses is always free: --force alone would replace nothing, and say nothing.
+    for argv in ([*command, "--force"], [*command, "--force", "--no-record"]):
+        assert refused(capsys, argv) == "smr-sense: error: --force replaces the file given with --record; give --record FILE too"
+
+
+def test_force_never_records_over_the_file_being_replayed(rec, capsys):
+    from smr_sense.recording import load_any
+
+    assert refused(capsys, ["live", "--source", f"replay:{rec}", "--record", str(rec), "--force"]) == (
+        f"smr-sense: error: {rec} is the file being read; write to another file"
+    )
+    assert len(load_any(rec).block) > 0
 
 
 @pytest.mark.parametrize("command", [["demo", "--no-record"], ["replay"]])

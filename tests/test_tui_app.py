@@ -396,6 +396,23 @@ async def test_a_recording_file_taken_meanwhile_ends_the_app_with_its_sentence(t
     assert taken.read_bytes() == b"another session's samples"
 
 
+async def test_force_records_over_a_session_and_its_summaries(tmp_path):
+    # live/demo --record X --force, as record --force: the old file and its report give way to the new.
+    old = tmp_path / "today.smr"
+    old.write_bytes(b"yesterday's samples")
+    for name in ("today.summary.json", "today.summary.md"):
+        (tmp_path / name).write_text("yesterday's report")
+    source = recording("edge_hold_25s.csv")
+    app = app_for(replay(source), record_path=old, replace_existing=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: summary_shown(app), "the end")
+        assert app.fatal is None
+    outcome = app.session.finish()
+    assert outcome.saved[0] == old and len(load_recording(old).block) == len(source.block)
+    assert json.loads((tmp_path / "today.summary.json").read_text())["recording"] == "today.smr"
+    assert (tmp_path / "today.summary.md").read_text().startswith("# Foam-rolling session")
+
+
 async def test_a_name_the_app_chose_moves_on_to_the_next_free_one_if_taken_meanwhile(tmp_path):
     # The default name (no --record) is the app's own choice: the second dashboard started in the
     # same second records as NAME-2.smr, with its summary beside it, and the first keeps its file.
@@ -436,7 +453,7 @@ def test_a_default_name_taken_before_the_dashboard_opens_moves_on_too(tmp_path, 
     with pytest.raises(SystemExit):
         live.run_dashboard("sim", args, record_path=taken, settings=SessionSettings(), rename=live.next_free)
     assert opened == [tmp_path / "demo-20261125-023200-2.smr"]
-    with pytest.raises(live.UsageError, match="already exists; choose another --record file"):
+    with pytest.raises(live.UsageError, match="already exists; use --force to replace it, or choose another --record file"):
         live.run_dashboard("sim", args, record_path=taken, settings=SessionSettings())  # the user's own name
 
 
@@ -642,7 +659,7 @@ async def test_a_replay_replaces_a_summary_already_there_only_when_told(tmp_path
     target.write_bytes(rec.path.read_bytes())
     json_path = tmp_path / "session.csv.summary.json"
     json_path.write_text('{"live": "summary"}')
-    app = app_for(replay(rec, speed=64.0), summary_path=target, replace_summary=replace)
+    app = app_for(replay(rec, speed=64.0), summary_path=target, replace_existing=replace)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: summary_shown(app), "the end")
     outcome = app.session.outcome

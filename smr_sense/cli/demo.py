@@ -8,10 +8,9 @@ skip), so ``smr-sense replay`` has something to play afterwards.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from smr_sense.cli.common import non_negative_int, speed_factor, speed_option, stream_rate_hz
-from smr_sense.cli.live import add_dashboard_options, default_record_path, next_free, run_dashboard
+from smr_sense.cli.live import add_dashboard_options, default_record_path, next_free, recording_asked, run_dashboard
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,5 +62,6 @@ def demo_ceiling(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     demo_ceiling(args)
     spec = demo_source(args)
-    record = None if args.no_record else Path(args.record) if args.record else default_record_path("demo")
-    return run_dashboard(spec, args, record_path=record, rename=next_free if not args.record else None)
+    record = recording_asked(args, lambda: default_record_path("demo"))
+    rename = next_free if not args.record else None
+    return run_dashboard(spec, args, record_path=record, rename=rename, replace_existing=args.force)

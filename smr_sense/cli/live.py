@@ -68,6 +68,7 @@ def add_dashboard_options(p: argparse.ArgumentParser, *, recording: bool = True)
             help="record the session to FILE (default: a new file in the data directory)",
         )
         rec.add_argument("--no-record", action="store_true", help="do not record this session")
+        p.add_argument("--force", action="store_true", help="replace the --record FILE and its summaries if they exist")
     p.add_argument("--unit", choices=("N", "kg", "%BW"), default="N", help="force unit on screen (u cycles it)")
     add_session_options(p, body_mass_help="your body weight, for %% body weight and the ceiling")
     p.add_argument("--window", type=float, default=20.0, metavar="S", help="seconds of force on the plot, 10-30 (default 20)")
@@ -119,7 +120,7 @@ def run_dashboard(
     summary_path: Path | None = None,
     apply_profile: bool = True,
     calibration: dict[str, Any] | None = None,
-    replace_summary: bool = False,
+    replace_existing: bool = False,
     started_at: str | None = NOW,
     force_from_s: float | None = None,
     settings: Any = None,
@@ -139,15 +140,18 @@ def run_dashboard(
         settings = settings_from(args)
     if record_path is not None:  # a folder, or a missing one: said now, not at the first sample
         from smr_sense.recording.writer import check_output_path
+        from smr_sense.sources.replay import ReplaySource
 
-        check_output_path(record_path, force=True)  # (existing files: refused just below)
+        # --force never writes over the file a replay source reads (existing files: refused below)
+        reading = (source.path,) if isinstance(source, ReplaySource) else ()
+        check_output_path(record_path, force=True, reading=reading)
     if record_path is not None and rename is not None:
         # A name the app chose may have been taken since by a session started in the same second:
         # another free one will do (two demos at once refused one: "... already exists").
         record_path = rename(record_path)
-    taken = _taken(record_path) if record_path is not None else None
+    taken = _taken(record_path) if record_path is not None and not replace_existing else None
     if taken is not None:  # the summary too: it may be another session's report for a trainer
-        raise UsageError(f"{taken} already exists; choose another --record file")
+        raise UsageError(f"{taken} already exists; use --force to replace it, or choose another --record file")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Textual would read an endless end-of-file from /dev/null, a whole core for nothing.
         raise UsageError(
@@ -168,7 +172,7 @@ def run_dashboard(
         started_at=started_at,
         apply_profile=apply_profile,
         calibration=calibration,
-        replace_summary=replace_summary,
+        replace_existing=replace_existing,
         force_from_s=force_from_s,
         rename=rename,
     )
@@ -205,6 +209,16 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("a ceiling in % of body weight needs your body weight: give --body-mass KG too")
         if args.unit == "%BW":
             raise UsageError("--unit %BW needs your body weight: give --body-mass KG too")
-    record = None if args.no_record else Path(args.record) if args.record else default_record_path()
+    record = recording_asked(args, default_record_path)
     rename = next_free if not args.record else None
-    return run_dashboard(args.source, args, record_path=record, settings=settings, rename=rename)
+    return run_dashboard(
+        args.source, args, record_path=record, settings=settings, rename=rename, replace_existing=args.force
+    )
+
+
+def recording_asked(args: argparse.Namespace, default: Callable[[], Path]) -> Path | None:
+    """Where a dashboard session is recorded: --record FILE, none, or a new file the app names."""
+    if args.force and not args.record:
+        # Without a file of the user's there is nothing to replace: a new name is always free.
+        raise UsageError("--force replaces the file given with --record; give --record FILE too")
+    return None if args.no_record else Path(args.record) if args.record else default()

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         summary_path=path,
         apply_profile=False,
         calibration=calibration,
-        replace_summary=args.force,
+        replace_existing=args.force,
         started_at=recorded_at(rec.header),
         force_from_s=unmeasured.t_s if unmeasured is not None else None,
     )

@@ -393,7 +393,7 @@ def make_app(
     started_at: str | None = None,
     apply_profile: bool = False,
     calibration: dict[str, Any] | None = None,
-    replace_summary: bool = False,
+    replace_existing: bool = False,
     force_from_s: float | None = None,
     rename: Callable[[Path], Path] | None = None,
 ) -> SmrDashboard:
@@ -401,7 +401,8 @@ def make_app(
     it, or beside ``summary_path`` (the replayed file) when nothing is recorded. ``apply_profile``
     puts the roller's saved calibration profile in effect (live), instead of the stream's own (replay);
     ``calibration`` overrides both (replaying an old session under a newer calibration).
-    ``replace_summary`` lets a replay replace a summary already beside the file. ``force_from_s``: the
+    ``replace_existing`` (--force) lets a replay replace a summary already beside the file, and a
+    live session the recording and summaries already at ``record_path``. ``force_from_s``: the
     replayed file has no force before then (see ``recording.csv_export.unmeasured_until``). ``rename``:
     the app chose ``record_path``, and may record under another free name if it is taken meanwhile."""
     if settings is None:
@@ -415,7 +416,7 @@ def make_app(
         started_at=started_at,
         apply_profile=apply_profile,
         calibration=calibration,
-        replace_summary=replace_summary,
+        replace_existing=replace_existing,
         force_from_s=force_from_s,
         rename=rename,
     )

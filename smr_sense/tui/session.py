@@ -56,7 +56,7 @@ class DashboardSession:
         trace_span_s: float = 30.0,
         apply_profile: bool = False,
         calibration: dict[str, Any] | None = None,
-        replace_summary: bool = False,
+        replace_existing: bool = False,
         force_from_s: float | None = None,
         rename: Callable[[Path], Path] | None = None,
     ) -> None:
@@ -64,8 +64,9 @@ class DashboardSession:
         # A replayed export of a roller first calibrated in the wizard has no force before then: the
         # analysis waits for that calibration's marker, as the live session did (as analyze does).
         self.force_from_s = force_from_s
-        self.replace_summary = replace_summary  # replay --force: a summary already beside the file may go
-        self.recording = SessionRecording(record_path, rename)
+        # --force: files already there may be replaced (a replay's summary; a live session's recording and its summaries)
+        self.replace_existing = replace_existing
+        self.recording = SessionRecording(record_path, rename, replace=replace_existing)
         self.summary_path = summary_path if summary_path is not None else record_path
         self.started_at = started_at
         self.apply_profile = apply_profile  # live: the roller's saved calibration; replay: the recorded one
@@ -369,7 +370,7 @@ class DashboardSession:
             stream_ended=self.stream_ended,
             stopped_s=(self.last_t_s - origin) if origin is not None and self.last_t_s is not None else 0.0,
             skipped_s=self.tracker.skipped_s,
-            replace=self.replace_summary,
+            replace=self.replace_existing,
             regrouped=self.regrouped,
         )
 

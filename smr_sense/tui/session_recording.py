@@ -13,9 +13,10 @@ from smr_sense.recording import RecordingExistsError, RecordingWriter
 
 
 class SessionRecording:
-    def __init__(self, path: Path | None, rename: Callable[[Path], Path] | None = None) -> None:
+    def __init__(self, path: Path | None, rename: Callable[[Path], Path] | None = None, replace: bool = False) -> None:
         self.path = path  # None: nothing is recorded
         self.rename = rename  # the app chose ``path``: another free name will do
+        self.replace = replace  # --force: a file already at ``path`` is written over (never one being recorded)
         self.writer: RecordingWriter | None = None
         self.problem: str | None = None  # why the recording stopped (a full disk)
         self.closed = False
@@ -28,7 +29,7 @@ class SessionRecording:
             return
         while True:
             try:
-                self.writer = RecordingWriter(self.path, info, extra=extra)
+                self.writer = RecordingWriter(self.path, info, extra=extra, force=self.replace)
                 return
             except RecordingExistsError:
                 if self.rename is None:
