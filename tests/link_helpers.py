@@ -46,6 +46,22 @@ def running_emulator(link, *options, env=None):
         emulator.wait(timeout=30)
 
 
+async def read_sketch(line_of, options="", until_samples=5):
+    """Open ``serial:PTY{options}`` on a sketch printing ``line_of(i)``, read until ``until_samples``
+    samples came, close both. Returns the (closed) source, its stream info, the samples and the pty."""
+    from smr_sense.sources import make_source
+
+    sketch = PrintingSketch(line_of)
+    try:
+        source = make_source(f"serial:{sketch.link.slave_path}{options}")
+        info = await source.open()
+        got = samples(await take(source, lambda items: n_samples(items) >= until_samples))
+        await source.close()
+    finally:
+        sketch.close()
+    return source, info, got, sketch.link.slave_path
+
+
 class PrintingSketch:
     """A device on a pty that prints a line every few milliseconds, as an Arduino sketch does."""
 

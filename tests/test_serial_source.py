@@ -20,7 +20,7 @@ from smr_sense.core.wire.encode import quantize_imu
 from smr_sense.core.wire.protocol import GYRO_LSB_DPS
 from smr_sense.emulator import FaultPlan, PtyLink, PtyRoller, sim_virtual_roller
 from smr_sense.sources import SourceError, make_source
-from link_helpers import WAIT_S, PrintingSketch, n_samples, samples, take
+from link_helpers import WAIT_S, PrintingSketch, n_samples, read_sketch, samples, take
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 BIG = 1 << 24  # the emulator queues every byte for the host (tests send in bursts, not in real time)
@@ -209,14 +209,7 @@ async def test_commands_reach_the_roller_and_replies_become_markers(emulator):
 
 
 async def test_a_sketch_printing_plotter_lines_is_recognised():
-    sketch = PrintingSketch(lambda i: b"load_n:%d.5,fsr0:%d\r\n" % (i, i % 7))
-    try:
-        source = make_source(f"serial:{sketch.link.slave_path}")
-        info = await source.open()
-        got = samples(await take(source, lambda items: n_samples(items) >= 30))
-        await source.close()
-    finally:
-        sketch.close()
+    source, info, got, path = await read_sketch(lambda i: b"load_n:%d.5,fsr0:%d\r\n" % (i, i % 7), until_samples=30)
     assert [c.name for c in info.channels] == ["load_n", "fsr0"]
     assert info.channels[0].unit == "N" and info.channels[1].sensor == "fsr"
     first = int(got.raw[0, 0])
@@ -225,39 +218,25 @@ async def test_a_sketch_printing_plotter_lines_is_recognised():
     assert np.all(np.diff(got.t_s) > 0) and got.host_t_s is not None
     # No time column and no rate= given: the samples are counted at the default rate, said once.
     assert source.warnings == [
-        f"serial:{sketch.link.slave_path} sends no time column, so its samples are timed as 50 per second; "
-        f"if the device sends at another rate, give it (serial:{sketch.link.slave_path}?rate=HZ), "
+        f"serial:{path} sends no time column, so its samples are timed as 50 per second; "
+        f"if the device sends at another rate, give it (serial:{path}?rate=HZ), "
         "or every hold is timed wrong"
     ]
 
 
 @pytest.mark.parametrize("line, options", [(b"t_ms:%d,load_n:5\r\n", ""), (b"load_n:%d\r\n", "?rate=200")])
 async def test_a_sketch_with_its_own_clock_or_a_given_rate_gets_no_timing_warning(line, options):
-    sketch = PrintingSketch(lambda i: line % (10 * i))
-    try:
-        source = make_source(f"serial:{sketch.link.slave_path}{options}")
-        info = await source.open()
-        await take(source, lambda items: n_samples(items) >= 5)
-        await source.close()
-    finally:
-        sketch.close()
+    source, info, _, _ = await read_sketch(lambda i: line % (10 * i), options)
     assert info.rate_hz == (100.0 if not options else 200.0) and source.warnings == []
 
 
 async def test_a_time_column_in_the_wrong_unit_is_said_with_the_name_that_fixes_it():
     # A sketch printing millis() under "t": read as seconds it steps at 0.1 Hz, no roller's rate, so
     # the detector falls back to 50 Hz; that fallback was silent.
-    sketch = PrintingSketch(lambda i: b"t:%d,load_n:5\r\n" % (10 * i))
-    try:
-        source = make_source(f"serial:{sketch.link.slave_path}")
-        info = await source.open()
-        await take(source, lambda items: n_samples(items) >= 5)
-        await source.close()
-    finally:
-        sketch.close()
+    source, info, _, path = await read_sketch(lambda i: b"t:%d,load_n:5\r\n" % (10 * i))
     assert info.rate_hz == 50.0
     assert source.warnings == [
-        f"serial:{sketch.link.slave_path} sends a time column t that, read in seconds, steps at 0.1 Hz, outside "
+        f"serial:{path} sends a time column t that, read in seconds, steps at 0.1 Hz, outside "
         "the 5-2000 Hz a roller streams at, so the hold detector assumes 50 Hz; if it counts milliseconds, "
         "name it t_ms in the sketch, or every hold is timed wrong"
     ]

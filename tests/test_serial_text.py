@@ -11,7 +11,7 @@ import pytest
 from smr_sense.core.samples import Channel
 from smr_sense.core.wire import DeviceInfo, encode_device_info, encode_frames
 from smr_sense.sources import SourceError, make_source
-from link_helpers import WAIT_S, PrintingSketch, n_samples, samples, take
+from link_helpers import WAIT_S, PrintingSketch, n_samples, read_sketch, samples, take
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 
@@ -25,14 +25,10 @@ async def test_a_sketch_repeating_its_header_is_named_by_it_and_goes_on():
     # The header it printed at boot is gone (the host empties the port's input on opening); it
     # prints it again every 40 lines. The rows were read as ch0, ch1, ch2, the time as a force,
     # and the header, when it came again, ended the session as a change of channels.
-    sketch = PrintingSketch(lambda i: (b"t_ms,left_n,right_n\r\n" if i % 40 == 20 else b"") + csv_row(i))
-    try:
-        source = make_source(f"serial:{sketch.link.slave_path}")
-        info = await source.open()
-        got = samples(await take(source, lambda items: n_samples(items) >= 200))  # five headers more
-        await source.close()
-    finally:
-        sketch.close()
+    def line_of(i):
+        return (b"t_ms,left_n,right_n\r\n" if i % 40 == 20 else b"") + csv_row(i)
+
+    source, info, got, _ = await read_sketch(line_of, until_samples=200)  # five headers more
     assert [(c.name, c.unit) for c in info.channels] == [("left_n", "N"), ("right_n", "N")]
     assert info.rate_hz == pytest.approx(100.0) and source.warnings == []
     first = int(got.raw[0, 0] - 100.5)
@@ -47,28 +43,14 @@ async def test_a_debug_print_as_many_words_as_the_columns_does_not_end_the_sessi
         said = b"t_ms,left_n,right_n\r\n" if i % 40 == 20 else b"starting calibration now\r\n" if i % 40 == 30 else b""
         return said + csv_row(i)
 
-    sketch = PrintingSketch(line_of)
-    try:
-        source = make_source(f"serial:{sketch.link.slave_path}")
-        info = await source.open()
-        got = samples(await take(source, lambda items: n_samples(items) >= 200))
-        await source.close()
-    finally:
-        sketch.close()
+    source, info, got, _ = await read_sketch(line_of, until_samples=200)
     assert [c.name for c in info.channels] == ["left_n", "right_n"] and source.warnings == []
     first = int(got.raw[0, 0] - 100.5)
     np.testing.assert_allclose(got.t_s, 0.01 * np.arange(first, first + len(got)))
 
 
 async def test_columns_named_in_the_source_read_a_sketch_that_never_prints_its_header():
-    sketch = PrintingSketch(csv_row)
-    try:
-        source = make_source(f"serial:{sketch.link.slave_path}?columns=t_ms,left_n,right_n")
-        info = await source.open()
-        got = samples(await take(source, lambda items: n_samples(items) >= 30))
-        await source.close()
-    finally:
-        sketch.close()
+    _, info, got, _ = await read_sketch(csv_row, "?columns=t_ms,left_n,right_n", until_samples=30)
     assert [c.name for c in info.channels] == ["left_n", "right_n"] and info.extra["device_time"]
     first = int(got.raw[0, 0] - 100.5)
     np.testing.assert_allclose(got.t_s, 0.01 * np.arange(first, first + len(got)))
@@ -76,16 +58,8 @@ async def test_columns_named_in_the_source_read_a_sketch_that_never_prints_its_h
 
 async def test_plain_numbers_no_header_named_are_read_by_position_with_a_warning_that_says_so():
     # A header printed once at boot is gone: its time column would be a force, and nothing said so.
-    sketch = PrintingSketch(csv_row)
-    try:
-        source = make_source(f"serial:{sketch.link.slave_path}?timeout=0.6&rate=100")
-        info = await source.open()
-        await take(source, lambda items: n_samples(items) >= 5)
-        await source.close()
-    finally:
-        sketch.close()
+    source, info, _, path = await read_sketch(csv_row, "?timeout=0.6&rate=100")
     assert [c.name for c in info.channels] == ["ch0", "ch1", "ch2"]
-    path = sketch.link.slave_path
     assert source.warnings == [
         f"serial:{path}?timeout=0.6&rate=100 printed no header naming its columns, so they are read as ch0, ch1, "
         f"ch2; if its sketch prints one only when it starts, name them in the source "
