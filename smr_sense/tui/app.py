@@ -31,6 +31,7 @@ from smr_sense.tui.alerts import RECONNECTING, WARNING, HealthWatch
 from smr_sense.tui.bindings import DASHBOARD_ACTIONS, DASHBOARD_BINDINGS, PLAYBACK_ACTIONS, SESSION_ACTIONS
 from smr_sense.tui.messages import SessionEvents, SourceFault, StreamEnded, StreamMarker, StreamOpened
 from smr_sense.tui.phrases import describe_event, describe_marker
+from smr_sense.tui.replay_actions import ReplayActions
 from smr_sense.tui.replay_keys import ReplayKeys
 from smr_sense.tui.screens.keys import close_keys
 from smr_sense.tui.screens.summary import SummaryScreen
@@ -55,7 +56,7 @@ BELL_REPEAT_S = 5.0  # ring again every 5 s of stream time past the cap
 EXIT_WATCHDOG_S = 5.0
 
 
-class SmrDashboard(App[int]):
+class SmrDashboard(ReplayActions, App[int]):  # ReplayActions: space, ←→, +-, n
     CSS_PATH = "dashboard.tcss"
     TITLE = "smr-sense"
     ENABLE_COMMAND_PALETTE = False  # every action has a key: in the footer, all of them behind "?"
@@ -295,22 +296,6 @@ class SmrDashboard(App[int]):
     def action_toggle_bell(self) -> None:
         self.bell_on = not self.bell_on
         self.notify(f"Bell {'on' if self.bell_on else 'off'}", timeout=2)
-
-    def action_pause(self) -> None:
-        self.replay.pause()
-        self._dirty = True
-
-    def action_seek(self, delta_s: float) -> None:
-        self.replay.seek(delta_s)
-        self._dirty = True
-
-    def action_speed(self, step: int) -> None:
-        self.replay.speed(step)
-        self._dirty = True
-
-    def action_next_hold(self) -> None:
-        self.replay.next_hold()
-        self._dirty = True
 
     def apply_calibration(
         self, calibration: dict[str, Any] | None, body_mass_kg: float | None, ceiling_n: float | None, ceiling_pct_bw: float | None

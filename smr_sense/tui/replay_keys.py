@@ -7,6 +7,7 @@ worker (``after_events``, between two blocks, so "next hold" stops on the hold, 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from smr_sense.core import events as ev
 from smr_sense.sources.base import Playback
@@ -62,11 +63,21 @@ class ReplayKeys:
             new = next((s for s in reversed(SPEEDS) if s < current * (1 - 1e-9)), SPEEDS[0])
         playback.set_speed(new)
 
-    def next_hold(self) -> None:
+    def next_hold(self, holds_ahead: Callable[[int], int | None] = lambda wanted: None) -> bool:
+        """Play fast to the next hold. False, and nothing changes, when ``holds_ahead(n)`` (the holds
+        left in the file, counted up to n; None: unknown) says the hold asked for is not there:
+        fast-forwarding to the end would end the replay, its place and speed lost."""
         playback = self.playback
-        if playback is not None and self.fast_forward_from is not None:
+        if playback is None:
+            return True  # not a replay: no such key (the app's check_action)
+        # Counted from here: the hold a jump under way goes to, the ones it passes, then this one.
+        wanted = self.holds_to_pass + 2 if self.fast_forward_from is not None else 1
+        found = holds_ahead(wanted)
+        if found is not None and found < wanted:
+            return False
+        if self.fast_forward_from is not None:
             self.holds_to_pass += 1  # n n n: the third hold on, as a video player's chapters
-        elif playback is not None:
+        else:
             self.fast_forward_from = playback.speed
             # Paused, the user is studying the replay: the jump lands on the hold, paused, as a
             # video player's "next chapter" does, instead of playing on from it.
@@ -74,6 +85,7 @@ class ReplayKeys:
             if playback.paused:
                 playback.set_paused(False)
             playback.set_speed(FAST_FORWARD_SPEED)
+        return True
 
     def _cancel_fast_forward(self) -> None:
         """Pausing or seeking takes over from "next hold": its own speed back, no jump later."""
