@@ -250,6 +250,16 @@ def test_a_start_outside_the_replay_is_said_before_the_missing_terminal(rec, cap
     assert err == f"smr-sense: error: a start at {float(start):g} s is outside {rec}, which lasts 150.0 s"
 
 
+@pytest.mark.parametrize("argv", [["sim", "--out"], ["record", "--source", "sim", "--out"], ["demo", "--record"]])
+def test_a_recording_is_not_sent_to_standard_output_as_a_file_called_dash(tmp_path, capsys, monkeypatch, argv):
+    # export --csv - is standard output; record --out - wrote a file named "-".
+    monkeypatch.chdir(tmp_path)
+    err = refused(capsys, [*argv, "-"])
+    assert err.endswith("a recording cannot go to standard output: give the name of a file (see smr-sense "
+                        f"{argv[0]} --help)")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -159,6 +159,21 @@ def test_record_never_overwrites(tmp_path):
     assert out.read_bytes() == b"precious"
 
 
+@pytest.mark.parametrize("taken", ["keep.summary.json", "keep.summary.md"])
+def test_record_never_overwrites_a_summary_beside_its_file_either(tmp_path, taken):
+    # The summary may be another session's report for a trainer: it was replaced without a word.
+    (tmp_path / taken).write_text("precious")
+    out = tmp_path / "keep.smr"
+    done = run("record", "--source", "sim:?speed=max&duration=2", "--out", str(out))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"smr-sense: error: {tmp_path / taken} already exists; use --force to overwrite it, or record to another file"
+    )
+    assert (tmp_path / taken).read_text() == "precious" and not out.exists()
+    forced = run("record", "--source", "sim:?speed=max&duration=2", "--out", str(out), "--force")
+    assert forced.returncode == 0 and (tmp_path / taken).read_text() != "precious"
+
+
 def test_force_never_writes_over_a_file_another_recorder_is_writing(tmp_path):
     # Two recorders on one file would both report success and leave a file mixing their chunks.
     out = tmp_path / "busy.smr"

@@ -46,6 +46,10 @@ def recording_file(text: str) -> str:
     """A name to record to. Recordings are smr-sense's own crash-safe format, whatever the name
     says: one called .csv would open in a spreadsheet as binary noise."""
     output_file(text)
+    if text == "-":
+        # export --csv - means standard output; a recording named "-" would be a file called "-".
+        # Standard output is where progress is said (record) or the screen is (the dashboard).
+        raise argparse.ArgumentTypeError("a recording cannot go to standard output: give the name of a file")
     if text.lower().endswith(".csv"):
         stem = text[:-4]
         raise argparse.ArgumentTypeError(
