@@ -85,6 +85,14 @@ def test_a_warning_announced_late_says_the_time_actually_left(cap_s, warning_s):
     assert warning.t_s == confirmed and warning.remaining_s == pytest.approx(start + cap_s - confirmed)
     assert 0 < warning.remaining_s < warning_s
 
+@pytest.mark.parametrize("cap_s, said", [(20.0, "hold: 5 s to go"), (7.0, "hold: 3.5 s to go"), (9.0, "hold: 4.5 s to go")])
+def test_the_warning_says_the_seconds_left_as_they_are(cap_s, said):
+    # A cap under 10 s warns half way: 3.5 s left was said "4 s to go", and 4.5 s "4 s to go".
+    result = analyze_block(info(), still_on_roller(3.0, 30.0), settings=SessionSettings(hold_cap_s=cap_s))
+    (warning,) = events_of(result.events, HoldWarning)
+    assert warning.text() == said
+
+
 def test_cap_setting_is_honoured():
     result = analyze_block(info(), still_on_roller(3.0, 30.0), settings=SessionSettings(hold_cap_s=10.0, warning_before_cap_s=2.0))
     start = result.holds[0].start_s

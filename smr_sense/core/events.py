@@ -125,8 +125,13 @@ class HoldWarning(Event):
     start_s: float
     remaining_s: float
 
+    def left(self) -> str:
+        """"5 s", or "2.5 s" for the half-way warning of a 5 s cap: rounded to whole seconds, 2.5
+        read "2 s" (and 3.5 "4 s")."""
+        return f"{round(self.remaining_s, 1):g} s"
+
     def text(self) -> str:
-        return f"hold: {self.remaining_s:.0f} s to go"
+        return f"hold: {self.left()} to go"
 
 
 @dataclass(frozen=True)
