@@ -246,3 +246,14 @@ def test_warning_0_turns_the_warning_off_and_keeps_the_caps_alarm(files):
     default, off = kinds(), kinds("--warning", "0")
     assert "hold_warning" in default and "hold_warning" not in off
     assert off.count("hold_cap_reached") == default.count("hold_cap_reached") > 0
+
+
+def test_every_kind_an_event_line_names_leaves_its_words_in_one_column():
+    # "hold_start_revised" was one character wider than the column: its words began a place early.
+    from smr_sense.core import events as ev
+    from smr_sense.core.pipeline import CALIBRATION_ENDED, CALIBRATION_STARTED
+
+    kinds = [c.kind for c in vars(ev).values() if isinstance(c, type) and issubclass(c, ev.Event) and c is not ev.Event]
+    kinds += [CALIBRATION_STARTED, CALIBRATION_ENDED, "muscle_group", "disconnected", "reconnected", "refused"]
+    starts = {ev.log_line(12.5, kind, "words").index("words") for kind in kinds}
+    assert len(kinds) > 12 and len(starts) == 1

@@ -40,7 +40,11 @@ class Event:
 
 def log_line(t_s: float, kind: str, text: str) -> str:
     """``record``'s line for an event, a marker or a refusal: time, kind, words, in columns."""
-    return f"{t_s:9.2f} s  {kind:<17} {text}".rstrip()
+    # 19: the longest kind said here ("calibration_started", "hold_start_revised"), so the words line up
+    return f"{t_s:9.2f} s  {kind:<{LOG_KIND_WIDTH}} {text}".rstrip()
+
+
+LOG_KIND_WIDTH = 19
 
 
 def _fmt(value: Any) -> str:
