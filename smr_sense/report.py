@@ -91,6 +91,8 @@ class SessionSummary:
     exceeded_ceilings_n: tuple[float, ...] = ()
     signal_lost: int = 0  # times the samples stopped coming (the link dropped) ...
     signal_lost_s: float = 0.0  # ... and for how long in all: nothing was measured then
+    # The last loss never came back: the session ends there, and how long it went on is unknown.
+    signal_lost_at_end: bool = False
     recording: str | None = None
     started_at: str | None = None  # ISO 8601 with its UTC offset (``local_now``), given by the caller
     skipped_s: float = 0.0  # replay time jumped over: the summary covers the rest
@@ -188,6 +190,7 @@ def summarize(
         exceeded_ceilings_n=tracker.exceeded_ceilings_n,
         signal_lost=tracker.signal_lost,
         signal_lost_s=tracker.signal_lost_s,
+        signal_lost_at_end=tracker.signal_lost_at_end,
         recording=recording,
         started_at=started_at,
         skipped_s=tracker.skipped_s,
@@ -225,7 +228,8 @@ def summary_to_json(s: SessionSummary) -> dict[str, Any]:
             "rolling_s": _r(s.rolling_s, 2),
             "ceiling_exceeded": s.ceiling_exceeded,
             "signal_lost": s.signal_lost,
-            "signal_lost_s": _r(s.signal_lost_s, 2),
+            "signal_lost_s": _r(s.signal_lost_s, 2),  # the losses that ended: one at the end has no length
+            "signal_lost_at_end": s.signal_lost_at_end,
         },
         "groups": [
             {
@@ -330,7 +334,9 @@ def summary_notes(s: SessionSummary) -> list[str]:
         # Nobody can say what the person did while no samples came: neither holds nor rolling.
         # (A link that never came back has no length: the session ended without its samples.)
         gaps = without_samples(s.signal_lost_s, ", not counted")
-        notes.append(f"The roller's signal was lost {counted(s.signal_lost, 'time')}{gaps}.")
+        # Its 0.0 s was read as no time lost, after a link that stayed down until the user quit.
+        end = "; the last time it did not come back, so the session ends there" if s.signal_lost_at_end else ""
+        notes.append(f"The roller's signal was lost {counted(s.signal_lost, 'time')}{gaps}{end}.")
     missed = [g.label for g in s.groups if not g.worked]
     if missed:
         # A partial replay cannot say what the skipped time held.

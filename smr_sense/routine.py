@@ -274,6 +274,11 @@ class RoutineTracker:
         """... the seconds without samples they left (not counted as anything)."""
         return sum(e.gap_s or 0.0 for e in self._alerts if isinstance(e, SignalLost))
 
+    @property
+    def signal_lost_at_end(self) -> bool:
+        """The link dropped and no samples came after it: a loss with no length."""
+        return any(e.gap_s is None for e in self._alerts if isinstance(e, SignalLost))
+
     # -- replay seeks ------------------------------------------------------------------------------
 
     @property

@@ -48,7 +48,7 @@ def test_json_and_markdown_say_the_same_thing():
     s = session()
     obj = summary_to_json(s)
     assert obj["totals"] == {"holds": 2, "caps_reached": 1, "over_cap_s": 5.0, "rolling_s": 30.0, "ceiling_exceeded": 1,
-                             "signal_lost": 0, "signal_lost_s": 0.0}
+                             "signal_lost": 0, "signal_lost_s": 0.0, "signal_lost_at_end": False}
     assert obj["groups"][0]["group"] == "calves" and len(obj["groups"][0]["hold_list"]) == 2
     md = summary_markdown(s)
     assert "| Calves | 2 | 40 s | 25 s | 262 N (33 % BW) | 380 N (48 % BW) | 1 | 5.0 s | 0:20 |" in md
@@ -88,7 +88,11 @@ def test_a_lost_signal_reaches_the_trainers_report():
     assert (summary_to_json(s)["totals"]["signal_lost"], summary_to_json(s)["totals"]["signal_lost_s"]) == (2, 3.44)
     assert "- The roller's signal was lost 2 times (3.4 s without samples, not counted)." in summary_markdown(s)
     lost = summarize(never_back, source="sim", device_id="d", duration_s=70.0, hold_cap_s=20.0)
-    assert "- The roller's signal was lost 1 time." in summary_markdown(lost)
+    # It has no length, and "0.0 s" read as none lost: said instead as the end of what was measured.
+    assert "- The roller's signal was lost 1 time; the last time it did not come back, so the session ends there." in (
+        summary_markdown(lost))
+    assert summary_to_json(lost)["totals"]["signal_lost_at_end"] is True
+    assert summary_to_json(s)["totals"]["signal_lost_at_end"] is False
     assert "signal" not in summary_markdown(session())
 
 
