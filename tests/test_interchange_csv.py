@@ -444,13 +444,25 @@ def test_a_tared_backwards_cell_is_said_too_though_its_rest_noise_crosses_zero(t
         _HOLD_N + _REST_NOISE_N,  # the right way round
         np.where(np.arange(3000) == 100, -40.0, _HOLD_N),  # a knock below zero in a good recording
         _REST_NOISE_N - 3.0,  # an untared roller no one stood on
-        _REST_NOISE_N - 40.0,  # ... with a larger offset below zero: constant, no load swings it
+        _REST_NOISE_N - 20.0,  # ... with a larger offset, still less than a push
     ],
 )
 def test_no_backwards_warning_without_a_load_read_negative(tmp_path, force_n):
     path = tmp_path / "fine.csv"
     _force_csv(path, force_n)
     assert load_any(path).warnings == []
+
+
+@pytest.mark.parametrize("force_n", [_REST_NOISE_N - 40.0, -(100.0 + np.arange(3000) % 7)])
+def test_a_column_steadily_below_zero_by_more_than_a_push_is_said(tmp_path, force_n):
+    # An untared offset, or a backwards cell logged with the person already still on it: analyze
+    # found no hold, peak 0 N, and said nothing.
+    path = tmp_path / "offset.csv"
+    _force_csv(path, force_n)
+    (said,) = load_any(path).warnings
+    assert said.startswith(f"{path}: column force_n reads ")
+    assert said.endswith(" N in all of its 3000 samples, below zero throughout: the roller was probably not tared, "
+                         "or its load cell is wired backwards (the column is read as it is)")
 
 
 @pytest.mark.parametrize("glitch_n", [-1e30, -25000.0])

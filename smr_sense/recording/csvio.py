@@ -235,9 +235,17 @@ def _backwards_force(force_n: np.ndarray, name: str, col: str) -> str | None:
     if readable.size == 0:
         return None
     lo, hi = float(readable.min()), float(readable.max())
+    if hi < -_LOAD_N and hi - lo < _LOAD_N:
+        # Below zero by more than a push throughout, and steady: no tared roller reads that, loaded
+        # or not, and the detector sees nobody on it. Which of the two faults it is, nothing says.
+        return (
+            f"{name}: column {col} reads {lo:.0f} to {hi:.0f} N in all of its {readable.size} samples, below zero "
+            "throughout: the roller was probably not tared, or its load cell is wired backwards (the column "
+            "is read as it is)"
+        )
     # Tared, a backwards cell still reads a little above zero at rest: noise, not a push.
-    # A constant offset below zero (nobody on an untared roller) is no load read backwards: a load
-    # swings the reading by a push's worth.
+    # A small constant offset below zero (nobody on an untared roller) is no load read backwards: a
+    # load swings the reading by a push's worth.
     if lo > -_LOAD_N or hi >= -0.1 * lo or hi - lo < _LOAD_N:
         return None
     where = (
