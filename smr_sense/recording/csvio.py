@@ -309,7 +309,7 @@ def parse_interchange_csv(path: Path, data: bytes) -> Recording:
 
     if np.isnan(t).any():
         i = int(np.flatnonzero(np.isnan(t))[0])
-        raise FileFormatError(f"{name}: {where(i)} has no time_s value")
+        raise FileFormatError(f"{name}: {where(i)} has no time_s value (the cell is empty or not a number)")
     if np.isinf(t).any():
         i = int(np.flatnonzero(np.isinf(t))[0])
         raise FileFormatError(f"{name}: {where(i)} has time_s {t[i]}, which is not a time")
