@@ -91,7 +91,7 @@ def test_a_raw_csv_under_a_calibration_naming_its_channel_otherwise_is_told_how_
         ("time_s,force_n\n0,1\n0,1\n", "repeats at line 3"),
         ("time_s,force_n\n0,1\n0.01,1,3\n", "line 3 has 3 values"),
         ("time_s,force_n\n0,1\n,1\n", "line 3 has no time_s"),
-        ("time_s,force_n\n0,1\nnan,1\n", "line 3 has no time_s value (the cell is empty or not a number)"),
+        ("time_s,force_n\n0,1\nnan,1\n", r"line 3 has no time_s value \(the cell is empty or not a number\)"),
         ("time_s,force_n\n0,1\ninf,2\n", r"line 3 has time_s inf, which is not a time"),
         # the line an editor shows: comment and blank lines count, as the value errors count them
         ("# logger v2\ntime_s,force_n\n0,1\n# pause\n\n0.02,1\n0.01,1\n", "goes backwards at line 7"),
