@@ -79,7 +79,7 @@ def test_speed_max_on_the_command_line_is_what_speed_max_in_a_source_is():
     from smr_sense.cli.common import speed_factor, speed_option
     from smr_sense.cli.demo import demo_source
 
-    assert speed_factor("max") == speed_factor("Max") == math.inf
+    assert speed_factor("max") == speed_factor("Max") == speed_factor("fast") == math.inf  # as a source's speed=fast
     # The spec is also what the dashboard's header shows: "speed=max", as the user typed, not "speed=inf".
     assert speed_option(speed_factor("max")) == "max" and speed_option(speed_factor("2.50")) == "2.5"
     assert parse_source_spec(f"replay:x.smr?speed={speed_option(math.inf)}").speed_option() == math.inf

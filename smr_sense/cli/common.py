@@ -93,8 +93,8 @@ def non_negative_int(text: str) -> int:
 
 def speed_factor(text: str) -> float:
     """``--speed``: times real time, within the range replays and the simulator play at, or ``max``
-    (as fast as possible), as a source's ``speed=max`` says it."""
-    if text.strip().lower() == "max":
+    (as fast as possible), as a source's ``speed=max`` says it (``fast`` too, as ``speed=fast``)."""
+    if text.strip().lower() in ("max", "fast"):
         return math.inf
     value = finite_float(text)
     if why := speed_out_of_range(value):  # 0 says "below 0.25 times real time": the real limit
