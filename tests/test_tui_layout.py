@@ -28,12 +28,12 @@ async def test_the_event_log_shows_the_recordings_file_name_whole(tmp_path, size
         log = app.w_log
         line = next(line for line in shown(log) if "Recording to" in line)
         assert f"…/sessions/{out.name} " in line, shown(log)
-        # Still whole with the scroll bar that more lines bring, scrolled back to it.
+        # Still whole with more lines than the log shows, scrolled back to it.
         for i in range(10):
             log.write_line(f"line {i}")
         log.scroll_home(animate=False)
         await pilot.pause()
-        assert log.show_vertical_scrollbar
+        assert log.max_scroll_y > 0
         line = next(line for line in shown(log) if "Recording to" in line)
         assert f"{out.name} " in line, shown(log)
         await pilot.resize_terminal(80, 24)  # a smaller terminal: fitted again
@@ -181,3 +181,24 @@ async def test_the_event_log_follows_the_newest_events_after_the_terminal_is_res
             await pilot.pause()
             assert log.scroll_y == log.max_scroll_y > 0, size
             assert said.split()[-1] in app.export_screenshot(), size
+
+
+@pytest.mark.parametrize("size", [(60, 18), (100, 30)])
+async def test_the_event_logs_lines_keep_clear_of_its_right_edge(size):
+    # A scroll bar thumb (▁ ▅ ▇) sat inside the log's border, and the lines laid out before it
+    # appeared ran up against it: "… 2.0 ▇" / "s over the cap".
+    app = app_for(make_source("sim:?seed=7&rate=10"))
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.stream_open, "the stream to open")
+        log = app.w_log
+        for i in range(6):  # written at once, as a burst of events is: more than the log shows
+            log.write_line(f" 1:{i:02d}.0  Hold ended: 22.0 s, 2.0 s over the cap, mean 306 N")
+        await pilot.pause()
+        await pilot.pause(0.2)
+        inside = log.region.shrink(log.styles.gutter)  # the border off
+        edge_x = inside.right - 1
+        for y in range(inside.y, inside.bottom):
+            widget, _ = app.screen.get_widget_at(edge_x, y)
+            assert widget is log, (y, widget)  # no scroll bar in the last column
+        assert all(len(line) < inside.width for line in log.lines), list(log.lines)
+        assert log.scroll_y == log.max_scroll_y > 0  # still following the newest line

@@ -60,7 +60,8 @@ class EventLog(Log, can_focus=False):
         self._add(PurePath(path))
 
     def _text_width(self) -> int:
-        # One column short of the log: room for the scroll bar that more lines bring.
+        # One column short of the log: a space between the text and the right border. (No scroll
+        # bar, see dashboard.tcss: the width stays the same as lines come.)
         return self.scrollable_content_region.width - 1
 
     def _shown(self, entry: str | PurePath, width: int) -> list[str]:
