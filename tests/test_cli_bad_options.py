@@ -177,6 +177,12 @@ def test_record_refuses_a_negative_sim_duration(tmp_path, capsys):
         (["--ceiling", "100", "--ceiling-pct", "50", "--body-mass", "80"], "not allowed with argument --ceiling"),
         (["--ceiling-pct", "150", "--body-mass", "80"], "--ceiling-pct 150 is above 100 % of body weight"),
         (["--ceiling", "1e9"], "--ceiling 1e+09 N is above 2942 N, the weight of a 300 kg person"),
+        # Taken, then "exceeded 108 times": every touch of the roller is above it.
+        (["--ceiling", "1e-300"], "--ceiling 1e-300 N is below 25 N, the force that counts as someone on the roller: "
+                                  "it would sound at every touch"),
+        (["--ceiling-pct", "0.01", "--body-mass", "80"], "--ceiling-pct 0.01 is below 1 % of body weight"),
+        (["--ceiling-pct", "2", "--body-mass", "80"], "--ceiling-pct 2 is below 25 N, the force that counts as someone "
+                                                      "on the roller: it would sound at every touch (for 80 kg)"),
     ],
 )
 def test_analyze_refuses_bad_session_options(rec, capsys, extra, message):

@@ -213,6 +213,11 @@ def test_parsing_what_the_user_types():
         parse_ceiling("800 N", body_mass_kg=80.0)  # as 102 % would be
     with pytest.raises(CalibrationFitError, match=r"^a ceiling of 1e\+09 N is above 2942 N, the weight of a 300 kg person$"):
         parse_ceiling("1e9")
+    # Nor one below contact: it would sound at every touch of the roller.
+    with pytest.raises(CalibrationFitError, match=r"^a ceiling of 10 N is below 25 N, the force that counts as someone"):
+        parse_ceiling("10 N")
+    with pytest.raises(CalibrationFitError, match=r"^a ceiling of 2 % is below 25 N, .* \(for 80 kg\)$"):
+        parse_ceiling("2%", body_mass_kg=80.0)
 
 
 @pytest.mark.parametrize("saved, expected", [

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from smr_sense.core.settings import ceiling_too_high, default_warning_s
+from smr_sense.core.settings import ceiling_out_of_range, default_warning_s
 from smr_sense.errors import UsageError
 from smr_sense.sources.pacing import speed_out_of_range
 
@@ -180,9 +180,9 @@ def check_session_options(args: argparse.Namespace) -> float:
 
     Without ``--warning`` the warning is 5 s, or half the cap for caps under 10 s, so it never
     fires the moment a hold starts."""
-    if args.ceiling_pct is not None and (why := ceiling_too_high(args.ceiling_pct, pct=True)):
+    if args.ceiling_pct is not None and (why := ceiling_out_of_range(args.ceiling_pct, pct=True, body_mass_kg=args.body_mass)):
         raise UsageError(f"--ceiling-pct {args.ceiling_pct:g} is {why}")
-    if args.ceiling is not None and (why := ceiling_too_high(args.ceiling, pct=False, body_mass_kg=args.body_mass)):
+    if args.ceiling is not None and (why := ceiling_out_of_range(args.ceiling, pct=False, body_mass_kg=args.body_mass)):
         raise UsageError(f"--ceiling {args.ceiling:g} N is {why}")
     warning, cap_s = getattr(args, "warning", None), hold_cap_of(args)
     if warning is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from smr_sense.core.calibrate import CalibrationFitError
 from smr_sense.core.calibration import FORCE_UNITS, force_in
-from smr_sense.core.settings import ceiling_too_high
+from smr_sense.core.settings import ceiling_out_of_range
 
 UNITS = FORCE_UNITS
 UNIT_LABELS = {"N": "N", "kg": "kg", "%BW": "% body weight"}
@@ -54,6 +54,6 @@ def parse_ceiling(text: str, body_mass_kg: float | None = None) -> tuple[float |
         raise CalibrationFitError(f"'{text}' is not a ceiling such as 400 N or 50%") from None
     if not value > 0:
         raise CalibrationFitError("the ceiling must be above zero")
-    if why := ceiling_too_high(value, pct, body_mass_kg):  # as --ceiling and --ceiling-pct: it would never sound
+    if why := ceiling_out_of_range(value, pct, body_mass_kg):  # as --ceiling and --ceiling-pct: it would never sound
         raise CalibrationFitError(f"a ceiling of {value:g} {'%' if pct else 'N'} is {why}")
     return (None, value) if pct else (value, None)
