@@ -47,3 +47,10 @@ def test_a_long_line_wraps_under_its_text_past_the_hour_too(t_s, clock):
     # The times stay a column of their own: what follows a wrap starts where the first line's text did.
     indent = len(clock) + 2
     assert all(len(x) <= 32 and x[:indent].isspace() and not x[indent].isspace() for x in lines[1:])
+
+
+def test_the_warning_line_says_the_seconds_left_as_they_are():
+    from smr_sense.core.events import HoldWarning
+
+    line = describe_event(HoldWarning(24.5, start_s=21.0, remaining_s=3.5), RoutineTracker(), 0.0)
+    assert line == " 0:24.5  3.5 s left in this hold"  # a 7 s cap, half way: it said "4 s"

@@ -37,7 +37,7 @@ def describe_event(
         # Its "Hold ended" line stands above; the timer picks up where the hold really began.
         text = "Same spot: the hold goes on"
     elif isinstance(e, ev.HoldWarning):
-        text = f"{e.remaining_s:.0f} s left in this hold"
+        text = f"{e.left()} left in this hold"  # "3.5 s": a cap under 10 s warns half way
     elif isinstance(e, ev.HoldCapReached):
         text = f"CAP {e.cap_s:g} s reached: release"
     elif isinstance(e, ev.HoldEnded):
