@@ -3,6 +3,7 @@ counts, unloaded, then 5 kg, then 10 kg) replayed under it; the fit, the saved p
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from contextlib import asynccontextmanager
@@ -230,7 +231,28 @@ def test_saved_settings_out_of_the_options_range_are_as_if_not_given(tmp_path, m
     # A hand-edited user.json (or one saved by an older wizard) must not bring in what the options refuse.
     monkeypatch.setenv(CONFIG_ENV, str(tmp_path))
     (tmp_path / "user.json").write_text(json.dumps(saved))
-    assert load_user_settings() == expected
+    loaded = load_user_settings()
+    assert dataclasses.replace(loaded, problem=None) == expected
+    # ... and what was left out is said: a ceiling dropped in silence is a safety limit gone.
+    assert (loaded.problem is None) == (saved == {"body_mass_kg": 72, "ceiling_pct_bw": 40})
+    if loaded.problem:
+        assert loaded.problem.startswith(f"{tmp_path / 'user.json'} has ")
+        assert loaded.problem.endswith(", out of range or not a number: left out until the calibration wizard (c) "
+                                       "saves them again")
+
+
+@pytest.mark.parametrize("text, why", [("xx", "it is not JSON"), ("[1, 2]", None), ('{"body_mass_kg": "abc"}', None)])
+def test_a_damaged_user_file_is_said_before_the_dashboard_opens(tmp_path, monkeypatch, capsys, text, why):
+    from smr_sense.cli import main
+
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path))
+    (tmp_path / "user.json").write_text(text)
+    assert main(["live", "--source", "sim", "--no-record", "--ceiling-pct", "40"]) == 2  # no terminal here
+    warning, error = capsys.readouterr().err.splitlines()
+    assert warning.startswith(f"smr-sense: warning: {tmp_path / 'user.json'} ")
+    if why:
+        assert f"cannot be read ({why}), so the body weight and ceiling saved there are not used" in warning
+    assert error.startswith("smr-sense: error: ")
 
 
 async def test_an_old_session_replays_under_a_calibration_given_afterwards(bench):

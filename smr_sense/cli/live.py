@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smr_sense.cli.common import add_session_options, check_session_options, hold_cap_of, recording_file
+from smr_sense.cli.common import add_session_options, check_session_options, hold_cap_of, recording_file, warn
 from smr_sense.errors import SmrError, UsageError
 
 DATA_DIR_ENV = "SMR_SENSE_DATA_DIR"
@@ -95,6 +95,8 @@ def settings_from(args: argparse.Namespace) -> Any:
     warning_s = check_session_options(args)
     # A replay has the recording's own (see replay._settings_as_recorded), as ``analyze`` does.
     saved = load_user_settings() if getattr(args, "saved_settings", True) else UserSettings()
+    if saved.problem:
+        warn(saved.problem)  # before the screen opens: it stays in the terminal after the dashboard
     ceiling_given = args.ceiling is not None or args.ceiling_pct is not None
     try:
         return SessionSettings(
