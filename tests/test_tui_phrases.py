@@ -54,3 +54,14 @@ def test_the_warning_line_says_the_seconds_left_as_they_are():
 
     line = describe_event(HoldWarning(24.5, start_s=21.0, remaining_s=3.5), RoutineTracker(), 0.0)
     assert line == " 0:24.5  3.5 s left in this hold"  # a 7 s cap, half way: it said "4 s"
+
+
+def test_a_path_breaks_after_a_folder_and_a_name_too_long_for_a_line_keeps_one_of_its_own():
+    from pathlib import PurePath
+
+    from smr_sense.tui.phrases import path_lines
+
+    path = PurePath("/home/someone/.config/smr-sense/profiles/sim-imu-7.json")
+    assert path_lines(path, 60) == [str(path)]
+    assert path_lines(path, 32) == ["/home/someone/.config/smr-sense/", "  profiles/sim-imu-7.json"]
+    assert path_lines(path, 12) == ["/home/", "  someone/", "  .config/", "  smr-sense/", "  profiles/", "  sim-imu-7.json"]

@@ -1,4 +1,5 @@
-"""Events as short sentences for the event log, in plain words."""
+"""What the dashboard says in plain words: events for the event log, paths fitted to its lines and
+to a toast, the calibration wizard's summary before it saves."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import PurePath
 from rich.cells import cell_len
 
 from smr_sense.core import events as ev
+from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.pipeline import CALIBRATION, CALIBRATION_ENDED, CALIBRATION_STARTED
 from smr_sense.core.samples import Marker
 from smr_sense.core.words import as_sentence, clock
@@ -69,6 +71,42 @@ def recording_line(path: PurePath, width: int) -> str:
             break
         line = f"Recording to {PurePath('…', *path.parts[first:])}"
     return line
+
+
+def path_lines(path: PurePath, width: int, indent: str = "  ") -> list[str]:
+    """``path`` on lines of at most ``width`` cells, each broken after a folder's "/" and never
+    inside a name (one longer than the line keeps a line of its own), the later lines indented."""
+    lines = [""]
+    parts = path.parts
+    for i, part in enumerate(parts):
+        piece = part if i == len(parts) - 1 or part.endswith("/") else f"{part}/"
+        if lines[-1].strip() and cell_len(lines[-1] + piece) > width:
+            lines.append(indent)
+        lines[-1] += piece
+    return lines
+
+
+# Textual's toast: 60 cells wide, at most half the screen, less its padding (1 each side) and
+# its 1-cell coloured left edge.
+def toast_width(screen_width: int) -> int:
+    return min(60, screen_width // 2) - 3
+
+
+def saved_message(paths: list[PurePath], screen_width: int) -> str:
+    """"Saved" and each path on its own lines, fitted to a toast on a screen ``screen_width`` wide:
+    the toast broke a path wherever its line ended ("profiles/sim-imu-7." / "json")."""
+    width = toast_width(screen_width)
+    return "\n".join(["Saved", *(line for path in paths for line in path_lines(PurePath(path), width))])
+
+
+def review_lines(body_mass_kg: float | None, ceiling: tuple[float | None, float | None]) -> list[str]:
+    """The calibration wizard's last screen: the body weight and the ceiling (N, % of body weight) to save."""
+    n, pct = ceiling
+    if pct:
+        said = f"Ceiling: {pct:g} % of body weight ({pct / 100 * (body_mass_kg or 0) * G_N_PER_KG:.0f} N)"
+    else:
+        said = f"Ceiling: {n:g} N" if n else "Ceiling: none"
+    return [f"Body weight: {body_mass_kg:g} kg" if body_mass_kg else "Body weight: not given", said]
 
 
 def group_label(data: dict) -> str:

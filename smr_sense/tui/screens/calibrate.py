@@ -20,13 +20,13 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from smr_sense.core import calibrate as fit
 from smr_sense.core.calibrate import CalibrationFitError, RollerLoaded, measure_point, measure_tare
 from smr_sense.core.calibrate_steps import CalibrationProcedure, Step
-from smr_sense.core.calibration import G_N_PER_KG
 from smr_sense.core.samples import SampleBlock
 from smr_sense.core.settings import BODY_MASS_RANGE_KG
 from smr_sense.core.words import as_sentence, clock
 from smr_sense.emulator.roller import NO_WEIGHTS_ADVICE, is_emulated
 from smr_sense.errors import SmrError
 from smr_sense.sources.base import SourceError
+from smr_sense.tui.phrases import review_lines, saved_message
 from smr_sense.tui.screens.live_window import LiveWindow, readings
 from smr_sense.tui.units import parse_ceiling
 from smr_sense.tui.widgets.answer_box import AnswerBox
@@ -378,12 +378,7 @@ class CalibrationWizard(Screen[bool]):
     def _show_results(self) -> None:
         lines = list(self.results)
         if self.phase == "review":
-            lines.append(f"Body weight: {self.body_mass_kg:g} kg" if self.body_mass_kg else "Body weight: not given")
-            n, pct = self.ceiling
-            if pct:
-                lines.append(f"Ceiling: {pct:g} % of body weight ({pct / 100 * (self.body_mass_kg or 0) * G_N_PER_KG:.0f} N)")
-            else:
-                lines.append(f"Ceiling: {n:g} N" if n else "Ceiling: none")
+            lines += review_lines(self.body_mass_kg, self.ceiling)
         self.query_one("#wizard-results", Static).update("\n".join(lines))
         message = self.message
         if self.playback is not None and self.playback.paused and self.phase == "step" and self.step_state != "ready":
@@ -415,7 +410,7 @@ class CalibrationWizard(Screen[bool]):
         self.dash.apply_calibration(
             self.calibration.to_json() if self.calibration is not None else None, self.body_mass_kg, n, pct
         )
-        self.dash.notify("Saved " + ", ".join(str(p) for p in saved), timeout=6)
+        self.dash.notify(saved_message(saved, self.dash.size.width), timeout=6, markup=False)
         self._send_to_bench("resume", {})
         self.dismiss(True)
 
