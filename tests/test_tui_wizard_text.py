@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from smr_sense.core.samples import Channel, SampleBlock, StreamInfo
+from smr_sense.recording import RecordingWriter, load_recording
 from tui_helpers import app_for, recording, replay, wait_for
 
 SIZE = (100, 32)  # a toast there is 50 cells wide: 47 of text
@@ -35,3 +39,39 @@ async def test_the_saved_toast_breaks_a_long_path_after_a_folder_never_inside_a_
         assert "".join(line.strip() for line in text[1:]) == str(config / "user.json"), text
         assert all(line.endswith("/") for line in text[1:-1]) and text[-1].endswith("/config/user.json"), text
         await pilot.press("q")
+
+
+def footer_keys(app) -> dict[str, str]:
+    """The footer's keys and what it says they do."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    return {key.key: key.description for key in app.screen.query_one(Footer).query(FooterKey)}
+
+
+def counts_roller(path):
+    """A load cell sending raw counts: the wizard starts with the known weights."""
+    t = np.arange(0, 10, 0.02)
+    info = StreamInfo("bench", "bench-hx711", "Load cell on the bench", (Channel("load", unit="count"),), 50.0)
+    with RecordingWriter(path, info) as w:
+        w.append(SampleBlock.build(t, np.full(t.size, 81234.0)))
+    return load_recording(path)
+
+
+async def test_every_step_with_an_answer_box_shows_enter_next_in_its_footer(tmp_path, monkeypatch):
+    # The body weight (and the weights and the ceiling) steps showed only "esc Cancel": the answer
+    # box, focused, took Enter with a binding the footer does not show.
+    monkeypatch.setenv("SMR_SENSE_CONFIG_DIR", str(tmp_path / "config"))
+    seen = {}
+    for rec in (counts_roller(tmp_path / "bench.smr"), recording("edge_hold_25s.csv")):  # weights first; none
+        source = replay(rec, speed=1.0)
+        app = app_for(source)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.stream_open, "the stream")
+            source.set_paused(True)
+            await pilot.press("c")
+            for _ in range(2 if rec.info.channels[0].unit == "N" else 1):
+                seen[str(app.screen.query_one("#wizard-title").render()).split(" · ")[-1]] = footer_keys(app).get("enter")
+                await pilot.press("enter")
+            await pilot.press("escape")
+    assert seen == {"Known weights": "Next", "Body weight": "Next", "Pressure ceiling": "Next"}

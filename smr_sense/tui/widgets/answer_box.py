@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.widgets import Input
 
 
@@ -14,7 +15,12 @@ class AnswerBox(Input):
     the box has already inserted the characters queued behind it. Keys that come in one read (a
     paste, ``tmux send-keys C-u 72 Enter``, a fast typist over ssh) then apply out of order: Ctrl-U
     cleared the "72" typed after it, and Enter submitted an empty box.
+
+    Its Enter is shown in the footer as "Next": focused, the box takes Enter before the screen
+    does, and Input's own Enter is hidden, so the steps with a box showed no way on.
     """
+
+    BINDINGS = [Binding("enter", "submit", "Next")]
 
     async def _on_key(self, event: events.Key) -> None:
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
