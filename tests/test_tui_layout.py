@@ -202,3 +202,16 @@ async def test_the_event_logs_lines_keep_clear_of_its_right_edge(size):
             assert widget is log, (y, widget)  # no scroll bar in the last column
         assert all(len(line) < inside.width for line in log.lines), list(log.lines)
         assert log.scroll_y == log.max_scroll_y > 0  # still following the newest line
+
+
+async def test_a_two_row_plot_labels_its_bottom_row_zero():
+    # At 60x18 the plot has two rows: the bottom one was labelled with half the scale ("300 ┤").
+    app = app_for(replay(recording("force_routine.smr"), speed=1.0))
+    async with app.run_test(size=(60, 18)) as pilot:
+        plot = app.query_one(ForcePlot)
+        await wait_for(pilot, lambda: plot.data is not None, "the plot")
+        await pilot.pause()
+        rows = shown(plot)[1:-2]  # between the border's top and the time axis
+        assert len(rows) == 2, shown(plot)
+        scale = f"{plot.data.scale_n:.0f}"
+        assert rows[0].startswith(f"│ {scale} ┤") and rows[1].startswith(f"│ {'0'.rjust(len(scale))} ┤"), shown(plot)

@@ -133,6 +133,7 @@ class ForcePlot(CachedComponentStyles, Widget):
 
     @staticmethod
     def _axis_label(data: PlotData, r: int, rows: int) -> str:
-        """The full scale on the top row, half on the middle one, 0 on the bottom one."""
-        value = data.scale_n if r == 0 else data.scale_n / 2 if r == rows // 2 else 0.0
+        """The full scale on the top row, half on the middle one, 0 on the bottom one (which, in a
+        plot two rows high, is also the "middle" one: it said half the scale there)."""
+        value = data.scale_n if r == 0 else 0.0 if r == rows - 1 else data.scale_n / 2
         return f"{convert(value, data.unit, data.body_mass_kg):.0f} ┤"
