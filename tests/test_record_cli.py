@@ -349,7 +349,7 @@ def test_another_roller_on_the_lost_link_is_said_once_not_waited_on_in_silence(t
         finally:
             recorder.kill()
     assert refused.endswith(
-        f"refused           another device answered on serial:{link} (id emu-imu-2, not emu-imu-1): "
+        f"{'refused':<19} another device answered on serial:{link} (id emu-imu-2, not emu-imu-1): "
         "waiting for the session's roller"
     )
     rest = []
