@@ -78,6 +78,13 @@ def _copy(name: str, tmp_path: Path) -> tuple[Path, bytes]:
     return tmp_path / name, data
 
 
+def _read_damaged(name: str, tmp_path: Path, changes: dict[int, int]):
+    """The shipped recording ``name`` damaged by ``changes`` (see ``_damaged``) and read back, with
+    its path and the intact recording to compare it with."""
+    path, data = _copy(name, tmp_path)
+    return path, load_any(_damaged(path, data, changes)), load_any(SHIPPED / name)
+
+
 # The length field ------------------------------------------------------------------------------
 
 
@@ -85,9 +92,7 @@ def _copy(name: str, tmp_path: Path) -> tuple[Path, bytes]:
 @pytest.mark.parametrize("at", [8, 9, 10, 11])
 @pytest.mark.parametrize("x", [0x01, 0x40, 0xFF])
 def test_a_damaged_length_is_repaired_from_the_checksum_and_nothing_is_lost(tmp_path, name, at, x):
-    path, data = _copy(name, tmp_path)
-    intact = load_any(SHIPPED / name)
-    rec = load_any(_damaged(path, data, {at: x}))
+    path, rec, intact = _read_damaged(name, tmp_path, {at: x})
     assert _same_samples(rec, intact)
     assert rec.info == intact.info and rec.header == intact.header  # the calibration too: it checks out
     assert rec.warnings == [
@@ -240,9 +245,7 @@ def test_length_and_json_both_damaged_end_the_header_at_the_first_intact_chunk(t
 
 @pytest.mark.parametrize("at", range(8))
 def test_a_damaged_signature_before_a_whole_header_is_read_as_the_recording(tmp_path, at):
-    path, data = _copy("force_routine.smr", tmp_path)
-    intact = load_any(SHIPPED / "force_routine.smr")
-    rec = load_any(_damaged(path, data, {at: 0xFF}))
+    path, rec, intact = _read_damaged("force_routine.smr", tmp_path, {at: 0xFF})
     assert _same_samples(rec, intact) and rec.info == intact.info
     assert rec.warnings == [
         f"{path}: its recording signature (bytes 0 to 8) is damaged, but the header after it passes its checksum, "
