@@ -353,6 +353,12 @@ def summary_paths(recording_path: Path) -> tuple[Path, Path]:
     return stem.with_name(stem.name + ".summary.json"), stem.with_name(stem.name + ".summary.md")
 
 
+def taken_path(recording_path: Path) -> Path | None:
+    """The recording or one of its summary files, if one already exists: a session is written over
+    none of them without --force (a summary may be another session's report for a trainer)."""
+    return next((p for p in (recording_path, *summary_paths(recording_path)) if p.exists()), None)
+
+
 def save_summary(s: SessionSummary, recording_path: Path) -> tuple[Path, Path]:
     json_path, md_path = summary_paths(recording_path)
     try:

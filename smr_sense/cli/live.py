@@ -31,13 +31,6 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir("smr-sense", appauthor=False))
 
 
-def _taken(record_path: Path) -> Path | None:
-    """The recording or one of its summary files, if one already exists."""
-    from smr_sense.report import summary_paths
-
-    return next((p for p in (record_path, *summary_paths(record_path)) if p.exists()), None)
-
-
 def default_record_path(prefix: str = "session") -> Path:
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = data_dir() / "sessions"
@@ -51,8 +44,10 @@ def default_record_path(prefix: str = "session") -> Path:
 def next_free(path: Path) -> Path:
     """``path``, or the first of ``NAME-2.smr``, ``NAME-3.smr``, ... free with its summaries: for a
     name the app chose (two sessions in one second), never for one the user gave."""
+    from smr_sense.report import taken_path
+
     candidate, n = path, 2
-    while _taken(candidate):
+    while taken_path(candidate):
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
     return candidate
@@ -151,7 +146,9 @@ def run_dashboard(
         # A name the app chose may have been taken since by a session started in the same second:
         # another free one will do (two demos at once refused one: "... already exists").
         record_path = rename(record_path)
-    taken = _taken(record_path) if record_path is not None and not replace_existing else None
+    from smr_sense.report import taken_path
+
+    taken = taken_path(record_path) if record_path is not None and not replace_existing else None
     if taken is not None:  # the summary too: it may be another session's report for a trainer
         raise UsageError(f"{taken} already exists; use --force to replace it, or choose another --record file")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

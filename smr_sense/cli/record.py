@@ -52,14 +52,13 @@ def _refuse_taken(out: Path, force: bool) -> None:
     """Nothing is written over without --force: the recording, nor the summary saved beside it,
     which may be another session's report for a trainer (the dashboard refuses it too)."""
     from smr_sense.recording.writer import check_output_path
-    from smr_sense.report import summary_paths
+    from smr_sense.report import taken_path
 
-    check_output_path(out, force)
+    check_output_path(out, force)  # the recording itself (a pipe or a device: written as it is)
     if force or (out.exists() and not out.is_file()):  # a pipe or a device gets no summary beside it
         return
-    for taken in summary_paths(out):
-        if taken.exists():
-            raise SmrError(f"{taken} already exists; use --force to overwrite it, or record to another file")
+    if (taken := taken_path(out)) is not None:
+        raise SmrError(f"{taken} already exists; use --force to overwrite it, or record to another file")
 
 
 def _marker_line(m: Marker) -> str:
