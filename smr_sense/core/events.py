@@ -38,13 +38,13 @@ class Event:
         return log_line(saved["t_s"], self.kind, text_of(saved))
 
 
+# The longest kind said in a line ("calibration_started", "hold_start_revised"), so the words line up.
+LOG_KIND_WIDTH = 19
+
+
 def log_line(t_s: float, kind: str, text: str) -> str:
     """``record``'s line for an event, a marker or a refusal: time, kind, words, in columns."""
-    # 19: the longest kind said here ("calibration_started", "hold_start_revised"), so the words line up
     return f"{t_s:9.2f} s  {kind:<{LOG_KIND_WIDTH}} {text}".rstrip()
-
-
-LOG_KIND_WIDTH = 19
 
 
 def _fmt(value: Any) -> str:

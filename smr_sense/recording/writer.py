@@ -112,7 +112,7 @@ class RecordingWriter:
         self._file: BinaryIO | None = None
         check_output_path(self.path, force, reading)
         self._file = _open_locked(self.path, force)
-        # A pipe or a device (``--out /dev/stdout | ...``) cannot seek, cut or fsync: chunks are
+        # A pipe or a device (``--out FIFO``, /dev/null) cannot seek, cut or fsync: chunks are
         # counted here, and a refused write is said as it is.
         self._regular = stat.S_ISREG(os.fstat(self._file.fileno()).st_mode)
         self._bytes = 0  # bytes the operating system has taken: where the next chunk starts
